@@ -1,0 +1,23 @@
+/* sid.h - Twilio-style identifiers: two uppercase letters + 32 lowercase hex.
+ * Randomness comes from the caller (the shell uses RAND_bytes). */
+#ifndef RG_CORE_SID_H
+#define RG_CORE_SID_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RG_SID_LEN 34
+#define RG_SID_SIZE (RG_SID_LEN + 1)
+
+/* Writes prefix (2 chars) + hex(rnd) + NUL into out. */
+void rg_sid_format(char out[RG_SID_SIZE], const char prefix[2], const uint8_t rnd[16]);
+
+/* True when s (len bytes, not necessarily NUL-terminated) is a well-formed
+ * SID with the given 2-letter prefix. */
+bool rg_sid_valid(const char *s, size_t len, const char prefix[2]);
+
+/* Lowercase hex of n bytes into dst (2n + 1 bytes, NUL-terminated). */
+void rg_hex_encode(char *dst, const uint8_t *src, size_t n);
+
+#endif
