@@ -1,0 +1,44 @@
+/* cli.h - shared plumbing of the `roomgate` subcommands. */
+#ifndef RG_CLI_CLI_H
+#define RG_CLI_CLI_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdint.h>
+
+#include "crypto/seal.h"
+#include "store/store.h"
+
+/* What every command that touches data opens: the data dir, its master key
+ * and its database. */
+typedef struct {
+    const char *data_dir;
+    uint8_t master[RG_MASTER_KEY_LEN];
+    rg_store *store;
+} rg_cli_env;
+
+/* Options every command takes, for getopt_long tables. */
+#define RG_CLI_COMMON_OPTS {"data", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'}
+
+/* Resolves --data / ROOMGATE_DATA / ./data. */
+const char *rg_cli_data_dir(const char *opt);
+/* Opens (creating when asked) the data dir (0700), master key (0600) and
+ * database (0600).  Prints the reason and returns non-zero on failure. */
+int rg_cli_open(rg_cli_env *env, const char *data_dir, int create);
+void rg_cli_close(rg_cli_env *env);
+
+/* Prints one compact JSON line on stdout and releases v. */
+void rg_cli_print(json_t *v);
+/* Reports a usage error: message + the command's usage on stderr; returns 2. */
+int rg_cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int rg_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int64_t rg_cli_now(void);
+
+int rg_cmd_serve(int argc, char **argv);
+int rg_cmd_account(int argc, char **argv);
+int rg_cmd_key(int argc, char **argv);
+int rg_cmd_token(int argc, char **argv);
+int rg_cmd_demo(int argc, char **argv);
+int rg_cmd_routes(int argc, char **argv);
+
+#endif

@@ -1,0 +1,149 @@
+/* cmd_serve.c - `roomgate serve`: configuration from flags and environment,
+ * then the server. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "cli/cli.h"
+#include "core/errors.h"
+#include "http/server.h"
+
+static const char usage[] =
+    "usage: roomgate serve [--listen HOST:PORT] [--threads N] [--demo]\n"
+    "                      [--tls-cert FILE --tls-key FILE] [--max-body BYTES]\n"
+    "                      [--web DIR] [--data DIR]\n"
+    "  --listen    address to serve on (env ROOMGATE_LISTEN, default 127.0.0.1:8080;\n"
+    "              port 0 picks a free port; [::1]:8080 for IPv6)\n"
+    "  --threads   event loops (env ROOMGATE_THREADS, default: number of cores)\n"
+    "  --demo      mint anonymous demo tokens on GET /token for the demo page\n"
+    "              (loopback addresses only; needs `roomgate demo init`)\n"
+    "  --tls-cert, --tls-key  PEM files: serve HTTPS with HTTP/2\n"
+    "  --max-body  request body limit in bytes (env ROOMGATE_MAX_BODY, default 2097152)\n"
+    "  --web       static files for /demo/ and /sdk/ (default ./web)\n";
+
+/* HOST:PORT, [V6]:PORT. */
+static int parse_listen(const char *s, rg_serve_config *cfg)
+{
+    const char *colon = strrchr(s, ':');
+    const char *h = s, *he;
+    char *end;
+    long port;
+    if (colon == NULL) return -1;
+    he = colon;
+    if (s[0] == '[') {
+        if (colon == s || colon[-1] != ']') return -1;
+        h = s + 1, he = colon - 1;
+    }
+    port = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || colon[1] == '\0' || port < 0 || port > 65535) return -1;
+    if ((size_t)(he - h) >= sizeof cfg->listen_host || he == h) return -1;
+    memcpy(cfg->listen_host, h, (size_t)(he - h));
+    cfg->listen_host[he - h] = '\0';
+    cfg->listen_port = (unsigned short)port;
+    return 0;
+}
+
+static int is_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, host, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+static long env_long(const char *name, long dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? strtol(v, NULL, 10) : dflt;
+}
+
+static int parse(int argc, char **argv, rg_serve_config *cfg)
+{
+    static const struct option longopts[] = {
+        RG_CLI_COMMON_OPTS,
+        {"listen", required_argument, NULL, 'l'},
+        {"threads", required_argument, NULL, 't'},
+        {"demo", no_argument, NULL, 'd'},
+        {"tls-cert", required_argument, NULL, 'c'},
+        {"tls-key", required_argument, NULL, 'k'},
+        {"max-body", required_argument, NULL, 'm'},
+        {"web", required_argument, NULL, 'w'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *listen = getenv("ROOMGATE_LISTEN");
+    int ch;
+    cfg->threads = (int)env_long("ROOMGATE_THREADS", sysconf(_SC_NPROCESSORS_ONLN));
+    cfg->max_body = (size_t)env_long("ROOMGATE_MAX_BODY", 2 * 1024 * 1024);
+    cfg->web_dir = "web";
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'D': cfg->data_dir = optarg; break;
+        case 'l': listen = optarg; break;
+        case 't': cfg->threads = atoi(optarg); break;
+        case 'd': cfg->demo = 1; break;
+        case 'c': cfg->tls_cert = optarg; break;
+        case 'k': cfg->tls_key = optarg; break;
+        case 'm': cfg->max_body = (size_t)strtoul(optarg, NULL, 10); break;
+        case 'w': cfg->web_dir = optarg; break;
+        case 'h': fputs(usage, stdout); return -1;
+        default: return rg_cli_usage_error(usage, "bad option");
+        }
+    }
+    if (parse_listen(listen && *listen ? listen : "127.0.0.1:8080", cfg) != 0)
+        return rg_cli_usage_error(usage, "--listen must be HOST:PORT");
+    if (cfg->threads < 1 || cfg->threads > 256)
+        return rg_cli_usage_error(usage, "--threads must be 1..256");
+    if (cfg->max_body < 1024) return rg_cli_usage_error(usage, "--max-body must be >= 1024");
+    if (!cfg->tls_cert != !cfg->tls_key)
+        return rg_cli_usage_error(usage, "--tls-cert and --tls-key go together");
+    if (cfg->demo && !is_loopback(cfg->listen_host))
+        return rg_cli_usage_error(usage, "--demo serves anonymous tokens: loopback only");
+    cfg->data_dir = rg_cli_data_dir(cfg->data_dir);
+    return 0;
+}
+
+/* The demo account named in DATA/demo.json. */
+static int load_demo(rg_app *app)
+{
+    char path[4096];
+    json_error_t err;
+    json_t *v;
+    const char *ac;
+    snprintf(path, sizeof path, "%s/demo.json", app->cfg.data_dir);
+    if ((v = json_load_file(path, 0, &err)) == NULL)
+        return rg_cli_fail("--demo needs %s: run `roomgate demo init` first", path);
+    ac = json_string_value(json_object_get(v, "account_sid"));
+    if (ac == NULL || !rg_sid_valid(ac, strlen(ac), "AC")) {
+        json_decref(v);
+        return rg_cli_fail("%s has no account_sid", path);
+    }
+    memcpy(app->demo_account, ac, RG_SID_SIZE);
+    json_decref(v);
+    return 0;
+}
+
+int rg_cmd_serve(int argc, char **argv)
+{
+    rg_app app;
+    rg_cli_env env;
+    int rc;
+    memset(&app, 0, sizeof app);
+    if ((rc = parse(argc, argv, &app.cfg)) != 0) return rc < 0 ? 0 : rc;
+    if (app.cfg.demo && load_demo(&app) != 0) return 1;
+    if (rg_cli_open(&env, app.cfg.data_dir, 1) != 0) return 1;
+    app.store = env.store;
+    memcpy(app.master, env.master, sizeof app.master);
+    if (rg_keycache_new(app.store, app.master, &app.keys) != RG_OK) {
+        rg_cli_close(&env);
+        return rg_cli_fail("cannot load the API keys (wrong master key?)");
+    }
+    rc = rg_server_run(&app);
+    rg_keycache_free(app.keys);
+    OPENSSL_cleanse(app.master, sizeof app.master);
+    rg_cli_close(&env);
+    return rc;
+}

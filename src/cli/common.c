@@ -1,0 +1,92 @@
+/* common.c - data directory, master key and database for the CLI. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <openssl/crypto.h>
+
+#include "cli/cli.h"
+#include "core/errors.h"
+
+const char *rg_cli_data_dir(const char *opt)
+{
+    const char *env = getenv("ROOMGATE_DATA");
+    if (opt != NULL) return opt;
+    return env != NULL && env[0] != '\0' ? env : "./data";
+}
+
+int rg_cli_open(rg_cli_env *env, const char *data_dir, int create)
+{
+    char path[4096];
+    int rc;
+    memset(env, 0, sizeof *env);
+    env->data_dir = data_dir;
+    if (create && mkdir(data_dir, 0700) != 0 && errno != EEXIST)
+        return rg_cli_fail("cannot create %s: %s", data_dir, strerror(errno));
+    if ((size_t)snprintf(path, sizeof path, "%s/master.key", data_dir) >= sizeof path)
+        return rg_cli_fail("data path too long");
+    rc = rg_master_key_load(path, create, env->master);
+    if (rc == RG_ENOTFOUND)
+        return rg_cli_fail("no master key in %s (create an account first, or set "
+                           "ROOMGATE_MASTER_KEY)",
+                           data_dir);
+    if (rc != RG_OK)
+        return rg_cli_fail("cannot load the master key %s (it must be 32 bytes or 64 hex "
+                           "chars, mode 0600)",
+                           path);
+    snprintf(path, sizeof path, "%s/roomgate.db", data_dir);
+    if (rg_store_open(path, &env->store) != RG_OK) {
+        OPENSSL_cleanse(env->master, sizeof env->master);
+        return rg_cli_fail("cannot open the database %s", path);
+    }
+    return 0;
+}
+
+void rg_cli_close(rg_cli_env *env)
+{
+    rg_store_close(env->store);
+    env->store = NULL;
+    OPENSSL_cleanse(env->master, sizeof env->master);
+}
+
+void rg_cli_print(json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT);
+    if (s != NULL) {
+        puts(s);
+        OPENSSL_cleanse(s, strlen(s)); /* it may hold a secret shown once */
+        free(s);
+    }
+    json_decref(v);
+    fflush(stdout);
+}
+
+int rg_cli_usage_error(const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("roomgate: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", usage);
+    return 2;
+}
+
+int rg_cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("roomgate: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int64_t rg_cli_now(void)
+{
+    return (int64_t)time(NULL);
+}

@@ -1,0 +1,96 @@
+/* call.h - one HTTP request as the handlers see it, and the small API they
+ * use to read parameters, authenticate and answer.
+ *
+ * Everything a call allocates lives in the request's h2o memory pool and is
+ * released when h2o frees the request; handlers never free. */
+#ifndef RG_HTTP_CALL_H
+#define RG_HTTP_CALL_H
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+#include <jansson.h>
+#include <stdint.h>
+
+#include "http/app.h"
+
+#define RG_MAX_ARGS 4
+#define RG_MAX_PARAMS 64
+
+typedef struct {
+    h2o_iovec_t name, value;
+    int bad_type; /* a JSON value that is not a string, number or bool */
+} rg_param_kv;
+
+typedef struct rg_call {
+    h2o_req_t *req;
+    rg_worker *w;
+    h2o_iovec_t args[RG_MAX_ARGS]; /* path captures, e.g. the AC and SK */
+    size_t nargs;
+    rg_param_kv params[RG_MAX_PARAMS];
+    size_t nparams;
+    int params_parsed;
+    int64_t now; /* unix seconds at dispatch */
+} rg_call;
+
+typedef void (*rg_handler_fn)(rg_call *c);
+
+/* params.c: query string and body (form or JSON) merged; body wins.
+ * rg_call_params() parses once; on malformed input it answers 400 and
+ * returns -1, and the handler must return at once. */
+int rg_call_params(rg_call *c);
+/* The first of the given names that is present (NULL-terminated list of
+ * alternatives, e.g. "FriendlyName", "friendly_name"); NULL if none.  The
+ * value is NUL-terminated. */
+const char *rg_param(rg_call *c, const char *const *names, size_t *len);
+/* Integer parameter in [min, max]; absent gives dflt.  Answers 400/21603
+ * and returns -1 when present and not an integer in range. */
+int rg_param_int(rg_call *c, const char *const *names, int64_t min, int64_t max, int64_t dflt,
+                 int64_t *out);
+/* A text parameter (identity, room, name): valid UTF-8, no control
+ * characters, at most maxlen bytes; required or optional.  Answers 400
+ * (21602 missing / 21603 bad) and returns -1 on failure; *out is NULL when
+ * optional and absent. */
+int rg_param_text(rg_call *c, const char *const *names, int required, size_t maxlen,
+                  const char **out);
+
+/* reply.c */
+void rg_reply_json(rg_call *c, int status, json_t *body); /* steals body */
+void rg_reply_raw(rg_call *c, int status, const char *json, size_t len); /* copies */
+void rg_reply_empty(rg_call *c, int status);
+void rg_reply_error(rg_call *c, int status, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* ISO 8601 with milliseconds, RFC 2822: into a pool-allocated string. */
+const char *rg_fmt_iso8601(rg_call *c, int64_t t);
+const char *rg_fmt_rfc2822(rg_call *c, int64_t t);
+
+/* auth.c */
+typedef enum { RG_PRINCIPAL_ACCOUNT = 1, RG_PRINCIPAL_KEY = 2 } rg_principal_kind;
+typedef struct {
+    rg_principal_kind kind;
+    char account_sid[RG_SID_SIZE];
+    char key_sid[RG_SID_SIZE]; /* for RG_PRINCIPAL_KEY */
+} rg_principal;
+
+/* HTTP Basic with AccountSid:AuthToken or KeySid:Secret.  When
+ * path_account is non-NULL the principal must belong to it.  On failure
+ * answers 401/20003 with WWW-Authenticate and returns -1. */
+int rg_auth_basic(rg_call *c, const h2o_iovec_t *path_account, rg_principal *p);
+/* Answers 401/20003 with WWW-Authenticate; returns -1. */
+int rg_auth_deny(rg_call *c);
+/* The raw credentials of a Basic header, decoded into the pool: user and
+ * password NUL-terminated.  -1 when absent or malformed. */
+int rg_auth_basic_parts(rg_call *c, const char **user, size_t *ulen, const char **pass,
+                        size_t *plen);
+
+/* The key that signs for a principal: its own key, or for an account its
+ * newest key (answers 409/20409 and returns -1 when it has none). */
+int rg_auth_signing_key(rg_call *c, const rg_principal *p, char key_sid[RG_SID_SIZE],
+                        rg_key_view *key);
+
+static inline int rg_iov_eq(h2o_iovec_t v, const char *s)
+{
+    size_t n = strlen(s);
+    return v.len == n && memcmp(v.base, s, n) == 0;
+}
+
+#endif

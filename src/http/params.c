@@ -1,0 +1,247 @@
+/* params.c - request parameters: the query string and the body, form-encoded
+ * (Twilio's clients) or JSON (everyone else), flattened into one list of
+ * NUL-terminated name/value strings in the request pool.
+ *
+ * Lookups scan from the end, so a body parameter overrides a query one. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/call.h"
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+}
+
+/* application/x-www-form-urlencoded decoding ('+' is a space).  Returns -1
+ * on a malformed or NUL-producing escape. */
+static int form_decode(h2o_mem_pool_t *pool, const char *s, size_t n, h2o_iovec_t *out)
+{
+    char *d = h2o_mem_alloc_pool(pool, n + 1);
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '+') {
+            d[j++] = ' ';
+        } else if (s[i] == '%') {
+            int hi, lo;
+            if (i + 2 >= n) return -1;
+            hi = hexval((unsigned char)s[i + 1]);
+            lo = hexval((unsigned char)s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return -1;
+            d[j++] = (char)(hi << 4 | lo);
+            i += 2;
+        } else {
+            d[j++] = s[i];
+        }
+    }
+    d[j] = '\0';
+    *out = h2o_iovec_init(d, j);
+    return 0;
+}
+
+static int add_param(rg_call *c, h2o_iovec_t name, h2o_iovec_t value, int bad_type)
+{
+    if (c->nparams == RG_MAX_PARAMS) return -1;
+    c->params[c->nparams++] = (rg_param_kv){name, value, bad_type};
+    return 0;
+}
+
+static int parse_form(rg_call *c, const char *s, size_t n)
+{
+    const char *end = s + n;
+    while (s < end) {
+        const char *amp = memchr(s, '&', (size_t)(end - s));
+        const char *stop = amp ? amp : end;
+        if (stop > s) {
+            const char *eq = memchr(s, '=', (size_t)(stop - s));
+            const char *vs = eq ? eq + 1 : stop;
+            h2o_iovec_t name, value;
+            if (form_decode(&c->req->pool, s, (size_t)((eq ? eq : stop) - s), &name) != 0 ||
+                form_decode(&c->req->pool, vs, (size_t)(stop - vs), &value) != 0 ||
+                add_param(c, name, value, 0) != 0)
+                return -1;
+        }
+        s = stop + 1;
+    }
+    return 0;
+}
+
+static h2o_iovec_t pool_str(rg_call *c, const char *s, size_t n)
+{
+    char *d = h2o_mem_alloc_pool(&c->req->pool, n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return h2o_iovec_init(d, n);
+}
+
+/* One JSON member as a string value; arrays, objects and strings with an
+ * embedded NUL are kept as "bad type" so the handler can answer 400. */
+static int add_json_member(rg_call *c, const char *key, json_t *v)
+{
+    char num[64];
+    h2o_iovec_t name = pool_str(c, key, strlen(key)), value = {NULL, 0};
+    int bad = 0;
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        if (strlen(json_string_value(v)) != json_string_length(v)) bad = 1;
+        else value = pool_str(c, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        value = pool_str(c, num, strlen(num));
+        break;
+    case JSON_REAL:
+        snprintf(num, sizeof num, "%.17g", json_real_value(v));
+        value = pool_str(c, num, strlen(num));
+        break;
+    case JSON_TRUE: value = pool_str(c, "true", 4); break;
+    case JSON_FALSE: value = pool_str(c, "false", 5); break;
+    case JSON_NULL: return 0; /* null is "absent" */
+    default: bad = 1;
+    }
+    return add_param(c, name, value, bad);
+}
+
+static int parse_json(rg_call *c, const char *s, size_t n)
+{
+    json_error_t err;
+    json_t *root = json_loadb(s, n, JSON_REJECT_DUPLICATES, &err);
+    const char *key;
+    json_t *v;
+    int rc = 0;
+    if (root == NULL || !json_is_object(root)) {
+        json_decref(root);
+        return -1;
+    }
+    json_object_foreach(root, key, v)
+    {
+        if ((rc = add_json_member(c, key, v)) != 0) break;
+    }
+    json_decref(root);
+    return rc;
+}
+
+static int body_is_json(rg_call *c)
+{
+    ssize_t i = h2o_find_header(&c->req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    if (i != -1) {
+        h2o_iovec_t ct = c->req->headers.entries[i].value;
+        return h2o_strstr(ct.base, ct.len, H2O_STRLIT("json")) != SIZE_MAX;
+    }
+    for (size_t k = 0; k < c->req->entity.len; k++)
+        if (!isspace((unsigned char)c->req->entity.base[k])) return c->req->entity.base[k] == '{';
+    return 0;
+}
+
+int rg_call_params(rg_call *c)
+{
+    h2o_req_t *req = c->req;
+    if (c->params_parsed) return 0;
+    c->params_parsed = 1;
+    if (req->query_at != SIZE_MAX &&
+        parse_form(c, req->path.base + req->query_at + 1, req->path.len - req->query_at - 1)) {
+        rg_reply_error(c, 400, 21601, "Malformed query string");
+        return -1;
+    }
+    if (req->entity.base == NULL || req->entity.len == 0) return 0;
+    if (body_is_json(c) ? parse_json(c, req->entity.base, req->entity.len)
+                        : parse_form(c, req->entity.base, req->entity.len)) {
+        rg_reply_error(c, 400, 21601, "Malformed request body: expected a JSON object or form data");
+        return -1;
+    }
+    return 0;
+}
+
+static const rg_param_kv *find_param(rg_call *c, const char *const *names)
+{
+    for (size_t i = c->nparams; i-- > 0;)
+        for (const char *const *n = names; *n != NULL; n++)
+            if (rg_iov_eq(c->params[i].name, *n)) return &c->params[i];
+    return NULL;
+}
+
+const char *rg_param(rg_call *c, const char *const *names, size_t *len)
+{
+    const rg_param_kv *p = find_param(c, names);
+    if (p == NULL || p->bad_type) return NULL;
+    if (len) *len = p->value.len;
+    return p->value.base;
+}
+
+int rg_param_int(rg_call *c, const char *const *names, int64_t min, int64_t max, int64_t dflt,
+                 int64_t *out)
+{
+    const rg_param_kv *p = find_param(c, names);
+    char *end;
+    long long v;
+    if (p == NULL) {
+        *out = dflt;
+        return 0;
+    }
+    if (p->bad_type || p->value.len == 0 || p->value.len > 19) goto bad;
+    for (size_t i = 0; i < p->value.len; i++)
+        if (!isdigit((unsigned char)p->value.base[i]) && !(i == 0 && p->value.base[0] == '-'))
+            goto bad;
+    v = strtoll(p->value.base, &end, 10);
+    if (*end != '\0' || v < min || v > max) goto bad;
+    *out = v;
+    return 0;
+bad:
+    rg_reply_error(c, 400, 21603, "Invalid parameter %s: expected an integer from %lld to %lld",
+                   names[0], (long long)min, (long long)max);
+    return -1;
+}
+
+/* UTF-8 well-formedness (no overlongs, no surrogates) and no C0/DEL. */
+static int text_ok(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char ch = s[i];
+        size_t k;
+        uint32_t cp;
+        if (ch < 0x80) {
+            if (ch < 0x20 || ch == 0x7f) return 0;
+            i++;
+            continue;
+        }
+        if (ch >= 0xc2 && ch <= 0xdf) k = 1, cp = ch & 0x1f;
+        else if (ch >= 0xe0 && ch <= 0xef) k = 2, cp = ch & 0x0f;
+        else if (ch >= 0xf0 && ch <= 0xf4) k = 3, cp = ch & 0x07;
+        else return 0;
+        if (i + k >= n) return 0;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xc0) != 0x80) return 0;
+            cp = cp << 6 | (s[i + j] & 0x3f);
+        }
+        if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+int rg_param_text(rg_call *c, const char *const *names, int required, size_t maxlen,
+                  const char **out)
+{
+    const rg_param_kv *p = find_param(c, names);
+    *out = NULL;
+    if (p == NULL || (!p->bad_type && p->value.len == 0 && !required)) {
+        if (!required) return 0;
+        rg_reply_error(c, 400, 21602, "Missing required parameter %s", names[0]);
+        return -1;
+    }
+    if (p->bad_type || p->value.len == 0 || p->value.len > maxlen ||
+        !text_ok((const unsigned char *)p->value.base, p->value.len)) {
+        rg_reply_error(c, 400, 21603,
+                       "Invalid parameter %s: 1 to %zu bytes of UTF-8 without control characters",
+                       names[0], maxlen);
+        return -1;
+    }
+    *out = p->value.base;
+    return 0;
+}

@@ -1,0 +1,107 @@
+/* reply.c - JSON answers and Twilio-shaped errors.
+ *
+ * Every answer is sent in one piece from the request pool.  Answers are
+ * marked no-store: most of them carry tokens or secrets. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "http/call.h"
+
+static const char *reason_of(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return status < 500 ? "Error" : "Internal Server Error";
+    }
+}
+
+static void send_body(rg_call *c, int status, const char *body, size_t len)
+{
+    static h2o_generator_t generator = {NULL, NULL};
+    h2o_req_t *req = c->req;
+    h2o_iovec_t buf = h2o_iovec_init(body, len);
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    if (len > 0 || status != 204)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                       H2O_STRLIT("application/json; charset=utf-8"));
+    req->res.content_length = len;
+    h2o_start_response(req, &generator);
+    h2o_send(req, &buf, len ? 1 : 0, H2O_SEND_STATE_FINAL);
+}
+
+void rg_reply_raw(rg_call *c, int status, const char *json, size_t len)
+{
+    char *copy = h2o_mem_alloc_pool(&c->req->pool, len + 1);
+    memcpy(copy, json, len);
+    copy[len] = '\n';
+    send_body(c, status, copy, len + 1);
+}
+
+void rg_reply_json(rg_call *c, int status, json_t *body)
+{
+    size_t len = json_dumpb(body, NULL, 0, JSON_COMPACT);
+    char *buf = h2o_mem_alloc_pool(&c->req->pool, len + 1);
+    json_dumpb(body, buf, len, JSON_COMPACT);
+    buf[len] = '\n';
+    json_decref(body);
+    send_body(c, status, buf, len + 1);
+}
+
+void rg_reply_empty(rg_call *c, int status)
+{
+    send_body(c, status, "", 0);
+}
+
+void rg_reply_error(rg_call *c, int status, int code, const char *fmt, ...)
+{
+    char msg[512], info[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(info, sizeof info, "https://www.twilio.com/docs/errors/%d", code);
+    rg_reply_json(c, status,
+                  json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", msg, "more_info",
+                            info, "status", status));
+}
+
+const char *rg_fmt_iso8601(rg_call *c, int64_t t)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    char *s = h2o_mem_alloc_pool(&c->req->pool, 32);
+    gmtime_r(&tt, &tm);
+    strftime(s, 32, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    return s;
+}
+
+const char *rg_fmt_rfc2822(rg_call *c, int64_t t)
+{
+    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    struct tm tm;
+    time_t tt = (time_t)t;
+    char *s = h2o_mem_alloc_pool(&c->req->pool, 40);
+    gmtime_r(&tt, &tm); /* not strftime: %a/%b follow the locale */
+    snprintf(s, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return s;
+}

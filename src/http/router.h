@@ -1,0 +1,33 @@
+/* router.h - the route table: method + path pattern -> handler. */
+#ifndef RG_HTTP_ROUTER_H
+#define RG_HTTP_ROUTER_H
+
+#include "http/call.h"
+
+typedef struct {
+    const char *method;  /* "GET", "POST", "DELETE" */
+    const char *pattern; /* "/v1/Accounts/{AC}/Tokens/validate"; "{X}" is one segment,
+                            "{X}.json" one segment ending in .json */
+    rg_handler_fn fn;
+} rg_route;
+
+/* The table, terminated by a zeroed entry (also read by `roomgate routes`). */
+extern const rg_route rg_routes[];
+
+/* Finds the route for c->req, fills c->args and calls it; answers 404/405
+ * itself when nothing matches. */
+void rg_route_dispatch(rg_call *c);
+
+/* Handlers (one file per resource). */
+void rg_h_health(rg_call *c);
+void rg_h_keys_create(rg_call *c);
+void rg_h_keys_list(rg_call *c);
+void rg_h_key_fetch(rg_call *c);
+void rg_h_key_update(rg_call *c);
+void rg_h_key_delete(rg_call *c);
+void rg_h_access_tokens(rg_call *c);
+void rg_h_token(rg_call *c);
+void rg_h_get_token(rg_call *c);
+void rg_h_validate(rg_call *c);
+
+#endif
