@@ -57,6 +57,7 @@ run: deps-run
 
 test: deps-test
 	@$(MAKE) --no-print-directory SAN=1 all units
+	@$(MAKE) --no-print-directory all units
 	@scripts/test.sh
 
 bench: deps-test

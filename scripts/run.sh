@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make run`: the data directory, the demo account, then the server with the
+# demo page, on loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${ROOMGATE_DATA:-./data}
+listen=${ROOMGATE_LISTEN:-127.0.0.1:8080}
+demo=$(build/roomgate demo init --data "$data")
+field() { printf '%s' "$demo" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p"; }
+cat <<MSG
+
+  roomgate is starting on http://$listen/  (demo page: http://$listen/demo/)
+
+  demo account  $(field account_sid)
+  auth token    $(field auth_token)
+  API key       $(field key_sid)
+  key secret    $(field key_secret)
+
+  try:  curl -u '$(field account_sid):$(field auth_token)' 'http://$listen/token?identity=alice&room=demo'
+  (credentials are also in $data/demo.json, mode 0600; Ctrl-C stops the server)
+
+MSG
+exec build/roomgate serve --demo --listen "$listen" --data "$data"
