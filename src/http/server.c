@@ -164,21 +164,45 @@ static SSL_CTX *make_ssl_ctx(const rg_serve_config *cfg)
     return ssl;
 }
 
+static void add_logger(h2o_pathconf_t *path)
+{
+    h2o_logger_t *logger = h2o_create_logger(path, sizeof *logger);
+    logger->log_access = on_log;
+}
+
+/* Static files (the browser SDK, the demo page) come from libh2o's file
+ * handler: it does ETags, ranges and path normalisation, so no path is
+ * ever built from the request here.  Registered before "/" so the prefix
+ * wins. */
+static void add_static(h2o_hostconf_t *host, const char *prefix, const char *web_dir,
+                       const char *sub)
+{
+    static const char *index_files[] = {"index.html", NULL};
+    char dir[4096];
+    h2o_pathconf_t *path;
+    snprintf(dir, sizeof dir, "%s/%s", web_dir, sub);
+    if (access(dir, R_OK | X_OK) != 0) return;
+    path = h2o_config_register_path(host, prefix, 0);
+    h2o_file_register(path, dir, index_files, NULL, 0);
+    add_logger(path);
+}
+
 static void setup_config(server *s)
 {
+    const rg_serve_config *cfg = &s->app->cfg;
     h2o_hostconf_t *host;
     h2o_pathconf_t *path;
     h2o_handler_t *handler;
-    h2o_logger_t *logger;
     h2o_config_init(&s->config);
     s->config.server_name = h2o_iovec_init(H2O_STRLIT("roomgate"));
-    s->config.max_request_entity_size = s->app->cfg.max_body;
+    s->config.max_request_entity_size = cfg->max_body;
     host = h2o_config_register_host(&s->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    add_static(host, "/sdk", cfg->web_dir, "sdk");
+    if (cfg->demo) add_static(host, "/demo", cfg->web_dir, "demo");
     path = h2o_config_register_path(host, "/", 0);
     handler = h2o_create_handler(path, sizeof *handler);
     handler->on_req = on_req;
-    logger = h2o_create_logger(path, sizeof *logger);
-    logger->log_access = on_log;
+    add_logger(path);
 }
 
 static int start_thread(server *s, int i, int fd)
