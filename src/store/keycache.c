@@ -1,0 +1,410 @@
+/* keycache.c - see keycache.h.
+ *
+ * A cache generation (struct gen) is two open-addressing hash tables keyed
+ * by SID: accounts and keys.  A generation is built off to the side, then
+ * published by swapping one pointer under the write lock, and never modified
+ * after that; lookups only read it under the read lock.  The old generation
+ * is wiped (it holds unsealed secrets) and freed once the swap is done, which
+ * is safe because no reader can still hold it after the write lock was
+ * taken.  Reloads are serialized by their own mutex so that the slow part
+ * (the database read and the unsealing) never blocks lookups. */
+#include "store/keycache.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/errors.h"
+
+#define MIN_CAP 16
+#define NONE ((size_t)-1)
+
+/* Both entry types start with the SID: the table code relies on it. */
+typedef struct {
+    char sid[RG_SID_SIZE]; /* "" marks an empty slot */
+    uint8_t token_hash[32];
+    size_t newest; /* slot of the account's newest key in gen.keys, or NONE */
+} acct_ent;
+
+typedef struct {
+    char sid[RG_SID_SIZE];
+    char account_sid[RG_SID_SIZE];
+    uint8_t secret[RG_SECRET_MAX]; /* zero-padded: compared at full width */
+    size_t secret_len;
+    int64_t date_created;
+} key_ent;
+
+typedef struct {
+    unsigned char *slots;
+    size_t cap; /* a power of two, kept at least twice count */
+    size_t count;
+    size_t esize;
+} table;
+
+typedef struct gen {
+    table accts, keys;
+} gen;
+
+struct rg_keycache {
+    pthread_rwlock_t lock;     /* guards cur */
+    pthread_mutex_t reload_mu; /* one reload at a time; guards version */
+    rg_store *st;
+    uint8_t master[RG_MASTER_KEY_LEN];
+    gen *cur;
+    int64_t version; /* data_version seen by the load that built cur */
+};
+
+/* Compared against when the account or key does not exist, so a miss costs
+ * the same as a hit.  No token hashes to this (or to all zeros). */
+static const uint8_t DUMMY_HASH[32] = {
+    0x5a, 0x3c, 0x96, 0x0f, 0xe1, 0x7b, 0x22, 0xd4, 0x88, 0x41, 0x6e, 0xb9, 0x13, 0xc7, 0x50, 0x2d,
+    0xf6, 0x09, 0xa3, 0x64, 0x3e, 0x9d, 0x71, 0xcb, 0x05, 0x8a, 0xe4, 0x37, 0x6c, 0xb2, 0x1f, 0xd0};
+static const uint8_t DUMMY_SECRET[RG_SECRET_MAX];
+
+/* ---- hash table ---- */
+
+/* FNV-1a.  SIDs are random, and only the server creates them, so nobody can
+ * pick SIDs that collide inside the table. */
+static size_t hash_sid(const char *sid, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)sid[i]) * 0x100000001b3u;
+    return (size_t)(h ^ (h >> 32));
+}
+
+static unsigned char *slot(const table *t, size_t i)
+{
+    return t->slots + i * t->esize;
+}
+
+/* The slot holding sid, or else the empty slot where it would go.  The load
+ * factor stays at most 1/2, so probing always reaches an empty slot. */
+static size_t probe(const table *t, const char *sid, size_t n)
+{
+    size_t mask = t->cap - 1;
+    for (size_t i = hash_sid(sid, n) & mask;; i = (i + 1) & mask) {
+        const char *s = (const char *)slot(t, i);
+        if (s[0] == '\0' || (memcmp(s, sid, n) == 0 && s[n] == '\0')) return i;
+    }
+}
+
+/* The entry for sid, or NULL.  sid may be any caller string: it is read up
+ * to RG_SID_SIZE bytes only. */
+static const void *table_find(const table *t, const char *sid)
+{
+    if (!sid || t->cap == 0) return NULL;
+    size_t n = strnlen(sid, RG_SID_SIZE);
+    if (n == 0 || n == RG_SID_SIZE) return NULL;
+    const unsigned char *e = slot(t, probe(t, sid, n));
+    return e[0] == '\0' ? NULL : e;
+}
+
+static void put_nogrow(table *t, const void *ent)
+{
+    const char *sid = ent;
+    unsigned char *s = slot(t, probe(t, sid, strlen(sid)));
+    if (s[0] == '\0') t->count++;
+    memcpy(s, ent, t->esize);
+}
+
+/* Entries may hold secrets: wipe before freeing. */
+static void table_wipe(table *t)
+{
+    if (t->slots) {
+        OPENSSL_cleanse(t->slots, t->cap * t->esize);
+        free(t->slots);
+    }
+    t->slots = NULL;
+    t->cap = t->count = 0;
+}
+
+static int grow(table *t)
+{
+    table n = {.cap = t->cap ? t->cap * 2 : MIN_CAP, .esize = t->esize};
+    n.slots = calloc(n.cap, n.esize);
+    if (!n.slots) return RG_ENOMEM;
+    for (size_t i = 0; i < t->cap; i++)
+        if (slot(t, i)[0] != '\0') put_nogrow(&n, slot(t, i));
+    table_wipe(t);
+    *t = n;
+    return RG_OK;
+}
+
+/* Inserts (or replaces) an entry whose leading SID is non-empty. */
+static int table_put(table *t, const void *ent)
+{
+    if ((t->count + 1) * 2 > t->cap && grow(t) != RG_OK) return RG_ENOMEM;
+    put_nogrow(t, ent);
+    return RG_OK;
+}
+
+/* ---- generations ---- */
+
+static void gen_free(gen *g)
+{
+    if (!g) return;
+    table_wipe(&g->accts);
+    table_wipe(&g->keys);
+    free(g);
+}
+
+typedef struct {
+    gen *g;
+    const uint8_t *master;
+} load_ctx;
+
+static int load_account(void *ud, const rg_account *a)
+{
+    load_ctx *ctx = ud;
+    if (a->sid[0] == '\0') return RG_OK;
+    acct_ent e;
+    memset(&e, 0, sizeof e);
+    memcpy(e.sid, a->sid, sizeof e.sid);
+    memcpy(e.token_hash, a->token_hash, sizeof e.token_hash);
+    e.newest = NONE;
+    return table_put(&ctx->g->accts, &e);
+}
+
+/* The secret was sealed with the key SID as AAD (see provision.c), so a
+ * blob moved to another row does not open.  A key that does not open is
+ * left out (it cannot authenticate anything) rather than failing the load:
+ * one bad row must not lock every account out. */
+static int load_key(void *ud, const rg_key_row *k)
+{
+    load_ctx *ctx = ud;
+    if (k->sid[0] == '\0') return RG_OK;
+    key_ent e;
+    memset(&e, 0, sizeof e);
+    memcpy(e.sid, k->sid, sizeof e.sid);
+    memcpy(e.account_sid, k->account_sid, sizeof e.account_sid);
+    e.date_created = k->date_created;
+    int rc = rg_unseal(ctx->master, k->sid, strlen(k->sid), k->sealed, k->sealed_len, e.secret,
+                       sizeof e.secret, &e.secret_len);
+    if (rc == RG_OK && e.secret_len > 0) {
+        rc = table_put(&ctx->g->keys, &e);
+    } else {
+        fprintf(stderr,
+                "roomgate: keycache: key %s: secret does not unseal (wrong master key?); "
+                "key skipped\n",
+                k->sid);
+        rc = RG_OK;
+    }
+    OPENSSL_cleanse(&e, sizeof e);
+    return rc;
+}
+
+/* Same order as the store's listing: date_created, then sid. */
+static int newer(const key_ent *a, const key_ent *b)
+{
+    if (a->date_created != b->date_created) return a->date_created > b->date_created;
+    return strcmp(a->sid, b->sid) > 0;
+}
+
+/* Points every account at its newest key, so newest_key is one probe. */
+static void link_newest(gen *g)
+{
+    for (size_t i = 0; i < g->keys.cap; i++) {
+        const key_ent *k = (const key_ent *)slot(&g->keys, i);
+        if (k->sid[0] == '\0') continue;
+        acct_ent *a = (acct_ent *)table_find(&g->accts, k->account_sid);
+        if (a && (a->newest == NONE || newer(k, (const key_ent *)slot(&g->keys, a->newest))))
+            a->newest = i;
+    }
+}
+
+static int gen_build(rg_keycache *kc, gen **out)
+{
+    gen *g = calloc(1, sizeof *g);
+    if (!g) return RG_ENOMEM;
+    g->accts.esize = sizeof(acct_ent);
+    g->keys.esize = sizeof(key_ent);
+    load_ctx ctx = {g, kc->master};
+    int rc = rg_store_account_each(kc->st, load_account, &ctx);
+    if (rc == RG_OK) rc = rg_store_key_each(kc->st, load_key, &ctx);
+    if (rc != RG_OK) {
+        gen_free(g);
+        return rc;
+    }
+    link_newest(g);
+    *out = g;
+    return RG_OK;
+}
+
+/* ---- reload ---- */
+
+/* The version is read before the load: a commit landing during the load
+ * then shows up as a changed version at the next poll (one extra reload)
+ * instead of being missed. */
+static int reload_locked(rg_keycache *kc)
+{
+    int64_t v = rg_store_data_version(kc->st);
+    if (v < 0) return RG_EIO;
+    gen *g = NULL;
+    int rc = gen_build(kc, &g);
+    if (rc != RG_OK) return rc; /* keep serving the previous generation */
+    pthread_rwlock_wrlock(&kc->lock);
+    gen *old = kc->cur;
+    kc->cur = g;
+    pthread_rwlock_unlock(&kc->lock);
+    kc->version = v;
+    gen_free(old);
+    return RG_OK;
+}
+
+int rg_keycache_reload(rg_keycache *kc)
+{
+    pthread_mutex_lock(&kc->reload_mu);
+    int rc = reload_locked(kc);
+    pthread_mutex_unlock(&kc->reload_mu);
+    return rc;
+}
+
+int rg_keycache_poll(rg_keycache *kc)
+{
+    pthread_mutex_lock(&kc->reload_mu);
+    int64_t v = rg_store_data_version(kc->st);
+    int rc = v < 0 ? RG_EIO : v == kc->version ? RG_OK : reload_locked(kc);
+    pthread_mutex_unlock(&kc->reload_mu);
+    return rc;
+}
+
+/* ---- life cycle ---- */
+
+/* Writer preference: with glibc's default a steady stream of lookups could
+ * hold off the swap that makes a deleted key stop working. */
+static int init_locks(rg_keycache *kc)
+{
+    pthread_rwlockattr_t attr;
+    if (pthread_rwlockattr_init(&attr) != 0) return RG_ENOMEM;
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    int rc = pthread_rwlock_init(&kc->lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    if (rc != 0) return RG_ENOMEM;
+    if (pthread_mutex_init(&kc->reload_mu, NULL) != 0) {
+        pthread_rwlock_destroy(&kc->lock);
+        return RG_ENOMEM;
+    }
+    return RG_OK;
+}
+
+int rg_keycache_new(rg_store *st, const uint8_t master[RG_MASTER_KEY_LEN], rg_keycache **out)
+{
+    *out = NULL;
+    rg_keycache *kc = calloc(1, sizeof *kc);
+    if (!kc) return RG_ENOMEM;
+    if (init_locks(kc) != RG_OK) {
+        free(kc);
+        return RG_ENOMEM;
+    }
+    kc->st = st;
+    kc->version = -1;
+    memcpy(kc->master, master, RG_MASTER_KEY_LEN);
+    int rc = rg_keycache_reload(kc);
+    if (rc != RG_OK) {
+        rg_keycache_free(kc);
+        return rc;
+    }
+    *out = kc;
+    return RG_OK;
+}
+
+void rg_keycache_free(rg_keycache *kc)
+{
+    if (!kc) return;
+    gen_free(kc->cur);
+    pthread_mutex_destroy(&kc->reload_mu);
+    pthread_rwlock_destroy(&kc->lock);
+    OPENSSL_cleanse(kc->master, sizeof kc->master);
+    free(kc);
+}
+
+/* ---- lookups ---- */
+
+static void fill_view(const key_ent *k, rg_key_view *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(out->account_sid, k->account_sid, sizeof out->account_sid);
+    memcpy(out->secret, k->secret, k->secret_len);
+    out->secret_len = k->secret_len;
+}
+
+int rg_keycache_lookup_key(void *ud, const char *key_sid, rg_key_view *out)
+{
+    rg_keycache *kc = ud;
+    if (pthread_rwlock_rdlock(&kc->lock) != 0) return -1;
+    const key_ent *k = table_find(&kc->cur->keys, key_sid);
+    if (k) fill_view(k, out);
+    pthread_rwlock_unlock(&kc->lock);
+    return k ? 0 : -1;
+}
+
+/* Non-zero when all 32 bytes are zero, without branching on them. */
+static int all_zero(const uint8_t h[32])
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < 32; i++)
+        acc |= h[i];
+    return acc == 0;
+}
+
+int rg_keycache_check_account(rg_keycache *kc, const char *account_sid, const char *auth_token,
+                              size_t token_len)
+{
+    if (!auth_token && token_len > 0) return -1;
+    uint8_t h[32];
+    /* Hash first, outside the lock: the cost is paid for unknown accounts
+     * too, so response time does not tell whether an account exists. */
+    rg_token_hash(auth_token ? auth_token : "", token_len, h);
+    int found = 0, eq = 0;
+    if (pthread_rwlock_rdlock(&kc->lock) == 0) {
+        const acct_ent *a = table_find(&kc->cur->accts, account_sid);
+        found = a != NULL;
+        eq = CRYPTO_memcmp(h, a ? a->token_hash : DUMMY_HASH, sizeof h) == 0;
+        pthread_rwlock_unlock(&kc->lock);
+    }
+    /* An all-zero hash means rg_token_hash failed: fail closed. */
+    int ok = found & eq & !all_zero(h);
+    OPENSSL_cleanse(h, sizeof h);
+    return ok ? 0 : -1;
+}
+
+int rg_keycache_check_key(rg_keycache *kc, const char *key_sid, const char *secret,
+                          size_t secret_len, char account_out[RG_SID_SIZE])
+{
+    if (!secret && secret_len > 0) return -1;
+    /* Compare fixed-width, zero-padded buffers, and the lengths separately:
+     * the time taken depends on neither the stored secret nor where the
+     * first differing byte is. */
+    uint8_t given[RG_SECRET_MAX] = {0};
+    if (secret_len > 0)
+        memcpy(given, secret, secret_len < sizeof given ? secret_len : sizeof given);
+    int ok = 0;
+    if (pthread_rwlock_rdlock(&kc->lock) == 0) {
+        const key_ent *k = table_find(&kc->cur->keys, key_sid);
+        int eq = CRYPTO_memcmp(given, k ? k->secret : DUMMY_SECRET, sizeof given) == 0;
+        ok = (k != NULL) & eq & (secret_len == (k ? k->secret_len : 0));
+        if (ok) memcpy(account_out, k->account_sid, RG_SID_SIZE);
+        pthread_rwlock_unlock(&kc->lock);
+    }
+    OPENSSL_cleanse(given, sizeof given);
+    return ok ? 0 : -1;
+}
+
+int rg_keycache_newest_key(rg_keycache *kc, const char *account_sid, char key_sid_out[RG_SID_SIZE],
+                           rg_key_view *out)
+{
+    if (pthread_rwlock_rdlock(&kc->lock) != 0) return -1;
+    const gen *g = kc->cur;
+    const acct_ent *a = table_find(&g->accts, account_sid);
+    const key_ent *k = a && a->newest != NONE ? (const key_ent *)slot(&g->keys, a->newest) : NULL;
+    if (k) {
+        memcpy(key_sid_out, k->sid, RG_SID_SIZE);
+        fill_view(k, out);
+    }
+    pthread_rwlock_unlock(&kc->lock);
+    return k ? 0 : -1;
+}

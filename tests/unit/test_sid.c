@@ -1,0 +1,78 @@
+/* test_sid.c - SID formatting/validation and hex encoding. */
+#include "unit.h"
+
+#include "core/sid.h"
+
+static void test_format(void **state)
+{
+    (void)state;
+    uint8_t rnd[16];
+    char sid[RG_SID_SIZE];
+    for (int i = 0; i < 16; i++)
+        rnd[i] = (uint8_t)(i * 17);
+    memset(sid, 'x', sizeof(sid));
+    rg_sid_format(sid, "AC", rnd);
+    assert_string_equal(sid, "AC00112233445566778899aabbccddeeff");
+    assert_int_equal(strlen(sid), RG_SID_LEN);
+    assert_true(rg_sid_valid(sid, strlen(sid), "AC"));
+    assert_false(rg_sid_valid(sid, strlen(sid), "SK"));
+    rg_sid_format(sid, "SK", rnd);
+    assert_true(rg_sid_valid(sid, RG_SID_LEN, "SK"));
+}
+
+static void test_valid(void **state)
+{
+    (void)state;
+    const char *good = "SK0123456789abcdef0123456789abcdef";
+    assert_true(rg_sid_valid(good, strlen(good), "SK"));
+    /* Not NUL-terminated: only len bytes are read. */
+    char buf[40];
+    memcpy(buf, good, RG_SID_LEN);
+    memset(buf + RG_SID_LEN, 'f', sizeof(buf) - RG_SID_LEN);
+    assert_true(rg_sid_valid(buf, RG_SID_LEN, "SK"));
+    assert_false(rg_sid_valid(buf, RG_SID_LEN + 1, "SK"));
+}
+
+static void test_invalid(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        "SK",
+        "SK0123456789abcdef0123456789abcde",   /* 33 chars */
+        "SK0123456789abcdef0123456789abcdef0", /* 35 chars */
+        "SK0123456789ABCDEF0123456789abcdef",  /* uppercase hex */
+        "sk0123456789abcdef0123456789abcdef",  /* lowercase prefix */
+        "SK0123456789abcdeg0123456789abcdef",  /* not hex */
+        "SK0123456789abcde 0123456789abcdef",  /* space */
+        "AC0123456789abcdef0123456789abcdef",  /* other prefix */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_false(rg_sid_valid(bad[i], strlen(bad[i]), "SK"));
+    assert_false(rg_sid_valid("SK0123456789abcdef\0"
+                              "123456789abcdef",
+                              RG_SID_LEN, "SK"));
+    assert_false(rg_sid_valid(NULL, RG_SID_LEN, "SK"));
+}
+
+static void test_hex(void **state)
+{
+    (void)state;
+    const uint8_t b[] = {0x00, 0x0f, 0xf0, 0xff, 0x5a};
+    char out[11];
+    rg_hex_encode(out, b, sizeof(b));
+    assert_string_equal(out, "000ff0ff5a");
+    rg_hex_encode(out, b, 0);
+    assert_string_equal(out, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_hex),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
