@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "core/errors.h"
+#include "core/timefmt.h"
 #include "store/provision.h"
 
 static const char account_usage[] =
@@ -99,6 +100,7 @@ static int key_create(rg_cli_env *env, opts *o)
 static int key_list(rg_cli_env *env, opts *o)
 {
     rg_key_row rows[100];
+    char iso[RG_TIMEFMT_SIZE];
     size_t count, offset = 0;
     int more = 1;
     if (check_account(env, o->account) != 0) return 1;
@@ -106,9 +108,9 @@ static int key_list(rg_cli_env *env, opts *o)
         if (rg_store_key_list(env->store, o->account, offset, 100, rows, &count, &more) != RG_OK)
             return rg_cli_fail("cannot list keys");
         for (size_t i = 0; i < count; i++)
-            rg_cli_print(json_pack("{s:s, s:s, s:I}", "sid", rows[i].sid, "friendly_name",
+            rg_cli_print(json_pack("{s:s, s:s, s:s}", "sid", rows[i].sid, "friendly_name",
                                    rows[i].friendly_name, "date_created",
-                                   (json_int_t)rows[i].date_created));
+                                   rg_time_iso8601(rows[i].date_created, iso)));
         offset += count;
     }
     return 0;

@@ -56,6 +56,8 @@ int rg_param_text(rg_call *c, const char *const *names, int required, size_t max
 /* reply.c */
 void rg_reply_json(rg_call *c, int status, json_t *body); /* steals body */
 void rg_reply_raw(rg_call *c, int status, const char *json, size_t len); /* copies */
+/* Sends body as it is (no copy): it must live in the request pool. */
+void rg_reply_pooled(rg_call *c, int status, const char *body, size_t len);
 void rg_reply_empty(rg_call *c, int status);
 void rg_reply_error(rg_call *c, int status, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/jsonw.h"
 #include "http/call.h"
 
 static int hexval(int ch)
@@ -109,7 +110,7 @@ static int add_json_member(rg_call *c, const char *key, json_t *v)
 static int parse_json(rg_call *c, const char *s, size_t n)
 {
     json_error_t err;
-    json_t *root = json_loadb(s, n, JSON_REJECT_DUPLICATES, &err);
+    json_t *root = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
     const char *key;
     json_t *v;
     int rc = 0;
@@ -196,35 +197,6 @@ bad:
     return -1;
 }
 
-/* UTF-8 well-formedness (no overlongs, no surrogates) and no C0/DEL. */
-static int text_ok(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        unsigned char ch = s[i];
-        size_t k;
-        uint32_t cp;
-        if (ch < 0x80) {
-            if (ch < 0x20 || ch == 0x7f) return 0;
-            i++;
-            continue;
-        }
-        if (ch >= 0xc2 && ch <= 0xdf) k = 1, cp = ch & 0x1f;
-        else if (ch >= 0xe0 && ch <= 0xef) k = 2, cp = ch & 0x0f;
-        else if (ch >= 0xf0 && ch <= 0xf4) k = 3, cp = ch & 0x07;
-        else return 0;
-        if (i + k >= n) return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80) return 0;
-            cp = cp << 6 | (s[i + j] & 0x3f);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
 int rg_param_text(rg_call *c, const char *const *names, int required, size_t maxlen,
                   const char **out)
 {
@@ -236,7 +208,7 @@ int rg_param_text(rg_call *c, const char *const *names, int required, size_t max
         return -1;
     }
     if (p->bad_type || p->value.len == 0 || p->value.len > maxlen ||
-        !text_ok((const unsigned char *)p->value.base, p->value.len)) {
+        !rg_text_valid(p->value.base, p->value.len)) {
         rg_reply_error(c, 400, 21603,
                        "Invalid parameter %s: 1 to %zu bytes of UTF-8 without control characters",
                        names[0], maxlen);

@@ -4,8 +4,8 @@
  * marked no-store: most of them carry tokens or secrets. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 
+#include "core/timefmt.h"
 #include "http/call.h"
 
 static const char *reason_of(int status)
@@ -46,6 +46,11 @@ static void send_body(rg_call *c, int status, const char *body, size_t len)
     h2o_send(req, &buf, len ? 1 : 0, H2O_SEND_STATE_FINAL);
 }
 
+void rg_reply_pooled(rg_call *c, int status, const char *body, size_t len)
+{
+    send_body(c, status, body, len);
+}
+
 void rg_reply_raw(rg_call *c, int status, const char *json, size_t len)
 {
     char *copy = h2o_mem_alloc_pool(&c->req->pool, len + 1);
@@ -84,24 +89,10 @@ void rg_reply_error(rg_call *c, int status, int code, const char *fmt, ...)
 
 const char *rg_fmt_iso8601(rg_call *c, int64_t t)
 {
-    struct tm tm;
-    time_t tt = (time_t)t;
-    char *s = h2o_mem_alloc_pool(&c->req->pool, 32);
-    gmtime_r(&tt, &tm);
-    strftime(s, 32, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-    return s;
+    return rg_time_iso8601(t, h2o_mem_alloc_pool(&c->req->pool, RG_TIMEFMT_SIZE));
 }
 
 const char *rg_fmt_rfc2822(rg_call *c, int64_t t)
 {
-    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    struct tm tm;
-    time_t tt = (time_t)t;
-    char *s = h2o_mem_alloc_pool(&c->req->pool, 40);
-    gmtime_r(&tt, &tm); /* not strftime: %a/%b follow the locale */
-    snprintf(s, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
-             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return s;
+    return rg_time_rfc2822(t, h2o_mem_alloc_pool(&c->req->pool, RG_TIMEFMT_SIZE));
 }

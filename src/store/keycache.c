@@ -35,6 +35,7 @@ typedef struct {
     uint8_t secret[RG_SECRET_MAX]; /* zero-padded: compared at full width */
     size_t secret_len;
     int64_t date_created;
+    int64_t seq;
 } key_ent;
 
 typedef struct {
@@ -182,6 +183,7 @@ static int load_key(void *ud, const rg_key_row *k)
     memcpy(e.sid, k->sid, sizeof e.sid);
     memcpy(e.account_sid, k->account_sid, sizeof e.account_sid);
     e.date_created = k->date_created;
+    e.seq = k->seq;
     int rc = rg_unseal(ctx->master, k->sid, strlen(k->sid), k->sealed, k->sealed_len, e.secret,
                        sizeof e.secret, &e.secret_len);
     if (rc == RG_OK && e.secret_len > 0) {
@@ -197,11 +199,11 @@ static int load_key(void *ud, const rg_key_row *k)
     return rc;
 }
 
-/* Same order as the store's listing: date_created, then sid. */
+/* Same order as the store's listing: date_created, then insertion. */
 static int newer(const key_ent *a, const key_ent *b)
 {
     if (a->date_created != b->date_created) return a->date_created > b->date_created;
-    return strcmp(a->sid, b->sid) > 0;
+    return a->seq > b->seq;
 }
 
 /* Points every account at its newest key, so newest_key is one probe. */

@@ -35,6 +35,8 @@ struct rg_store {
 };
 
 #define KEY_COLS "sid, account_sid, friendly_name, secret_sealed, date_created, date_updated"
+/* rowid orders keys created within the same second by insertion. */
+#define KEY_SELECT KEY_COLS ", rowid"
 #define ACCOUNT_COLS "sid, friendly_name, token_hash, date_created"
 
 /* ---- errors, binding, reading ---- */
@@ -136,7 +138,7 @@ static int read_account(sqlite3_stmt *s, rg_account *a)
     return rc;
 }
 
-/* Columns in KEY_COLS order. */
+/* Columns in KEY_SELECT order. */
 static int read_key(sqlite3_stmt *s, rg_key_row *k)
 {
     memset(k, 0, sizeof *k);
@@ -146,6 +148,7 @@ static int read_key(sqlite3_stmt *s, rg_key_row *k)
     if (rc == RG_OK) rc = col_blob(s, 3, k->sealed, sizeof k->sealed, &k->sealed_len);
     k->date_created = (int64_t)sqlite3_column_int64(s, 4);
     k->date_updated = (int64_t)sqlite3_column_int64(s, 5);
+    k->seq = (int64_t)sqlite3_column_int64(s, 6);
     return rc;
 }
 
@@ -345,14 +348,14 @@ static int key_query_one(rg_store *st, const char *sql, const char *param, rg_ke
 
 int rg_store_key_get(rg_store *st, const char *sid, rg_key_row *out)
 {
-    return key_query_one(st, "SELECT " KEY_COLS " FROM api_keys WHERE sid = ?1", sid, out);
+    return key_query_one(st, "SELECT " KEY_SELECT " FROM api_keys WHERE sid = ?1", sid, out);
 }
 
 int rg_store_key_newest(rg_store *st, const char *account_sid, rg_key_row *out)
 {
     return key_query_one(st,
-                         "SELECT " KEY_COLS " FROM api_keys WHERE account_sid = ?1 "
-                         "ORDER BY date_created DESC, sid DESC LIMIT 1",
+                         "SELECT " KEY_SELECT " FROM api_keys WHERE account_sid = ?1 "
+                         "ORDER BY date_created DESC, rowid DESC LIMIT 1",
                          account_sid, out);
 }
 
@@ -368,8 +371,8 @@ int rg_store_key_list(rg_store *st, const char *account_sid, size_t offset, size
     sqlite3_stmt *s = NULL;
     lock(st);
     int rc = prepare(st,
-                     "SELECT " KEY_COLS " FROM api_keys WHERE account_sid = ?1 "
-                     "ORDER BY date_created DESC, sid DESC LIMIT ?2 OFFSET ?3",
+                     "SELECT " KEY_SELECT " FROM api_keys WHERE account_sid = ?1 "
+                     "ORDER BY date_created DESC, rowid DESC LIMIT ?2 OFFSET ?3",
                      &s),
         step = 0;
     if (rc == RG_OK) rc = bind_sid(s, 1, account_sid);
@@ -436,7 +439,7 @@ int rg_store_key_each(rg_store *st, int (*fn)(void *ud, const rg_key_row *k), vo
     sqlite3_stmt *s = NULL;
     rg_key_row k;
     lock(st);
-    int rc = prepare(st, "SELECT " KEY_COLS " FROM api_keys ORDER BY sid", &s), step = 0;
+    int rc = prepare(st, "SELECT " KEY_SELECT " FROM api_keys ORDER BY sid", &s), step = 0;
     while (rc == RG_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         rc = read_key(s, &k);
         if (rc == RG_OK) rc = fn(ud, &k);

@@ -45,6 +45,7 @@ typedef struct {
     uint8_t sealed[RG_SEALED_MAX]; /* secret sealed with the master key */
     size_t sealed_len;
     int64_t date_created, date_updated;
+    int64_t seq; /* insertion order (read only): breaks date_created ties */
 } rg_key_row;
 
 int rg_store_key_insert(rg_store *st, const rg_key_row *k);

@@ -272,6 +272,8 @@ static void test_key_crud(void **state)
     rg_key_row k = make_key(1, ac, 100), got;
     assert_int_equal(rg_store_key_insert(f->st, &k), RG_OK);
     assert_int_equal(rg_store_key_get(f->st, k.sid, &got), RG_OK);
+    assert_true(got.seq > 0); /* assigned by the store */
+    k.seq = got.seq;
     assert_memory_equal(&got, &k, sizeof got);
     assert_int_equal(rg_store_key_insert(f->st, &k), RG_EEXIST);
 
@@ -298,8 +300,9 @@ static void test_key_unknown_account(void **state)
     assert_int_equal(rg_store_key_insert(f->st, &k), RG_ENOTFOUND);
 }
 
-/* Keys 1..5 of account 1 at dates 100, 200, 200, 300, 50, plus a key of
- * account 2.  Newest first, sid descending on the tie: 4, 3, 2, 1, 5. */
+/* Keys 1..5 of account 1 at dates 100, 200, 200, 300, 50, inserted in the
+ * order 1, 3, 2, 4, 5, plus a key of account 2.  Newest first, and on the
+ * tie the later insertion first (not the greater sid): 4, 2, 3, 1, 5. */
 static void seed_keys(rg_store *st, char ac[RG_SID_SIZE])
 {
     char other[RG_SID_SIZE];
@@ -308,8 +311,9 @@ static void seed_keys(rg_store *st, char ac[RG_SID_SIZE])
     add_account(st, 1);
     add_account(st, 2);
     static const int64_t dates[] = {100, 200, 200, 300, 50};
+    static const unsigned insertion[] = {1, 3, 2, 4, 5};
     for (unsigned i = 0; i < 5; i++)
-        add_key(st, i + 1, ac, dates[i]);
+        add_key(st, insertion[i], ac, dates[insertion[i] - 1]);
     add_key(st, 9, other, 999);
 }
 
@@ -335,7 +339,7 @@ static void test_key_list(void **state)
     fixture *f = *state;
     char ac[RG_SID_SIZE];
     seed_keys(f->st, ac);
-    static const unsigned order[] = {4, 3, 2, 1, 5};
+    static const unsigned order[] = {4, 2, 3, 1, 5};
     expect_page(f->st, ac, 0, 8, order, 5, 0);
     expect_page(f->st, ac, 0, 5, order, 5, 0); /* exactly all: no more */
     expect_page(f->st, ac, 0, 2, order, 2, 1);
@@ -360,7 +364,7 @@ static void test_key_newest(void **state)
     assert_string_equal(k.sid, sid);
     assert_int_equal(rg_store_key_delete(f->st, sid), RG_OK);
     assert_int_equal(rg_store_key_newest(f->st, ac, &k), RG_OK);
-    make_sid(sid, "SK", 3); /* the tie at 200 goes to the greater sid */
+    make_sid(sid, "SK", 2); /* the tie at 200 goes to the later insertion */
     assert_string_equal(k.sid, sid);
     char nobody[RG_SID_SIZE];
     make_sid(nobody, "AC", 77);
