@@ -24,115 +24,24 @@
 
 #include "core/errors.h"
 #include "store/migrate.h"
+#include "store/sql.h"
 
 #define BUSY_TIMEOUT_MS 5000
 #define TOKEN_HASH_LEN 32
-
-struct rg_store {
-    sqlite3 *db;
-    pthread_mutex_t mu; /* serializes every use of db */
-    int schema_version; /* as migrated by rg_store_open */
-};
 
 #define KEY_COLS "sid, account_sid, friendly_name, secret_sealed, date_created, date_updated"
 /* rowid orders keys created within the same second by insertion. */
 #define KEY_SELECT KEY_COLS ", rowid"
 #define ACCOUNT_COLS "sid, friendly_name, token_hash, date_created"
 
-/* ---- errors, binding, reading ---- */
-
-/* Maps a SQLite result to an rg code.  A foreign key violation means the
- * referenced account does not exist, hence RG_ENOTFOUND rather than
- * RG_EEXIST.  Only unexpected failures are logged; SQLite's messages name
- * tables and columns, never bound values. */
-static int fail(rg_store *st, int rc, const char *what)
-{
-    switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT:
-        return rc == SQLITE_CONSTRAINT_FOREIGNKEY ? RG_ENOTFOUND : RG_EEXIST;
-    case SQLITE_NOMEM:
-        return RG_ENOMEM;
-    default:
-        fprintf(stderr, "roomgate: store: %s: %s\n", what, sqlite3_errmsg(st->db));
-        return RG_EIO;
-    }
-}
-
-static int prepare(rg_store *st, const char *sql, sqlite3_stmt **s)
-{
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
-    return rc == SQLITE_OK ? RG_OK : fail(st, rc, "prepare");
-}
-
-/* Binds a NUL-terminated string of at most max bytes. */
-static int bind_text(sqlite3_stmt *s, int i, const char *v, size_t max)
-{
-    if (!v) return RG_EINVAL;
-    size_t n = strnlen(v, max + 1);
-    if (n > max) return RG_EINVAL;
-    return sqlite3_bind_text(s, i, v, (int)n, SQLITE_STATIC) == SQLITE_OK ? RG_OK : RG_ENOMEM;
-}
-
-static int bind_sid(sqlite3_stmt *s, int i, const char *sid)
-{
-    return bind_text(s, i, sid, RG_SID_LEN);
-}
-
-static int bind_int64(sqlite3_stmt *s, int i, int64_t v)
-{
-    return sqlite3_bind_int64(s, i, (sqlite3_int64)v) == SQLITE_OK ? RG_OK : RG_ENOMEM;
-}
-
-static int bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n)
-{
-    return sqlite3_bind_blob(s, i, p, (int)n, SQLITE_STATIC) == SQLITE_OK ? RG_OK : RG_ENOMEM;
-}
-
-/* Steps a statement that returns nothing (insert, update, delete). */
-static int step_done(rg_store *st, sqlite3_stmt *s, const char *what)
-{
-    int rc = sqlite3_step(s);
-    return rc == SQLITE_DONE ? RG_OK : fail(st, rc, what);
-}
-
-/* Steps to the first row: RG_OK on a row, RG_ENOTFOUND when there is none. */
-static int step_row(rg_store *st, sqlite3_stmt *s, const char *what)
-{
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) return RG_OK;
-    return rc == SQLITE_DONE ? RG_ENOTFOUND : fail(st, rc, what);
-}
-
-static int col_text(sqlite3_stmt *s, int i, char *dst, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    int n = sqlite3_column_bytes(s, i);
-    if (!t || n < 0 || (size_t)n >= cap) return RG_EIO;
-    memcpy(dst, t, (size_t)n);
-    dst[n] = '\0';
-    return RG_OK;
-}
-
-/* Copies a blob column; *len = its size.  SQLite returns NULL for an empty
- * blob, which is then a zero-length value. */
-static int col_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t cap, size_t *len)
-{
-    const void *b = sqlite3_column_blob(s, i);
-    int n = sqlite3_column_bytes(s, i);
-    if (n < 0 || (size_t)n > cap || (n > 0 && !b)) return RG_EIO;
-    if (n > 0) memcpy(dst, b, (size_t)n);
-    *len = (size_t)n;
-    return RG_OK;
-}
-
 /* Columns in ACCOUNT_COLS order. */
 static int read_account(sqlite3_stmt *s, rg_account *a)
 {
     memset(a, 0, sizeof *a);
     size_t hlen = 0;
-    int rc = col_text(s, 0, a->sid, sizeof a->sid);
-    if (rc == RG_OK) rc = col_text(s, 1, a->friendly_name, sizeof a->friendly_name);
-    if (rc == RG_OK) rc = col_blob(s, 2, a->token_hash, sizeof a->token_hash, &hlen);
+    int rc = rg_sql_col_text(s, 0, a->sid, sizeof a->sid);
+    if (rc == RG_OK) rc = rg_sql_col_text(s, 1, a->friendly_name, sizeof a->friendly_name);
+    if (rc == RG_OK) rc = rg_sql_col_blob(s, 2, a->token_hash, sizeof a->token_hash, &hlen);
     if (rc == RG_OK && hlen != TOKEN_HASH_LEN) rc = RG_EIO;
     a->date_created = (int64_t)sqlite3_column_int64(s, 3);
     return rc;
@@ -142,24 +51,14 @@ static int read_account(sqlite3_stmt *s, rg_account *a)
 static int read_key(sqlite3_stmt *s, rg_key_row *k)
 {
     memset(k, 0, sizeof *k);
-    int rc = col_text(s, 0, k->sid, sizeof k->sid);
-    if (rc == RG_OK) rc = col_text(s, 1, k->account_sid, sizeof k->account_sid);
-    if (rc == RG_OK) rc = col_text(s, 2, k->friendly_name, sizeof k->friendly_name);
-    if (rc == RG_OK) rc = col_blob(s, 3, k->sealed, sizeof k->sealed, &k->sealed_len);
+    int rc = rg_sql_col_text(s, 0, k->sid, sizeof k->sid);
+    if (rc == RG_OK) rc = rg_sql_col_text(s, 1, k->account_sid, sizeof k->account_sid);
+    if (rc == RG_OK) rc = rg_sql_col_text(s, 2, k->friendly_name, sizeof k->friendly_name);
+    if (rc == RG_OK) rc = rg_sql_col_blob(s, 3, k->sealed, sizeof k->sealed, &k->sealed_len);
     k->date_created = (int64_t)sqlite3_column_int64(s, 4);
     k->date_updated = (int64_t)sqlite3_column_int64(s, 5);
     k->seq = (int64_t)sqlite3_column_int64(s, 6);
     return rc;
-}
-
-static void lock(rg_store *st)
-{
-    pthread_mutex_lock(&st->mu);
-}
-
-static void unlock(rg_store *st)
-{
-    pthread_mutex_unlock(&st->mu);
 }
 
 /* ---- open / close ---- */
@@ -183,8 +82,8 @@ static int precreate_private(const char *path)
 static int set_wal(rg_store *st)
 {
     sqlite3_stmt *s = NULL;
-    int rc = prepare(st, "PRAGMA journal_mode=WAL", &s);
-    if (rc == RG_OK) rc = step_row(st, s, "journal_mode");
+    int rc = rg_sql_prepare(st, "PRAGMA journal_mode=WAL", &s);
+    if (rc == RG_OK) rc = rg_sql_step_row(st, s, "journal_mode");
     if (rc == RG_OK) {
         const char *mode = (const char *)sqlite3_column_text(s, 0);
         if (!mode || (strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0)) {
@@ -207,7 +106,7 @@ static int configure(rg_store *st)
     rc = sqlite3_exec(st->db,
                       "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
                       NULL, NULL, NULL);
-    return rc == SQLITE_OK ? RG_OK : fail(st, rc, "pragmas");
+    return rc == SQLITE_OK ? RG_OK : rg_sql_fail(st, rc, "pragmas");
 }
 
 int rg_store_open(const char *path, rg_store **out)
@@ -257,11 +156,12 @@ int64_t rg_store_data_version(rg_store *st)
 {
     sqlite3_stmt *s = NULL;
     int64_t v = -1;
-    lock(st);
-    if (prepare(st, "PRAGMA data_version", &s) == RG_OK && step_row(st, s, "data_version") == RG_OK)
+    rg_sql_lock(st);
+    if (rg_sql_prepare(st, "PRAGMA data_version", &s) == RG_OK &&
+        rg_sql_step_row(st, s, "data_version") == RG_OK)
         v = (int64_t)sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
-    unlock(st);
+    rg_sql_unlock(st);
     return v;
 }
 
@@ -270,28 +170,29 @@ int64_t rg_store_data_version(rg_store *st)
 int rg_store_account_insert(rg_store *st, const rg_account *a)
 {
     sqlite3_stmt *s = NULL;
-    lock(st);
-    int rc = prepare(st, "INSERT INTO accounts(" ACCOUNT_COLS ") VALUES(?1, ?2, ?3, ?4)", &s);
-    if (rc == RG_OK) rc = bind_sid(s, 1, a->sid);
-    if (rc == RG_OK) rc = bind_text(s, 2, a->friendly_name, RG_NAME_MAX);
-    if (rc == RG_OK) rc = bind_blob(s, 3, a->token_hash, sizeof a->token_hash);
-    if (rc == RG_OK) rc = bind_int64(s, 4, a->date_created);
-    if (rc == RG_OK) rc = step_done(st, s, "account insert");
+    rg_sql_lock(st);
+    int rc =
+        rg_sql_prepare(st, "INSERT INTO accounts(" ACCOUNT_COLS ") VALUES(?1, ?2, ?3, ?4)", &s);
+    if (rc == RG_OK) rc = rg_sql_bind_sid(s, 1, a->sid);
+    if (rc == RG_OK) rc = rg_sql_bind_text(s, 2, a->friendly_name, RG_NAME_MAX);
+    if (rc == RG_OK) rc = rg_sql_bind_blob(s, 3, a->token_hash, sizeof a->token_hash);
+    if (rc == RG_OK) rc = rg_sql_bind_int64(s, 4, a->date_created);
+    if (rc == RG_OK) rc = rg_sql_step_done(st, s, "account insert");
     sqlite3_finalize(s);
-    unlock(st);
+    rg_sql_unlock(st);
     return rc;
 }
 
 int rg_store_account_get(rg_store *st, const char *sid, rg_account *out)
 {
     sqlite3_stmt *s = NULL;
-    lock(st);
-    int rc = prepare(st, "SELECT " ACCOUNT_COLS " FROM accounts WHERE sid = ?1", &s);
-    if (rc == RG_OK) rc = bind_sid(s, 1, sid);
-    if (rc == RG_OK) rc = step_row(st, s, "account get");
+    rg_sql_lock(st);
+    int rc = rg_sql_prepare(st, "SELECT " ACCOUNT_COLS " FROM accounts WHERE sid = ?1", &s);
+    if (rc == RG_OK) rc = rg_sql_bind_sid(s, 1, sid);
+    if (rc == RG_OK) rc = rg_sql_step_row(st, s, "account get");
     if (rc == RG_OK) rc = read_account(s, out);
     sqlite3_finalize(s);
-    unlock(st);
+    rg_sql_unlock(st);
     return rc;
 }
 
@@ -300,15 +201,15 @@ int rg_store_account_each(rg_store *st, int (*fn)(void *ud, const rg_account *a)
 {
     sqlite3_stmt *s = NULL;
     rg_account a;
-    lock(st);
-    int rc = prepare(st, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY sid", &s), step = 0;
+    rg_sql_lock(st);
+    int rc = rg_sql_prepare(st, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY sid", &s), step = 0;
     while (rc == RG_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         rc = read_account(s, &a);
         if (rc == RG_OK) rc = fn(ud, &a);
     }
-    if (rc == RG_OK && step != SQLITE_DONE) rc = fail(st, step, "account each");
+    if (rc == RG_OK && step != SQLITE_DONE) rc = rg_sql_fail(st, step, "account each");
     sqlite3_finalize(s);
-    unlock(st);
+    rg_sql_unlock(st);
     return rc;
 }
 
@@ -318,17 +219,18 @@ int rg_store_key_insert(rg_store *st, const rg_key_row *k)
 {
     if (k->sealed_len > sizeof k->sealed) return RG_EINVAL;
     sqlite3_stmt *s = NULL;
-    lock(st);
-    int rc = prepare(st, "INSERT INTO api_keys(" KEY_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s);
-    if (rc == RG_OK) rc = bind_sid(s, 1, k->sid);
-    if (rc == RG_OK) rc = bind_sid(s, 2, k->account_sid);
-    if (rc == RG_OK) rc = bind_text(s, 3, k->friendly_name, RG_NAME_MAX);
-    if (rc == RG_OK) rc = bind_blob(s, 4, k->sealed, k->sealed_len);
-    if (rc == RG_OK) rc = bind_int64(s, 5, k->date_created);
-    if (rc == RG_OK) rc = bind_int64(s, 6, k->date_updated);
-    if (rc == RG_OK) rc = step_done(st, s, "key insert");
+    rg_sql_lock(st);
+    int rc =
+        rg_sql_prepare(st, "INSERT INTO api_keys(" KEY_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s);
+    if (rc == RG_OK) rc = rg_sql_bind_sid(s, 1, k->sid);
+    if (rc == RG_OK) rc = rg_sql_bind_sid(s, 2, k->account_sid);
+    if (rc == RG_OK) rc = rg_sql_bind_text(s, 3, k->friendly_name, RG_NAME_MAX);
+    if (rc == RG_OK) rc = rg_sql_bind_blob(s, 4, k->sealed, k->sealed_len);
+    if (rc == RG_OK) rc = rg_sql_bind_int64(s, 5, k->date_created);
+    if (rc == RG_OK) rc = rg_sql_bind_int64(s, 6, k->date_updated);
+    if (rc == RG_OK) rc = rg_sql_step_done(st, s, "key insert");
     sqlite3_finalize(s);
-    unlock(st);
+    rg_sql_unlock(st);
     return rc;
 }
 
@@ -336,13 +238,13 @@ int rg_store_key_insert(rg_store *st, const rg_key_row *k)
 static int key_query_one(rg_store *st, const char *sql, const char *param, rg_key_row *out)
 {
     sqlite3_stmt *s = NULL;
-    lock(st);
-    int rc = prepare(st, sql, &s);
-    if (rc == RG_OK) rc = bind_sid(s, 1, param);
-    if (rc == RG_OK) rc = step_row(st, s, "key get");
+    rg_sql_lock(st);
+    int rc = rg_sql_prepare(st, sql, &s);
+    if (rc == RG_OK) rc = rg_sql_bind_sid(s, 1, param);
+    if (rc == RG_OK) rc = rg_sql_step_row(st, s, "key get");
     if (rc == RG_OK) rc = read_key(s, out);
     sqlite3_finalize(s);
-    unlock(st);
+    rg_sql_unlock(st);
     return rc;
 }
 
@@ -369,15 +271,15 @@ int rg_store_key_list(rg_store *st, const char *account_sid, size_t offset, size
     if (limit >= (uint64_t)INT64_MAX || offset > (uint64_t)INT64_MAX || (limit > 0 && !out))
         return RG_EINVAL;
     sqlite3_stmt *s = NULL;
-    lock(st);
-    int rc = prepare(st,
-                     "SELECT " KEY_SELECT " FROM api_keys WHERE account_sid = ?1 "
-                     "ORDER BY date_created DESC, rowid DESC LIMIT ?2 OFFSET ?3",
-                     &s),
+    rg_sql_lock(st);
+    int rc = rg_sql_prepare(st,
+                            "SELECT " KEY_SELECT " FROM api_keys WHERE account_sid = ?1 "
+                            "ORDER BY date_created DESC, rowid DESC LIMIT ?2 OFFSET ?3",
+                            &s),
         step = 0;
-    if (rc == RG_OK) rc = bind_sid(s, 1, account_sid);
-    if (rc == RG_OK) rc = bind_int64(s, 2, (int64_t)limit + 1);
-    if (rc == RG_OK) rc = bind_int64(s, 3, (int64_t)offset);
+    if (rc == RG_OK) rc = rg_sql_bind_sid(s, 1, account_sid);
+    if (rc == RG_OK) rc = rg_sql_bind_int64(s, 2, (int64_t)limit + 1);
+    if (rc == RG_OK) rc = rg_sql_bind_int64(s, 3, (int64_t)offset);
     while (rc == RG_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         if (*count == limit) {
             *more = 1;
@@ -387,9 +289,9 @@ int rg_store_key_list(rg_store *st, const char *account_sid, size_t offset, size
         rc = read_key(s, &out[*count]);
         if (rc == RG_OK) (*count)++;
     }
-    if (rc == RG_OK && step != SQLITE_DONE) rc = fail(st, step, "key list");
+    if (rc == RG_OK && step != SQLITE_DONE) rc = rg_sql_fail(st, step, "key list");
     sqlite3_finalize(s);
-    unlock(st);
+    rg_sql_unlock(st);
     if (rc != RG_OK) {
         *count = 0;
         *more = 0;
@@ -401,7 +303,7 @@ int rg_store_key_list(rg_store *st, const char *account_sid, size_t offset, size
  * touched means no such key. */
 static int step_changed(rg_store *st, sqlite3_stmt *s, const char *what)
 {
-    int rc = step_done(st, s, what);
+    int rc = rg_sql_step_done(st, s, what);
     if (rc == RG_OK && sqlite3_changes(st->db) == 0) rc = RG_ENOTFOUND;
     return rc;
 }
@@ -409,27 +311,27 @@ static int step_changed(rg_store *st, sqlite3_stmt *s, const char *what)
 int rg_store_key_rename(rg_store *st, const char *sid, const char *name, int64_t now)
 {
     sqlite3_stmt *s = NULL;
-    lock(st);
-    int rc =
-        prepare(st, "UPDATE api_keys SET friendly_name = ?2, date_updated = ?3 WHERE sid = ?1", &s);
-    if (rc == RG_OK) rc = bind_sid(s, 1, sid);
-    if (rc == RG_OK) rc = bind_text(s, 2, name, RG_NAME_MAX);
-    if (rc == RG_OK) rc = bind_int64(s, 3, now);
+    rg_sql_lock(st);
+    int rc = rg_sql_prepare(
+        st, "UPDATE api_keys SET friendly_name = ?2, date_updated = ?3 WHERE sid = ?1", &s);
+    if (rc == RG_OK) rc = rg_sql_bind_sid(s, 1, sid);
+    if (rc == RG_OK) rc = rg_sql_bind_text(s, 2, name, RG_NAME_MAX);
+    if (rc == RG_OK) rc = rg_sql_bind_int64(s, 3, now);
     if (rc == RG_OK) rc = step_changed(st, s, "key rename");
     sqlite3_finalize(s);
-    unlock(st);
+    rg_sql_unlock(st);
     return rc;
 }
 
 int rg_store_key_delete(rg_store *st, const char *sid)
 {
     sqlite3_stmt *s = NULL;
-    lock(st);
-    int rc = prepare(st, "DELETE FROM api_keys WHERE sid = ?1", &s);
-    if (rc == RG_OK) rc = bind_sid(s, 1, sid);
+    rg_sql_lock(st);
+    int rc = rg_sql_prepare(st, "DELETE FROM api_keys WHERE sid = ?1", &s);
+    if (rc == RG_OK) rc = rg_sql_bind_sid(s, 1, sid);
     if (rc == RG_OK) rc = step_changed(st, s, "key delete");
     sqlite3_finalize(s);
-    unlock(st);
+    rg_sql_unlock(st);
     return rc;
 }
 
@@ -438,14 +340,14 @@ int rg_store_key_each(rg_store *st, int (*fn)(void *ud, const rg_key_row *k), vo
 {
     sqlite3_stmt *s = NULL;
     rg_key_row k;
-    lock(st);
-    int rc = prepare(st, "SELECT " KEY_SELECT " FROM api_keys ORDER BY sid", &s), step = 0;
+    rg_sql_lock(st);
+    int rc = rg_sql_prepare(st, "SELECT " KEY_SELECT " FROM api_keys ORDER BY sid", &s), step = 0;
     while (rc == RG_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         rc = read_key(s, &k);
         if (rc == RG_OK) rc = fn(ud, &k);
     }
-    if (rc == RG_OK && step != SQLITE_DONE) rc = fail(st, step, "key each");
+    if (rc == RG_OK && step != SQLITE_DONE) rc = rg_sql_fail(st, step, "key each");
     sqlite3_finalize(s);
-    unlock(st);
+    rg_sql_unlock(st);
     return rc;
 }

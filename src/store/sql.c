@@ -1,0 +1,102 @@
+/* sql.c - the SQLite plumbing every store file shares: error mapping,
+ * binding with length checks, stepping, bounded column reads. */
+#include "store/sql.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/errors.h"
+
+/* Maps a SQLite result to an rg code.  A foreign key violation means the
+ * referenced account does not exist, hence RG_ENOTFOUND rather than
+ * RG_EEXIST.  Only unexpected failures are logged; SQLite's messages name
+ * tables and columns, never bound values. */
+int rg_sql_fail(rg_store *st, int rc, const char *what)
+{
+    switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+        return rc == SQLITE_CONSTRAINT_FOREIGNKEY ? RG_ENOTFOUND : RG_EEXIST;
+    case SQLITE_NOMEM:
+        return RG_ENOMEM;
+    default:
+        fprintf(stderr, "roomgate: store: %s: %s\n", what, sqlite3_errmsg(st->db));
+        return RG_EIO;
+    }
+}
+
+int rg_sql_prepare(rg_store *st, const char *sql, sqlite3_stmt **s)
+{
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
+    return rc == SQLITE_OK ? RG_OK : rg_sql_fail(st, rc, "prepare");
+}
+
+/* Binds a NUL-terminated string of at most max bytes. */
+int rg_sql_bind_text(sqlite3_stmt *s, int i, const char *v, size_t max)
+{
+    if (!v) return RG_EINVAL;
+    size_t n = strnlen(v, max + 1);
+    if (n > max) return RG_EINVAL;
+    return sqlite3_bind_text(s, i, v, (int)n, SQLITE_STATIC) == SQLITE_OK ? RG_OK : RG_ENOMEM;
+}
+
+int rg_sql_bind_sid(sqlite3_stmt *s, int i, const char *sid)
+{
+    return rg_sql_bind_text(s, i, sid, RG_SID_LEN);
+}
+
+int rg_sql_bind_int64(sqlite3_stmt *s, int i, int64_t v)
+{
+    return sqlite3_bind_int64(s, i, (sqlite3_int64)v) == SQLITE_OK ? RG_OK : RG_ENOMEM;
+}
+
+int rg_sql_bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n)
+{
+    return sqlite3_bind_blob(s, i, p, (int)n, SQLITE_STATIC) == SQLITE_OK ? RG_OK : RG_ENOMEM;
+}
+
+/* Steps a statement that returns nothing (insert, update, delete). */
+int rg_sql_step_done(rg_store *st, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    return rc == SQLITE_DONE ? RG_OK : rg_sql_fail(st, rc, what);
+}
+
+/* Steps to the first row: RG_OK on a row, RG_ENOTFOUND when there is none. */
+int rg_sql_step_row(rg_store *st, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) return RG_OK;
+    return rc == SQLITE_DONE ? RG_ENOTFOUND : rg_sql_fail(st, rc, what);
+}
+
+int rg_sql_col_text(sqlite3_stmt *s, int i, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    int n = sqlite3_column_bytes(s, i);
+    if (!t || n < 0 || (size_t)n >= cap) return RG_EIO;
+    memcpy(dst, t, (size_t)n);
+    dst[n] = '\0';
+    return RG_OK;
+}
+
+/* Copies a blob column; *len = its size.  SQLite returns NULL for an empty
+ * blob, which is then a zero-length value. */
+int rg_sql_col_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t cap, size_t *len)
+{
+    const void *b = sqlite3_column_blob(s, i);
+    int n = sqlite3_column_bytes(s, i);
+    if (n < 0 || (size_t)n > cap || (n > 0 && !b)) return RG_EIO;
+    if (n > 0) memcpy(dst, b, (size_t)n);
+    *len = (size_t)n;
+    return RG_OK;
+}
+
+void rg_sql_lock(rg_store *st)
+{
+    pthread_mutex_lock(&st->mu);
+}
+
+void rg_sql_unlock(rg_store *st)
+{
+    pthread_mutex_unlock(&st->mu);
+}

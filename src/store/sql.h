@@ -1,0 +1,49 @@
+/* sql.h - internal to src/store/: the rg_store handle and the SQLite
+ * helpers each store file (accounts and keys, rooms, recordings...) uses.
+ *
+ * Conventions: every public store function takes rg_sql_lock(st) for its
+ * whole duration, prepares constant SQL, binds every value (never formats
+ * user data into SQL), finalizes its statements and maps results with
+ * rg_sql_fail. */
+#ifndef RG_STORE_SQL_H
+#define RG_STORE_SQL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct rg_store {
+    sqlite3 *db;
+    pthread_mutex_t mu; /* serializes every use of db */
+    int schema_version; /* as migrated by rg_store_open */
+};
+
+void rg_sql_lock(rg_store *st);
+void rg_sql_unlock(rg_store *st);
+
+/* SQLite result -> RG_*: constraint -> RG_EEXIST (foreign key ->
+ * RG_ENOTFOUND), nomem -> RG_ENOMEM, else logs `what` and gives RG_EIO. */
+int rg_sql_fail(rg_store *st, int rc, const char *what);
+int rg_sql_prepare(rg_store *st, const char *sql, sqlite3_stmt **s);
+
+/* Binds a NUL-terminated string of at most max bytes (RG_EINVAL if longer). */
+int rg_sql_bind_text(sqlite3_stmt *s, int i, const char *v, size_t max);
+int rg_sql_bind_sid(sqlite3_stmt *s, int i, const char *sid);
+int rg_sql_bind_int64(sqlite3_stmt *s, int i, int64_t v);
+int rg_sql_bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n);
+
+/* Steps a statement that returns no row (insert, update, delete). */
+int rg_sql_step_done(rg_store *st, sqlite3_stmt *s, const char *what);
+/* Steps to the first row: RG_OK on a row, RG_ENOTFOUND when there is none. */
+int rg_sql_step_row(rg_store *st, sqlite3_stmt *s, const char *what);
+
+/* Copies a text column into dst (cap bytes incl. NUL); RG_EIO if it does
+ * not fit (a corrupt or edited file), never a silent truncation. */
+int rg_sql_col_text(sqlite3_stmt *s, int i, char *dst, size_t cap);
+/* Copies a blob column; *len = its size. */
+int rg_sql_col_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t cap, size_t *len);
+
+#endif
