@@ -15,6 +15,8 @@ enum {
     RG_EIO = -5,       /* disk, database or socket failure */
     RG_ECRYPTO = -6,   /* OpenSSL failure or authentication tag mismatch */
     RG_ETOOBIG = -7,   /* output buffer too small or input over a limit */
+    RG_EFULL = -8,     /* a room at capacity */
+    RG_EGONE = -9,     /* completed, cancelled, disabled or deleted */
 };
 
 #endif
