@@ -297,7 +297,7 @@ main() {
     local port srv url pid
 
     if want roomgate; then
-        "$ROOMGATE" serve --listen 127.0.0.1:0 --data "$D" --threads 2 >"$TMP/roomgate.out" 2>"$TMP/roomgate.err" &
+        "$ROOMGATE" serve --listen 127.0.0.1:0 --data "$D" --threads 2 --access-log off >"$TMP/roomgate.out" 2>"$TMP/roomgate.err" &
         SPID[roomgate]=$!
         PIDS+=("$!")
         PNAME[$!]=roomgate

@@ -22,7 +22,9 @@ static const char usage[] =
     "              (loopback addresses only; needs `roomgate demo init`)\n"
     "  --tls-cert, --tls-key  PEM files: serve HTTPS with HTTP/2\n"
     "  --max-body  request body limit in bytes (env ROOMGATE_MAX_BODY, default 2097152)\n"
-    "  --web       static files for /demo/ and /sdk/ (default ./web)\n";
+    "  --web       static files for /demo/ and /sdk/ (default ./web)\n"
+    "  --access-log on|off  one JSON line per request on stderr (env ROOMGATE_ACCESS_LOG,\n"
+    "              default on)\n";
 
 /* HOST:PORT, [V6]:PORT. */
 static int parse_listen(const char *s, rg_serve_config *cfg)
@@ -71,9 +73,10 @@ static int parse(int argc, char **argv, rg_serve_config *cfg)
         {"tls-key", required_argument, NULL, 'k'},
         {"max-body", required_argument, NULL, 'm'},
         {"web", required_argument, NULL, 'w'},
+        {"access-log", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
-    const char *listen = getenv("ROOMGATE_LISTEN");
+    const char *listen = getenv("ROOMGATE_LISTEN"), *alog = getenv("ROOMGATE_ACCESS_LOG");
     int ch;
     cfg->threads = (int)env_long("ROOMGATE_THREADS", sysconf(_SC_NPROCESSORS_ONLN));
     cfg->max_body = (size_t)env_long("ROOMGATE_MAX_BODY", 2 * 1024 * 1024);
@@ -89,10 +92,14 @@ static int parse(int argc, char **argv, rg_serve_config *cfg)
         case 'k': cfg->tls_key = optarg; break;
         case 'm': cfg->max_body = (size_t)strtoul(optarg, NULL, 10); break;
         case 'w': cfg->web_dir = optarg; break;
+        case 'L': alog = optarg; break;
         case 'h': fputs(usage, stdout); return -1;
         default: return rg_cli_usage_error(usage, "bad option");
         }
     }
+    if (alog == NULL || *alog == '\0' || strcmp(alog, "on") == 0) cfg->access_log = 1;
+    else if (strcmp(alog, "off") != 0)
+        return rg_cli_usage_error(usage, "--access-log must be on or off");
     if (parse_listen(listen && *listen ? listen : "127.0.0.1:8080", cfg) != 0)
         return rg_cli_usage_error(usage, "--listen must be HOST:PORT");
     if (cfg->threads < 1 || cfg->threads > 256)

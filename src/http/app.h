@@ -25,6 +25,7 @@ typedef struct {
     size_t max_body;
     const char *data_dir;
     const char *web_dir; /* static files for /demo/ and /sdk/ */
+    int access_log;      /* one JSON line per request on stderr */
 } rg_serve_config;
 
 typedef struct {

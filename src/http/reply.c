@@ -59,11 +59,17 @@ void rg_reply_raw(rg_call *c, int status, const char *json, size_t len)
     send_body(c, status, copy, len + 1);
 }
 
+/* One pass in the common case: dump into a pool buffer that fits most
+ * answers, and only when it does not, dump again into one of exact size. */
 void rg_reply_json(rg_call *c, int status, json_t *body)
 {
-    size_t len = json_dumpb(body, NULL, 0, JSON_COMPACT);
-    char *buf = h2o_mem_alloc_pool(&c->req->pool, len + 1);
-    json_dumpb(body, buf, len, JSON_COMPACT);
+    size_t cap = 2048, len;
+    char *buf = h2o_mem_alloc_pool(&c->req->pool, cap);
+    len = json_dumpb(body, buf, cap - 1, JSON_COMPACT);
+    if (len > cap - 1) {
+        buf = h2o_mem_alloc_pool(&c->req->pool, len + 1);
+        json_dumpb(body, buf, len, JSON_COMPACT);
+    }
     buf[len] = '\n';
     json_decref(body);
     send_body(c, status, buf, len + 1);

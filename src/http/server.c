@@ -166,9 +166,12 @@ static SSL_CTX *make_ssl_ctx(const rg_serve_config *cfg)
     return ssl;
 }
 
-static void add_logger(h2o_pathconf_t *path)
+static void add_logger(h2o_pathconf_t *path, int enabled)
 {
-    h2o_logger_t *logger = h2o_create_logger(path, sizeof *logger);
+    h2o_logger_t *logger;
+    if (!enabled) return;
+    logger = h2o_create_logger(path, sizeof *logger);
+    logger = h2o_create_logger(path, sizeof *logger);
     logger->log_access = on_log;
 }
 
@@ -176,17 +179,17 @@ static void add_logger(h2o_pathconf_t *path)
  * handler: it does ETags, ranges and path normalisation, so no path is
  * ever built from the request here.  Registered before "/" so the prefix
  * wins. */
-static void add_static(h2o_hostconf_t *host, const char *prefix, const char *web_dir,
+static void add_static(h2o_hostconf_t *host, const char *prefix, const rg_serve_config *cfg,
                        const char *sub)
 {
     static const char *index_files[] = {"index.html", NULL};
     char dir[4096];
     h2o_pathconf_t *path;
-    snprintf(dir, sizeof dir, "%s/%s", web_dir, sub);
+    snprintf(dir, sizeof dir, "%s/%s", cfg->web_dir, sub);
     if (access(dir, R_OK | X_OK) != 0) return;
     path = h2o_config_register_path(host, prefix, 0);
     h2o_file_register(path, dir, index_files, NULL, 0);
-    add_logger(path);
+    add_logger(path, cfg->access_log);
 }
 
 static void setup_config(server *s)
@@ -199,12 +202,12 @@ static void setup_config(server *s)
     s->config.server_name = h2o_iovec_init(H2O_STRLIT("roomgate"));
     s->config.max_request_entity_size = cfg->max_body;
     host = h2o_config_register_host(&s->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-    add_static(host, "/sdk", cfg->web_dir, "sdk");
-    if (cfg->demo) add_static(host, "/demo", cfg->web_dir, "demo");
+    add_static(host, "/sdk", cfg, "sdk");
+    if (cfg->demo) add_static(host, "/demo", cfg, "demo");
     path = h2o_config_register_path(host, "/", 0);
     handler = h2o_create_handler(path, sizeof *handler);
     handler->on_req = on_req;
-    add_logger(path);
+    add_logger(path, cfg->access_log);
 }
 
 static int start_thread(server *s, int i, int fd)
