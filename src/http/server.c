@@ -171,7 +171,6 @@ static void add_logger(h2o_pathconf_t *path, int enabled)
     h2o_logger_t *logger;
     if (!enabled) return;
     logger = h2o_create_logger(path, sizeof *logger);
-    logger = h2o_create_logger(path, sizeof *logger);
     logger->log_access = on_log;
 }
 
