@@ -4,7 +4,9 @@
 # Starts roomgate (build/roomgate, release build), the Node.js peer
 # (bench/peer-node, single process and node:cluster), and nginx answering a
 # constant (the ceiling), all on 127.0.0.1; checks that each one answers
-# correctly; loads each endpoint with wrk; prints a table; runs the
+# correctly; loads each endpoint with wrk (GET /token, POST validate, and
+# the database routes POST /v1/Consultations/{id}/Tokens and
+# GET /v2/rooms/validate/{id}, not against nginx); prints a table; runs the
 # build/bench/micro_* binaries.  Everything it starts is stopped by PID on
 # exit; the temp dir is removed.  Output also goes to bench/out/latest.txt.
 #
@@ -36,6 +38,10 @@ OUT=$OUT_DIR/latest.txt
 
 IDENTITY=alice
 ROOM=r1
+CONSULT=bench-consult-1
+DETAIL=d-77
+CONSULT_P=/v1/Consultations/$CONSULT/Tokens
+CONSULT_BODY="{\"identity\":\"$IDENTITY\",\"detail_id\":\"$DETAIL\"}"
 
 die() {
     echo "bench: FAIL: $*" >&2
@@ -311,6 +317,11 @@ main() {
         sum=$(sha256sum "$lock" | cut -d' ' -f1)
         if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
             note "installing bench/peer-node dependencies (npm ci)"
+            # better-sqlite3 compiles from source (node-gyp); point it at the
+            # installed node's headers so nothing is downloaded.
+            local nodedir
+            nodedir=$(dirname "$(dirname "$(command -v node)")")
+            [ -f "$nodedir/include/node/node_api.h" ] && export npm_config_nodedir=$nodedir
             (cd bench/peer-node && npm ci --no-audit --no-fund --loglevel=error) >&2 || die "npm ci failed in bench/peer-node"
             echo "$sum" >"$stamp"
         fi
@@ -328,9 +339,10 @@ main() {
             "s|^$prefix: listening on http://127\\.0\\.0\\.1:\\([0-9][0-9]*\\)/.*\$|\\1|p" 15)
         SURL[$name]=http://127.0.0.1:$port
     }
-    want node-peer && start_node node-peer server.js node-peer
-    want node-cluster && start_node node-cluster cluster.js node-peer-cluster WORKERS="$BENCH_CLUSTER_WORKERS"
-    want node-naive && start_node node-naive server.js node-peer PEER_STRING_SECRET=1
+    want node-peer && start_node node-peer server.js node-peer DB_PATH="$TMP/node-peer.db"
+    want node-cluster && start_node node-cluster cluster.js node-peer-cluster WORKERS="$BENCH_CLUSTER_WORKERS" \
+        DB_PATH="$TMP/node-cluster.db"
+    want node-naive && start_node node-naive server.js node-peer PEER_STRING_SECRET=1 DB_PATH="$TMP/node-naive.db"
 
     if want nginx; then
         local try
@@ -427,25 +439,72 @@ main() {
             --data "{\"token\":\"$TOKEN\"}"
         [ "$HTTP_CODE" = 401 ] || die "$srv POST validate with bad credentials answered $HTTP_CODE, expected 401"
     done
+    # -- the database routes: a consultation token, a VideoSDK room validate --
+    # Each server gets the same consultation (open for the whole run) and a
+    # VideoSDK room; the VideoSDK token comes from roomgate when it runs
+    # (so the peers also verify roomgate's VideoSDK tokens), else it is
+    # signed here with jsonwebtoken, as seed 002 shows.
+    local VSDK_TOKEN t0 cbody
+    if want roomgate; then
+        http GET "${SURL[roomgate]}/get-token?roles=crawler" -H "Authorization: $AUTH"
+        VSDK_TOKEN=$(json_get token <<<"$HTTP_BODY")
+    else
+        VSDK_TOKEN=$(cd bench/peer-node && KEY_SID="$SK" KEY_SECRET="$SECRET" node -e '
+const jwt = require("jsonwebtoken");
+console.log(jwt.sign({ apikey: process.env.KEY_SID, permissions: ["allow_join"], version: 2, roles: ["crawler"] },
+  process.env.KEY_SECRET, { algorithm: "HS256", expiresIn: 3600 }));')
+    fi
+    [ -n "$VSDK_TOKEN" ] || die "could not get a VideoSDK token"
+    t0=$(date +%s)
+    cbody="{\"consultation_id\":\"$CONSULT\",\"detail_id\":\"$DETAIL\",\"client_identity\":\"$IDENTITY\",\"provider_identity\":\"dr-bob\",\"starts_at\":\"$(date -u -d "@$((t0 - 60))" +%FT%TZ)\",\"ends_at\":\"$(date -u -d "@$((t0 + 3600))" +%FT%TZ)\"}"
+    local -A VROOM
+    for srv in "${SERVERS[@]}"; do
+        [ "$srv" = nginx ] && continue
+        url=${SURL[$srv]}
+        http POST "$url/v1/Consultations" -H "Authorization: $AUTH" -H 'Content-Type: application/json' --data "$cbody"
+        [ "$HTTP_CODE" = 201 ] || { show_logs "$srv"; die "$srv POST /v1/Consultations answered HTTP $HTTP_CODE: $HTTP_BODY"; }
+        http POST "$url$CONSULT_P" -H "Authorization: $AUTH" -H 'Content-Type: application/json' --data "$CONSULT_BODY"
+        check_json "$srv POST $CONSULT_P" "$HTTP_CODE" "$HTTP_BODY" \
+            'b.identity === "'$IDENTITY'" && b.room === "'$CONSULT'" && b.token.split(".").length === 3'
+        http POST "$url$CONSULT_P" -H "Authorization: $AUTH" -H 'Content-Type: application/json' \
+            --data "{\"identity\":\"$IDENTITY\",\"detail_id\":\"wrong\"}"
+        [ "$HTTP_CODE" = 403 ] && grep -q '"code": *53451' <<<"$HTTP_BODY" \
+            || die "$srv gave a consultation token for a wrong detail id: HTTP $HTTP_CODE $HTTP_BODY"
+        http POST "$url/v2/rooms" -H "Authorization: $VSDK_TOKEN" -H 'Content-Type: application/json' \
+            --data '{"customRoomId":"bench-room"}'
+        check_json "$srv POST /v2/rooms" "$HTTP_CODE" "$HTTP_BODY" '/^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/.test(b.roomId)'
+        VROOM[$srv]=$(json_get roomId <<<"$HTTP_BODY")
+        http GET "$url/v2/rooms/validate/${VROOM[$srv]}" -H "Authorization: $VSDK_TOKEN"
+        check_json "$srv GET /v2/rooms/validate" "$HTTP_CODE" "$HTTP_BODY" 'b.roomId === "'"${VROOM[$srv]}"'" && b.disabled === false'
+        http GET "$url/v2/rooms/validate/zzzz-zzzz-zzzz" -H "Authorization: $VSDK_TOKEN"
+        [ "$HTTP_CODE" = 404 ] || die "$srv validated an unknown room: HTTP $HTTP_CODE"
+        http GET "$url/v2/rooms/validate/${VROOM[$srv]}"
+        [ "$HTTP_CODE" = 401 ] || die "$srv validated a room without a token: HTTP $HTTP_CODE"
+    done
+
     note "sanity checks passed; loading each server for ${BENCH_SECONDS}s per endpoint"
     echo
 
     # -- load ----------------------------------------------------------------
-    local EP_GET="GET /token" EP_POST="POST validate"
+    local EP_GET="GET /token" EP_POST="POST validate" EP_CT="POST consult Tokens" EP_VR="GET v2 rooms/validate"
     for srv in "${SERVERS[@]}"; do
         url=${SURL[$srv]}
         pid=${SPID[$srv]}
         run_wrk "$EP_GET" "$srv" "$pid" "$url$TOKEN_Q" -H "Authorization: $AUTH"
         BENCH_TOKEN=${VTOKEN[$srv]:-$TOKEN} BENCH_AUTH=$AUTH \
             run_wrk "$EP_POST" "$srv" "$pid" "$url$VALIDATE_P" -s bench/validate.lua
+        [ "$srv" = nginx ] && continue # no constant stands in for a database lookup
+        BENCH_BODY=$CONSULT_BODY BENCH_AUTH=$AUTH \
+            run_wrk "$EP_CT" "$srv" "$pid" "$url$CONSULT_P" -s bench/post.lua
+        run_wrk "$EP_VR" "$srv" "$pid" "$url/v2/rooms/validate/${VROOM[$srv]}" -H "Authorization: $VSDK_TOKEN"
     done
 
     # -- table ---------------------------------------------------------------
     echo "== results (wrk -t1 -c$BENCH_CONNECTIONS -d${BENCH_SECONDS}s; RSS after the run; cpu = server CPU, 100% = one core;"
     echo "   req/cpu-s = requests per second of server CPU, the cost per request, steadier than req/s on a busy machine)"
-    printf '%-16s %-13s %9s %8s %8s %8s %9s %8s %5s %10s\n' endpoint server req/s p50 p99 "vs peer" "vs nginx" rss cpu "req/cpu-s"
+    printf '%-21s %-13s %9s %8s %8s %8s %9s %8s %5s %10s\n' endpoint server req/s p50 p99 "vs peer" "vs nginx" rss cpu "req/cpu-s"
     local ep key base ng vp vn
-    for ep in "$EP_GET" "$EP_POST"; do
+    for ep in "$EP_GET" "$EP_POST" "$EP_CT" "$EP_VR"; do
         for srv in "${SERVERS[@]}"; do
             key="$ep|$srv"
             [ -n "${RPS[$key]:-}" ] || continue
@@ -454,7 +513,7 @@ main() {
             vp=-; vn=-
             [ -n "$base" ] && [ "$srv" != node-peer ] && vp=$(awk -v a="${RPS[$key]}" -v b="$base" 'BEGIN {printf "%.1fx", a / b}')
             [ -n "$ng" ] && [ "$srv" != nginx ] && vn=$(awk -v a="${RPS[$key]}" -v b="$ng" 'BEGIN {printf "%d%%", 100 * a / b}')
-            printf '%-16s %-13s %9s %6sms %6sms %8s %9s %6sMB %4s%% %10s\n' "$ep" "$srv" "${RPS[$key]}" \
+            printf '%-21s %-13s %9s %6sms %6sms %8s %9s %6sMB %4s%% %10s\n' "$ep" "$srv" "${RPS[$key]}" \
                 "${P50[$key]}" "${P99[$key]}" "$vp" "$vn" "$(awk -v k="${RSS[$key]}" 'BEGIN {printf "%.1f", k / 1024}')" "${CPU[$key]}" \
                 "$(awk -v r="${RPS[$key]}" -v c="${CPU[$key]}" 'BEGIN {if (c > 0) printf "%d", r * 100 / c; else print "-"}')"
         done
@@ -467,7 +526,7 @@ main() {
     # -- targets (bench/README.md) ---------------------------------------------
     if want roomgate; then
         echo "== targets: roomgate >= 10x node-peer req/s, >= 70% of nginx req/s, p99 < 2 ms"
-        for ep in "$EP_GET" "$EP_POST"; do
+        for ep in "$EP_GET" "$EP_POST" "$EP_CT" "$EP_VR"; do
             local r=${RPS[$ep|roomgate]} p=${P99[$ep|roomgate]} line="$ep:"
             if [ -n "${RPS[$ep|node-peer]:-}" ]; then
                 line+=$(awk -v a="$r" -v b="${RPS[$ep|node-peer]}" 'BEGIN {printf "  vs peer %.1fx %s", a/b, (a >= 10*b ? "ok" : "MISSED")}')

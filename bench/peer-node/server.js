@@ -6,6 +6,14 @@
 //   GET  /healthz                              -> {"status":"ok"}
 //   GET  /token?identity=&room=&ttl=           -> {identity, token}   (Basic auth)
 //   POST /v1/Accounts/:ac/Tokens/validate      -> IAM shape           (Basic auth)
+//   POST /v1/Consultations                     -> 201 consultation    (Basic auth)
+//   POST /v1/Consultations/:id/Tokens          -> {identity, room, token, expires_at}
+//   POST /v2/rooms                             -> VideoSDK room       (raw VideoSDK JWT)
+//   GET  /v2/rooms/validate/:roomId            -> VideoSDK room or 404
+//
+// The consultations and VideoSDK rooms live in SQLite through better-sqlite3
+// (statements prepared once, WAL, synchronous=FULL as roomgate's store), the
+// way a Node developer would keep them.
 //
 // Configuration (environment):
 //   PORT          port on 127.0.0.1 (0 = any free port; the chosen port is printed)
@@ -14,12 +22,15 @@
 //   KEY_SECRET    API key secret        } signing key for minted tokens
 //   AUTH_TOKEN    optional: the account's auth token, also accepted as credentials
 //   PEER_STRING_SECRET=1  sign/verify with the plain string secret (see SIGNING_KEY)
+//   DB_PATH       SQLite file for consultations and rooms (default: in memory)
+//   CONSULTATION_MARGIN  seconds a consultation opens early (default 600)
 //
 // When ready it prints one line: "node-peer: listening on http://127.0.0.1:PORT/".
 // Single process, as such a service is typically deployed; cluster.js runs
 // several of these behind node:cluster.
 
 const crypto = require('node:crypto');
+const Database = require('better-sqlite3');
 const express = require('express');
 const jwt = require('jsonwebtoken');
 const twilio = require('twilio');
@@ -250,6 +261,143 @@ app.post('/v1/Accounts/:ac/Tokens/validate', jsonBody, formBody, (req, res) => {
   res.json(validateToken(token, req.params.ac));
 });
 
+// ---- consultations and VideoSDK rooms (SQLite) ------------------------------
+
+const db = new Database(process.env.DB_PATH || ':memory:');
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.exec(`
+  CREATE TABLE IF NOT EXISTS consultations (
+    consultation_id TEXT PRIMARY KEY, detail_id TEXT NOT NULL,
+    client_identity TEXT NOT NULL, provider_identity TEXT NOT NULL,
+    starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL, status TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS rooms (
+    sid TEXT PRIMARY KEY, unique_name TEXT NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL);
+  CREATE UNIQUE INDEX IF NOT EXISTS rooms_live ON rooms(unique_name) WHERE status = 'in-progress';
+  CREATE TABLE IF NOT EXISTS meetings (
+    room_id TEXT PRIMARY KEY, id TEXT NOT NULL, custom_room_id TEXT UNIQUE, api_key TEXT NOT NULL,
+    disabled INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+`);
+const q = {
+  insertConsultation: db.prepare(`INSERT INTO consultations VALUES
+    (@consultation_id, @detail_id, @client_identity, @provider_identity, @starts_at, @ends_at, 'scheduled')`),
+  consultation: db.prepare('SELECT * FROM consultations WHERE consultation_id = ?'),
+  liveRoom: db.prepare("SELECT * FROM rooms WHERE unique_name = ? AND status = 'in-progress'"),
+  insertRoom: db.prepare("INSERT INTO rooms VALUES (?, ?, 'go', 'in-progress')"),
+  meeting: db.prepare('SELECT * FROM meetings WHERE room_id = @key OR custom_room_id = @key ORDER BY room_id = @key DESC LIMIT 1'),
+  insertMeeting: db.prepare('INSERT INTO meetings VALUES (?, ?, ?, ?, 0, ?, ?)'),
+};
+const MARGIN = Number.parseInt(process.env.CONSULTATION_MARGIN || '600', 10);
+const ID_RE = /^[A-Za-z0-9._~:@+=-]{1,256}$/;
+
+const ensureGoRoom = db.transaction((name) => {
+  const room = q.liveRoom.get(name);
+  if (room) return room;
+  const sid = 'RM' + crypto.randomBytes(16).toString('hex');
+  q.insertRoom.run(sid, name);
+  return { sid, unique_name: name, type: 'go', status: 'in-progress' };
+});
+
+const validText = (s) => typeof s === 'string' && s.length > 0 && Buffer.byteLength(s) <= 256 && !/[\x00-\x1f\x7f]/.test(s);
+
+app.post('/v1/Consultations', requireAuth, jsonBody, formBody, (req, res) => {
+  const b = req.body || {};
+  for (const f of ['consultation_id', 'detail_id', 'client_identity', 'provider_identity', 'starts_at', 'ends_at']) {
+    if (b[f] === undefined) return twilioError(res, 400, 21602, `Missing required parameter ${f}`);
+  }
+  const startsAt = Math.floor(Date.parse(b.starts_at) / 1000);
+  const endsAt = Math.floor(Date.parse(b.ends_at) / 1000);
+  if (!ID_RE.test(b.consultation_id) || !ID_RE.test(b.detail_id) || !validText(b.client_identity) ||
+      !validText(b.provider_identity) || b.client_identity === b.provider_identity ||
+      !Number.isFinite(startsAt) || !Number.isFinite(endsAt) || endsAt <= startsAt || endsAt - startsAt > 86400) {
+    return twilioError(res, 400, 21603, 'Invalid consultation');
+  }
+  try {
+    q.insertConsultation.run({ ...b, starts_at: startsAt, ends_at: endsAt });
+  } catch (e) {
+    if (e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return twilioError(res, 409, 53455, 'Consultation exists');
+    throw e;
+  }
+  res.status(201).json({ ...b, status: 'scheduled', room_name: b.consultation_id });
+});
+
+app.post('/v1/Consultations/:id/Tokens', requireAuth, jsonBody, formBody, (req, res) => {
+  const { identity, detail_id: detailId } = req.body || {};
+  if (!validText(identity)) return twilioError(res, 400, 21602, 'Missing or invalid parameter identity');
+  if (!validText(detailId)) return twilioError(res, 400, 21602, 'Missing or invalid parameter detail_id');
+  const c = q.consultation.get(req.params.id);
+  if (!c) return twilioError(res, 404, 20404, 'The requested resource was not found');
+  if (c.status === 'cancelled') return twilioError(res, 410, 53454, 'The consultation was cancelled');
+  if (identity !== c.client_identity && identity !== c.provider_identity) {
+    return twilioError(res, 403, 53450, 'Not a participant of this consultation');
+  }
+  if (!safeEqual(detailId, c.detail_id)) return twilioError(res, 403, 53451, 'Wrong detail id');
+  const now = Math.floor(Date.now() / 1000);
+  if (now < c.starts_at - MARGIN) return twilioError(res, 403, 53452, 'Too early');
+  if (now >= c.ends_at) return twilioError(res, 403, 53453, 'Too late');
+  const room = ensureGoRoom(c.consultation_id);
+  if (room.type !== 'go') return twilioError(res, 409, 53113, 'Room exists');
+  const ttl = Math.max(1, Math.min(900, c.ends_at + MARGIN - now));
+  const token = new AccessToken(ACCOUNT_SID, KEY_SID, SIGNING_KEY, { identity, ttl });
+  token.addGrant(new VideoGrant({ room: c.consultation_id }));
+  res.json({ identity, room: c.consultation_id, token: token.toJwt(), expires_at: new Date((now + ttl) * 1000).toISOString() });
+});
+
+// VideoSDK: the raw JWT in Authorization, a token of our key with the crawler role.
+function requireVideoSdk(req, res, next) {
+  const token = req.get('authorization');
+  const fail = (status, code, message) => res.status(status).json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+  if (!token) return fail(401, 4002, 'Missing token');
+  let claims;
+  try {
+    claims = jwt.verify(token, SIGNING_KEY, { algorithms: ALGORITHMS, clockTolerance: LEEWAY });
+  } catch {
+    return fail(401, 4002, 'Invalid token');
+  }
+  if (claims.apikey !== KEY_SID) return fail(401, 4001, 'Invalid apikey');
+  const roles = Array.isArray(claims.roles) ? claims.roles : ['crawler', 'rtc'];
+  if (!roles.includes('crawler')) return fail(403, 4008, 'Invalid permissions');
+  req.videosdk = claims;
+  next();
+}
+
+function meetingJson(m) {
+  return {
+    roomId: m.room_id,
+    customRoomId: m.custom_room_id,
+    disabled: m.disabled === 1,
+    createdAt: new Date(m.created_at * 1000).toISOString(),
+    updatedAt: new Date(m.updated_at * 1000).toISOString(),
+    id: m.id,
+    links: { get_room: `/v2/rooms/${m.room_id}`, get_session: `/v2/sessions/?roomId=${m.room_id}` },
+    apiKey: m.api_key,
+  };
+}
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const newRoomId = () => [4, 4, 4].map((n) => Array.from({ length: n }, () => ALPHABET[crypto.randomInt(36)]).join('')).join('-');
+
+app.post('/v2/rooms', requireVideoSdk, jsonBody, formBody, (req, res) => {
+  const custom = (req.body || {}).customRoomId ?? null;
+  if (custom !== null && (!validText(custom) || custom.includes('/'))) {
+    return twilioError(res, 400, 21603, 'Invalid parameter customRoomId');
+  }
+  if (custom !== null) {
+    const existing = q.meeting.get({ key: custom });
+    if (existing && existing.custom_room_id === custom) return res.json(meetingJson(existing));
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const roomId = newRoomId();
+  q.insertMeeting.run(roomId, crypto.randomBytes(12).toString('hex'), custom, KEY_SID, now, now);
+  res.json(meetingJson(q.meeting.get({ key: roomId })));
+});
+
+app.get('/v2/rooms/validate/:roomId', requireVideoSdk, (req, res) => {
+  const m = q.meeting.get({ key: req.params.roomId });
+  if (!m) return res.status(404).json({ code: 4003, message: 'Invalid roomId', more_info: 'https://www.twilio.com/docs/errors/4003', status: 404 });
+  res.json(meetingJson(m));
+});
+
 app.use((req, res) => twilioError(res, 404, 20404, 'The requested resource was not found'));
 
 // Bad JSON / oversized body from the body parsers.
@@ -269,7 +417,10 @@ const server = app.listen(PORT, '127.0.0.1', () => {
 server.keepAliveTimeout = 65000;
 
 function shutdown() {
-  server.close(() => process.exit(0));
+  server.close(() => {
+    db.close();
+    process.exit(0);
+  });
   setTimeout(() => process.exit(0), 2000).unref();
 }
 process.on('SIGTERM', shutdown);

@@ -40,5 +40,10 @@ int rg_cmd_key(int argc, char **argv);
 int rg_cmd_token(int argc, char **argv);
 int rg_cmd_demo(int argc, char **argv);
 int rg_cmd_routes(int argc, char **argv);
+int rg_cmd_keys(int argc, char **argv);
+int rg_cmd_audit(int argc, char **argv);
+int rg_cmd_consultation(int argc, char **argv);
+int rg_cmd_room(int argc, char **argv);
+int rg_cmd_participant(int argc, char **argv);
 
 #endif

@@ -8,7 +8,11 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "core/consultation.h"
 #include "core/errors.h"
+#include "http/hotcache.h"
+#include "http/rooms_app.h"
+#include "http/playback.h"
 #include "http/server.h"
 
 static const char usage[] =
@@ -24,7 +28,13 @@ static const char usage[] =
     "  --max-body  request body limit in bytes (env ROOMGATE_MAX_BODY, default 2097152)\n"
     "  --web       static files for /demo/ and /sdk/ (default ./web)\n"
     "  --access-log on|off  one JSON line per request on stderr (env ROOMGATE_ACCESS_LOG,\n"
-    "              default on)\n";
+    "              default on)\n"
+    "  --consultation-margin SECONDS  a consultation's room opens this long before its\n"
+    "              start, and its tokens may outlive its end by as much (env\n"
+    "              ROOMGATE_CONSULTATION_MARGIN, default 600, 0..86400)\n"
+    "  --room-timeout-unit SECONDS  length of the \"minute\" in rooms' EmptyRoomTimeout and\n"
+    "              UnusedRoomTimeout; a testing knob (env ROOMGATE_ROOM_TIMEOUT_UNIT,\n"
+    "              default 60, 1..60)\n";
 
 /* HOST:PORT, [V6]:PORT. */
 static int parse_listen(const char *s, rg_serve_config *cfg)
@@ -62,6 +72,32 @@ static long env_long(const char *name, long dflt)
     return v && *v ? strtol(v, NULL, 10) : dflt;
 }
 
+/* Seconds, 0..86400; absent or empty gives the default. */
+static int parse_margin(const char *s, long *out)
+{
+    char *end;
+    long v;
+    *out = RG_CONSULT_DEFAULT_MARGIN;
+    if (s == NULL || *s == '\0') return 0;
+    v = strtol(s, &end, 10);
+    if (*end != '\0' || *s == '-' || *s == '+' || v < 0 || v > RG_CONSULT_MAX_MARGIN) return -1;
+    *out = v;
+    return 0;
+}
+
+/* An integer in [lo, hi]; absent or empty gives dflt.  -1 when malformed. */
+static int parse_bounded(const char *s, long lo, long hi, long dflt, long *out)
+{
+    char *end;
+    long v;
+    *out = dflt;
+    if (s == NULL || *s == '\0') return 0;
+    v = strtol(s, &end, 10);
+    if (*end != '\0' || *s == '-' || *s == '+' || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
 static int parse(int argc, char **argv, rg_serve_config *cfg)
 {
     static const struct option longopts[] = {
@@ -74,13 +110,20 @@ static int parse(int argc, char **argv, rg_serve_config *cfg)
         {"max-body", required_argument, NULL, 'm'},
         {"web", required_argument, NULL, 'w'},
         {"access-log", required_argument, NULL, 'L'},
+        {"consultation-margin", required_argument, NULL, 'M'},
+        {"room-timeout-unit", required_argument, NULL, 'U'},
+        RG_PLAYBACK_OPTS,
         {NULL, 0, NULL, 0},
     };
     const char *listen = getenv("ROOMGATE_LISTEN"), *alog = getenv("ROOMGATE_ACCESS_LOG");
-    int ch;
+    const char *margin = getenv("ROOMGATE_CONSULTATION_MARGIN");
+    const char *unit = getenv("ROOMGATE_ROOM_TIMEOUT_UNIT");
+    long unit_seconds;
+    int ch, pb;
     cfg->threads = (int)env_long("ROOMGATE_THREADS", sysconf(_SC_NPROCESSORS_ONLN));
     cfg->max_body = (size_t)env_long("ROOMGATE_MAX_BODY", 2 * 1024 * 1024);
     cfg->web_dir = "web";
+    rg_playback_config_init(&cfg->playback);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
@@ -93,8 +136,13 @@ static int parse(int argc, char **argv, rg_serve_config *cfg)
         case 'm': cfg->max_body = (size_t)strtoul(optarg, NULL, 10); break;
         case 'w': cfg->web_dir = optarg; break;
         case 'L': alog = optarg; break;
-        case 'h': fputs(usage, stdout); return -1;
-        default: return rg_cli_usage_error(usage, "bad option");
+        case 'M': margin = optarg; break;
+        case 'U': unit = optarg; break;
+        case 'h': fputs(usage, stdout), fputs(rg_playback_usage, stdout); return -1;
+        default:
+            if ((pb = rg_playback_option(&cfg->playback, ch, optarg)) > 0) break;
+            return rg_cli_usage_error(usage, pb < 0 ? "bad value for a recording option"
+                                                    : "bad option");
         }
     }
     if (alog == NULL || *alog == '\0' || strcmp(alog, "on") == 0) cfg->access_log = 1;
@@ -105,6 +153,11 @@ static int parse(int argc, char **argv, rg_serve_config *cfg)
     if (cfg->threads < 1 || cfg->threads > 256)
         return rg_cli_usage_error(usage, "--threads must be 1..256");
     if (cfg->max_body < 1024) return rg_cli_usage_error(usage, "--max-body must be >= 1024");
+    if (parse_margin(margin, &cfg->consultation_margin) != 0)
+        return rg_cli_usage_error(usage, "--consultation-margin must be 0..86400 seconds");
+    if (parse_bounded(unit, 1, 60, 60, &unit_seconds) != 0)
+        return rg_cli_usage_error(usage, "--room-timeout-unit must be 1..60 seconds");
+    cfg->room_timeout_unit = (int)unit_seconds;
     if (!cfg->tls_cert != !cfg->tls_key)
         return rg_cli_usage_error(usage, "--tls-cert and --tls-key go together");
     if (cfg->demo && !is_loopback(cfg->listen_host))
@@ -148,7 +201,29 @@ int rg_cmd_serve(int argc, char **argv)
         rg_cli_close(&env);
         return rg_cli_fail("cannot load the API keys (wrong master key?)");
     }
+    if (rg_rooms_start(&app) != RG_OK) {
+        rg_keycache_free(app.keys);
+        rg_cli_close(&env);
+        return rg_cli_fail("cannot load the room revocations");
+    }
+    if (rg_playback_start(&app, app.cfg.data_dir, app.master) != 0) {
+        rg_playback_stop(&app);
+        rg_rooms_stop(&app);
+        rg_keycache_free(app.keys);
+        rg_cli_close(&env);
+        return 1;
+    }
+    if (rg_hot_start(&app) != RG_OK) {
+        rg_playback_stop(&app);
+        rg_rooms_stop(&app);
+        rg_keycache_free(app.keys);
+        rg_cli_close(&env);
+        return rg_cli_fail("cannot allocate the room caches");
+    }
     rc = rg_server_run(&app);
+    rg_hot_stop(&app);
+    rg_playback_stop(&app);
+    rg_rooms_stop(&app);
     rg_keycache_free(app.keys);
     OPENSSL_cleanse(app.master, sizeof app.master);
     rg_cli_close(&env);

@@ -17,6 +17,11 @@ static const struct {
     {"token", rg_cmd_token, "mint a Twilio-format access token"},
     {"demo", rg_cmd_demo, "create the demo account (demo init)"},
     {"routes", rg_cmd_routes, "list the HTTP routes the server registers"},
+    {"consultation", rg_cmd_consultation, "create, get and cancel 1:1 consultations"},
+    {"room", rg_cmd_room, "create, list, get and complete Twilio Video rooms"},
+    {"participant", rg_cmd_participant, "join or leave a room as a participant (tests, scripts)"},
+    {"keys", rg_cmd_keys, "generate the recording key pair"},
+    {"audit", rg_cmd_audit, "verify or export the recording audit log"},
 };
 
 static int usage(FILE *f)
@@ -24,7 +29,7 @@ static int usage(FILE *f)
     fputs("usage: roomgate COMMAND [options]   (every command takes --help and --data DIR)\n\n",
           f);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fputs("\nThe data directory (--data, env ROOMGATE_DATA, default ./data) holds roomgate.db\n"
           "and master.key.\n",
           f);

@@ -19,4 +19,15 @@ enum {
     RG_EGONE = -9,     /* completed, cancelled, disabled or deleted */
 };
 
+/* VideoSDK's error codes, as the VideoSDK-style routes (/v2/rooms, the
+ * seed's aliases) and VideoSDK joins answer them. */
+enum {
+    RG_VSDK_INVALID_APIKEY = 4001,      /* unknown or deleted apikey */
+    RG_VSDK_INVALID_TOKEN = 4002,       /* missing, malformed, expired, forged, not VideoSDK */
+    RG_VSDK_INVALID_MEETING = 4003,     /* no such room for this account */
+    RG_VSDK_INVALID_PERMISSIONS = 4008, /* role or room scope does not allow the call */
+    RG_VSDK_MAX_PARTICIPANTS = 4009,
+    RG_VSDK_ROOM_DISABLED = 4052, /* the room was deactivated */
+};
+
 #endif

@@ -191,3 +191,14 @@ const char *rg_alg_name(rg_alg alg)
 {
     return (unsigned)alg <= RG_ALG_HS512 ? alg_names[alg] : "unknown";
 }
+
+int rg_sha256_2(rg_hmac *h, const void *a, size_t alen, const void *b, size_t blen,
+                uint8_t out[32])
+{
+    unsigned int n = 0;
+    if (EVP_DigestInit_ex(h->work, h->s[RG_ALG_HS256].md, NULL) != 1 ||
+        EVP_DigestUpdate(h->work, a, alen) != 1 || EVP_DigestUpdate(h->work, b, blen) != 1 ||
+        EVP_DigestFinal_ex(h->work, out, &n) != 1 || n != 32)
+        return RG_ECRYPTO;
+    return RG_OK;
+}

@@ -24,6 +24,11 @@ void rg_hmac_free(rg_hmac *h);
 int rg_hmac_compute(rg_hmac *h, rg_alg alg, const uint8_t *key, size_t keylen, const void *msg,
                     size_t n, uint8_t out[RG_HMAC_MAX], size_t *outlen);
 
+/* SHA-256 of the concatenation of two buffers, with the pre-fetched digest
+ * (cache keys).  Returns RG_OK or RG_ECRYPTO. */
+int rg_sha256_2(rg_hmac *h, const void *a, size_t alen, const void *b, size_t blen,
+                uint8_t out[32]);
+
 /* JWT names: "HS256" -> RG_ALG_HS256 ...; returns -1 for anything else
  * (including "none", "RS256", "hs256"). */
 int rg_alg_from_name(const char *name, size_t len);

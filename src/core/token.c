@@ -49,6 +49,8 @@ const char *rg_tok_message(rg_tok_code code)
         return "Access Token expired or expiration date invalid";
     case RG_TOK_NOT_YET_VALID:
         return "Access Token not yet valid";
+    case RG_TOK_REVOKED:
+        return "token revoked for this room";
     case RG_TOK_BAD_SIGNATURE:
         return "Invalid Access Token signature";
     }

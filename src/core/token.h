@@ -26,6 +26,7 @@ typedef enum {
     RG_TOK_BAD_ISSUER = 20103,    /* unknown iss/apikey, sub not the key's account */
     RG_TOK_EXPIRED = 20104,       /* exp passed, exp missing/invalid, lifetime > 24 h */
     RG_TOK_NOT_YET_VALID = 20105, /* nbf (or iat) in the future beyond leeway */
+    RG_TOK_REVOKED = 20106,       /* issued before a kick from the room it names (the shell) */
     RG_TOK_BAD_SIGNATURE = 20107, /* HMAC mismatch */
 } rg_tok_code;
 

@@ -48,6 +48,11 @@ static size_t peer_of(h2o_req_t *req, char *buf)
     return n;
 }
 
+size_t rg_req_peer(h2o_req_t *req, char buf[NI_MAXHOST])
+{
+    return peer_of(req, buf);
+}
+
 void rg_accesslog_append(rg_logbuf *lb, h2o_req_t *req)
 {
     char line[MAX_LINE], method[64], path[512], peer[NI_MAXHOST], ts[32];

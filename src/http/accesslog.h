@@ -10,6 +10,7 @@
 
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
+#include <netdb.h>
 
 #define RG_LOGBUF_SIZE 65536
 
@@ -21,6 +22,8 @@ typedef struct {
 
 void rg_accesslog_append(rg_logbuf *lb, h2o_req_t *req);
 void rg_accesslog_flush(rg_logbuf *lb);
+/* The client's numeric address ("-" when unknown); its length. */
+size_t rg_req_peer(h2o_req_t *req, char buf[NI_MAXHOST]);
 
 /* Appends s as the body of a JSON string (no quotes), escaping quotes,
  * backslashes, control bytes and bytes >= 0x80.  Returns bytes written or

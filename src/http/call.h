@@ -38,6 +38,9 @@ typedef void (*rg_handler_fn)(rg_call *c);
  * rg_call_params() parses once; on malformed input it answers 400 and
  * returns -1, and the handler must return at once. */
 int rg_call_params(rg_call *c);
+/* The query string only, for routes whose body is not parameters (a raw
+ * upload); same conventions. */
+int rg_call_query_params(rg_call *c);
 /* The first of the given names that is present (NULL-terminated list of
  * alternatives, e.g. "FriendlyName", "friendly_name"); NULL if none.  The
  * value is NUL-terminated. */
@@ -53,14 +56,23 @@ int rg_param_int(rg_call *c, const char *const *names, int64_t min, int64_t max,
 int rg_param_text(rg_call *c, const char *const *names, int required, size_t maxlen,
                   const char **out);
 
+/* Path capture i (already percent-decoded by h2o) as a NUL-terminated pool
+ * string, when it is 1..maxlen bytes of UTF-8 without control characters;
+ * NULL otherwise (no resource has such a name: the caller answers 404). */
+const char *rg_arg_text(rg_call *c, size_t i, size_t maxlen);
+
 /* reply.c */
 void rg_reply_json(rg_call *c, int status, json_t *body); /* steals body */
+/* Compact JSON of v in the request pool (NUL-terminated); returns its length. */
+size_t rg_json_dump_pool(rg_call *c, json_t *v, char **out);
 void rg_reply_raw(rg_call *c, int status, const char *json, size_t len); /* copies */
 /* Sends body as it is (no copy): it must live in the request pool. */
 void rg_reply_pooled(rg_call *c, int status, const char *body, size_t len);
 void rg_reply_empty(rg_call *c, int status);
 void rg_reply_error(rg_call *c, int status, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* 404/20404 naming the request's path (at most 128 bytes of it). */
+void rg_reply_not_found(rg_call *c);
 /* ISO 8601 with milliseconds, RFC 2822: into a pool-allocated string. */
 const char *rg_fmt_iso8601(rg_call *c, int64_t t);
 const char *rg_fmt_rfc2822(rg_call *c, int64_t t);

@@ -42,9 +42,7 @@ static int load_key(rg_call *c, const rg_principal *p, rg_key_row *k)
             strcmp(k->account_sid, p->account_sid) == 0)
             return 0;
     }
-    rg_reply_error(c, 404, 20404, "The requested resource %.*s was not found",
-                   (int)(c->req->path_normalized.len > 128 ? 128 : c->req->path_normalized.len),
-                   c->req->path_normalized.base);
+    rg_reply_not_found(c);
     return -1;
 }
 

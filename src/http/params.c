@@ -138,16 +138,30 @@ static int body_is_json(rg_call *c)
     return 0;
 }
 
-int rg_call_params(rg_call *c)
+static int parse_query(rg_call *c)
 {
     h2o_req_t *req = c->req;
-    if (c->params_parsed) return 0;
-    c->params_parsed = 1;
     if (req->query_at != SIZE_MAX &&
         parse_form(c, req->path.base + req->query_at + 1, req->path.len - req->query_at - 1)) {
         rg_reply_error(c, 400, 21601, "Malformed query string");
         return -1;
     }
+    return 0;
+}
+
+int rg_call_query_params(rg_call *c)
+{
+    if (c->params_parsed) return 0;
+    c->params_parsed = 1;
+    return parse_query(c);
+}
+
+int rg_call_params(rg_call *c)
+{
+    h2o_req_t *req = c->req;
+    if (c->params_parsed) return 0;
+    c->params_parsed = 1;
+    if (parse_query(c) != 0) return -1;
     if (req->entity.base == NULL || req->entity.len == 0) return 0;
     if (body_is_json(c) ? parse_json(c, req->entity.base, req->entity.len)
                         : parse_form(c, req->entity.base, req->entity.len)) {
@@ -216,4 +230,13 @@ int rg_param_text(rg_call *c, const char *const *names, int required, size_t max
     }
     *out = p->value.base;
     return 0;
+}
+
+const char *rg_arg_text(rg_call *c, size_t i, size_t maxlen)
+{
+    h2o_iovec_t a;
+    if (i >= c->nargs) return NULL;
+    a = c->args[i];
+    if (a.len == 0 || a.len > maxlen || !rg_text_valid(a.base, a.len)) return NULL;
+    return pool_str(c, a.base, a.len).base;
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "core/jsonw.h"
 #include "core/timefmt.h"
 #include "http/call.h"
 
@@ -61,17 +62,26 @@ void rg_reply_raw(rg_call *c, int status, const char *json, size_t len)
 
 /* One pass in the common case: dump into a pool buffer that fits most
  * answers, and only when it does not, dump again into one of exact size. */
-void rg_reply_json(rg_call *c, int status, json_t *body)
+size_t rg_json_dump_pool(rg_call *c, json_t *v, char **out)
 {
     size_t cap = 2048, len;
     char *buf = h2o_mem_alloc_pool(&c->req->pool, cap);
-    len = json_dumpb(body, buf, cap - 1, JSON_COMPACT);
+    len = json_dumpb(v, buf, cap - 1, JSON_COMPACT);
     if (len > cap - 1) {
         buf = h2o_mem_alloc_pool(&c->req->pool, len + 1);
-        json_dumpb(body, buf, len, JSON_COMPACT);
+        json_dumpb(v, buf, len, JSON_COMPACT);
     }
-    buf[len] = '\n';
+    buf[len] = '\0';
+    *out = buf;
+    return len;
+}
+
+void rg_reply_json(rg_call *c, int status, json_t *body)
+{
+    char *buf;
+    size_t len = rg_json_dump_pool(c, body, &buf);
     json_decref(body);
+    buf[len] = '\n'; /* replaces the NUL: the body is sent with its length */
     send_body(c, status, buf, len + 1);
 }
 
@@ -91,6 +101,21 @@ void rg_reply_error(rg_call *c, int status, int code, const char *fmt, ...)
     rg_reply_json(c, status,
                   json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", msg, "more_info",
                             info, "status", status));
+}
+
+/* The path is percent-decoded: it is echoed only when it is valid text
+ * (jansson refuses invalid UTF-8, and control bytes help nobody). */
+void rg_reply_not_found(rg_call *c)
+{
+    h2o_iovec_t path = c->req->path_normalized;
+    size_t n = path.len > 128 ? 128 : path.len;
+    while (n > 0 && !rg_utf8_valid(path.base, n)) /* do not cut a character in two */
+        n--;
+    if (n == 0 || !rg_text_valid(path.base, n)) {
+        rg_reply_error(c, 404, 20404, "The requested resource was not found");
+        return;
+    }
+    rg_reply_error(c, 404, 20404, "The requested resource %.*s was not found", (int)n, path.base);
 }
 
 const char *rg_fmt_iso8601(rg_call *c, int64_t t)

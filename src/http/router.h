@@ -29,5 +29,36 @@ void rg_h_access_tokens(rg_call *c);
 void rg_h_token(rg_call *c);
 void rg_h_get_token(rg_call *c);
 void rg_h_validate(rg_call *c);
+/* h_meetings.c: VideoSDK rooms and the seed's aliases */
+void rg_h_rooms_create(rg_call *c);
+void rg_h_rooms_list(rg_call *c);
+void rg_h_room_fetch(rg_call *c);
+void rg_h_room_deactivate(rg_call *c);
+void rg_h_create_meeting(rg_call *c);
+void rg_h_validate_meeting(rg_call *c);
+/* h_consultations.c: 1:1 consultations */
+void rg_h_consultations_create(rg_call *c);
+void rg_h_consultation_fetch(rg_call *c);
+void rg_h_consultation_cancel(rg_call *c);
+void rg_h_consultation_token(rg_call *c);
+/* h_rooms.c, h_participants.c: Twilio Video rooms and participants (v1) */
+void rg_h_v1_rooms_create(rg_call *c);
+void rg_h_v1_rooms_list(rg_call *c);
+void rg_h_v1_room_fetch(rg_call *c);
+void rg_h_v1_room_update(rg_call *c);
+void rg_h_v1_participants_list(rg_call *c);
+void rg_h_v1_participant_fetch(rg_call *c);
+void rg_h_v1_participant_update(rg_call *c);
+
+/* Recordings and secure playback */
+void rg_h_recordings_create(rg_call *c);
+void rg_h_recordings_list(rg_call *c);
+void rg_h_recording_fetch(rg_call *c);
+void rg_h_recording_delete(rg_call *c);
+void rg_h_recording_access_log(rg_call *c);
+void rg_h_sec_rec(rg_call *c);
+void rg_h_media(rg_call *c);
+void rg_h_playback_preflight(rg_call *c);
+void rg_h_demo_recordings(rg_call *c);
 
 #endif

@@ -19,9 +19,14 @@
 #include <unistd.h>
 
 #include "core/errors.h"
+#include "core/verdict.h"
 #include "http/accesslog.h"
 #include "http/router.h"
+#include "http/playback.h"
 #include "http/server.h"
+
+/* Cached validate answers per loop thread: 4096 slots of ~2 KiB. */
+#define RG_VERDICT_SLOTS 4096
 
 typedef struct server server;
 
@@ -199,7 +204,7 @@ static void setup_config(server *s)
     h2o_handler_t *handler;
     h2o_config_init(&s->config);
     s->config.server_name = h2o_iovec_init(H2O_STRLIT("roomgate"));
-    s->config.max_request_entity_size = cfg->max_body;
+    s->config.max_request_entity_size = s->app->pb ? rg_playback_body_limit(s->app) : cfg->max_body;
     host = h2o_config_register_host(&s->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     add_static(host, "/sdk", cfg, "sdk");
     if (cfg->demo) add_static(host, "/demo", cfg, "demo");
@@ -217,8 +222,11 @@ static int start_thread(server *s, int i, int fd)
     t->w.index = i;
     t->log.fd = STDERR_FILENO;
     t->fd = fd;
-    if ((t->w.hmac = rg_hmac_new()) == NULL) return -1;
+    if ((t->w.hmac = rg_hmac_new()) == NULL ||
+        (t->w.verdicts = rg_verdict_cache_new(RG_VERDICT_SLOTS)) == NULL)
+        return -1;
     h2o_context_init(&t->ctx, h2o_evloop_create(), &s->config);
+    if (s->app->pb && rg_playback_thread_init(&t->w, &t->ctx) != 0) return -1;
     t->accept_ctx.ctx = &t->ctx;
     t->accept_ctx.hosts = s->config.hosts;
     t->accept_ctx.ssl_ctx = s->ssl_ctx;
@@ -231,10 +239,12 @@ static int start_thread(server *s, int i, int fd)
 static void stop_thread(loop_thread *t)
 {
     pthread_join(t->tid, NULL);
+    rg_playback_thread_dispose(&t->w);
     h2o_context_dispose(&t->ctx);
     free(t->ctx.queue); /* h2o 2.2's dispose destroys the queue but leaks it */
     h2o_evloop_destroy(t->ctx.loop);
     rg_hmac_free(t->w.hmac);
+    rg_verdict_cache_free(t->w.verdicts);
 }
 
 /* Opens every listener first, so a bad address fails before any thread
@@ -255,8 +265,23 @@ static int open_all(server *s, int *fds, unsigned short *port)
     return 0;
 }
 
+/* Runs the registered pollers that are due (rg_app_add_poller). */
+static void run_pollers(rg_app *app)
+{
+    struct timespec mono;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    int64_t ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
+    for (int i = 0; i < app->npollers; i++) {
+        rg_poller *p = &app->pollers[i];
+        if (ms < p->next_ms) continue;
+        p->next_ms = ms + p->period_ms;
+        p->fn(p->ud, (int64_t)time(NULL));
+    }
+}
+
 /* Waits for SIGTERM/SIGINT; meanwhile picks up key changes made by other
- * processes (the CLI) on the same database. */
+ * processes (the CLI) on the same database and runs the other pollers
+ * (revocations, room timers). */
 static void wait_for_signal(server *s, const sigset_t *set)
 {
     struct timespec tick = {0, 100 * 1000 * 1000};
@@ -264,6 +289,7 @@ static void wait_for_signal(server *s, const sigset_t *set)
         int sig = sigtimedwait(set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) break;
         rg_keycache_poll(s->app->keys);
+        run_pollers(s->app);
     }
     atomic_store(&s->stopping, 1);
 }

@@ -11,6 +11,7 @@
 #include "store/keycache.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ struct rg_keycache {
     uint8_t master[RG_MASTER_KEY_LEN];
     gen *cur;
     int64_t version; /* data_version seen by the load that built cur */
+    _Atomic uint64_t generation; /* bumped after every swap of cur */
 };
 
 /* Compared against when the account or key does not exist, so a miss costs
@@ -252,6 +254,7 @@ static int reload_locked(rg_keycache *kc)
     gen *old = kc->cur;
     kc->cur = g;
     pthread_rwlock_unlock(&kc->lock);
+    atomic_fetch_add_explicit(&kc->generation, 1, memory_order_release);
     kc->version = v;
     gen_free(old);
     return RG_OK;
@@ -263,6 +266,11 @@ int rg_keycache_reload(rg_keycache *kc)
     int rc = reload_locked(kc);
     pthread_mutex_unlock(&kc->reload_mu);
     return rc;
+}
+
+uint64_t rg_keycache_generation(rg_keycache *kc)
+{
+    return atomic_load_explicit(&kc->generation, memory_order_acquire);
 }
 
 int rg_keycache_poll(rg_keycache *kc)

@@ -24,6 +24,10 @@ int rg_keycache_new(rg_store *st, const uint8_t master[RG_MASTER_KEY_LEN], rg_ke
 void rg_keycache_free(rg_keycache *kc);
 
 int rg_keycache_reload(rg_keycache *kc);
+/* Moves after every reload that swapped in new contents.  A value read
+ * before a computation that used the cache labels that computation: if it
+ * no longer matches, a key may have been deleted since (see core/verdict.h). */
+uint64_t rg_keycache_generation(rg_keycache *kc);
 int rg_keycache_poll(rg_keycache *kc); /* reloads if data_version moved */
 
 /* rg_key_lookup_fn-compatible: 0 and *out filled for a live key, else -1. */

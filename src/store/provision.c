@@ -28,7 +28,7 @@ static int random_alnum(char *out, size_t n)
     return RG_OK;
 }
 
-static int new_sid(char sid[RG_SID_SIZE], const char prefix[2])
+int rg_new_sid(char sid[RG_SID_SIZE], const char prefix[2])
 {
     uint8_t rnd[16];
     if (rg_random(rnd, sizeof rnd) != RG_OK) return RG_ECRYPTO;
@@ -51,7 +51,7 @@ int rg_provision_account(rg_store *st, const char *name, int64_t now, char sid[R
     uint8_t rnd[RG_AUTH_TOKEN_LEN / 2];
     int rc;
     memset(&a, 0, sizeof a);
-    if (new_sid(a.sid, "AC") != RG_OK || rg_random(rnd, sizeof rnd) != RG_OK) return RG_ECRYPTO;
+    if (rg_new_sid(a.sid, "AC") != RG_OK || rg_random(rnd, sizeof rnd) != RG_OK) return RG_ECRYPTO;
     rg_hex_encode(auth_token, rnd, sizeof rnd);
     OPENSSL_cleanse(rnd, sizeof rnd);
     copy_name(a.friendly_name, name);
@@ -72,7 +72,7 @@ int rg_provision_key(rg_store *st, const uint8_t master[RG_MASTER_KEY_LEN],
     uint8_t nonce[12];
     int rc;
     memset(row, 0, sizeof *row);
-    if (new_sid(row->sid, "SK") != RG_OK || random_alnum(secret, RG_KEY_SECRET_LEN) != RG_OK ||
+    if (rg_new_sid(row->sid, "SK") != RG_OK || random_alnum(secret, RG_KEY_SECRET_LEN) != RG_OK ||
         rg_random(nonce, sizeof nonce) != RG_OK)
         return RG_ECRYPTO;
     memcpy(row->account_sid, account_sid, RG_SID_SIZE);

@@ -24,5 +24,7 @@ int rg_provision_key(rg_store *st, const uint8_t master[RG_MASTER_KEY_LEN],
 
 /* Random bytes from the CSPRNG; RG_ECRYPTO if it fails. */
 int rg_random(void *buf, size_t n);
+/* A fresh random SID with the given prefix ("RM", "PA"...); RG_ECRYPTO. */
+int rg_new_sid(char sid[RG_SID_SIZE], const char prefix[2]);
 
 #endif

@@ -69,6 +69,81 @@ int rg_sql_step_row(rg_store *st, sqlite3_stmt *s, const char *what)
     return rc == SQLITE_DONE ? RG_ENOTFOUND : rg_sql_fail(st, rc, what);
 }
 
+int rg_sql_begin(rg_store *st)
+{
+    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? RG_OK : rg_sql_fail(st, rc, "begin");
+}
+
+int rg_sql_end(rg_store *st, int rc)
+{
+    if (rc == RG_OK) {
+        int src = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+        if (src == SQLITE_OK) return RG_OK;
+        rc = rg_sql_fail(st, src, "commit");
+    }
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+#define RUN_TEXT_MAX 4096 /* callers check their own, tighter, limits */
+
+/* Binds t1..t3 and n to the parameters ?1..?4 the statement has. */
+static int bind_run(sqlite3_stmt *s, const char *t1, const char *t2, const char *t3, int64_t n)
+{
+    const char *t[3] = {t1, t2, t3};
+    int np = sqlite3_bind_parameter_count(s), rc = RG_OK;
+    for (int i = 0; i < 3 && i < np && rc == RG_OK; i++)
+        if (t[i] != NULL) rc = rg_sql_bind_text(s, i + 1, t[i], RUN_TEXT_MAX);
+    if (rc == RG_OK && np >= 4) rc = rg_sql_bind_int64(s, 4, n);
+    return rc;
+}
+
+int rg_sql_run(rg_store *st, const char *sql, const char *t1, const char *t2, const char *t3,
+               int64_t n, int *changes, const char *what)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = rg_sql_prepare(st, sql, &s);
+    if (rc == RG_OK) rc = bind_run(s, t1, t2, t3, n);
+    if (rc == RG_OK) rc = rg_sql_step_done(st, s, what);
+    if (rc == RG_OK && changes) *changes = sqlite3_changes(st->db);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int rg_sql_int(rg_store *st, const char *sql, const char *t1, const char *t2, const char *t3,
+               int64_t n, int64_t *out, const char *what)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = rg_sql_prepare(st, sql, &s);
+    if (rc == RG_OK) rc = bind_run(s, t1, t2, t3, n);
+    if (rc == RG_OK) rc = rg_sql_step_row(st, s, what);
+    if (rc == RG_OK) *out = (int64_t)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int rg_sql_page(rg_store *st, sqlite3_stmt *s, int (*read)(sqlite3_stmt *s, void *row),
+                void *out, size_t size, size_t limit, size_t *count, int *more,
+                const char *what)
+{
+    int rc = RG_OK, step;
+    *count = 0;
+    *more = 0;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*count == limit) {
+            *more = 1;
+            step = SQLITE_DONE;
+            break;
+        }
+        if ((rc = read(s, (char *)out + *count * size)) != RG_OK) break;
+        (*count)++;
+    }
+    if (rc == RG_OK && step != SQLITE_DONE) rc = rg_sql_fail(st, step, what);
+    if (rc != RG_OK) *count = 0, *more = 0;
+    return rc;
+}
+
 int rg_sql_col_text(sqlite3_stmt *s, int i, char *dst, size_t cap)
 {
     const unsigned char *t = sqlite3_column_text(s, i);

@@ -40,6 +40,30 @@ int rg_sql_step_done(rg_store *st, sqlite3_stmt *s, const char *what);
 /* Steps to the first row: RG_OK on a row, RG_ENOTFOUND when there is none. */
 int rg_sql_step_row(rg_store *st, sqlite3_stmt *s, const char *what);
 
+/* BEGIN IMMEDIATE: takes the write lock now (waiting up to the busy
+ * timeout), so a read-then-write inside the transaction cannot race another
+ * connection's write.  rg_sql_end commits when rc is RG_OK, else rolls back;
+ * it returns rc, or the commit's failure. */
+int rg_sql_begin(rg_store *st);
+int rg_sql_end(rg_store *st, int rc);
+
+/* One-shot statements with up to three text parameters (?1..?3; NULL
+ * leaves one unbound, i.e. SQL NULL) and one integer (?4), bound only when
+ * the SQL uses them.  rg_sql_run steps a statement that returns no row and
+ * sets *changes (may be NULL); rg_sql_int reads column 0 of the first row
+ * (RG_ENOTFOUND when there is none). */
+int rg_sql_run(rg_store *st, const char *sql, const char *t1, const char *t2, const char *t3,
+               int64_t n, int *changes, const char *what);
+int rg_sql_int(rg_store *st, const char *sql, const char *t1, const char *t2, const char *t3,
+               int64_t n, int64_t *out, const char *what);
+
+/* Steps a listing statement whose LIMIT is limit + 1: reads up to limit rows
+ * into out (rows of `size` bytes) with read, sets *count, and *more = 1 when
+ * the extra row exists, so one query answers both questions. */
+int rg_sql_page(rg_store *st, sqlite3_stmt *s, int (*read)(sqlite3_stmt *s, void *row),
+                void *out, size_t size, size_t limit, size_t *count, int *more,
+                const char *what);
+
 /* Copies a text column into dst (cap bytes incl. NUL); RG_EIO if it does
  * not fit (a corrupt or edited file), never a silent truncation. */
 int rg_sql_col_text(sqlite3_stmt *s, int i, char *dst, size_t cap);

@@ -6,6 +6,7 @@ import * as jose from 'jose';
 import jwt from 'jsonwebtoken';
 import twilio from 'twilio';
 import { startServer, basic } from './lib/server.js';
+import { makeHttpClient } from './lib/twilio_http.js';
 import { assertStatus, assertValid, assertInvalid, validate, mint, assertExit0 } from './lib/check.js';
 import { decode, now } from './lib/jwt.js';
 
@@ -129,48 +130,6 @@ describe('third-party tokens validate on our server', () => {
 });
 
 describe('twilio npm REST client against our server', () => {
-  // A twilio httpClient that sends what RequestClient would send to
-  // api.twilio.com to our server instead, and answers in RequestClient's
-  // shape: {statusCode, body, headers} (body parsed like axios does).
-  function makeHttpClient(base, log) {
-    return {
-      async request(opts) {
-        const u = new URL(opts.uri);
-        assert.equal(u.hostname, 'api.twilio.com', `unexpected host ${u.hostname}`);
-        const target = new URL(u.pathname + u.search, base + '/');
-        if (opts.params) {
-          for (const [k, v] of Object.entries(opts.params)) {
-            if (v === undefined) continue;
-            for (const item of Array.isArray(v) ? v : [v]) target.searchParams.append(k, String(item));
-          }
-        }
-        const headers = { ...(opts.headers || {}) };
-        if (opts.username && opts.password) headers.Authorization = basic(opts.username, opts.password);
-        let body;
-        if (opts.data && Object.keys(opts.data).length > 0) {
-          const ct = headers['Content-Type'] || 'application/x-www-form-urlencoded';
-          headers['Content-Type'] = ct;
-          if (ct === 'application/json') body = JSON.stringify(opts.data);
-          else {
-            const form = new URLSearchParams();
-            for (const [k, v] of Object.entries(opts.data)) {
-              if (v === undefined) continue;
-              for (const item of Array.isArray(v) ? v : [v]) form.append(k, String(item));
-            }
-            body = form.toString();
-          }
-        }
-        const method = String(opts.method).toUpperCase();
-        log.push(`${method} ${target.pathname}${target.search}`);
-        const res = await fetch(target, { method, headers, body });
-        const text = await res.text();
-        let parsed = text;
-        try { if (text !== '') parsed = JSON.parse(text); } catch { parsed = text; }
-        return { statusCode: res.status, body: parsed, headers: Object.fromEntries(res.headers) };
-      },
-    };
-  }
-
   it('create, list, fetch, update, delete keys with account credentials', async () => {
     const log = [];
     const client = twilio(srv.account.sid, srv.account.auth_token, { httpClient: makeHttpClient(srv.url, log) });

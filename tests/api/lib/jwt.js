@@ -63,6 +63,8 @@ export const randomSid = (prefix) => prefix + randomBytes(16).toString('hex');
 
 export const UUID4_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 export const ISO_MS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** Whole-second ISO 8601, as Twilio's v1 APIs (Video) write dates. */
+export const ISO_S_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 export const RFC2822_RE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
 export const SK_RE = /^SK[0-9a-f]{32}$/;
 export const AC_RE = /^AC[0-9a-f]{32}$/;

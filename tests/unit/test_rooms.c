@@ -1,0 +1,551 @@
+/* test_rooms.c - the rooms store: rooms, participants, the lifecycle sweep,
+ * kicks and revocations (store and in-memory set), and the atomic capacity
+ * check under concurrent joins from separate connections. */
+#include "unit.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "store/revcache.h"
+#include "store/rooms.h"
+
+typedef struct {
+    char dir[64];
+    char path[96];
+    rg_store *st;
+} fixture;
+
+#define AC1 "AC00000000000000000000000000000001"
+#define AC2 "AC00000000000000000000000000000002"
+#define T0 1800000000
+
+static void add_account(rg_store *st, const char *sid)
+{
+    rg_account a;
+    memset(&a, 0, sizeof a);
+    strcpy(a.sid, sid);
+    memset(a.token_hash, 7, sizeof a.token_hash);
+    a.date_created = T0;
+    assert_int_equal(rg_store_account_insert(st, &a), RG_OK);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f) return -1;
+    strcpy(f->dir, "/tmp/rg_rooms_XXXXXX");
+    if (!mkdtemp(f->dir) || (snprintf(f->path, sizeof f->path, "%s/roomgate.db", f->dir),
+                             rg_store_open(f->path, &f->st)) != RG_OK) {
+        free(f);
+        return -1;
+    }
+    add_account(f->st, AC1);
+    add_account(f->st, AC2);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    char p[128];
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    rg_store_close(f->st);
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", f->path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static rg_room new_room(const char *account, const char *name, rg_room_type type, int max,
+                        int64_t created)
+{
+    rg_room r;
+    memset(&r, 0, sizeof r);
+    strcpy(r.account_sid, account);
+    if (name) strcpy(r.unique_name, name);
+    r.type = type;
+    r.max_participants = max;
+    r.empty_room_timeout = r.unused_room_timeout = RG_ROOM_DEFAULT_TIMEOUT;
+    r.date_created = created;
+    return r;
+}
+
+static void create_ok(rg_store *st, rg_room *r)
+{
+    assert_int_equal(rg_store_room_create(st, r), RG_OK);
+}
+
+static void pa_sid(char out[RG_SID_SIZE], unsigned n)
+{
+    snprintf(out, RG_SID_SIZE, "PA%032x", n);
+}
+
+static int join(rg_store *st, const char *room, const char *identity, unsigned n, int64_t now,
+                rg_participant *out)
+{
+    char sid[RG_SID_SIZE];
+    pa_sid(sid, n);
+    return rg_store_participant_join(st, room, identity, sid, now, out);
+}
+
+/* ---- rooms ---- */
+
+static void test_create_defaults_and_validation(void **state)
+{
+    fixture *f = *state;
+    rg_room r = new_room(AC1, NULL, RG_ROOM_GO, 10, T0), got;
+    create_ok(f->st, &r);
+    assert_true(rg_sid_valid(r.sid, strlen(r.sid), "RM"));
+    assert_string_equal(r.unique_name, r.sid); /* name defaults to the SID */
+    assert_int_equal(r.max_participants, 2);   /* go forces 2 */
+    assert_int_equal(r.status, RG_ROOM_IN_PROGRESS);
+    assert_int_equal(rg_store_room_get(f->st, AC1, r.sid, &got), RG_OK);
+    assert_int_equal(got.max_participants, 2);
+    assert_int_equal(got.type, RG_ROOM_GO);
+    assert_int_equal(got.date_updated, T0);
+    assert_int_equal(got.end_time, 0);
+    assert_int_equal(got.ever_joined, 0);
+
+    rg_room bad = new_room(AC1, "x", RG_ROOM_GROUP, 51, T0);
+    assert_int_equal(rg_store_room_create(f->st, &bad), RG_EINVAL);
+    bad = new_room(AC1, "x", RG_ROOM_GROUP, 0, T0);
+    assert_int_equal(rg_store_room_create(f->st, &bad), RG_EINVAL);
+    bad = new_room(AC1, "x", (rg_room_type)7, 5, T0);
+    assert_int_equal(rg_store_room_create(f->st, &bad), RG_EINVAL);
+    bad = new_room(AC1, "x", RG_ROOM_GROUP, 5, T0);
+    bad.empty_room_timeout = 0;
+    assert_int_equal(rg_store_room_create(f->st, &bad), RG_EINVAL);
+    bad = new_room("AC0000000000000000000000000000000f", "x", RG_ROOM_GROUP, 5, T0);
+    assert_int_equal(rg_store_room_create(f->st, &bad), RG_ENOTFOUND);
+}
+
+static void test_names_unique_while_in_progress(void **state)
+{
+    fixture *f = *state;
+    rg_room a = new_room(AC1, "consult-1", RG_ROOM_GROUP, 5, T0), b, c, got;
+    create_ok(f->st, &a);
+    b = new_room(AC1, "consult-1", RG_ROOM_GROUP, 5, T0 + 1);
+    assert_int_equal(rg_store_room_create(f->st, &b), RG_EEXIST);
+    c = new_room(AC2, "consult-1", RG_ROOM_GROUP, 5, T0 + 1); /* other account: fine */
+    create_ok(f->st, &c);
+    assert_int_equal(rg_store_room_complete(f->st, AC1, a.sid, T0 + 5), RG_OK);
+    b = new_room(AC1, "consult-1", RG_ROOM_GROUP, 5, T0 + 6); /* reuse after completion */
+    create_ok(f->st, &b);
+
+    /* by name: the in-progress one; by SID: exactly that room */
+    assert_int_equal(rg_store_room_get(f->st, AC1, "consult-1", &got), RG_OK);
+    assert_string_equal(got.sid, b.sid);
+    assert_int_equal(rg_store_room_get(f->st, AC1, a.sid, &got), RG_OK);
+    assert_int_equal(got.status, RG_ROOM_COMPLETED);
+    assert_int_equal(got.end_time, T0 + 5);
+    /* by name when all are completed: the newest */
+    assert_int_equal(rg_store_room_complete(f->st, AC1, b.sid, T0 + 9), RG_OK);
+    assert_int_equal(rg_store_room_get(f->st, AC1, "consult-1", &got), RG_OK);
+    assert_string_equal(got.sid, b.sid);
+    /* another account's room is not found, by SID or by name */
+    assert_int_equal(rg_store_room_get(f->st, AC2, a.sid, &got), RG_ENOTFOUND);
+    assert_int_equal(rg_store_room_get(f->st, AC2, "consult-1", &got), RG_OK);
+    assert_string_equal(got.sid, c.sid);
+    assert_int_equal(rg_store_room_complete(f->st, AC2, a.sid, T0 + 9), RG_ENOTFOUND);
+    assert_int_equal(rg_store_room_get(f->st, AC1, "nope", &got), RG_ENOTFOUND);
+}
+
+static void test_get_or_create(void **state)
+{
+    fixture *f = *state;
+    rg_room r1, r2;
+    int created = -1;
+    assert_int_equal(
+        rg_store_room_get_or_create(f->st, AC1, "cn-42", RG_ROOM_GO, 2, T0, &r1, &created), RG_OK);
+    assert_int_equal(created, 1);
+    assert_int_equal(r1.type, RG_ROOM_GO);
+    assert_int_equal(r1.empty_room_timeout, RG_ROOM_DEFAULT_TIMEOUT);
+    assert_int_equal(
+        rg_store_room_get_or_create(f->st, AC1, "cn-42", RG_ROOM_GROUP, 9, T0, &r2, &created),
+        RG_OK);
+    assert_int_equal(created, 0);
+    assert_string_equal(r1.sid, r2.sid);
+    assert_int_equal(r2.max_participants, 2);
+    assert_int_equal(rg_store_room_complete(f->st, AC1, r1.sid, T0 + 1), RG_OK);
+    assert_int_equal(
+        rg_store_room_get_or_create(f->st, AC1, "cn-42", RG_ROOM_GO, 2, T0 + 2, &r2, &created),
+        RG_OK);
+    assert_int_equal(created, 1);
+    assert_string_not_equal(r1.sid, r2.sid);
+    assert_int_equal(rg_store_room_get_or_create(f->st, AC1, "", RG_ROOM_GO, 2, T0, &r2, &created),
+                     RG_EINVAL);
+}
+
+static void test_list_filters_and_pages(void **state)
+{
+    fixture *f = *state;
+    rg_room rooms[5], out[5];
+    size_t count;
+    int more;
+    char name[32];
+    for (int i = 0; i < 5; i++) {
+        snprintf(name, sizeof name, "r%d", i);
+        rooms[i] = new_room(AC1, name, RG_ROOM_GROUP, 5, T0 + i);
+        create_ok(f->st, &rooms[i]);
+    }
+    assert_int_equal(rg_store_room_complete(f->st, AC1, rooms[1].sid, T0 + 9), RG_OK);
+    assert_int_equal(rg_store_room_list(f->st, AC1, 0, NULL, 0, 2, out, &count, &more), RG_OK);
+    assert_int_equal(count, 2);
+    assert_true(more);
+    assert_string_equal(out[0].sid, rooms[4].sid); /* newest first */
+    assert_string_equal(out[1].sid, rooms[3].sid);
+    assert_int_equal(rg_store_room_list(f->st, AC1, 0, NULL, 4, 2, out, &count, &more), RG_OK);
+    assert_int_equal(count, 1);
+    assert_false(more);
+    assert_string_equal(out[0].sid, rooms[0].sid);
+    assert_int_equal(
+        rg_store_room_list(f->st, AC1, RG_ROOM_COMPLETED, NULL, 0, 5, out, &count, &more), RG_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(out[0].sid, rooms[1].sid);
+    assert_int_equal(
+        rg_store_room_list(f->st, AC1, RG_ROOM_IN_PROGRESS, NULL, 0, 5, out, &count, &more), RG_OK);
+    assert_int_equal(count, 4);
+    assert_int_equal(rg_store_room_list(f->st, AC1, 0, "r3", 0, 5, out, &count, &more), RG_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(out[0].sid, rooms[3].sid);
+    assert_int_equal(rg_store_room_list(f->st, AC2, 0, NULL, 0, 5, out, &count, &more), RG_OK);
+    assert_int_equal(count, 0);
+}
+
+/* ---- participants ---- */
+
+static void test_join_leave_capacity(void **state)
+{
+    fixture *f = *state;
+    rg_room r = new_room(AC1, "p", RG_ROOM_GO, 2, T0), got;
+    rg_participant a, b, again, p;
+    create_ok(f->st, &r);
+    assert_int_equal(join(f->st, r.sid, "alice", 1, T0 + 1, &a), RG_OK);
+    assert_string_equal(a.room_sid, r.sid);
+    assert_string_equal(a.account_sid, AC1);
+    assert_true(a.connected);
+    assert_int_equal(a.start_time, T0 + 1);
+    assert_int_equal(join(f->st, r.sid, "bob", 2, T0 + 2, &b), RG_OK);
+    assert_int_equal(join(f->st, r.sid, "carol", 3, T0 + 3, NULL), RG_EFULL);
+    /* the same identity again replaces the old connection, no seat needed */
+    assert_int_equal(join(f->st, r.sid, "alice", 4, T0 + 4, &again), RG_OK);
+    assert_int_equal(rg_store_participant_get(f->st, r.sid, a.sid, &p), RG_OK);
+    assert_false(p.connected);
+    assert_int_equal(p.end_time, T0 + 4);
+    assert_int_equal(rg_store_participant_get(f->st, r.sid, "alice", &p), RG_OK);
+    assert_string_equal(p.sid, again.sid); /* by identity: the connected one */
+
+    assert_int_equal(rg_store_participant_leave(f->st, b.sid, T0 + 5), RG_OK);
+    assert_int_equal(rg_store_participant_leave(f->st, b.sid, T0 + 6), RG_OK); /* idempotent */
+    assert_int_equal(rg_store_participant_get(f->st, r.sid, b.sid, &p), RG_OK);
+    assert_int_equal(p.end_time, T0 + 5);
+    assert_int_equal(rg_store_room_get(f->st, AC1, r.sid, &got), RG_OK);
+    assert_int_equal(got.last_left, T0 + 5);
+    assert_int_equal(got.ever_joined, 1);
+    assert_int_equal(join(f->st, r.sid, "carol", 5, T0 + 7, NULL), RG_OK); /* seat freed */
+
+    char missing[RG_SID_SIZE];
+    pa_sid(missing, 999);
+    assert_int_equal(rg_store_participant_leave(f->st, missing, T0), RG_ENOTFOUND);
+    assert_int_equal(rg_store_participant_get(f->st, r.sid, "nobody", &p), RG_ENOTFOUND);
+    assert_int_equal(join(f->st, "RM0000000000000000000000000000dead", "x", 6, T0, NULL),
+                     RG_ENOTFOUND);
+    assert_int_equal(join(f->st, r.sid, "", 7, T0, NULL), RG_EINVAL);
+    char not_pa[RG_SID_SIZE] = "SK00000000000000000000000000000001";
+    assert_int_equal(rg_store_participant_join(f->st, r.sid, "x", not_pa, T0, NULL), RG_EINVAL);
+
+    /* completing disconnects everyone; a completed room takes nobody */
+    assert_int_equal(rg_store_room_complete(f->st, AC1, r.sid, T0 + 8), RG_OK);
+    assert_int_equal(rg_store_room_complete(f->st, AC1, r.sid, T0 + 9), RG_OK);
+    assert_int_equal(rg_store_room_get(f->st, AC1, r.sid, &got), RG_OK);
+    assert_int_equal(got.end_time, T0 + 8); /* completing twice keeps the first end */
+    assert_int_equal(rg_store_participant_get(f->st, r.sid, "carol", &p), RG_OK);
+    assert_false(p.connected);
+    assert_int_equal(p.end_time, T0 + 8);
+    assert_int_equal(join(f->st, r.sid, "dave", 8, T0 + 9, NULL), RG_EGONE);
+}
+
+static void test_participant_list_and_was_in(void **state)
+{
+    fixture *f = *state;
+    rg_room r = new_room(AC1, "l", RG_ROOM_GROUP, 10, T0);
+    rg_participant out[4];
+    size_t count;
+    int more;
+    create_ok(f->st, &r);
+    assert_int_equal(join(f->st, r.sid, "a", 1, T0 + 1, &out[0]), RG_OK);
+    assert_int_equal(join(f->st, r.sid, "b", 2, T0 + 2, NULL), RG_OK);
+    assert_int_equal(join(f->st, r.sid, "c", 3, T0 + 3, NULL), RG_OK);
+    assert_int_equal(rg_store_participant_leave(f->st, out[0].sid, T0 + 4), RG_OK);
+    assert_int_equal(rg_store_participant_list(f->st, r.sid, -1, 0, 2, out, &count, &more), RG_OK);
+    assert_int_equal(count, 2);
+    assert_true(more);
+    assert_string_equal(out[0].identity, "a"); /* join order */
+    assert_string_equal(out[1].identity, "b");
+    assert_int_equal(rg_store_participant_list(f->st, r.sid, 1, 0, 4, out, &count, &more), RG_OK);
+    assert_int_equal(count, 2);
+    assert_false(more);
+    assert_int_equal(rg_store_participant_list(f->st, r.sid, 0, 0, 4, out, &count, &more), RG_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(out[0].identity, "a");
+    assert_int_equal(rg_store_participant_list(f->st, r.sid, 2, 0, 4, out, &count, &more),
+                     RG_EINVAL);
+    assert_int_equal(rg_store_participant_was_in(f->st, r.sid, "a"), 1);
+    assert_int_equal(rg_store_participant_was_in(f->st, r.sid, "zed"), 0);
+}
+
+/* ---- lifecycle ---- */
+
+typedef struct {
+    int n;
+    char sids[40][RG_SID_SIZE];
+} seen;
+
+static void on_completed(void *ud, const rg_room *r)
+{
+    seen *s = ud;
+    assert_int_equal(r->status, RG_ROOM_COMPLETED);
+    if (s->n < 40) strcpy(s->sids[s->n], r->sid);
+    s->n++;
+}
+
+static void test_sweep(void **state)
+{
+    fixture *f = *state;
+    rg_room unused = new_room(AC1, "unused", RG_ROOM_GROUP, 5, T0);
+    rg_room busy = new_room(AC1, "busy", RG_ROOM_GROUP, 5, T0);
+    rg_room left = new_room(AC1, "left", RG_ROOM_GROUP, 5, T0), got;
+    rg_participant p;
+    seen s = {0};
+    unused.unused_room_timeout = 2;
+    left.empty_room_timeout = 3;
+    create_ok(f->st, &unused);
+    create_ok(f->st, &busy);
+    create_ok(f->st, &left);
+    assert_int_equal(join(f->st, busy.sid, "stays", 1, T0 + 1, NULL), RG_OK);
+    assert_int_equal(join(f->st, left.sid, "goes", 2, T0 + 1, &p), RG_OK);
+    assert_int_equal(rg_store_participant_leave(f->st, p.sid, T0 + 100), RG_OK);
+
+    /* unit = 10 s: unused completes at T0 + 20, left at T0 + 100 + 30 */
+    assert_int_equal(rg_store_room_sweep(f->st, T0 + 19, 10, on_completed, &s), 0);
+    assert_int_equal(rg_store_room_sweep(f->st, T0 + 20, 10, on_completed, &s), 1);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.sids[0], unused.sid);
+    assert_int_equal(rg_store_room_get(f->st, AC1, unused.sid, &got), RG_OK);
+    assert_int_equal(got.status, RG_ROOM_COMPLETED);
+    assert_int_equal(got.end_time, T0 + 20);
+    assert_int_equal(rg_store_room_sweep(f->st, T0 + 129, 10, NULL, NULL), 0);
+    assert_int_equal(rg_store_room_sweep(f->st, T0 + 130, 10, on_completed, &s), 1);
+    assert_string_equal(s.sids[1], left.sid);
+    /* a room with someone connected never times out */
+    assert_int_equal(rg_store_room_sweep(f->st, T0 + 100000, 60, NULL, NULL), 0);
+    assert_int_equal(rg_store_room_get(f->st, AC1, busy.sid, &got), RG_OK);
+    assert_int_equal(got.status, RG_ROOM_IN_PROGRESS);
+    assert_int_equal(rg_store_room_sweep(f->st, T0, 0, NULL, NULL), RG_EINVAL);
+}
+
+static void test_sweep_many(void **state)
+{
+    fixture *f = *state;
+    seen s = {0};
+    char name[32];
+    for (int i = 0; i < 40; i++) { /* more than one batch */
+        snprintf(name, sizeof name, "m%d", i);
+        rg_room r = new_room(AC2, name, RG_ROOM_GROUP, 5, T0);
+        create_ok(f->st, &r);
+    }
+    assert_int_equal(rg_store_room_sweep(f->st, T0 + 300, 60, on_completed, &s), 40);
+    assert_int_equal(s.n, 40);
+    assert_int_equal(rg_store_room_sweep(f->st, T0 + 300, 60, on_completed, &s), 0);
+}
+
+/* ---- kicks and revocations ---- */
+
+typedef struct {
+    int n;
+    rg_revocation last;
+} rev_seen;
+
+static int count_rev(void *ud, const rg_revocation *r)
+{
+    rev_seen *s = ud;
+    s->n++;
+    s->last = *r;
+    return 0;
+}
+
+static void test_kick_and_revocations(void **state)
+{
+    fixture *f = *state;
+    rg_room r = new_room(AC1, "kick-me", RG_ROOM_GROUP, 5, T0), got;
+    rg_participant p, k;
+    rev_seen rs = {0};
+    create_ok(f->st, &r);
+    assert_int_equal(join(f->st, r.sid, "mallory", 1, T0 + 1, &p), RG_OK);
+    assert_int_equal(rg_store_revoked(f->st, AC1, r.sid, "mallory", T0), 0);
+    assert_int_equal(rg_store_participant_kick(f->st, r.sid, "mallory", T0 + 10, &k), RG_OK);
+    assert_string_equal(k.sid, p.sid);
+    assert_false(k.connected);
+    assert_int_equal(k.end_time, T0 + 10);
+    assert_int_equal(rg_store_room_get(f->st, AC1, r.sid, &got), RG_OK);
+    assert_int_equal(got.last_left, T0 + 10);
+
+    /* issued at or before the kick: revoked, by SID and by name; later: not */
+    assert_int_equal(rg_store_revoked(f->st, AC1, r.sid, "mallory", T0 + 10), 1);
+    assert_int_equal(rg_store_revoked(f->st, AC1, "kick-me", "mallory", T0 + 3), 1);
+    assert_int_equal(rg_store_revoked(f->st, AC1, "kick-me", "mallory", T0 + 11), 0);
+    assert_int_equal(rg_store_revoked(f->st, AC1, "kick-me", "alice", T0), 0);
+    assert_int_equal(rg_store_revoked(f->st, AC2, "kick-me", "mallory", T0), 0);
+
+    /* kicking again (by SID, already disconnected) moves the cut-off forward */
+    assert_int_equal(rg_store_participant_kick(f->st, r.sid, p.sid, T0 + 20, &k), RG_OK);
+    assert_int_equal(k.end_time, T0 + 10);
+    assert_int_equal(rg_store_revoked(f->st, AC1, r.sid, "mallory", T0 + 15), 1);
+    assert_int_equal(rg_store_revocation_add(f->st, AC1, r.sid, "mallory", T0 + 5), RG_OK);
+    assert_int_equal(rg_store_revoked(f->st, AC1, r.sid, "mallory", T0 + 15), 1); /* never back */
+    assert_int_equal(rg_store_participant_kick(f->st, r.sid, "ghost", T0, &k), RG_ENOTFOUND);
+
+    /* revocation_add: only for a room of that account */
+    assert_int_equal(rg_store_revocation_add(f->st, AC2, r.sid, "eve", T0), RG_ENOTFOUND);
+    assert_int_equal(rg_store_revocation_add(f->st, AC1, r.sid, "eve", T0 + 30), RG_OK);
+    assert_int_equal(rg_store_revocation_each(f->st, count_rev, &rs), RG_OK);
+    assert_int_equal(rs.n, 2);
+    assert_string_equal(rs.last.room_name, "kick-me");
+    assert_string_equal(rs.last.account_sid, AC1);
+}
+
+static void test_revcache(void **state)
+{
+    fixture *f = *state;
+    rg_room r = new_room(AC1, "cached", RG_ROOM_GROUP, 5, T0);
+    rg_revcache *rc;
+    rg_store *other;
+    create_ok(f->st, &r);
+    assert_int_equal(rg_revcache_new(f->st, &rc), RG_OK);
+    assert_int_equal(rg_revcache_revoked(rc, AC1, "cached", "x", T0), 0);
+
+    /* add: this process's own kick, both spellings of the room */
+    rg_revocation rev;
+    memset(&rev, 0, sizeof rev);
+    strcpy(rev.account_sid, AC1);
+    strcpy(rev.room_sid, r.sid);
+    strcpy(rev.room_name, "cached");
+    strcpy(rev.identity, "x");
+    rev.before = T0 + 10;
+    assert_int_equal(rg_revcache_add(rc, &rev), RG_OK);
+    assert_int_equal(rg_revcache_revoked(rc, AC1, "cached", "x", T0 + 10), 1);
+    assert_int_equal(rg_revcache_revoked(rc, AC1, r.sid, "x", T0), 1);
+    assert_int_equal(rg_revcache_revoked(rc, AC1, r.sid, "x", T0 + 11), 0);
+    assert_int_equal(rg_revcache_revoked(rc, AC2, r.sid, "x", T0), 0);
+    assert_int_equal(rg_revcache_revoked(rc, AC1, "cache", "dx", T0), 0); /* no key confusion */
+    assert_int_equal(rg_revcache_revoked(rc, AC1, NULL, "x", T0), 0);
+
+    /* another connection's write is seen by poll (data_version), and a
+     * reload replaces what add put in with what the store holds */
+    assert_int_equal(rg_store_open(f->path, &other), RG_OK);
+    char name[32];
+    for (int i = 0; i < 40; i++) { /* enough to grow the table */
+        snprintf(name, sizeof name, "id%d", i);
+        assert_int_equal(rg_store_revocation_add(other, AC1, r.sid, name, T0 + 50), RG_OK);
+    }
+    rg_store_close(other);
+    assert_int_equal(rg_revcache_revoked(rc, AC1, "cached", "id7", T0), 0);
+    assert_int_equal(rg_revcache_poll(rc), RG_OK);
+    assert_int_equal(rg_revcache_revoked(rc, AC1, "cached", "id7", T0 + 50), 1);
+    assert_int_equal(rg_revcache_revoked(rc, AC1, r.sid, "id39", T0 + 49), 1);
+    assert_int_equal(rg_revcache_revoked(rc, AC1, r.sid, "x", T0), 0); /* not in the store */
+    assert_int_equal(rg_revcache_poll(rc), RG_OK);                     /* no change: no reload */
+    rg_revcache_free(rc);
+}
+
+/* ---- concurrency ---- */
+
+#define RACERS 8
+#define RACE_ROOMS 6
+
+typedef struct {
+    const char *path;
+    const char *room;
+    int index;
+    pthread_barrier_t *go;
+    int rc;
+} racer;
+
+/* Each thread opens its own connection, as a second process would. */
+static void *race(void *arg)
+{
+    racer *r = arg;
+    rg_store *st = NULL;
+    char identity[16];
+    if (rg_store_open(r->path, &st) != RG_OK) {
+        r->rc = RG_EIO;
+        pthread_barrier_wait(r->go);
+        return NULL;
+    }
+    snprintf(identity, sizeof identity, "racer-%d", r->index);
+    pthread_barrier_wait(r->go);
+    r->rc = join(st, r->room, identity, 1000u + (unsigned)r->index + 100u * (unsigned)r->index, T0,
+                 NULL);
+    rg_store_close(st);
+    return NULL;
+}
+
+static void test_concurrent_joins_last_seat(void **state)
+{
+    fixture *f = *state;
+    for (int round = 0; round < RACE_ROOMS; round++) {
+        char name[32];
+        snprintf(name, sizeof name, "race-%d", round);
+        rg_room room = new_room(AC1, name, RG_ROOM_GO, 2, T0);
+        create_ok(f->st, &room);
+        pthread_t tids[RACERS];
+        racer rs[RACERS];
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, RACERS);
+        for (int i = 0; i < RACERS; i++) {
+            rs[i] =
+                (racer){.path = f->path, .room = room.sid, .index = i + round * RACERS, .go = &go};
+            assert_int_equal(pthread_create(&tids[i], NULL, race, &rs[i]), 0);
+        }
+        int won = 0, full = 0;
+        for (int i = 0; i < RACERS; i++) {
+            pthread_join(tids[i], NULL);
+            won += rs[i].rc == RG_OK;
+            full += rs[i].rc == RG_EFULL;
+        }
+        pthread_barrier_destroy(&go);
+        assert_int_equal(won, 2);
+        assert_int_equal(full, RACERS - 2);
+        rg_participant out[RACERS];
+        size_t count;
+        int more;
+        assert_int_equal(
+            rg_store_participant_list(f->st, room.sid, 1, 0, RACERS, out, &count, &more), RG_OK);
+        assert_int_equal(count, 2);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_defaults_and_validation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names_unique_while_in_progress, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_or_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_filters_and_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_join_leave_capacity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_participant_list_and_was_in, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_many, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kick_and_revocations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revcache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_joins_last_seat, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
