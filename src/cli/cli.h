@@ -18,7 +18,26 @@ typedef struct {
 } rg_cli_env;
 
 /* Options every command takes, for getopt_long tables. */
-#define RG_CLI_COMMON_OPTS {"data", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'}
+#define RG_CLI_COMMON_OPTS                                                                         \
+    {"data", required_argument, NULL, 'D'},                                                        \
+    {                                                                                              \
+        "help", no_argument, NULL, 'h'                                                             \
+    }
+
+/* A string option of a subcommand: --name VALUE stores VALUE in *dst. */
+typedef struct {
+    const char *name;
+    const char **dst;
+} rg_cli_opt;
+
+/* Parses argv (argv[0] is the command word) against opts (terminated by
+ * {NULL, NULL}); --data DIR and --help are always accepted.  The first
+ * positional argument goes to *positional when it is non-NULL.  Returns 0,
+ * -1 after printing the usage for --help, or 2 after a usage error. */
+int rg_cli_parse(int argc, char **argv, const rg_cli_opt *opts, const char *usage,
+                 const char **data, const char **positional);
+/* A whole number in [min, max] from an option's text; -1 if it is not. */
+int rg_cli_long(const char *s, long min, long max, long *out);
 
 /* Resolves --data / ROOMGATE_DATA / ./data. */
 const char *rg_cli_data_dir(const char *opt);
@@ -30,7 +49,8 @@ void rg_cli_close(rg_cli_env *env);
 /* Prints one compact JSON line on stdout and releases v. */
 void rg_cli_print(json_t *v);
 /* Reports a usage error: message + the command's usage on stderr; returns 2. */
-int rg_cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int rg_cli_usage_error(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 int rg_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t rg_cli_now(void);
 

@@ -20,28 +20,14 @@ static const char key_usage[] =
     "  create prints {\"sid\",\"secret\"}; the secret is shown only then.\n";
 
 typedef struct {
-    const char *data, *name, *account;
-    int help;
+    const char *data, *name, *account, *arg;
 } opts;
 
 static int parse(int argc, char **argv, opts *o, const char *usage)
 {
-    static const struct option longopts[] = {RG_CLI_COMMON_OPTS,
-                                              {"name", required_argument, NULL, 'n'},
-                                              {"account", required_argument, NULL, 'a'},
-                                              {NULL, 0, NULL, 0}};
-    int ch;
-    memset(o, 0, sizeof *o);
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'D': o->data = optarg; break;
-        case 'n': o->name = optarg; break;
-        case 'a': o->account = optarg; break;
-        case 'h': o->help = 1; break;
-        default: return rg_cli_usage_error(usage, "bad option");
-        }
-    }
+    const rg_cli_opt table[] = {{"name", &o->name}, {"account", &o->account}, {NULL, NULL}};
+    int rc = rg_cli_parse(argc, argv, table, usage, &o->data, &o->arg);
+    if (rc != 0) return rc;
     if (o->name && strlen(o->name) > RG_NAME_MAX)
         return rg_cli_usage_error(usage, "--name is longer than %d bytes", RG_NAME_MAX);
     return 0;
@@ -69,8 +55,7 @@ int rg_cmd_account(int argc, char **argv)
         fputs(account_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if ((rc = parse(argc - 1, argv + 1, &o, account_usage)) != 0) return rc;
-    if (o.help) return fputs(account_usage, stdout), 0;
+    if ((rc = parse(argc - 1, argv + 1, &o, account_usage)) != 0) return rc < 0 ? 0 : rc;
     if (strcmp(argv[1], "create") == 0) return account_create(&o);
     return rg_cli_usage_error(account_usage, "unknown command: account %s", argv[1]);
 }
@@ -135,14 +120,16 @@ int rg_cmd_key(int argc, char **argv)
         fputs(key_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if ((rc = parse(argc - 1, argv + 1, &o, key_usage)) != 0) return rc;
-    if (o.help) return fputs(key_usage, stdout), 0;
+    if ((rc = parse(argc - 1, argv + 1, &o, key_usage)) != 0) return rc < 0 ? 0 : rc;
     if (strcmp(cmd, "create") && strcmp(cmd, "list") && strcmp(cmd, "delete"))
         return rg_cli_usage_error(key_usage, "unknown command: key %s", cmd);
     if (rg_cli_open(&env, rg_cli_data_dir(o.data), 0) != 0) return 1;
-    if (strcmp(cmd, "create") == 0) rc = key_create(&env, &o);
-    else if (strcmp(cmd, "list") == 0) rc = key_list(&env, &o);
-    else rc = key_delete(&env, optind < argc - 1 ? argv[1 + optind] : NULL);
+    if (strcmp(cmd, "create") == 0)
+        rc = key_create(&env, &o);
+    else if (strcmp(cmd, "list") == 0)
+        rc = key_list(&env, &o);
+    else
+        rc = key_delete(&env, o.arg);
     rg_cli_close(&env);
     return rc;
 }

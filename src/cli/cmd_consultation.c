@@ -27,53 +27,18 @@ typedef struct {
 
 static int parse(int argc, char **argv, opts *o)
 {
-    static const struct option longopts[] = {
-        RG_CLI_COMMON_OPTS,
-        {"account", required_argument, NULL, 'a'},
-        {"consultation-id", required_argument, NULL, 'i'},
-        {"detail-id", required_argument, NULL, 'd'},
-        {"client-identity", required_argument, NULL, 'c'},
-        {"provider-identity", required_argument, NULL, 'p'},
-        {"starts-at", required_argument, NULL, 's'},
-        {"ends-at", required_argument, NULL, 'e'},
-        {NULL, 0, NULL, 0},
+    const rg_cli_opt table[] = {
+        {"account", &o->account},
+        {"consultation-id", &o->id},
+        {"detail-id", &o->detail},
+        {"client-identity", &o->client},
+        {"provider-identity", &o->provider},
+        {"starts-at", &o->starts},
+        {"ends-at", &o->ends},
+        {NULL, NULL},
     };
-    int ch;
-    memset(o, 0, sizeof *o);
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'D':
-            o->data = optarg;
-            break;
-        case 'a':
-            o->account = optarg;
-            break;
-        case 'i':
-            o->id = optarg;
-            break;
-        case 'd':
-            o->detail = optarg;
-            break;
-        case 'c':
-            o->client = optarg;
-            break;
-        case 'p':
-            o->provider = optarg;
-            break;
-        case 's':
-            o->starts = optarg;
-            break;
-        case 'e':
-            o->ends = optarg;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return -1;
-        default:
-            return rg_cli_usage_error(usage, "bad option");
-        }
-    }
+    int rc = rg_cli_parse(argc, argv, table, usage, &o->data, NULL);
+    if (rc != 0) return rc;
     if (o->account == NULL) return rg_cli_usage_error(usage, "--account is required");
     if (!rg_sid_valid(o->account, strlen(o->account), "AC"))
         return rg_cli_usage_error(usage, "--account must be an account SID (AC...)");

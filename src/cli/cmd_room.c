@@ -44,57 +44,16 @@ static int text_ok(const char *s)
 /* argv[0] is the subcommand; ROOM (get, complete) is the one positional. */
 static int parse(int argc, char **argv, opts *o, const char *usage)
 {
-    static const struct option longopts[] = {
-        RG_CLI_COMMON_OPTS,
-        {"account", required_argument, NULL, 'a'},
-        {"name", required_argument, NULL, 'n'},
-        {"type", required_argument, NULL, 't'},
-        {"max", required_argument, NULL, 'm'},
-        {"status", required_argument, NULL, 's'},
-        {"room", required_argument, NULL, 'r'},
-        {"identity", required_argument, NULL, 'i'},
-        {NULL, 0, NULL, 0},
+    const char *max = NULL;
+    const rg_cli_opt table[] = {
+        {"account", &o->account}, {"name", &o->name}, {"type", &o->type},         {"max", &max},
+        {"status", &o->status},   {"room", &o->room}, {"identity", &o->identity}, {NULL, NULL},
     };
-    char *end;
-    int ch;
-    memset(o, 0, sizeof *o);
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'D':
-            o->data = optarg;
-            break;
-        case 'a':
-            o->account = optarg;
-            break;
-        case 'n':
-            o->name = optarg;
-            break;
-        case 't':
-            o->type = optarg;
-            break;
-        case 's':
-            o->status = optarg;
-            break;
-        case 'r':
-            o->room = optarg;
-            break;
-        case 'i':
-            o->identity = optarg;
-            break;
-        case 'm':
-            o->max = strtol(optarg, &end, 10);
-            if (*end != '\0' || o->max < 1 || o->max > RG_ROOM_MAX_PARTICIPANTS)
-                return rg_cli_usage_error(usage, "--max must be 1..%d", RG_ROOM_MAX_PARTICIPANTS);
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return -1;
-        default:
-            return rg_cli_usage_error(usage, "bad option");
-        }
-    }
-    if (optind < argc) o->arg = argv[optind];
+    int rc = rg_cli_parse(argc, argv, table, usage, &o->data, &o->arg);
+    if (rc != 0) return rc;
+    o->max = 0;
+    if (max != NULL && rg_cli_long(max, 1, RG_ROOM_MAX_PARTICIPANTS, &o->max) != 0)
+        return rg_cli_usage_error(usage, "--max must be 1..%d", RG_ROOM_MAX_PARTICIPANTS);
     if (!o->account || !rg_sid_valid(o->account, strlen(o->account), "AC"))
         return rg_cli_usage_error(usage, "--account must be an account SID (AC...)");
     if (o->name && !text_ok(o->name))

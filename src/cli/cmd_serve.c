@@ -14,6 +14,7 @@
 #include "http/rooms_app.h"
 #include "http/playback.h"
 #include "http/server.h"
+#include "http/turncfg.h"
 
 static const char usage[] =
     "usage: roomgate serve [--listen HOST:PORT] [--threads N] [--demo]\n"
@@ -22,7 +23,8 @@ static const char usage[] =
     "  --listen    address to serve on (env ROOMGATE_LISTEN, default 127.0.0.1:8080;\n"
     "              port 0 picks a free port; [::1]:8080 for IPv6)\n"
     "  --threads   event loops (env ROOMGATE_THREADS, default: number of cores)\n"
-    "  --demo      mint anonymous demo tokens on GET /token for the demo page\n"
+    "  --demo      mint anonymous demo tokens on GET /token and GET /get-token\n"
+    "              for the demo page\n"
     "              (loopback addresses only; needs `roomgate demo init`)\n"
     "  --tls-cert, --tls-key  PEM files: serve HTTPS with HTTP/2\n"
     "  --max-body  request body limit in bytes (env ROOMGATE_MAX_BODY, default 2097152)\n"
@@ -113,17 +115,20 @@ static int parse(int argc, char **argv, rg_serve_config *cfg)
         {"consultation-margin", required_argument, NULL, 'M'},
         {"room-timeout-unit", required_argument, NULL, 'U'},
         RG_PLAYBACK_OPTS,
+        RG_TURN_OPTS,
         {NULL, 0, NULL, 0},
     };
     const char *listen = getenv("ROOMGATE_LISTEN"), *alog = getenv("ROOMGATE_ACCESS_LOG");
     const char *margin = getenv("ROOMGATE_CONSULTATION_MARGIN");
     const char *unit = getenv("ROOMGATE_ROOM_TIMEOUT_UNIT");
     long unit_seconds;
-    int ch, pb;
+    const char *why = NULL;
+    int ch, pb, tc;
     cfg->threads = (int)env_long("ROOMGATE_THREADS", sysconf(_SC_NPROCESSORS_ONLN));
     cfg->max_body = (size_t)env_long("ROOMGATE_MAX_BODY", 2 * 1024 * 1024);
     cfg->web_dir = "web";
     rg_playback_config_init(&cfg->playback);
+    rg_turn_config_init(&cfg->turn);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
@@ -138,9 +143,13 @@ static int parse(int argc, char **argv, rg_serve_config *cfg)
         case 'L': alog = optarg; break;
         case 'M': margin = optarg; break;
         case 'U': unit = optarg; break;
-        case 'h': fputs(usage, stdout), fputs(rg_playback_usage, stdout); return -1;
+        case 'h':
+            fputs(usage, stdout), fputs(rg_playback_usage, stdout), fputs(rg_turn_usage, stdout);
+            return -1;
         default:
             if ((pb = rg_playback_option(&cfg->playback, ch, optarg)) > 0) break;
+            if ((tc = rg_turn_option(&cfg->turn, ch, optarg, &why)) > 0) break;
+            if (tc < 0) return rg_cli_usage_error(usage, "%s", why);
             return rg_cli_usage_error(usage, pb < 0 ? "bad value for a recording option"
                                                     : "bad option");
         }
@@ -158,6 +167,7 @@ static int parse(int argc, char **argv, rg_serve_config *cfg)
     if (parse_bounded(unit, 1, 60, 60, &unit_seconds) != 0)
         return rg_cli_usage_error(usage, "--room-timeout-unit must be 1..60 seconds");
     cfg->room_timeout_unit = (int)unit_seconds;
+    if (rg_turn_config_finish(&cfg->turn, &why) != 0) return rg_cli_usage_error(usage, "%s", why);
     if (!cfg->tls_cert != !cfg->tls_key)
         return rg_cli_usage_error(usage, "--tls-cert and --tls-key go together");
     if (cfg->demo && !is_loopback(cfg->listen_host))
@@ -226,6 +236,7 @@ int rg_cmd_serve(int argc, char **argv)
     rg_rooms_stop(&app);
     rg_keycache_free(app.keys);
     OPENSSL_cleanse(app.master, sizeof app.master);
+    rg_turn_config_wipe(&app.cfg.turn);
     rg_cli_close(&env);
     return rc;
 }

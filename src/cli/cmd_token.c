@@ -21,36 +21,16 @@ typedef struct {
 
 static int parse(int argc, char **argv, opts *o)
 {
-    static const struct option longopts[] = {
-        RG_CLI_COMMON_OPTS,
-        {"account", required_argument, NULL, 'a'},
-        {"key", required_argument, NULL, 'k'},
-        {"identity", required_argument, NULL, 'i'},
-        {"room", required_argument, NULL, 'r'},
-        {"ttl", required_argument, NULL, 't'},
-        {NULL, 0, NULL, 0},
+    const char *ttl = NULL;
+    const rg_cli_opt table[] = {
+        {"account", &o->account}, {"key", &o->key}, {"identity", &o->identity},
+        {"room", &o->room},       {"ttl", &ttl},    {NULL, NULL},
     };
-    char *end;
-    int ch;
-    memset(o, 0, sizeof *o);
+    int rc = rg_cli_parse(argc, argv, table, usage, &o->data, NULL);
+    if (rc != 0) return rc;
     o->ttl = 3600;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'D': o->data = optarg; break;
-        case 'a': o->account = optarg; break;
-        case 'k': o->key = optarg; break;
-        case 'i': o->identity = optarg; break;
-        case 'r': o->room = optarg; break;
-        case 't':
-            o->ttl = strtol(optarg, &end, 10);
-            if (*end != '\0' || o->ttl < 1 || o->ttl > RG_TOKEN_MAX_TTL)
-                return rg_cli_usage_error(usage, "--ttl must be 1..%d", RG_TOKEN_MAX_TTL);
-            break;
-        case 'h': fputs(usage, stdout); return -1;
-        default: return rg_cli_usage_error(usage, "bad option");
-        }
-    }
+    if (ttl != NULL && rg_cli_long(ttl, 1, RG_TOKEN_MAX_TTL, &o->ttl) != 0)
+        return rg_cli_usage_error(usage, "--ttl must be 1..%d", RG_TOKEN_MAX_TTL);
     if (!o->account || !o->key || !o->identity)
         return rg_cli_usage_error(usage, "--account, --key and --identity are required");
     return 0;
@@ -73,10 +53,14 @@ static int mint(rg_cli_env *env, const opts *o)
         return rg_cli_fail("cannot unseal key %s: wrong master key?", o->key);
     if ((h = rg_hmac_new()) == NULL) return rg_cli_fail("out of memory");
     rc = rg_token_mint_twilio(h,
-                              &(rg_twilio_claims){.account_sid = o->account, .key_sid = o->key,
-                                                  .secret = secret, .secret_len = slen,
-                                                  .identity = o->identity, .room = o->room,
-                                                  .now = rg_cli_now(), .ttl = o->ttl},
+                              &(rg_twilio_claims){.account_sid = o->account,
+                                                  .key_sid = o->key,
+                                                  .secret = secret,
+                                                  .secret_len = slen,
+                                                  .identity = o->identity,
+                                                  .room = o->room,
+                                                  .now = rg_cli_now(),
+                                                  .ttl = o->ttl},
                               tok, sizeof tok, &len);
     OPENSSL_cleanse(secret, sizeof secret);
     rg_hmac_free(h);

@@ -90,3 +90,44 @@ int64_t rg_cli_now(void)
 {
     return (int64_t)time(NULL);
 }
+
+#define MAX_OPTS 16
+
+int rg_cli_parse(int argc, char **argv, const rg_cli_opt *opts, const char *usage,
+                 const char **data, const char **positional)
+{
+    struct option longopts[MAX_OPTS + 3] = {RG_CLI_COMMON_OPTS};
+    size_t n = 0;
+    int ch;
+    for (; opts[n].name != NULL; n++) {
+        if (n == MAX_OPTS) return rg_cli_usage_error(usage, "internal: too many options");
+        longopts[n + 2] = (struct option){opts[n].name, required_argument, NULL, 256 + (int)n};
+        *opts[n].dst = NULL;
+    }
+    *data = NULL;
+    if (positional) *positional = NULL;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (ch == 'D')
+            *data = optarg;
+        else if (ch == 'h')
+            return fputs(usage, stdout), -1;
+        else if (ch >= 256 && ch < 256 + (int)n)
+            *opts[ch - 256].dst = optarg;
+        else
+            return rg_cli_usage_error(usage, "bad option");
+    }
+    if (positional && optind < argc) *positional = argv[optind];
+    return 0;
+}
+
+int rg_cli_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+    if (s == NULL || *s == '\0') return -1;
+    v = strtol(s, &end, 10);
+    if (*end != '\0' || v < min || v > max) return -1;
+    *out = v;
+    return 0;
+}

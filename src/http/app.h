@@ -14,6 +14,7 @@
 #include "core/sid.h"
 #include "crypto/seal.h"
 #include "http/pbconfig.h"
+#include "http/turncfg.h"
 #include "store/keycache.h"
 #include "store/revcache.h"
 #include "store/store.h"
@@ -31,6 +32,7 @@ typedef struct {
     long consultation_margin; /* seconds a consultation opens early / tokens outlive it */
     rg_playback_config playback; /* recordings, /sec_rec, /media (http/pbconfig.h) */
     int room_timeout_unit;    /* seconds per "minute" of room timeouts: 60 (tests: less) */
+    rg_turn_config turn;      /* STUN/TURN servers and secrets (http/turncfg.h) */
 } rg_serve_config;
 
 /* Periodic work for the main thread's 100 ms tick (server.c), e.g. the

@@ -101,6 +101,13 @@ int rg_auth_basic_parts(rg_call *c, const char **user, size_t *ulen, const char 
 int rg_auth_signing_key(rg_call *c, const rg_principal *p, char key_sid[RG_SID_SIZE],
                         rg_key_view *key);
 
+/* h_tokens.c: a Twilio-format token for the principal's signing key into
+ * out (RG_TOKEN_BUF bytes).  Answers 409/400 itself and returns -1 on
+ * failure. */
+#define RG_TOKEN_BUF 4096
+int rg_mint_twilio(rg_call *c, const rg_principal *p, const char *identity, const char *room,
+                   int64_t ttl, char *out, size_t *len);
+
 static inline int rg_iov_eq(h2o_iovec_t v, const char *s)
 {
     size_t n = strlen(s);

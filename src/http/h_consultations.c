@@ -6,7 +6,6 @@
  * the product: it asks core/consultation.c whether this identity with this
  * detail id may enter now, makes sure the consultation's `go` room (max 2)
  * exists, and mints a Twilio token whose grant names that room only. */
-#include <openssl/crypto.h>
 #include <stdio.h>
 
 #include "core/errors.h"
@@ -19,7 +18,6 @@
 #include "store/provision.h"
 #include "store/rooms.h"
 
-#define TOKEN_BUF 4096
 
 static const char *const P_ID[] = {"consultation_id", "ConsultationId", NULL};
 static const char *const P_DETAIL[] = {"detail_id", "DetailId", NULL};
@@ -177,31 +175,6 @@ static int ensure_room(rg_call *c, const rg_consultation *k)
     return 0;
 }
 
-static int mint(rg_call *c, const rg_principal *p, const rg_consultation *k, const char *identity,
-                int64_t ttl, char *out, size_t *len)
-{
-    char key_sid[RG_SID_SIZE];
-    rg_key_view key;
-    rg_twilio_claims cl;
-    int rc;
-    if (rg_auth_signing_key(c, p, key_sid, &key) != 0) return -1;
-    cl = (rg_twilio_claims){.account_sid = p->account_sid,
-                            .key_sid = key_sid,
-                            .secret = key.secret,
-                            .secret_len = key.secret_len,
-                            .identity = identity,
-                            .room = k->consultation_id,
-                            .now = c->now,
-                            .ttl = ttl};
-    rc = rg_token_mint_twilio(c->w->hmac, &cl, out, TOKEN_BUF, len);
-    OPENSSL_cleanse(&key, sizeof key);
-    if (rc != RG_OK) {
-        rg_reply_error(c, 400, 21603, "Could not mint a token from these parameters");
-        return -1;
-    }
-    return 0;
-}
-
 /* {"identity","room","token","expires_at"} without jansson (hot path). */
 static void reply_token(rg_call *c, const char *identity, const char *room, const char *tok,
                         size_t len, int64_t exp)
@@ -247,7 +220,7 @@ void rg_h_consultation_token(rg_call *c)
                        rg_consult_message(v));
         return;
     }
-    tok = h2o_mem_alloc_pool(&c->req->pool, TOKEN_BUF);
-    if (ensure_room(c, &k) != 0 || mint(c, &p, &k, identity, ttl, tok, &len) != 0) return;
+    tok = h2o_mem_alloc_pool(&c->req->pool, RG_TOKEN_BUF);
+    if (ensure_room(c, &k) != 0 || rg_mint_twilio(c, &p, identity, k.consultation_id, ttl, tok, &len) != 0) return;
     reply_token(c, identity, k.consultation_id, tok, len, c->now + ttl);
 }

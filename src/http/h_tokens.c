@@ -9,7 +9,6 @@
 #include "http/router.h"
 #include "store/provision.h"
 
-#define TOKEN_BUF 4096
 
 static const char *const P_IDENTITY[] = {"identity", "Identity", NULL};
 static const char *const P_ROOM[] = {"room", "Room", NULL};
@@ -20,8 +19,9 @@ static const char *const P_ROLES[] = {"roles", NULL};
 static const char *const P_ROOM_ID[] = {"roomId", NULL};
 static const char *const P_PARTICIPANT[] = {"participantId", NULL};
 
-/* With `serve --demo`, an anonymous GET /token signs with the demo
- * account's newest key; anything that sends credentials is checked. */
+/* With `serve --demo`, an anonymous GET /token or GET /get-token (the
+ * demo page's lobby and moderation roles) signs with the demo account's
+ * newest key; anything that sends credentials is checked. */
 static int authenticate(rg_call *c, int allow_demo, rg_principal *p)
 {
     const char *demo = c->w->app->demo_account;
@@ -35,8 +35,8 @@ static int authenticate(rg_call *c, int allow_demo, rg_principal *p)
     return rg_auth_basic(c, NULL, p);
 }
 
-static int mint_twilio(rg_call *c, const rg_principal *p, const char *identity, const char *room,
-                       int64_t ttl, char *out, size_t *len)
+int rg_mint_twilio(rg_call *c, const rg_principal *p, const char *identity, const char *room,
+                   int64_t ttl, char *out, size_t *len)
 {
     char key_sid[RG_SID_SIZE];
     rg_key_view key;
@@ -46,7 +46,7 @@ static int mint_twilio(rg_call *c, const rg_principal *p, const char *identity, 
     cl = (rg_twilio_claims){.account_sid = p->account_sid, .key_sid = key_sid,
                             .secret = key.secret, .secret_len = key.secret_len,
                             .identity = identity, .room = room, .now = c->now, .ttl = ttl};
-    rc = rg_token_mint_twilio(c->w->hmac, &cl, out, TOKEN_BUF, len);
+    rc = rg_token_mint_twilio(c->w->hmac, &cl, out, RG_TOKEN_BUF, len);
     OPENSSL_cleanse(&key, sizeof key);
     if (rc != RG_OK) {
         rg_reply_error(c, 400, 21603, "Could not mint a token from these parameters");
@@ -69,7 +69,7 @@ static int mint_videosdk(rg_call *c, const rg_principal *p, unsigned perms, unsi
                               .room_id = room_id, .participant_id = participant, .now = c->now,
                               .ttl = ttl};
     rc = rg_random(cl.jti_rand, sizeof cl.jti_rand);
-    if (rc == RG_OK) rc = rg_token_mint_videosdk(c->w->hmac, &cl, out, TOKEN_BUF, len);
+    if (rc == RG_OK) rc = rg_token_mint_videosdk(c->w->hmac, &cl, out, RG_TOKEN_BUF, len);
     OPENSSL_cleanse(&key, sizeof key);
     if (rc != RG_OK) {
         rg_reply_error(c, 400, 21603, "Could not mint a token from these parameters");
@@ -114,14 +114,14 @@ void rg_h_access_tokens(rg_call *c)
     rg_principal p;
     const char *identity, *room, *kind;
     int64_t ttl;
-    char *tok = h2o_mem_alloc_pool(&c->req->pool, TOKEN_BUF);
+    char *tok = h2o_mem_alloc_pool(&c->req->pool, RG_TOKEN_BUF);
     size_t len;
     int rc;
     if (authenticate(c, 0, &p) != 0 || read_grant(c, &identity, &room, &ttl) != 0 ||
         rg_param_text(c, P_KIND, 0, 16, &kind) != 0)
         return;
     if (kind == NULL || strcmp(kind, "twilio") == 0)
-        rc = mint_twilio(c, &p, identity, room, ttl, tok, &len);
+        rc = rg_mint_twilio(c, &p, identity, room, ttl, tok, &len);
     else if (strcmp(kind, "videosdk") == 0)
         rc = mint_videosdk(c, &p, RG_PERM_ALLOW_JOIN, 0, room, identity, ttl, tok, &len);
     else {
@@ -137,10 +137,10 @@ void rg_h_token(rg_call *c)
     rg_principal p;
     const char *identity, *room;
     int64_t ttl;
-    char *tok = h2o_mem_alloc_pool(&c->req->pool, TOKEN_BUF);
+    char *tok = h2o_mem_alloc_pool(&c->req->pool, RG_TOKEN_BUF);
     size_t len;
     if (authenticate(c, 1, &p) != 0 || read_grant(c, &identity, &room, &ttl) != 0 ||
-        mint_twilio(c, &p, identity, room, ttl, tok, &len) != 0)
+        rg_mint_twilio(c, &p, identity, room, ttl, tok, &len) != 0)
         return;
     reply_token(c, identity, tok, len, NULL);
 }
@@ -151,9 +151,9 @@ void rg_h_get_token(rg_call *c)
     const char *perms_csv, *roles_csv, *room_id, *participant;
     unsigned perms, roles = 0;
     int64_t ttl;
-    char *tok = h2o_mem_alloc_pool(&c->req->pool, TOKEN_BUF);
+    char *tok = h2o_mem_alloc_pool(&c->req->pool, RG_TOKEN_BUF);
     size_t len;
-    if (authenticate(c, 0, &p) != 0 || rg_call_params(c) != 0 ||
+    if (authenticate(c, 1, &p) != 0 || rg_call_params(c) != 0 ||
         rg_param_text(c, P_PERMS, 0, 128, &perms_csv) != 0 ||
         rg_param_text(c, P_ROLES, 0, 64, &roles_csv) != 0 ||
         rg_param_text(c, P_ROOM_ID, 0, RG_IDENTITY_MAX, &room_id) != 0 ||

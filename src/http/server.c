@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,6 +41,8 @@ typedef struct {
     int fd;
     size_t nconn;
     rg_logbuf log;
+    sem_t ready; /* posted by the loop thread once init_loop ran */
+    int init_rc;
 } loop_thread;
 
 struct server {
@@ -143,9 +146,32 @@ static void drain(loop_thread *t)
         h2o_evloop_run(t->ctx.loop, 0);
 }
 
+/* The context, the playback state and the listener are made on the loop's
+ * own thread: h2o 2.2 ties a socket's buffers to the allocator of the
+ * thread that created it (thread-local), and the context's inter-thread
+ * queue reads through such a socket.  Made on the main thread, every
+ * loop's queue would share the main thread's free list: a data race as
+ * soon as other threads post to the loops (deferred answers do). */
+static int init_loop(loop_thread *t)
+{
+    server *s = t->srv;
+    h2o_context_init(&t->ctx, h2o_evloop_create(), &s->config);
+    if (s->app->pb && rg_playback_thread_init(&t->w, &t->ctx) != 0) return -1;
+    t->accept_ctx.ctx = &t->ctx;
+    t->accept_ctx.hosts = s->config.hosts;
+    t->accept_ctx.ssl_ctx = s->ssl_ctx;
+    t->listener = h2o_evloop_socket_create(t->ctx.loop, t->fd, H2O_SOCKET_FLAG_DONT_READ);
+    t->listener->data = t;
+    h2o_socket_read_start(t->listener, on_accept);
+    return 0;
+}
+
 static void *run_loop(void *arg)
 {
     loop_thread *t = arg;
+    t->init_rc = init_loop(t);
+    sem_post(&t->ready);
+    if (t->init_rc != 0) return NULL;
     while (!atomic_load(&t->srv->stopping)) {
         h2o_evloop_run(t->ctx.loop, 100);
         rg_accesslog_flush(&t->log);
@@ -225,15 +251,12 @@ static int start_thread(server *s, int i, int fd)
     if ((t->w.hmac = rg_hmac_new()) == NULL ||
         (t->w.verdicts = rg_verdict_cache_new(RG_VERDICT_SLOTS)) == NULL)
         return -1;
-    h2o_context_init(&t->ctx, h2o_evloop_create(), &s->config);
-    if (s->app->pb && rg_playback_thread_init(&t->w, &t->ctx) != 0) return -1;
-    t->accept_ctx.ctx = &t->ctx;
-    t->accept_ctx.hosts = s->config.hosts;
-    t->accept_ctx.ssl_ctx = s->ssl_ctx;
-    t->listener = h2o_evloop_socket_create(t->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-    t->listener->data = t;
-    h2o_socket_read_start(t->listener, on_accept);
-    return pthread_create(&t->tid, NULL, run_loop, t) == 0 ? 0 : -1;
+    sem_init(&t->ready, 0, 0);
+    if (pthread_create(&t->tid, NULL, run_loop, t) != 0) return -1;
+    sem_wait(&t->ready);
+    if (t->init_rc == 0) return 0;
+    pthread_join(t->tid, NULL);
+    return -1;
 }
 
 static void stop_thread(loop_thread *t)

@@ -190,8 +190,23 @@ describe('serve --demo', () => {
 
   it('other routes still need credentials', async () => {
     assert401(await srv.request('POST', '/v1/AccessTokens', { json: { identity: 'x' } }));
-    assert401(await srv.request('GET', '/get-token'));
     assert401(await srv.request('GET', `/2010-04-01/Accounts/${srv.account.sid}/Keys.json`));
+  });
+
+  it('GET /get-token needs no credentials either (the demo lobby roles)', async () => {
+    const res = await srv.request('GET', '/get-token', {
+      query: { permissions: 'ask_join', roomId: 'demo-room', participantId: 'guest' },
+    });
+    assertStatus(res, 200);
+    const { payload } = decode(res.json.token);
+    assert.ok(Object.values(demo).map(String).includes(payload.apikey), 'apikey is the demo key');
+    assert.deepEqual(payload.permissions, ['ask_join']);
+    assert.equal(payload.roomId, 'demo-room');
+    assert.equal(payload.participantId, 'guest');
+    // the same rules as with credentials
+    const bad = await srv.request('GET', '/get-token', { query: { permissions: 'ask_join,allow_mod' } });
+    assertStatus(bad, 400);
+    assert.equal(bad.json.code, 4008);
   });
 
   it('/token with credentials still works under --demo', async () => {

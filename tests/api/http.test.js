@@ -319,7 +319,12 @@ describe('graceful shutdown', () => {
     sock.on('data', (d) => { data += d; });
     sock.on('error', () => {});
     const closed = new Promise((r) => sock.on('close', r));
-    await new Promise((r) => setTimeout(r, 100)); // accepted by now
+    // One full exchange first, so the connection is surely accepted by a
+    // loop (a connection still in the listen backlog is not "in flight").
+    sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    for (let i = 0; i < 100 && !data.includes('{"status":"ok"}'); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(data.includes('{"status":"ok"}'), `first response: ${JSON.stringify(data)}`);
+    data = '';
     const body = JSON.stringify({ identity: 'last-one' });
     sock.write(`POST /v1/AccessTokens HTTP/1.1\r\nHost: x\r\nAuthorization: ${s.keyAuth}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     const code = await s.stop();

@@ -1,0 +1,66 @@
+/* signal_msg.h - the signaling protocol's messages (docs/signaling.md):
+ * what a client may send, checked against a small table, and the error
+ * codes the server answers with.
+ *
+ * Pure: text in, a checked message out.  The shell decides what to do with
+ * it (src/http/signal_*.c). */
+#ifndef RG_CORE_SIGNAL_MSG_H
+#define RG_CORE_SIGNAL_MSG_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/sid.h"
+
+/* Error codes in {"type":"error","code":...}.  Twilio's where Twilio has
+ * one (Video's 53xxx, the token's 2010x), VideoSDK's for VideoSDK rules. */
+enum {
+    RG_SIG_E_INVALID_MESSAGE = 53004, /* Twilio: client sent an invalid signaling message */
+    RG_SIG_E_TIMEOUT = 53002,         /* keepalive lost, or the lobby wait ran out */
+    RG_SIG_E_ROOM_NOT_FOUND = 53106,  /* no such room and auto-create is off */
+    RG_SIG_E_ROOM_FULL = 53105,
+    RG_SIG_E_ROOM_COMPLETED = 53118,
+    RG_SIG_E_DUPLICATE_IDENTITY = 53205,
+    RG_SIG_E_REMOVED = 53216,         /* kicked by a moderator or the REST API */
+    RG_SIG_E_DENIED = 53217,          /* the lobby's answer was "denied" */
+    RG_SIG_E_UNKNOWN_PARTICIPANT = 53204, /* no such participant in the room */
+    RG_SIG_E_RATE = 20429,            /* too many messages per second */
+    RG_SIG_E_SERVER = 53000,          /* the server failed or is shutting down */
+    RG_SIG_E_PERMISSION = 4008,       /* the token's permissions do not allow it */
+};
+
+/* Client -> server message types. */
+typedef enum {
+    RG_SIG_JOIN = 1,
+    RG_SIG_SIGNAL,
+    RG_SIG_ENTRY_RESPONSE,
+    RG_SIG_MUTE,
+    RG_SIG_KICK,
+} rg_sig_type;
+
+enum { RG_SIG_AUDIO = 1, RG_SIG_VIDEO = 2 };
+
+typedef struct {
+    rg_sig_type type;
+    const char *token; /* join */
+    size_t token_len;
+    const char *room;     /* join: optional room name or RM sid; NULL if absent */
+    const char *target;   /* signal "to"; entry_response/mute/kick "participant" */
+    json_t *data;         /* signal: the opaque payload (borrowed from root) */
+    int allowed;          /* entry_response: 1 allowed, 0 denied */
+    int kind;             /* mute: RG_SIG_AUDIO / RG_SIG_VIDEO */
+    json_t *root;         /* owns every pointer above */
+} rg_sig_msg;
+
+/* Parses and checks one text frame.  RG_OK, or RG_EINVAL with *why set to
+ * a static explanation (malformed JSON, not an object, unknown type, a
+ * field missing or of the wrong type or shape).  On success release with
+ * rg_sig_msg_clear. */
+int rg_sig_parse(const char *text, size_t len, rg_sig_msg *out, const char **why);
+void rg_sig_msg_clear(rg_sig_msg *m);
+
+/* Server -> client builders: compact JSON, malloc'd (free with free()). */
+char *rg_sig_error_json(int code, const char *message);
+char *rg_sig_peer_json(const char *type, const char *sid, const char *identity);
+
+#endif
