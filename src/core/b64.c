@@ -7,6 +7,7 @@
  * signature is compared), and translates the url alphabet to the standard one
  * in a small stack buffer before handing chunks to OpenSSL. */
 #include "core/b64.h"
+#include "core/swar.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -29,17 +30,6 @@ static int b64_value(unsigned char ch, bool url)
     return -1;
 }
 
-#define ONES 0x0101010101010101ULL
-#define HIGH 0x8080808080808080ULL
-#define LOW7 0x7f7f7f7f7f7f7f7fULL
-
-/* Sets the high bit of every byte of v equal to c, exactly: the addition
- * never carries across a byte boundary. */
-static uint64_t eq_bytes(uint64_t v, unsigned char c)
-{
-    uint64_t x = v ^ (ONES * c);
-    return ~(((x & LOW7) + LOW7) | x) & HIGH;
-}
 
 /* '+' -> '-' and '/' -> '_' in place.  This runs over every minted token
  * and a per-char branch mispredicts on exactly those chars (~3% each), so it
@@ -51,7 +41,7 @@ static void to_url_alphabet(char *s, size_t n)
     for (; i + 8 <= n; i += 8) {
         uint64_t v;
         memcpy(&v, s + i, 8);
-        v += (eq_bytes(v, '+') >> 7) * ('-' - '+') + (eq_bytes(v, '/') >> 7) * ('_' - '/');
+        v += (rg_swar_eq(v, '+') >> 7) * ('-' - '+') + (rg_swar_eq(v, '/') >> 7) * ('_' - '/');
         memcpy(s + i, &v, 8);
     }
     for (; i < n; i++)

@@ -2,6 +2,7 @@
  * in runs between the rare bytes that need escaping, integers are formatted
  * by hand (snprintf costs more than the rest of a payload). */
 #include "core/jsonw.h"
+#include "core/swar.h"
 
 #include <string.h>
 
@@ -26,33 +27,6 @@ void rg_jw_raw(rg_jw *w, const char *s, size_t n)
     w->buf[w->len] = '\0';
 }
 
-/* SWAR helpers over 8 bytes at a time: strings in tokens are mostly plain
- * ASCII, and checking them a word at a time halves the cost of a mint's
- * string handling.  Each returns 0x80 in every byte that matches, exactly:
- * the additions below never carry across a byte boundary. */
-#define ONES 0x0101010101010101ULL
-#define HIGH 0x8080808080808080ULL
-#define LOW7 0x7f7f7f7f7f7f7f7fULL
-
-static uint64_t eq_bytes(uint64_t v, unsigned char c)
-{
-    uint64_t x = v ^ (ONES * c);
-    return ~(((x & LOW7) + LOW7) | x) & HIGH;
-}
-
-/* Bytes below c (c <= 0x80). */
-static uint64_t lt_bytes(uint64_t v, unsigned char c)
-{
-    return ~(((v & LOW7) + ONES * (0x80 - c)) | v) & HIGH;
-}
-
-static uint64_t load8(const char *s)
-{
-    uint64_t v;
-    memcpy(&v, s, 8);
-    return v;
-}
-
 static bool needs_escape(unsigned char ch)
 {
     return ch < 0x20 || ch == '"' || ch == '\\';
@@ -63,8 +37,8 @@ static size_t plain_prefix(const char *s, size_t n)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t v = load8(s + i);
-        if (lt_bytes(v, 0x20) | eq_bytes(v, '"') | eq_bytes(v, '\\')) break;
+        uint64_t v = rg_swar_load(s + i);
+        if (rg_swar_lt(v, 0x20) | rg_swar_eq(v, '"') | rg_swar_eq(v, '\\')) break;
     }
     while (i < n && !needs_escape((unsigned char)s[i]))
         i++;
@@ -168,9 +142,9 @@ static size_t ascii_prefix(const char *s, size_t n, bool allow_ctl)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t v = load8(s + i);
-        uint64_t bad = v & HIGH;
-        if (!allow_ctl) bad |= lt_bytes(v, 0x20) | eq_bytes(v, 0x7f);
+        uint64_t v = rg_swar_load(s + i);
+        uint64_t bad = v & RG_SWAR_HIGH;
+        if (!allow_ctl) bad |= rg_swar_lt(v, 0x20) | rg_swar_eq(v, 0x7f);
         if (bad) break;
     }
     for (; i < n; i++) {
