@@ -107,7 +107,6 @@ rows0=$("$ROOMGATE" audit export --data "$D" | wc -l)
 # ---- load ---------------------------------------------------------------------
 echo "### GET /sec_rec  roomgate"; run_wrk -t1 -c"$CONNS" --latency -H "Authorization: $TAUTH" "$RG/sec_rec?recording_sid=$RE"
 RG_SEC=$RPS
-[ "${PLAYBACK_PROFILE:-}" = secrec ] && exit 0
 echo "### GET /sec_rec  node-peer"; run_wrk -t1 -c"$CONNS" --latency -H "Authorization: $TAUTH" "$PEER/sec_rec?recording_sid=$RE"
 PEER_SEC=$RPS
 rows1=$("$ROOMGATE" audit export --data "$D" | wc -l)

@@ -545,6 +545,20 @@ console.log(jwt.sign({ apikey: process.env.KEY_SID, permissions: ["allow_join"],
     for p in "${PIDS[@]}"; do stop_pid "$p"; done
     PIDS=()
 
+    # -- secure playback: /sec_rec and /media (bench/playback.sh) -------------
+    if [ "${BENCH_PLAYBACK:-1}" != 0 ]; then
+        echo
+        bench/playback.sh || die "bench/playback.sh failed"
+        echo
+    fi
+
+    # -- signaling: /v1/signal WebSockets (bench/signal.sh) --------------------
+    if [ "${BENCH_SIGNAL:-1}" != 0 ]; then
+        echo
+        bench/signal.sh || die "bench/signal.sh failed"
+        echo
+    fi
+
     # -- micro benchmarks ----------------------------------------------------
     if [ "$BENCH_MICRO" != 0 ]; then
         local m found=0

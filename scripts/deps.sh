@@ -4,7 +4,7 @@
 #   scripts/deps.sh test  - everything `make test` and `make bench` use
 set -euo pipefail
 build_pkgs=(gcc make pkg-config libh2o-evloop-dev libssl-dev libjansson-dev libsqlite3-dev libwslay-dev sqlite3 curl)
-test_pkgs=(libcmocka-dev nodejs npm wrk nginx-light valgrind coturn)
+test_pkgs=(libcmocka-dev nodejs npm wrk nginx-light valgrind coturn chromium)
 want=("${build_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")
 

@@ -54,10 +54,17 @@ int rg_cmd_audit(int argc, char **argv)
     optind = 1;
     while ((ch = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'D': data = optarg; break;
-        case 's': since = optarg; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return rg_cli_usage_error(usage, "bad option");
+        case 'D':
+            data = optarg;
+            break;
+        case 's':
+            since = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            return rg_cli_usage_error(usage, "bad option");
         }
     }
     if (since && rg_time_parse_iso8601(since, strlen(since), &since_s) != 0)

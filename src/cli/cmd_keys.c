@@ -31,10 +31,17 @@ int rg_cmd_keys(int argc, char **argv)
     optind = 1;
     while ((ch = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'D': data = optarg; break;
-        case 'o': out = optarg; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return rg_cli_usage_error(usage, "bad option");
+        case 'D':
+            data = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            return rg_cli_usage_error(usage, "bad option");
         }
     }
     if (out == NULL) out = rg_cli_data_dir(data);
@@ -43,7 +50,7 @@ int rg_cmd_keys(int argc, char **argv)
     rc = rg_rsa_generate_files(out, RG_RSA_BITS, priv, pub, sizeof priv);
     if (rc == RG_EEXIST) return rg_cli_fail("%s already holds a recording key pair", out);
     if (rc != RG_OK) return rg_cli_fail("cannot write the key pair in %s", out);
-    rg_cli_print(json_pack("{s:s, s:s, s:i}", "private_key", priv, "public_key", pub, "bits",
-                           RG_RSA_BITS));
+    rg_cli_print(
+        json_pack("{s:s, s:s, s:i}", "private_key", priv, "public_key", pub, "bits", RG_RSA_BITS));
     return 0;
 }

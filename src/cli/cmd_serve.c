@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 
@@ -14,6 +15,7 @@
 #include "http/rooms_app.h"
 #include "http/playback.h"
 #include "http/server.h"
+#include "http/signal.h"
 #include "http/turncfg.h"
 
 static const char usage[] =
@@ -115,6 +117,7 @@ static int parse(int argc, char **argv, rg_serve_config *cfg)
         {"consultation-margin", required_argument, NULL, 'M'},
         {"room-timeout-unit", required_argument, NULL, 'U'},
         RG_PLAYBACK_OPTS,
+        RG_SIGNAL_OPTS,
         RG_TURN_OPTS,
         {NULL, 0, NULL, 0},
     };
@@ -129,6 +132,7 @@ static int parse(int argc, char **argv, rg_serve_config *cfg)
     cfg->web_dir = "web";
     rg_playback_config_init(&cfg->playback);
     rg_turn_config_init(&cfg->turn);
+    rg_signal_config_init(&cfg->signal);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
@@ -145,11 +149,14 @@ static int parse(int argc, char **argv, rg_serve_config *cfg)
         case 'U': unit = optarg; break;
         case 'h':
             fputs(usage, stdout), fputs(rg_playback_usage, stdout), fputs(rg_turn_usage, stdout);
+            fputs(rg_signal_usage, stdout);
             return -1;
         default:
             if ((pb = rg_playback_option(&cfg->playback, ch, optarg)) > 0) break;
             if ((tc = rg_turn_option(&cfg->turn, ch, optarg, &why)) > 0) break;
             if (tc < 0) return rg_cli_usage_error(usage, "%s", why);
+            if ((tc = rg_signal_option(&cfg->signal, ch, optarg)) > 0) break;
+            if (tc < 0) return rg_cli_usage_error(usage, "bad value for a signaling option");
             return rg_cli_usage_error(usage, pb < 0 ? "bad value for a recording option"
                                                     : "bad option");
         }
@@ -230,7 +237,17 @@ int rg_cmd_serve(int argc, char **argv)
         rg_cli_close(&env);
         return rg_cli_fail("cannot allocate the room caches");
     }
+    if (rg_signal_start(&app, (int64_t)time(NULL)) != RG_OK) {
+        rg_signal_stop(&app);
+        rg_hot_stop(&app);
+        rg_playback_stop(&app);
+        rg_rooms_stop(&app);
+        rg_keycache_free(app.keys);
+        rg_cli_close(&env);
+        return rg_cli_fail("cannot start signaling (participants left by the last run)");
+    }
     rc = rg_server_run(&app);
+    rg_signal_stop(&app);
     rg_hot_stop(&app);
     rg_playback_stop(&app);
     rg_rooms_stop(&app);

@@ -25,10 +25,9 @@ static int put_text(EVP_MD_CTX *md, const char *s)
 int rg_audit_hash(int64_t seq, int64_t ts_ms, const uint8_t prev[RG_AUDIT_HASH_LEN],
                   const rg_audit_fields *f, uint8_t out[RG_AUDIT_HASH_LEN])
 {
-    const char *const fields[] = {f->action,        f->outcome,  f->reason,
-                                  f->account_sid,   f->recording_sid, f->identity,
-                                  f->realm_user_id, f->roles,    f->client_ip,
-                                  f->user_agent};
+    const char *const fields[] = {f->action,        f->outcome,   f->reason,        f->account_sid,
+                                  f->recording_sid, f->identity,  f->realm_user_id, f->roles,
+                                  f->client_ip,     f->user_agent};
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned int len = 0;
     int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&

@@ -19,8 +19,8 @@
 
 /* The text fields of a row, in hashing order; NULL = SQL NULL. */
 typedef struct {
-    const char *action;        /* sec_rec, media, create, delete */
-    const char *outcome;       /* granted, refused, served, created, deleted */
+    const char *action;  /* sec_rec, media, create, delete */
+    const char *outcome; /* granted, refused, served, created, deleted */
     const char *reason;
     const char *account_sid;
     const char *recording_sid;

@@ -63,9 +63,8 @@ rg_link_status rg_link_verify(rg_hmac *h, const uint8_t key[RG_LINK_KEY_LEN], co
     uint8_t mac[RG_HMAC_MAX];
     size_t n, maclen = 0;
     int64_t exp;
-    if (!exp_s || !nonce || !sig || sig_len != RG_LINK_SIG_LEN ||
-        nonce_len != RG_LINK_NONCE_LEN || !is_b64url(nonce, nonce_len) ||
-        parse_exp(exp_s, exp_len, &exp) != 0)
+    if (!exp_s || !nonce || !sig || sig_len != RG_LINK_SIG_LEN || nonce_len != RG_LINK_NONCE_LEN ||
+        !is_b64url(nonce, nonce_len) || parse_exp(exp_s, exp_len, &exp) != 0)
         return RG_LINK_BAD;
     n = message(msg, sizeof msg, sid, exp, nonce, nonce_len);
     if (n == 0 ||

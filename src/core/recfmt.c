@@ -57,8 +57,8 @@ size_t rg_rec_header_decode(const uint8_t *in, size_t n, rg_rec_header *h)
     memcpy(h->key_id, in + 70, RG_REC_KEYID);
     h->wrapped_len = (uint16_t)get(in + 102, 2);
     if (h->wrapped_len == 0 || h->wrapped_len > RG_REC_WRAPPED_MAX ||
-        h->header_len != RG_REC_FIXED + h->wrapped_len || n < h->header_len ||
-        h->segment == 0 || h->segment > (1u << 24) || !rg_sid_valid(h->sid, RG_SID_LEN, "RE") ||
+        h->header_len != RG_REC_FIXED + h->wrapped_len || n < h->header_len || h->segment == 0 ||
+        h->segment > (1u << 24) || !rg_sid_valid(h->sid, RG_SID_LEN, "RE") ||
         h->size > (UINT64_C(1) << 50))
         return 0;
     memcpy(h->wrapped, in + RG_REC_FIXED, h->wrapped_len);

@@ -40,8 +40,8 @@
 #define RG_REC_NONCE 12u
 #define RG_REC_KEY 32u
 #define RG_REC_KEYID 32u
-#define RG_REC_FIXED 104u         /* header bytes before the wrapped key */
-#define RG_REC_WRAPPED_MAX 1024u  /* up to RSA-8192 */
+#define RG_REC_FIXED 104u        /* header bytes before the wrapped key */
+#define RG_REC_WRAPPED_MAX 1024u /* up to RSA-8192 */
 #define RG_REC_HEADER_MAX (RG_REC_FIXED + RG_REC_WRAPPED_MAX)
 
 typedef struct {
@@ -77,8 +77,8 @@ void rg_rec_nonce(const uint8_t file_nonce[RG_REC_NONCE], uint64_t i, int last,
 /* An HTTP Range header against a resource of `size` bytes (RFC 9110
  * 14.1.2, one range only). */
 typedef enum {
-    RG_RANGE_NONE = 0,     /* no header, or one we ignore (multiple ranges): serve all */
-    RG_RANGE_OK = 1,       /* [*first, *last] inclusive */
+    RG_RANGE_NONE = 0,          /* no header, or one we ignore (multiple ranges): serve all */
+    RG_RANGE_OK = 1,            /* [*first, *last] inclusive */
     RG_RANGE_UNSATISFIABLE = 2, /* 416 */
 } rg_range_result;
 

@@ -66,7 +66,8 @@ void rg_sig_admit(const rg_token_result *r, const char *room, rg_admission *out)
     else
         rc = refuse(out, RG_TOK_INVALID, rg_tok_message(RG_TOK_INVALID));
     if (rc == 0 && out->room[0] == '\0')
-        refuse(out, RG_SIG_E_INVALID_MESSAGE, "No room: the token names none, so join needs \"room\"");
+        refuse(out, RG_SIG_E_INVALID_MESSAGE,
+               "No room: the token names none, so join needs \"room\"");
 }
 
 int rg_sig_room_matches(const char *token_room, const char *room_sid, const char *room_name)
@@ -101,10 +102,14 @@ int rg_sig_allowed(rg_sig_state st, rg_sig_type type, const char **why, int *fat
 int rg_sig_permitted(unsigned perms, rg_sig_type type)
 {
     switch (type) {
-    case RG_SIG_SIGNAL: return 1;
-    case RG_SIG_ENTRY_RESPONSE: return (perms & RG_PERM_ALLOW_JOIN) != 0;
+    case RG_SIG_SIGNAL:
+        return 1;
+    case RG_SIG_ENTRY_RESPONSE:
+        return (perms & RG_PERM_ALLOW_JOIN) != 0;
     case RG_SIG_MUTE:
-    case RG_SIG_KICK: return (perms & RG_PERM_ALLOW_MOD) != 0;
-    default: return 0;
+    case RG_SIG_KICK:
+        return (perms & RG_PERM_ALLOW_MOD) != 0;
+    default:
+        return 0;
     }
 }

@@ -27,9 +27,9 @@ typedef enum {
 
 typedef struct {
     rg_admit_kind kind;
-    int code;            /* when refused */
-    const char *message; /* when refused (static) */
-    const char *room;    /* the room to look up: the message's, else the token's */
+    int code;               /* when refused */
+    const char *message;    /* when refused (static) */
+    const char *room;       /* the room to look up: the message's, else the token's */
     const char *token_room; /* what the token names ("" = any room of its account) */
     const char *identity;   /* points into the token result */
     unsigned perms;         /* RG_PERM_*: what the participant may do once in */

@@ -28,7 +28,8 @@ typedef struct {
 static const msg_spec SPECS[] = {
     {"join", RG_SIG_JOIN, {{"token", F_TOKEN, 1}, {"room", F_ROOM, 0}}},
     {"signal", RG_SIG_SIGNAL, {{"to", F_PA, 1}, {"data", F_OBJECT, 1}}},
-    {"entry_response", RG_SIG_ENTRY_RESPONSE,
+    {"entry_response",
+     RG_SIG_ENTRY_RESPONSE,
      {{"participant", F_PA, 1}, {"decision", F_DECISION, 1}}},
     {"mute", RG_SIG_MUTE, {{"participant", F_PA, 1}, {"kind", F_KIND, 1}}},
     {"kick", RG_SIG_KICK, {{"participant", F_PA, 1}}},

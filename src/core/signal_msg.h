@@ -21,12 +21,12 @@ enum {
     RG_SIG_E_ROOM_FULL = 53105,
     RG_SIG_E_ROOM_COMPLETED = 53118,
     RG_SIG_E_DUPLICATE_IDENTITY = 53205,
-    RG_SIG_E_REMOVED = 53216,         /* kicked by a moderator or the REST API */
-    RG_SIG_E_DENIED = 53217,          /* the lobby's answer was "denied" */
+    RG_SIG_E_REMOVED = 53216,             /* kicked by a moderator or the REST API */
+    RG_SIG_E_DENIED = 53217,              /* the lobby's answer was "denied" */
     RG_SIG_E_UNKNOWN_PARTICIPANT = 53204, /* no such participant in the room */
-    RG_SIG_E_RATE = 20429,            /* too many messages per second */
-    RG_SIG_E_SERVER = 53000,          /* the server failed or is shutting down */
-    RG_SIG_E_PERMISSION = 4008,       /* the token's permissions do not allow it */
+    RG_SIG_E_RATE = 20429,                /* too many messages per second */
+    RG_SIG_E_SERVER = 53000,              /* the server failed or is shutting down */
+    RG_SIG_E_PERMISSION = 4008,           /* the token's permissions do not allow it */
 };
 
 /* Client -> server message types. */
@@ -44,12 +44,12 @@ typedef struct {
     rg_sig_type type;
     const char *token; /* join */
     size_t token_len;
-    const char *room;     /* join: optional room name or RM sid; NULL if absent */
-    const char *target;   /* signal "to"; entry_response/mute/kick "participant" */
-    json_t *data;         /* signal: the opaque payload (borrowed from root) */
-    int allowed;          /* entry_response: 1 allowed, 0 denied */
-    int kind;             /* mute: RG_SIG_AUDIO / RG_SIG_VIDEO */
-    json_t *root;         /* owns every pointer above */
+    const char *room;   /* join: optional room name or RM sid; NULL if absent */
+    const char *target; /* signal "to"; entry_response/mute/kick "participant" */
+    json_t *data;       /* signal: the opaque payload (borrowed from root) */
+    int allowed;        /* entry_response: 1 allowed, 0 denied */
+    int kind;           /* mute: RG_SIG_AUDIO / RG_SIG_VIDEO */
+    json_t *root;       /* owns every pointer above */
 } rg_sig_msg;
 
 /* Parses and checks one text frame.  RG_OK, or RG_EINVAL with *why set to

@@ -27,8 +27,8 @@ int rg_turn_credential(const char *secret, size_t secret_len, const char *identi
     /* Not on a hot path (one per join or REST call): the one-shot form with
      * its implicit fetch is simpler than a per-thread context. */
     if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA1", NULL, secret, secret_len,
-                  (const unsigned char *)out->username, (size_t)n,
-                  mac, sizeof mac, &maclen) == NULL ||
+                  (const unsigned char *)out->username, (size_t)n, mac, sizeof mac,
+                  &maclen) == NULL ||
         maclen != 20) {
         OPENSSL_cleanse(mac, sizeof mac);
         return RG_ECRYPTO;

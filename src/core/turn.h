@@ -19,7 +19,7 @@
 
 #define RG_TURN_DEFAULT_TTL 3600
 #define RG_TURN_MAX_TTL 86400
-#define RG_TURN_SECRET_MIN 16  /* bytes; shorter shared secrets are refused */
+#define RG_TURN_SECRET_MIN 16 /* bytes; shorter shared secrets are refused */
 #define RG_TURN_SECRET_MAX 256
 #define RG_TURN_URI_MAX 255
 #define RG_TURN_PASSWORD_LEN 28 /* base64 of the 20-byte HMAC-SHA1 */

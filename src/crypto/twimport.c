@@ -13,8 +13,8 @@
 
 #define PIECE 65536
 
-static int decrypt_body(EVP_CIPHER_CTX *ctx, rg_rec_source *src, uint64_t ctlen,
-                        rg_rec_writer *w, uint8_t *in, uint8_t *out)
+static int decrypt_body(EVP_CIPHER_CTX *ctx, rg_rec_source *src, uint64_t ctlen, rg_rec_writer *w,
+                        uint8_t *in, uint8_t *out)
 {
     while (src->pos < ctlen) {
         size_t n = ctlen - src->pos < PIECE ? (size_t)(ctlen - src->pos) : PIECE;
@@ -47,10 +47,9 @@ int rg_twilio_decrypt(EVP_PKEY *priv, const uint8_t *ecek, size_t ecek_len, cons
     in = malloc(PIECE);
     out = malloc(PIECE);
     rc = ctx && in && out ? RG_OK : RG_ENOMEM;
-    if (rc == RG_OK &&
-        (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, (int)iv_len, NULL) != 1 ||
-         EVP_DecryptInit_ex(ctx, NULL, NULL, cek, iv) != 1))
+    if (rc == RG_OK && (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+                        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, (int)iv_len, NULL) != 1 ||
+                        EVP_DecryptInit_ex(ctx, NULL, NULL, cek, iv) != 1))
         rc = RG_ECRYPTO;
     if (rc == RG_OK) rc = decrypt_body(ctx, src, src->size - RG_TWILIO_TAG, w, in, out);
     if (rc == RG_OK) rc = rg_rec_source_read(src, tag, RG_TWILIO_TAG);

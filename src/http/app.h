@@ -14,6 +14,7 @@
 #include "core/sid.h"
 #include "crypto/seal.h"
 #include "http/pbconfig.h"
+#include "http/sigconfig.h"
 #include "http/turncfg.h"
 #include "store/keycache.h"
 #include "store/revcache.h"
@@ -32,6 +33,7 @@ typedef struct {
     long consultation_margin; /* seconds a consultation opens early / tokens outlive it */
     rg_playback_config playback; /* recordings, /sec_rec, /media (http/pbconfig.h) */
     int room_timeout_unit;    /* seconds per "minute" of room timeouts: 60 (tests: less) */
+    rg_signal_config signal;  /* WebSocket signaling (http/sigconfig.h) */
     rg_turn_config turn;      /* STUN/TURN servers and secrets (http/turncfg.h) */
 } rg_serve_config;
 
@@ -56,6 +58,7 @@ typedef struct {
     int npollers;
     struct rg_playback *pb; /* recording playback state (http/playback.h) */
     struct rg_hotcache *hot; /* VideoSDK rooms and consultations in memory (http/hotcache.h) */
+    struct rg_sig_hub *signal; /* signaling rooms across loops (http/signal.h) */
 } rg_app;
 
 /* Registers fn to run on the main thread about every period_ms (at least
@@ -75,6 +78,7 @@ typedef struct rg_worker {
     int index;
     struct rg_verdict_cache *verdicts; /* validate answers (core/verdict.h) */
     struct rg_pb_thread *pb; /* this loop's playback state (http/playback.h) */
+    struct rg_sig_thread *sig; /* this loop's signaling connections (http/signal.h) */
 } rg_worker;
 
 #endif

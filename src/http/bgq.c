@@ -2,6 +2,7 @@
 #include "http/bgq.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -46,6 +47,8 @@ static void *main_loop(void *arg)
 rg_bgq *rg_bgq_start(const char *name, rg_bgq_fn run, void *ud, size_t max_batch)
 {
     rg_bgq *q = calloc(1, sizeof *q);
+    sigset_t all, old;
+    int rc;
     if (q == NULL) return NULL;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->wake, NULL);
@@ -54,7 +57,13 @@ rg_bgq *rg_bgq_start(const char *name, rg_bgq_fn run, void *ud, size_t max_batch
     q->run = run;
     q->ud = ud;
     q->max_batch = max_batch ? max_batch : 1;
-    if (pthread_create(&q->tid, NULL, main_loop, q) != 0) {
+    /* The thread starts with every signal blocked: SIGTERM must reach the
+     * main thread's sigtimedwait, not kill the process from here. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&q->tid, NULL, main_loop, q);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
         free(q);
         return NULL;
     }

@@ -22,7 +22,7 @@
 #include "http/rec_json.h"
 #include "http/router.h"
 
-#define BATCH 4 /* segments per proceed(): 256 KiB */
+#define BATCH 8 /* segments per proceed(): 512 KiB */
 
 typedef struct {
     rg_audited a;
@@ -130,9 +130,10 @@ static void serve(rg_call *c, const rg_recording *rec)
     if (rc != RG_OK) {
         if (rc == RG_ENOTFOUND && g->f.fd >= 0)
             rg_reply_error(c, 503, 20503, "No recording private key is configured for playback");
-        else rg_reply_error(c, rc == RG_ENOTFOUND ? 404 : 500, rc == RG_ENOTFOUND ? 20404 : 20500,
-                            rc == RG_ENOTFOUND ? "The recording was deleted"
-                                               : "The recording cannot be read");
+        else
+            rg_reply_error(c, rc == RG_ENOTFOUND ? 404 : 500, rc == RG_ENOTFOUND ? 20404 : 20500,
+                           rc == RG_ENOTFOUND ? "The recording was deleted"
+                                              : "The recording cannot be read");
         return;
     }
     rg_range_result rr =
@@ -178,8 +179,10 @@ static void media_done(rg_defer *d, rg_call *c)
         rg_reply_error(c, 410, 20410, "This single-use link was used already");
     else if (op->a.item.result != RG_OK)
         rg_reply_error(c, 503, 20500, "Could not write the audit row; try again");
-    else if (op->status != 0) rg_reply_error(c, op->status, op->code, "%s", op->msg);
-    else serve(c, &op->rec);
+    else if (op->status != 0)
+        rg_reply_error(c, op->status, op->code, "%s", op->msg);
+    else
+        serve(c, &op->rec);
 }
 
 static void refuse(media_op *op, int status, int code, const char *why)
@@ -200,12 +203,11 @@ static void decide(rg_call *c, media_op *op, const char *sid)
     const char *exp = rg_param(c, P_EXP, &el), *nonce = rg_param(c, P_NONCE, &nl),
                *sig = rg_param(c, P_SIG, &sl);
     int64_t e = 0;
-    rg_link_status ls = rg_link_verify(c->w->hmac, pb->link_key, sid, exp, el, nonce, nl, sig,
-                                       sl, c->now, &e);
+    rg_link_status ls =
+        rg_link_verify(c->w->hmac, pb->link_key, sid, exp, el, nonce, nl, sig, sl, c->now, &e);
     if (ls == RG_LINK_BAD) return refuse(op, 403, 20403, "The link's signature is not valid");
     if (ls == RG_LINK_EXPIRED) return refuse(op, 403, 20403, "The link has expired");
-    if (rg_recording_get_cached(c->w->app, sid, &op->rec) != RG_OK ||
-        op->rec.date_deleted != 0)
+    if (rg_recording_get_cached(c->w->app, sid, &op->rec) != RG_OK || op->rec.date_deleted != 0)
         return refuse(op, 404, 20404, "The recording was deleted");
     snprintf(op->a.item.row.account_sid, sizeof op->a.item.row.account_sid, "%s",
              op->rec.account_sid);

@@ -37,7 +37,7 @@ typedef struct {
     rg_playback *pb;
     rg_store *store;
     rg_recording rec;
-    rg_rec_writer *w; /* raw uploads: sealed already, finished by the job */
+    rg_rec_writer *w;            /* raw uploads: sealed already, finished by the job */
     char path[PATH_MAX_LEN + 1]; /* imports: relative to the import dir */
     int twilio;
     uint8_t ecek[1024], iv[64];
@@ -81,8 +81,10 @@ static int read_acl(source *s, const char *pascal, const char *snake, char *out,
         json_t *e;
         json_array_foreach(v, i, e)
         {
-            if (!json_is_string(e)) rc = -1;
-            else json_array_append(arr, e);
+            if (!json_is_string(e))
+                rc = -1;
+            else
+                json_array_append(arr, e);
         }
     } else if (v && !json_is_string(v)) {
         rc = -1;
@@ -108,8 +110,10 @@ static int read_acl(source *s, const char *pascal, const char *snake, char *out,
     if (json_array_size(arr) > RG_ACL_MAX_ENTRIES) rc = -1;
     if (rc == 0) {
         size_t n = json_dumpb(arr, out, cap - 1, JSON_COMPACT);
-        if (n == 0 || n >= cap - 1) rc = -1;
-        else out[n] = '\0';
+        if (n == 0 || n >= cap - 1)
+            rc = -1;
+        else
+            out[n] = '\0';
     }
     json_decref(arr);
     if (rc != 0) bad(s->c, snake, "a list of up to 64 identities or roles of 1 to 256 bytes");
@@ -193,7 +197,8 @@ static int read_path(rg_call *c, create_op *op, const char *p)
     while (dl > 1 && dir[dl - 1] == '/')
         dl--;
     if (p[0] == '/') {
-        if (strncmp(p, dir, dl) != 0 || p[dl] != '/') return bad(c, "path", "outside the import directory");
+        if (strncmp(p, dir, dl) != 0 || p[dl] != '/')
+            return bad(c, "path", "outside the import directory");
         p += dl + 1;
     }
     size_t n = strlen(p);
@@ -222,10 +227,12 @@ static int open_import(create_op *op)
                            .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
     int fd = (int)syscall(SYS_openat2, op->pb->import_fd, op->path, &how, sizeof how);
     if (fd >= 0) return fd;
-    if (errno == ENOENT) refuse(op, 400, 21603, "Invalid parameter path: no such file");
+    if (errno == ENOENT)
+        refuse(op, 400, 21603, "Invalid parameter path: no such file");
     else if (errno == EXDEV || errno == ELOOP)
         refuse(op, 400, 21603, "Invalid parameter path: outside the import directory");
-    else refuse(op, 400, 21603, "Invalid parameter path: cannot be opened");
+    else
+        refuse(op, 400, 21603, "Invalid parameter path: cannot be opened");
     return -1;
 }
 
@@ -237,9 +244,10 @@ static int seal(create_op *op, rg_rec_source *src)
     if (rc != RG_OK) return rc;
     op->rec.size = size;
     if (op->twilio)
-        rc = rg_twilio_decrypt(op->pb->twilio_priv, op->ecek, op->ecek_len, op->iv, op->iv_len,
-                               src, op->w);
-    else rc = rg_rec_writer_copy(op->w, src);
+        rc = rg_twilio_decrypt(op->pb->twilio_priv, op->ecek, op->ecek_len, op->iv, op->iv_len, src,
+                               op->w);
+    else
+        rc = rg_rec_writer_copy(op->w, src);
     if (rc != RG_OK) {
         rg_rec_writer_abort(op->w);
         op->w = NULL;
@@ -255,7 +263,8 @@ static void seal_failed(create_op *op, int rc)
                "it was altered");
     else if (rc == RG_EINVAL && op->twilio)
         refuse(op, 422, 21622, "The file is too short to be a Twilio-encrypted recording");
-    else refuse(op, 503, 20500, "Could not store the recording; try again");
+    else
+        refuse(op, 503, 20500, "Could not store the recording; try again");
 }
 
 static void import_file(create_op *op)
@@ -298,10 +307,12 @@ static void create_done(rg_defer *d, rg_call *c)
     create_op *op = (create_op *)d;
     rg_rec_writer_abort(op->w);
     if (c == NULL) return;
-    if (op->status != 0) rg_reply_error(c, op->status, op->code, "%s", op->err);
+    if (op->status != 0)
+        rg_reply_error(c, op->status, op->code, "%s", op->err);
     else if (op->a.item.result != RG_OK)
         rg_reply_error(c, 503, 20500, "Could not write the audit row; try again");
-    else rg_reply_json(c, 201, rg_recording_json(c, &op->rec));
+    else
+        rg_reply_json(c, 201, rg_recording_json(c, &op->rec));
 }
 
 /* ---- the handler ------------------------------------------------------- */
@@ -330,8 +341,9 @@ static int seal_body(rg_call *c, create_op *op)
     rg_rec_source src = {.fd = -1, .mem = (const uint8_t *)b.base, .size = b.len};
     int rc;
     if (b.len == 0 || (op->twilio && b.len < RG_TWILIO_TAG)) {
-        rg_reply_error(c, 400, 21602, "Missing the recording: send it as the body, or JSON "
-                                      "{\"path\": ...} to import a file");
+        rg_reply_error(c, 400, 21602,
+                       "Missing the recording: send it as the body, or JSON "
+                       "{\"path\": ...} to import a file");
         return -1;
     }
     if ((rc = seal(op, &src)) == RG_OK) return 0;
@@ -357,7 +369,8 @@ static int parse_request(rg_call *c, create_op *op, json_t **body)
             return -1;
         }
         if (op->pb->import_fd < 0) {
-            rg_reply_error(c, 400, 21603, "Imports are disabled: start the server with --import-dir");
+            rg_reply_error(c, 400, 21603,
+                           "Imports are disabled: start the server with --import-dir");
             return -1;
         }
         if (read_path(c, op, path) != 0) return -1;

@@ -95,10 +95,12 @@ static void delete_done(rg_defer *d, rg_call *c)
 {
     delete_op *op = (delete_op *)d;
     if (c == NULL) return;
-    if (op->rc == RG_ENOTFOUND) rg_reply_not_found(c);
+    if (op->rc == RG_ENOTFOUND)
+        rg_reply_not_found(c);
     else if (op->rc != RG_OK || op->a.item.result != RG_OK)
         rg_reply_error(c, 503, 20500, "Could not delete the recording; try again");
-    else rg_reply_empty(c, 204);
+    else
+        rg_reply_empty(c, 204);
 }
 
 void rg_h_recording_delete(rg_call *c)

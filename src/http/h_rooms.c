@@ -11,6 +11,7 @@
 #include "http/page.h"
 #include "http/room_json.h"
 #include "http/rooms_app.h"
+#include "http/signal.h"
 #include "http/router.h"
 
 static const char *const P_UNIQUE_NAME[] = {"UniqueName", "unique_name", NULL};
@@ -173,5 +174,6 @@ void rg_h_v1_room_update(rg_call *c)
         rg_reply_error(c, 503, 20500, "Could not complete the room; try again");
         return;
     }
+    rg_signal_room_completed(c->w->app, r.sid); /* live connections get 53118 and close */
     rg_reply_json(c, 200, rg_room_json(&r, rg_base_url(c)));
 }

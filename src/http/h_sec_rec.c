@@ -137,8 +137,10 @@ static void sec_done(rg_defer *d, rg_call *c)
     if (c == NULL) return;
     if (op->a.item.result != RG_OK)
         rg_reply_error(c, 503, 20500, "Could not write the audit row; try again");
-    else if (op->status != 0) rg_reply_error(c, op->status, op->code, "%s", op->msg);
-    else rg_reply_json(c, 200, json_pack("{s:s}", "media_url", op->media_url));
+    else if (op->status != 0)
+        rg_reply_error(c, op->status, op->code, "%s", op->msg);
+    else
+        rg_reply_json(c, 200, json_pack("{s:s}", "media_url", op->media_url));
 }
 
 static void set_text(char *dst, size_t cap, const char *s)
@@ -169,8 +171,10 @@ static void validate_local(rg_call *c, sec_op *op, const char *tok, size_t len)
         if (op->have_rec && strcmp(r.account_sid, op->rec.account_sid) != 0) op->have_rec = 0;
     }
     rg_token_result_clear(&r);
-    if (op->status == 0) decide(c, op);
-    else rg_audit_submit(c->w->app->pb, &op->a);
+    if (op->status == 0)
+        decide(c, op);
+    else
+        rg_audit_submit(c->w->app->pb, &op->a);
 }
 
 static void apply_answer(sec_op *op, const rg_iam_answer *a)
@@ -191,15 +195,20 @@ static void on_validated(rg_defer *d, int status, const rg_iam_answer *a)
 {
     sec_op *op = (sec_op *)d;
     rg_call *c = d->c;
-    if (status == 504) refuse(op, 504, 20504, "The token validator did not answer in time");
-    else if (status != 0) refuse(op, 502, 20502, "The token validator failed");
-    else apply_answer(op, a);
+    if (status == 504)
+        refuse(op, 504, 20504, "The token validator did not answer in time");
+    else if (status != 0)
+        refuse(op, 502, 20502, "The token validator failed");
+    else
+        apply_answer(op, a);
     if (c == NULL) { /* the client left: nothing to decide, the op ends here */
         rg_defer_cancel(d);
         return;
     }
-    if (op->status == 0) decide(c, op);
-    else rg_audit_submit(c->w->app->pb, &op->a);
+    if (op->status == 0)
+        decide(c, op);
+    else
+        rg_audit_submit(c->w->app->pb, &op->a);
 }
 
 static void validate_remote(rg_call *c, sec_op *op, const char *tok, size_t len)
@@ -235,8 +244,8 @@ void rg_h_sec_rec(rg_call *c)
         rg_reply_error(c, 503, 20500, "Out of memory; try again");
         return;
     }
-    op->have_rec = rg_recording_get_cached(c->w->app, sid, &op->rec) == RG_OK &&
-                   op->rec.date_deleted == 0;
+    op->have_rec =
+        rg_recording_get_cached(c->w->app, sid, &op->rec) == RG_OK && op->rec.date_deleted == 0;
     rg_rec_audit_row(c, &op->a.item.row, "sec_rec", "granted", NULL, NULL, NULL);
     set_text(op->a.item.row.recording_sid, sizeof op->a.item.row.recording_sid, sid);
     if (op->have_rec)
@@ -244,12 +253,15 @@ void rg_h_sec_rec(rg_call *c)
                  op->rec.account_sid);
     if (rg_auth_basic_parts(c, &user, &ulen, &tok, &len) != 0 || ulen != 5 ||
         memcmp(user, "token", 5) != 0 || len == 0) {
-        refuse(op, 401, 20003, "Missing credentials: Authorization: Basic base64(\"token:\" + JWT)");
+        refuse(op, 401, 20003,
+               "Missing credentials: Authorization: Basic base64(\"token:\" + JWT)");
         rg_audit_submit(c->w->app->pb, &op->a);
         return;
     }
-    if (c->w->app->pb->has_validator) validate_remote(c, op, tok, len);
-    else validate_local(c, op, tok, len);
+    if (c->w->app->pb->has_validator)
+        validate_remote(c, op, tok, len);
+    else
+        validate_local(c, op, tok, len);
 }
 
 /* OPTIONS on /sec_rec and /media/{RE}: the CORS preflight.  A configured
@@ -262,12 +274,10 @@ void rg_h_playback_preflight(rg_call *c)
         rg_reply_error(c, 403, 20403, "Origin not allowed");
         return;
     }
-    h2o_add_header_by_str(&req->pool, &req->res.headers,
-                          H2O_STRLIT("access-control-allow-methods"), 0, NULL,
-                          H2O_STRLIT("GET, HEAD, OPTIONS"));
-    h2o_add_header_by_str(&req->pool, &req->res.headers,
-                          H2O_STRLIT("access-control-allow-headers"), 0, NULL,
-                          H2O_STRLIT("Authorization, Range"));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("access-control-allow-methods"),
+                          0, NULL, H2O_STRLIT("GET, HEAD, OPTIONS"));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("access-control-allow-headers"),
+                          0, NULL, H2O_STRLIT("Authorization, Range"));
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("access-control-max-age"), 0,
                           NULL, H2O_STRLIT("600"));
     rg_reply_empty(c, 204);

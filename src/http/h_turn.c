@@ -15,6 +15,7 @@
 
 static const char *const P_IDENTITY[] = {"identity", "Identity", NULL};
 static const char *const P_TTL[] = {"ttl", "Ttl", NULL};
+static const char *const P_TTL_NTS[] = {"Ttl", "ttl", NULL}; /* Twilio's name first */
 
 static int turn_ready(rg_call *c)
 {
@@ -65,7 +66,7 @@ void rg_h_nts_token(rg_call *c)
     const char *date;
     json_t *servers;
     if (rg_auth_basic(c, &c->args[0], &p) != 0 || rg_call_params(c) != 0 ||
-        rg_param_int(c, P_TTL, 1, RG_TURN_MAX_TTL, t->ttl, &ttl) != 0 || turn_ready(c) != 0 ||
+        rg_param_int(c, P_TTL_NTS, 1, RG_TURN_MAX_TTL, t->ttl, &ttl) != 0 || turn_ready(c) != 0 ||
         mint(c, p.account_sid, ttl, &cred) != 0)
         return;
     if ((servers = nts_servers(t, &cred)) == NULL) {

@@ -50,12 +50,24 @@ int rg_playback_option(rg_playback_config *cfg, int ch, const char *arg)
 {
     unsigned long long v;
     switch (ch - RG_PLAYBACK_OPT_BASE) {
-    case 0: cfg->public_key = arg; return 1;
-    case 1: cfg->private_key = arg; return 1;
-    case 2: cfg->twilio_key = arg; return 1;
-    case 3: cfg->import_dir = arg; return 1;
-    case 4: cfg->cors_origins = arg; return 1;
-    case 5: cfg->validator_url = arg; return 1;
+    case 0:
+        cfg->public_key = arg;
+        return 1;
+    case 1:
+        cfg->private_key = arg;
+        return 1;
+    case 2:
+        cfg->twilio_key = arg;
+        return 1;
+    case 3:
+        cfg->import_dir = arg;
+        return 1;
+    case 4:
+        cfg->cors_origins = arg;
+        return 1;
+    case 5:
+        cfg->validator_url = arg;
+        return 1;
     case 6:
         if (parse_num(arg, 100, 60000, &v) != 0) return -1;
         cfg->validator_timeout_ms = (long)v;
@@ -64,7 +76,9 @@ int rg_playback_option(rg_playback_config *cfg, int ch, const char *arg)
         if (parse_num(arg, 1, 86400, &v) != 0) return -1;
         cfg->link_ttl = (long)v;
         return 1;
-    case 8: cfg->single_use = 1; return 1;
+    case 8:
+        cfg->single_use = 1;
+        return 1;
     case 9:
         if (parse_num(arg, 1024, (1ull << 40), &v) != 0) return -1;
         cfg->max_upload = (size_t)v;
@@ -73,8 +87,11 @@ int rg_playback_option(rg_playback_config *cfg, int ch, const char *arg)
         if (parse_num(arg, 1024, (1ull << 50), &v) != 0) return -1;
         cfg->max_import = v;
         return 1;
-    case 11: cfg->public_url = arg; return 1;
-    default: return 0;
+    case 11:
+        cfg->public_url = arg;
+        return 1;
+    default:
+        return 0;
     }
 }
 

@@ -270,8 +270,7 @@ int rg_playback_start(rg_app *app, const char *data_dir, uint8_t master[32])
         fprintf(stderr, "roomgate: cannot create %s: %s\n", pb->rec_dir, strerror(errno));
         return -1;
     }
-    if (load_keys(pb, data_dir) != 0 || parse_cors(pb) != 0 || open_import_dir(pb) != 0)
-        return -1;
+    if (load_keys(pb, data_dir) != 0 || parse_cors(pb) != 0 || open_import_dir(pb) != 0) return -1;
     if (derive_link_key(master, pb->link_key) != 0 || start_services(pb, data_dir) != 0 ||
         start_reccache(app, pb) != 0) {
         fprintf(stderr, "roomgate: cannot start recording playback\n");

@@ -40,11 +40,11 @@ struct rg_rowcache;
 
 typedef struct rg_playback {
     const rg_playback_config *cfg;
-    char rec_dir[4096]; /* DATA/recordings */
+    char rec_dir[4096];                 /* DATA/recordings */
     EVP_PKEY *pub, *priv, *twilio_priv; /* NULL when not configured */
     uint8_t pub_key_id[32];
     uint8_t link_key[RG_LINK_KEY_LEN];
-    int import_fd; /* O_PATH descriptor of the import dir, -1 when none */
+    int import_fd;         /* O_PATH descriptor of the import dir, -1 when none */
     rg_store *audit_store; /* the audit writer's own connection */
     rg_bgq *auditq, *jobs;
     rg_filekeys *filekeys;

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "core/signal_msg.h"
+#include "http/signal.h"
 
 #define SWEEP_PERIOD_MS 1000
 
@@ -53,7 +55,10 @@ int rg_rooms_kick(rg_app *app, const rg_room *room, const char *sid_or_identity,
     memcpy(rev.room_name, room->unique_name, sizeof rev.room_name);
     memcpy(rev.identity, out->identity, sizeof rev.identity);
     rev.before = now;
-    return rg_revcache_add(app->revocations, &rev);
+    rc = rg_revcache_add(app->revocations, &rev);
+    /* a live signaling connection is told and closed, wherever it runs */
+    rg_signal_remove(app, room->sid, out->sid, RG_SIG_E_REMOVED, "Removed from the room");
+    return rc;
 }
 
 int rg_room_from_path(rg_call *c, const char *account_sid, rg_room *out)

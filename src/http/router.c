@@ -50,6 +50,8 @@ const rg_route rg_routes[] = {
     {"GET", "/media/{RE}", rg_h_media},
     {"OPTIONS", "/media/{RE}", rg_h_playback_preflight},
     {"GET", "/demo-api/recordings", rg_h_demo_recordings},
+    /* WebSocket signaling (signal_conn.c) */
+    {"GET", "/v1/signal", rg_h_signal},
     /* TURN credentials (h_turn.c) */
     {"POST", "/2010-04-01/Accounts/{AC}/Tokens.json", rg_h_nts_token},
     {"GET", "/v1/turn", rg_h_turn},

@@ -60,6 +60,9 @@ void rg_h_sec_rec(rg_call *c);
 void rg_h_media(rg_call *c);
 void rg_h_playback_preflight(rg_call *c);
 void rg_h_demo_recordings(rg_call *c);
+
+/* WebSocket signaling (signal_conn.c) */
+void rg_h_signal(rg_call *c);
 /* h_turn.c: TURN credentials (Twilio NTS tokens, /v1/turn) */
 void rg_h_nts_token(rg_call *c);
 void rg_h_turn(rg_call *c);

@@ -25,6 +25,7 @@
 #include "http/router.h"
 #include "http/playback.h"
 #include "http/server.h"
+#include "http/signal.h"
 
 /* Cached validate answers per loop thread: 4096 slots of ~2 KiB. */
 #define RG_VERDICT_SLOTS 4096
@@ -124,6 +125,7 @@ static int open_listener(const char *host, unsigned short port, unsigned short *
 static void drain(loop_thread *t)
 {
     time_t deadline = time(NULL) + RG_DRAIN_SECONDS;
+    rg_signal_thread_drain(&t->w); /* WebSockets are told and closed */
     h2o_socket_read_stop(t->listener);
     h2o_socket_close(t->listener);
     t->listener = NULL;
@@ -157,6 +159,7 @@ static int init_loop(loop_thread *t)
     server *s = t->srv;
     h2o_context_init(&t->ctx, h2o_evloop_create(), &s->config);
     if (s->app->pb && rg_playback_thread_init(&t->w, &t->ctx) != 0) return -1;
+    if (rg_signal_thread_init(&t->w, &t->ctx) != 0) return -1;
     t->accept_ctx.ctx = &t->ctx;
     t->accept_ctx.hosts = s->config.hosts;
     t->accept_ctx.ssl_ctx = s->ssl_ctx;
@@ -164,6 +167,17 @@ static int init_loop(loop_thread *t)
     t->listener->data = t;
     h2o_socket_read_start(t->listener, on_accept);
     return 0;
+}
+
+/* The mirror of init_loop, also on the loop's thread: the sockets it
+ * closes return their buffers to this thread's allocator. */
+static void dispose_loop(loop_thread *t)
+{
+    rg_playback_thread_dispose(&t->w);
+    rg_signal_thread_dispose(&t->w); /* before the context: it unregisters from its queue */
+    h2o_context_dispose(&t->ctx);
+    free(t->ctx.queue); /* h2o 2.2's dispose destroys the queue but leaks it */
+    h2o_evloop_destroy(t->ctx.loop);
 }
 
 static void *run_loop(void *arg)
@@ -178,6 +192,7 @@ static void *run_loop(void *arg)
     }
     drain(t);
     rg_accesslog_flush(&t->log);
+    dispose_loop(t);
     return NULL;
 }
 
@@ -262,10 +277,6 @@ static int start_thread(server *s, int i, int fd)
 static void stop_thread(loop_thread *t)
 {
     pthread_join(t->tid, NULL);
-    rg_playback_thread_dispose(&t->w);
-    h2o_context_dispose(&t->ctx);
-    free(t->ctx.queue); /* h2o 2.2's dispose destroys the queue but leaks it */
-    h2o_evloop_destroy(t->ctx.loop);
     rg_hmac_free(t->w.hmac);
     rg_verdict_cache_free(t->w.verdicts);
 }

@@ -156,10 +156,14 @@ void rg_turn_config_init(rg_turn_config *cfg)
 static int apply(rg_turn_config *cfg, int opt, const char *arg, const char **why)
 {
     switch (opt) {
-    case O_TURN_URI: return add_uri(cfg->turn_uris, &cfg->nturn, arg, strlen(arg), 1, why);
-    case O_STUN_URI: return add_uri(cfg->stun_uris, &cfg->nstun, arg, strlen(arg), 0, why);
-    case O_SECRET: return add_secret(cfg, arg, strlen(arg), why);
-    case O_SECRET_FILE: return read_secret_file(cfg, arg, why);
+    case O_TURN_URI:
+        return add_uri(cfg->turn_uris, &cfg->nturn, arg, strlen(arg), 1, why);
+    case O_STUN_URI:
+        return add_uri(cfg->stun_uris, &cfg->nstun, arg, strlen(arg), 0, why);
+    case O_SECRET:
+        return add_secret(cfg, arg, strlen(arg), why);
+    case O_SECRET_FILE:
+        return read_secret_file(cfg, arg, why);
     default:
         *why = "--turn-ttl must be 1..86400 seconds";
         return parse_ttl(arg, &cfg->ttl);
@@ -193,8 +197,7 @@ static int apply_env(rg_turn_config *cfg, const char **why)
         return -1;
     if (!(cfg->from_flags & (1u << O_SECRET))) {
         if ((v = env("ROOMGATE_TURN_SECRETS")) && add_csv(cfg, O_SECRET, v, why) != 0) return -1;
-        if ((v = env("ROOMGATE_TURN_SECRET_FILE")) && read_secret_file(cfg, v, why) != 0)
-            return -1;
+        if ((v = env("ROOMGATE_TURN_SECRET_FILE")) && read_secret_file(cfg, v, why) != 0) return -1;
     }
     if (!(cfg->from_flags & (1u << O_TTL)) && (v = env("ROOMGATE_TURN_TTL")) &&
         apply(cfg, O_TTL, v, why) != 0)

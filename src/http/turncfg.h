@@ -21,17 +21,19 @@ typedef struct {
     char secrets[RG_TURN_MAX_SECRETS][RG_TURN_SECRET_MAX + 1]; /* [0] signs */
     size_t secret_lens[RG_TURN_MAX_SECRETS];
     size_t nturn, nstun, nsecrets;
-    long ttl; /* default lifetime of credentials, seconds */
+    long ttl;            /* default lifetime of credentials, seconds */
     unsigned from_flags; /* bit (1 << option): set by a flag, so the environment is ignored */
 } rg_turn_config;
 
 #define RG_TURN_OPT_BASE 1200
-#define RG_TURN_OPTS                                                                              \
-    {"turn-uri", required_argument, NULL, RG_TURN_OPT_BASE + 0},                                  \
-        {"stun-uri", required_argument, NULL, RG_TURN_OPT_BASE + 1},                              \
-        {"turn-secret", required_argument, NULL, RG_TURN_OPT_BASE + 2},                           \
-        {"turn-secret-file", required_argument, NULL, RG_TURN_OPT_BASE + 3},                      \
-        {"turn-ttl", required_argument, NULL, RG_TURN_OPT_BASE + 4}
+#define RG_TURN_OPTS                                                                               \
+    {"turn-uri", required_argument, NULL, RG_TURN_OPT_BASE + 0},                                   \
+        {"stun-uri", required_argument, NULL, RG_TURN_OPT_BASE + 1},                               \
+        {"turn-secret", required_argument, NULL, RG_TURN_OPT_BASE + 2},                            \
+        {"turn-secret-file", required_argument, NULL, RG_TURN_OPT_BASE + 3},                       \
+    {                                                                                              \
+        "turn-ttl", required_argument, NULL, RG_TURN_OPT_BASE + 4                                  \
+    }
 
 extern const char rg_turn_usage[];
 

@@ -36,7 +36,6 @@ int rg_validator_cached(rg_playback *pb, const char *token, size_t len, int64_t 
 /* Starts the request for c's Authorization header and token.  cb runs
  * later on the loop with d (whose abort is set meanwhile).  -1 when it
  * cannot start (cb is not called). */
-int rg_validator_start(rg_call *c, rg_defer *d, const char *token, size_t len,
-                       rg_validator_cb cb);
+int rg_validator_start(rg_call *c, rg_defer *d, const char *token, size_t len, rg_validator_cb cb);
 
 #endif

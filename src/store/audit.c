@@ -6,8 +6,8 @@
 #include "core/errors.h"
 #include "store/sql.h"
 
-#define COLS                                                                                      \
-    "seq, ts_ms, action, outcome, reason, account_sid, recording_sid, identity, realm_user_id, "  \
+#define COLS                                                                                       \
+    "seq, ts_ms, action, outcome, reason, account_sid, recording_sid, identity, realm_user_id, "   \
     "roles, client_ip, user_agent, prev_hash, hash"
 
 static const char *nul(const char *s)
@@ -17,9 +17,9 @@ static const char *nul(const char *s)
 
 static rg_audit_fields fields_of(const rg_audit_row *r)
 {
-    return (rg_audit_fields){nul(r->action),        nul(r->outcome),      nul(r->reason),
+    return (rg_audit_fields){nul(r->action),        nul(r->outcome),       nul(r->reason),
                              nul(r->account_sid),   nul(r->recording_sid), nul(r->identity),
-                             nul(r->realm_user_id), nul(r->roles),        nul(r->client_ip),
+                             nul(r->realm_user_id), nul(r->roles),         nul(r->client_ip),
                              nul(r->user_agent)};
 }
 
@@ -55,15 +55,14 @@ static int consume(rg_store *st, const char *nonce, int64_t exp)
 static int bind_row(sqlite3_stmt *s, const rg_audit_row *r)
 {
     const rg_audit_fields f = fields_of(r);
-    const char *const t[] = {f.action,        f.outcome, f.reason,    f.account_sid,
-                             f.recording_sid, f.identity, f.realm_user_id, f.roles,
-                             f.client_ip,     f.user_agent};
-    int rc = sqlite3_reset(s) == SQLITE_OK && sqlite3_clear_bindings(s) == SQLITE_OK ? RG_OK
-                                                                                      : RG_EIO;
+    const char *const t[] = {f.action,   f.outcome,       f.reason, f.account_sid, f.recording_sid,
+                             f.identity, f.realm_user_id, f.roles,  f.client_ip,   f.user_agent};
+    int rc =
+        sqlite3_reset(s) == SQLITE_OK && sqlite3_clear_bindings(s) == SQLITE_OK ? RG_OK : RG_EIO;
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 1, r->seq);
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 2, r->ts_ms);
     for (int i = 0; rc == RG_OK && i < 10; i++)
-        if (t[i]) rc = rg_sql_bind_text(s, 3 + i, t[i], RG_AUDIT_UA_MAX);
+        if (t[i]) rc = rg_sql_bind_text(s, 3 + i, t[i], RG_AUDIT_ROLES_MAX); /* the longest */
     if (rc == RG_OK) rc = rg_sql_bind_blob(s, 13, r->prev_hash, RG_AUDIT_HASH_LEN);
     if (rc == RG_OK) rc = rg_sql_bind_blob(s, 14, r->hash, RG_AUDIT_HASH_LEN);
     return rc;
@@ -119,12 +118,6 @@ int rg_store_audit_append(rg_store *st, rg_audit_item *const *items, size_t n, i
     return rc;
 }
 
-static int col_opt(sqlite3_stmt *s, int i, char *dst, size_t cap)
-{
-    if (sqlite3_column_type(s, i) == SQLITE_NULL) {
-        dst[0] = '\0';
-        return RG_OK;
-    }
     return rg_sql_col_text(s, i, dst, cap);
 }
 
@@ -150,7 +143,7 @@ static int read_row(sqlite3_stmt *s, void *row)
     r->seq = sqlite3_column_int64(s, 0);
     r->ts_ms = sqlite3_column_int64(s, 1);
     for (int i = 0; rc == RG_OK && i < 10; i++)
-        rc = col_opt(s, 2 + i, t[i].dst, t[i].cap);
+        rc = rg_sql_col_text_opt(s, 2 + i, t[i].dst, t[i].cap);
     if (rc == RG_OK) rc = rg_sql_col_blob(s, 12, r->prev_hash, RG_AUDIT_HASH_LEN, &l1);
     if (rc == RG_OK) rc = rg_sql_col_blob(s, 13, r->hash, RG_AUDIT_HASH_LEN, &l2);
     if (rc == RG_OK && (l1 != RG_AUDIT_HASH_LEN || l2 != RG_AUDIT_HASH_LEN)) rc = RG_EIO;
@@ -186,8 +179,8 @@ static int each_locked(rg_store *st, int64_t since, int (*fn)(void *, const rg_a
     sqlite3_stmt *s = NULL;
     rg_audit_row r;
     int step = SQLITE_DONE;
-    int rc = rg_sql_prepare(st, "SELECT " COLS " FROM audit_log WHERE ts_ms >= ?1 ORDER BY seq",
-                            &s);
+    int rc =
+        rg_sql_prepare(st, "SELECT " COLS " FROM audit_log WHERE ts_ms >= ?1 ORDER BY seq", &s);
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 1, since);
     while (rc == RG_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         rc = read_row(s, &r);
@@ -198,8 +191,8 @@ static int each_locked(rg_store *st, int64_t since, int (*fn)(void *, const rg_a
     return rc;
 }
 
-int rg_store_audit_each(rg_store *st, int64_t since_ms,
-                        int (*fn)(void *ud, const rg_audit_row *r), void *ud)
+int rg_store_audit_each(rg_store *st, int64_t since_ms, int (*fn)(void *ud, const rg_audit_row *r),
+                        void *ud)
 {
     rg_sql_lock(st);
     int rc = each_locked(st, since_ms, fn, ud);

@@ -37,7 +37,7 @@ typedef struct {
 /* A row to append and, for single-use media links, the link's nonce to
  * consume in the same transaction. */
 typedef struct {
-    rg_audit_row row; /* in: the fields; out: seq and hashes */
+    rg_audit_row row;          /* in: the fields; out: seq and hashes */
     const char *consume_nonce; /* NULL when none */
     int64_t nonce_exp;         /* unix seconds: kept until then */
     int result;                /* out: RG_OK, or RG_EEXIST when the nonce was used
@@ -53,13 +53,13 @@ int rg_store_audit_list(rg_store *st, const char *recording_sid, size_t offset, 
                         rg_audit_row *out, size_t *count, int *more);
 /* Every row with ts_ms >= since_ms, oldest first; stops when fn returns
  * non-zero and returns that.  fn runs with the store locked. */
-int rg_store_audit_each(rg_store *st, int64_t since_ms,
-                        int (*fn)(void *ud, const rg_audit_row *r), void *ud);
+int rg_store_audit_each(rg_store *st, int64_t since_ms, int (*fn)(void *ud, const rg_audit_row *r),
+                        void *ud);
 
 typedef struct {
-    int64_t rows;     /* rows checked */
-    int64_t bad_seq;  /* first row whose link is broken; 0 when intact */
-    const char *why;  /* static text */
+    int64_t rows;    /* rows checked */
+    int64_t bad_seq; /* first row whose link is broken; 0 when intact */
+    const char *why; /* static text */
 } rg_audit_verdict;
 
 /* Walks the whole chain. */

@@ -133,6 +133,27 @@ int rg_store_participant_leave(rg_store *st, const char *participant_sid, int64_
     return rc;
 }
 
+/* Participants are connections, so none can be connected when the
+ * signaling server starts: rows still connected are what a crash left.
+ * Their rooms' last_left is stamped so EmptyRoomTimeout runs from now. */
+int rg_store_participant_disconnect_all(rg_store *st, int64_t now, int *changed)
+{
+    rg_sql_lock(st);
+    int rc = rg_sql_begin(st);
+    if (rc == RG_OK)
+        rc = rg_sql_run(st,
+                        "UPDATE rooms SET last_left = ?4 WHERE sid IN "
+                        "(SELECT room_sid FROM participants WHERE connected = 1)",
+                        NULL, NULL, NULL, now, NULL, "recover rooms");
+    if (rc == RG_OK)
+        rc = rg_sql_run(st,
+                        "UPDATE participants SET connected = 0, end_time = ?4 WHERE connected = 1",
+                        NULL, NULL, NULL, now, changed, "recover participants");
+    rc = rg_sql_end(st, rc);
+    rg_sql_unlock(st);
+    return rc;
+}
+
 int rg_store_participant_get(rg_store *st, const char *room_sid, const char *sid_or_identity,
                              rg_participant *out)
 {

@@ -6,8 +6,8 @@
 #include "core/errors.h"
 #include "store/sql.h"
 
-#define COLS                                                                                      \
-    "sid, account_sid, size, content_type, duration, room_sid, consultation_id, "                 \
+#define COLS                                                                                       \
+    "sid, account_sid, size, content_type, duration, room_sid, consultation_id, "                  \
     "allowed_identities, allowed_roles, source, key_id, date_created, date_deleted"
 
 static int bind_opt(sqlite3_stmt *s, int i, const char *v, size_t max)
@@ -15,13 +15,6 @@ static int bind_opt(sqlite3_stmt *s, int i, const char *v, size_t max)
     return v[0] ? rg_sql_bind_text(s, i, v, max) : RG_OK; /* unbound = NULL */
 }
 
-/* An optional text column: NULL reads as "". */
-static int col_opt(sqlite3_stmt *s, int i, char *dst, size_t cap)
-{
-    if (sqlite3_column_type(s, i) == SQLITE_NULL) {
-        dst[0] = '\0';
-        return RG_OK;
-    }
     return rg_sql_col_text(s, i, dst, cap);
 }
 
@@ -35,9 +28,10 @@ static int read_row(sqlite3_stmt *s, void *row)
     r->size = (uint64_t)sqlite3_column_int64(s, 2);
     if (rc == RG_OK) rc = rg_sql_col_text(s, 3, r->content_type, sizeof r->content_type);
     r->duration = sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 4);
-    if (rc == RG_OK) rc = col_opt(s, 5, r->room_sid, sizeof r->room_sid);
-    if (rc == RG_OK) rc = col_opt(s, 6, r->consultation_id, sizeof r->consultation_id);
-    if (rc == RG_OK) rc = rg_sql_col_text(s, 7, r->allowed_identities, sizeof r->allowed_identities);
+    if (rc == RG_OK) rc = rg_sql_col_text_opt(s, 5, r->room_sid, sizeof r->room_sid);
+    if (rc == RG_OK) rc = rg_sql_col_text_opt(s, 6, r->consultation_id, sizeof r->consultation_id);
+    if (rc == RG_OK)
+        rc = rg_sql_col_text(s, 7, r->allowed_identities, sizeof r->allowed_identities);
     if (rc == RG_OK) rc = rg_sql_col_text(s, 8, r->allowed_roles, sizeof r->allowed_roles);
     if (rc == RG_OK) rc = rg_sql_col_text(s, 9, r->source, sizeof r->source);
     if (rc == RG_OK) rc = rg_sql_col_blob(s, 10, r->key_id, sizeof r->key_id, &klen);

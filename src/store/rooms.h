@@ -94,6 +94,9 @@ int rg_store_participant_join(rg_store *st, const char *room_sid, const char *id
                               rg_participant *out);
 /* Marks a participant disconnected (idempotent). */
 int rg_store_participant_leave(rg_store *st, const char *participant_sid, int64_t now);
+/* Marks every connected participant disconnected (server start: what a
+ * crash left behind); *changed (may be NULL) = how many. */
+int rg_store_participant_disconnect_all(rg_store *st, int64_t now, int *changed);
 /* By PA sid or by identity (the connected one, else the newest). */
 int rg_store_participant_get(rg_store *st, const char *room_sid, const char *sid_or_identity,
                              rg_participant *out);

@@ -154,6 +154,16 @@ int rg_sql_col_text(sqlite3_stmt *s, int i, char *dst, size_t cap)
     return RG_OK;
 }
 
+int rg_sql_col_text_opt(sqlite3_stmt *s, int i, char *dst, size_t cap)
+{
+    if (sqlite3_column_type(s, i) == SQLITE_NULL) {
+        if (cap == 0) return RG_EIO;
+        dst[0] = '\0';
+        return RG_OK;
+    }
+    return rg_sql_col_text(s, i, dst, cap);
+}
+
 /* Copies a blob column; *len = its size.  SQLite returns NULL for an empty
  * blob, which is then a zero-length value. */
 int rg_sql_col_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t cap, size_t *len)

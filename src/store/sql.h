@@ -67,6 +67,8 @@ int rg_sql_page(rg_store *st, sqlite3_stmt *s, int (*read)(sqlite3_stmt *s, void
 /* Copies a text column into dst (cap bytes incl. NUL); RG_EIO if it does
  * not fit (a corrupt or edited file), never a silent truncation. */
 int rg_sql_col_text(sqlite3_stmt *s, int i, char *dst, size_t cap);
+/* As rg_sql_col_text, with SQL NULL read as "" (optional columns). */
+int rg_sql_col_text_opt(sqlite3_stmt *s, int i, char *dst, size_t cap);
 /* Copies a blob column; *len = its size. */
 int rg_sql_col_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t cap, size_t *len);
 

@@ -14,8 +14,8 @@ static void test_hash(void **state)
 {
     (void)state;
     uint8_t zero[32] = {0}, h1[32], h2[32];
-    rg_audit_fields f = {"sec_rec", "granted", NULL, "AC1", "RE1", "alice", "alice", "[]",
-                         "127.0.0.1", "ua"};
+    rg_audit_fields f = {"sec_rec", "granted", NULL, "AC1",       "RE1",
+                         "alice",   "alice",   "[]", "127.0.0.1", "ua"};
     assert_int_equal(rg_audit_hash(1, 1000, zero, &f, h1), RG_OK);
     assert_int_equal(rg_audit_hash(1, 1000, zero, &f, h2), RG_OK);
     assert_memory_equal(h1, h2, 32);
@@ -99,13 +99,12 @@ static void test_triggers_and_delete(void **state)
     rg_audit_verdict v;
     item(&a, "a"), item(&b, "b"), item(&c, "c");
     assert_int_equal(rg_store_audit_append(st, batch, 3, 1), RG_OK);
-    assert_int_not_equal(sqlite3_exec(st->db, "DELETE FROM audit_log WHERE seq = 2", NULL, NULL,
-                                      NULL),
-                         SQLITE_OK);
-    assert_int_equal(sqlite3_exec(st->db,
-                                  "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE seq = 2",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(st->db, "DELETE FROM audit_log WHERE seq = 2", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(st->db, "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE seq = 2",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
     assert_int_equal(rg_store_audit_verify(st, &v), RG_OK);
     assert_int_equal(v.bad_seq, 3);
     rg_store_close(st);
@@ -128,15 +127,15 @@ static void test_nonce_once(void **state)
     assert_string_equal(b.row.reason, "link already used");
     /* expired nonces are purged, so the table stays bounded */
     int64_t n = -1;
-    assert_int_equal(rg_sql_int(st, "SELECT COUNT(*) FROM media_nonces", NULL, NULL, NULL, 0, &n,
-                                "count"),
-                     RG_OK);
+    assert_int_equal(
+        rg_sql_int(st, "SELECT COUNT(*) FROM media_nonces", NULL, NULL, NULL, 0, &n, "count"),
+        RG_OK);
     assert_int_equal(n, 1);
     item(&a, "y");
     assert_int_equal(rg_store_audit_append(st, one, 1, 2100000000), RG_OK);
-    assert_int_equal(rg_sql_int(st, "SELECT COUNT(*) FROM media_nonces", NULL, NULL, NULL, 0, &n,
-                                "count"),
-                     RG_OK);
+    assert_int_equal(
+        rg_sql_int(st, "SELECT COUNT(*) FROM media_nonces", NULL, NULL, NULL, 0, &n, "count"),
+        RG_OK);
     assert_int_equal(n, 0);
     rg_store_close(st);
 }

@@ -29,8 +29,12 @@ static void test_known_vectors(void **state)
           "1700086400:AC0123456789abcdef0123456789abcdef", "oIgOhXQrx1Q3mmxDbSUuJBOPnqU=");
     /* coturn reads the expiry before the first ':', so colons and UTF-8 in
      * the identity are fine */
-    check("\xc3\xbcn\xc3\xaf" "code:with:colons", 1700000000, 1,
-          "1700000001:\xc3\xbcn\xc3\xaf" "code:with:colons", "xkbBYaRH5T2w3AEvB+4sGdkw64Q=");
+    check("\xc3\xbcn\xc3\xaf"
+          "code:with:colons",
+          1700000000, 1,
+          "1700000001:\xc3\xbcn\xc3\xaf"
+          "code:with:colons",
+          "xkbBYaRH5T2w3AEvB+4sGdkw64Q=");
 }
 
 static void test_other_secret_other_password(void **state)
@@ -39,9 +43,8 @@ static void test_other_secret_other_password(void **state)
     (void)state;
     assert_int_equal(rg_turn_credential(SECRET, strlen(SECRET), "alice", 1700000000, 3600, &a),
                      RG_OK);
-    assert_int_equal(rg_turn_credential("roomgate-turn-secret-0002", 25, "alice", 1700000000,
-                                        3600, &b),
-                     RG_OK);
+    assert_int_equal(
+        rg_turn_credential("roomgate-turn-secret-0002", 25, "alice", 1700000000, 3600, &b), RG_OK);
     assert_string_equal(a.username, b.username);
     assert_string_not_equal(a.password, b.password);
     assert_int_equal(strlen(a.password), RG_TURN_PASSWORD_LEN);
@@ -80,10 +83,10 @@ static void test_secret_rules(void **state)
     (void)state;
     assert_true(rg_turn_secret_valid("0123456789abcdef", 16));
     assert_true(rg_turn_secret_valid("!$%&()*+-./:;<=>?@[]^_{|}~0123", 30));
-    assert_false(rg_turn_secret_valid("0123456789abcde", 15));      /* too short */
-    assert_false(rg_turn_secret_valid("0123456789abcde f", 17));    /* space */
-    assert_false(rg_turn_secret_valid("0123456789abcde,f", 17));    /* list separator */
-    assert_false(rg_turn_secret_valid("0123456789abcde#f", 17));    /* conf comment */
+    assert_false(rg_turn_secret_valid("0123456789abcde", 15));         /* too short */
+    assert_false(rg_turn_secret_valid("0123456789abcde f", 17));       /* space */
+    assert_false(rg_turn_secret_valid("0123456789abcde,f", 17));       /* list separator */
+    assert_false(rg_turn_secret_valid("0123456789abcde#f", 17));       /* conf comment */
     assert_false(rg_turn_secret_valid("0123456789abcde\xc3\xa9", 17)); /* not ASCII */
     assert_false(rg_turn_secret_valid("0123456789abcdef\n", 17));
     assert_false(rg_turn_secret_valid(NULL, 16));
@@ -124,10 +127,8 @@ static void test_uri_rules(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_known_vectors),
-        cmocka_unit_test(test_other_secret_other_password),
-        cmocka_unit_test(test_bounds),
-        cmocka_unit_test(test_secret_rules),
+        cmocka_unit_test(test_known_vectors), cmocka_unit_test(test_other_secret_other_password),
+        cmocka_unit_test(test_bounds),        cmocka_unit_test(test_secret_rules),
         cmocka_unit_test(test_uri_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

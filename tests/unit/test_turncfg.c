@@ -87,7 +87,8 @@ static void test_bad_values(void **state)
     assert_int_equal(opt(&c, TTL, "12x"), -1);
     assert_int_equal(opt(&c, TTL, "86400"), 1);
     assert_int_equal(opt(&c, SECRET_FILE, "/nonexistent/turn-secrets"), -1);
-    for (int i = 0; i < RG_TURN_MAX_URIS; i++) assert_int_equal(opt(&c, STUN, "stun:h"), 1);
+    for (int i = 0; i < RG_TURN_MAX_URIS; i++)
+        assert_int_equal(opt(&c, STUN, "stun:h"), 1);
     assert_int_equal(opt(&c, STUN, "stun:h"), -1); /* the table is full */
     assert_int_equal(c.nturn, 0);
     assert_int_equal(c.nsecrets, 0);

@@ -15,6 +15,9 @@ const MESSAGES = {
   53002: 'Nobody let you in before the lobby timed out. Try again later.',
   53118: 'This room has ended.',
   53106: 'This room does not exist.',
+  53204: 'That participant is no longer here, or another host already answered.',
+  4009: 'This room is full.',
+  4002: 'The access token is not valid.',
   53000: 'The connection to the server was lost.',
   20104: 'Your access token has expired. Join again to get a fresh one.',
   20105: 'Your access token is not valid yet. Check the clock of this device.',
@@ -196,6 +199,7 @@ function wire(room) {
   });
   room.on('entryRequested', (g) => { renderLobby(); banner('info', `${g.identity} is waiting in the lobby.`); });
   room.on('entryResponded', renderLobby);
+  room.on('error', (err) => { banner('info', describe(err)); renderLobby(); });
   room.on('muted', ({ kind }) => {
     refreshLocal();
     banner('info', kind === 'audio' ? 'A moderator muted your microphone. Unmute when you are ready to speak.' : 'A moderator stopped your camera.');

@@ -28,6 +28,10 @@ const OFFER_GRACE_MS = 3000; // how long an answerer waits for the newcomer's of
 const DISCONNECTED_GRACE_MS = 4000; // ICE 'disconnected' this long -> restart
 const CONNECTION_LOST = 53000; // Twilio's "signaling connection error"
 const DENIED = 53217; // the server's code for a lobby refusal
+// Errors after joining that leave the connection open (docs/signaling.md):
+// an unknown or already-answered participant, a right we lack, a bad message.
+const NON_FATAL = new Set([53204, 4008, 53004]);
+const SEND_RATE = 40; // messages per second we allow ourselves (the server's default cap is 50)
 
 /** An Error carrying the server's numeric `.code` (53105 room full, ...). */
 export class RoomError extends Error {
@@ -279,6 +283,8 @@ class Peer {
  *   entryRequested(guest)            a guest waits in the lobby (hosts only)
  *   entryResponded({participant, decision})
  *   muted({kind, by})                a moderator muted our track
+ *   error(err)                       the server refused one request; still connected
+ *                                    (53204 unknown/answered participant, 4008 no right)
  *   disconnected(room, error|null)   error.code: 53205 replaced, 53000 lost, ...
  *   waiting()                        (before connect resolves: pass options.on)
  */
@@ -296,6 +302,10 @@ export class Room extends Emitter {
     this._rtcConfig = options.rtcConfig || {};
     this._peers = new Map();
     this._ws = null;
+    this._lastError = null;
+    this._outbox = [];
+    this._sentAt = [];
+    this._flushTimer = null;
     this._onNetwork = () => this._restartAll();
   }
 
@@ -319,8 +329,29 @@ export class Room extends Emitter {
     if (guest) this.emit('entryResponded', { participant: guest, decision });
   }
 
+  /** Sends in order, at most SEND_RATE a second: the server drops a
+   * connection that goes faster, and ICE candidates come in bursts. */
   _send(msg) {
-    if (this._ws && this._ws.readyState === WebSocket.OPEN) this._ws.send(JSON.stringify(msg));
+    this._outbox.push(JSON.stringify(msg));
+    this._flush();
+  }
+
+  _flush() {
+    const ws = this._ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) {
+      this._outbox.length = 0;
+      return;
+    }
+    const now = performance.now();
+    while (this._sentAt.length && now - this._sentAt[0] >= 1000) this._sentAt.shift();
+    while (this._outbox.length && this._sentAt.length < SEND_RATE) {
+      ws.send(this._outbox.shift());
+      this._sentAt.push(now);
+    }
+    if (this._outbox.length && !this._flushTimer) {
+      const wait = 1000 - (now - this._sentAt[0]) + 5;
+      this._flushTimer = setTimeout(() => { this._flushTimer = null; this._flush(); }, wait);
+    }
   }
 
   _warn(what, e) { console.warn(`roomgate: ${what}:`, e); }
@@ -376,9 +407,12 @@ export class Room extends Emitter {
   /** Messages once joined. */
   _message(msg) {
     switch (msg.type) {
-      case 'participant_joined':
-        this._add(msg.participant, false);
+      case 'participant_joined': {
+        const p = this._add(msg.participant, false);
+        // an admitted guest: whoever answered, the request is settled
+        if (p && this.pendingEntries.delete(p.sid)) this.emit('entryResponded', { participant: who(msg.participant), decision: 'allowed' });
         break;
+      }
       case 'participant_left':
         this._remove(who(msg.participant).sid);
         this.pendingEntries.delete(who(msg.participant).sid);
@@ -408,12 +442,13 @@ export class Room extends Emitter {
         if (this.localParticipant.setEnabled(kind, false)) this.emit('muted', { kind, by: msg.by ?? msg.from ?? null });
         break;
       }
-      case 'kicked':
-        this._teardown(new RoomError(msg.code ?? 53216, msg.message || 'Removed from the room by a moderator'));
+      case 'error': {
+        const err = new RoomError(msg.code, msg.message);
+        this._lastError = { err, at: Date.now() };
+        if (NON_FATAL.has(msg.code)) this.emit('error', err);
+        else this._teardown(err);
         break;
-      case 'error':
-        this._teardown(new RoomError(msg.code, msg.message));
-        break;
+      }
       default:
         break; // newer servers may say more; ignore what we don't know
     }
@@ -425,6 +460,8 @@ export class Room extends Emitter {
     this.state = 'disconnected';
     globalThis.removeEventListener?.('online', this._onNetwork);
     globalThis.navigator?.connection?.removeEventListener?.('change', this._onNetwork);
+    clearTimeout(this._flushTimer);
+    this._outbox.length = 0;
     if (this._ws) {
       this._ws.onclose = this._ws.onmessage = this._ws.onerror = null;
       if (this._ws.readyState <= WebSocket.OPEN) this._ws.close(1000);
@@ -505,7 +542,7 @@ export async function connect(url, token, options = {}) {
     ws.onopen = () => {
       const join = { type: 'join', token };
       if (options.room) join.room = options.room;
-      ws.send(JSON.stringify(join));
+      room._send(join);
       if (asksToJoin) waiting();
     };
     ws.onmessage = (ev) => {
@@ -538,7 +575,12 @@ export async function connect(url, token, options = {}) {
     };
     ws.onclose = (ev) => {
       if (!settled) fail(new RoomError(CONNECTION_LOST, `Signaling connection closed (${ev.code})`));
-      else room._teardown(new RoomError(CONNECTION_LOST, 'Signaling connection lost'));
+      else {
+        // A fatal error is followed by the close; a non-fatal one just before a drop explains it.
+        const last = room._lastError;
+        const recent = last && Date.now() - last.at < 2000;
+        room._teardown(recent ? last.err : new RoomError(CONNECTION_LOST, `Signaling connection lost (${ev.code})`));
+      }
     };
     ws.onerror = () => {}; // onclose follows with the details we have
   });

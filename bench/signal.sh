@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# bench/signal.sh - signaling benchmark (see bench/README.md "Signaling"):
+#   idle   BENCH_SIGNAL_IDLE (10000) joined, idle WebSocket connections:
+#          server RSS per connection
+#   relay  BENCH_SIGNAL_ROOMS (1000) two-party rooms relaying
+#          BENCH_SIGNAL_RATE (20) messages/s each: relay latency p50/p99
+#          (client send -> peer receive, one clock) and server CPU
+#   joins  BENCH_SIGNAL_JOINS (2000) connect + join, 64 in flight: joins/s
+# roomgate (2 loops) vs bench/peer-node/signal.js (express + ws), with the
+# load client bench/signal-load.js.  Run by bench/run.sh (BENCH_SIGNAL=0
+# skips it) or alone after `make`.  127.0.0.1 only; every process is
+# stopped by PID on exit.  About 90 s.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+IDLE=${BENCH_SIGNAL_IDLE:-10000}
+ROOMS=${BENCH_SIGNAL_ROOMS:-1000}
+RATE=${BENCH_SIGNAL_RATE:-20}
+JOINS=${BENCH_SIGNAL_JOINS:-2000}
+SECS=${BENCH_SECONDS:-8}
+SERVERS=${BENCH_SIGNAL_SERVERS:-roomgate node-peer}
+ROOMGATE=${ROOMGATE:-build/roomgate}
+TMP=$(mktemp -d)
+PIDS=()
+
+die() { echo "signal bench: FAIL: $*" >&2; exit 1; }
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+# 10,000 connections need as many descriptors on each side
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+[ "$(ulimit -n)" -gt $((IDLE + 1000)) ] || die "ulimit -n $(ulimit -n) is too low for $IDLE connections"
+
+wait_line() { # FILE REGEX -> first capture, up to 15 s
+    for _ in $(seq 1 150); do
+        v=$(sed -n "s|$2|\\1|p" "$1" 2>/dev/null | head -n1)
+        [ -n "$v" ] && { echo "$v"; return 0; }
+        sleep 0.1
+    done
+    cat "$1" >&2; die "no ready line in $1"
+}
+json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];console.log(v??"")})' "$1"; }
+stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+D=$TMP/data
+AC_JSON=$("$ROOMGATE" account create --data "$D")
+export BENCH_ACCOUNT=$(json sid <<<"$AC_JSON")
+K_JSON=$("$ROOMGATE" key create --account "$BENCH_ACCOUNT" --data "$D")
+export BENCH_KEY_SID=$(json sid <<<"$K_JSON") BENCH_KEY_SECRET=$(json secret <<<"$K_JSON")
+
+load() { # SERVER URL PID MODE ARGS... -> one JSON line
+    local out
+    out=$(BENCH_RUN="$1-$4" timeout 120 node bench/signal-load.js "$4" "$2" "$3" "${@:5}") || die "$1 $4 failed"
+    echo "$out"
+}
+
+ROWS=()
+for s in $SERVERS; do
+    case $s in
+    roomgate)
+        "$ROOMGATE" serve --data "$D" --listen 127.0.0.1:0 --threads 2 --access-log off \
+            --signal-max-conns-per-ip 0 --signal-max-rate 1000 >"$TMP/rg.out" 2>"$TMP/rg.err" &
+        PID=$!
+        URL=ws://127.0.0.1:$(wait_line "$TMP/rg.out" '^roomgate: listening on http://127\.0\.0\.1:\([0-9]*\)/.*$')/v1/signal
+        ;;
+    node-peer)
+        ROOMGATE_KEY_SID=$BENCH_KEY_SID ROOMGATE_KEY_SECRET=$BENCH_KEY_SECRET ROOMGATE_ACCOUNT=$BENCH_ACCOUNT \
+            node bench/peer-node/signal.js >"$TMP/peer.out" 2>"$TMP/peer.err" &
+        PID=$!
+        URL=ws://127.0.0.1:$(wait_line "$TMP/peer.out" '^signal peer listening on http://127\.0\.0\.1:\([0-9]*\)/.*$')/v1/signal
+        ;;
+    *) die "unknown server $s" ;;
+    esac
+    PIDS+=("$PID")
+    I=$(load "$s" "$URL" "$PID" idle "$IDLE")
+    R=$(load "$s" "$URL" "$PID" relay "$ROOMS" "$RATE" "$SECS")
+    J=$(load "$s" "$URL" "$PID" joins "$JOINS")
+    echo "  $s: $I"
+    echo "  $s: $R"
+    echo "  $s: $J"
+    ROWS+=("$(printf '%-10s %9s %9s %8s %8s %8s %7s %9s' "$s" \
+        "$(json bytes_per_conn <<<"$I")" "$(json rss_after_kib <<<"$I")" \
+        "$(json relayed_per_s <<<"$R")" "$(json p50_ms <<<"$R")ms" "$(json p99_ms <<<"$R")ms" \
+        "$(json server_cpu_pct <<<"$R")%" "$(json joins_per_s <<<"$J")")")
+    if [ "$s" = roomgate ]; then
+        RG_BPC=$(json bytes_per_conn <<<"$I"); RG_P99=$(json p99_ms <<<"$R")
+    fi
+    stop "$PID"
+done
+
+echo
+echo "== signaling: $IDLE idle connections; $ROOMS rooms x $RATE msg/s for ${SECS}s; $JOINS joins"
+printf '%-10s %9s %9s %8s %8s %8s %7s %9s\n' server "B/conn" "rss(KiB)" "relay/s" p50 p99 cpu "joins/s"
+for r in "${ROWS[@]}"; do echo "$r"; done
+if [ -n "${RG_BPC:-}" ]; then
+    awk -v b="$RG_BPC" 'BEGIN { printf "target: roomgate RSS per idle connection <= 8192 B: %s\n", (b <= 8192 ? "ok" : "MISSED") }'
+    awk -v p="$RG_P99" 'BEGIN { printf "target: roomgate relay p99 < 1 ms: %s\n", (p < 1 ? "ok" : "MISSED") }'
+fi

@@ -1,0 +1,82 @@
+// The lobby and moderation through the demo page, with VideoSDK tokens
+// from the demo's anonymous GET /get-token: a host (allow_join,
+// allow_mod) admits or denies guests (ask_join), mutes and removes them.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startE2E, skipReason, waitInCall, waitConnected, waitRemoteVideo, waitErrorCode, artifact } from './lib/e2e.js';
+
+const guestRow = (identity) => `#guests .guest:has(.who:text-is("${identity}"))`;
+
+describe('lobby and moderation', { skip: skipReason }, () => {
+  let env;
+  let host;
+  let guest;
+  before(async () => {
+    env = await startE2E();
+    host = await env.join({ identity: 'host', room: 'standup', role: 'host' });
+    await waitInCall(host);
+  });
+  after(async () => { if (env) await env.stop(); });
+
+  it('a guest waits in the lobby until the host admits them', async () => {
+    guest = await env.join({ identity: 'gina', room: 'standup', role: 'guest' });
+    await guest.waitForSelector('#waiting-view:not([hidden])', { timeout: 10000 });
+    await host.waitForSelector(guestRow('gina'), { timeout: 10000 });
+    // nobody is let in automatically
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await guest.evaluate(() => window.roomgateDemo.room), null);
+    assert.equal(await host.evaluate(() => window.roomgateDemo.room.participants.size), 0);
+    await host.click(`${guestRow('gina')} .admit`);
+    await waitInCall(guest);
+    await Promise.all([waitConnected(host, 1), waitConnected(guest, 1)]);
+    await waitRemoteVideo(host, 'gina');
+    await waitRemoteVideo(guest, 'host');
+    assert.equal(await host.locator('#guests .guest').count(), 0, 'the lobby is empty again');
+    await host.screenshot({ path: artifact('lobby-host.png') });
+  });
+
+  it('a denied guest is told so and never joins (53217)', async () => {
+    const dave = await env.join({ identity: 'dave', room: 'standup', role: 'guest' });
+    await dave.waitForSelector('#waiting-view:not([hidden])', { timeout: 10000 });
+    await host.waitForSelector(guestRow('dave'), { timeout: 10000 });
+    await host.screenshot({ path: artifact('lobby-request.png') });
+    await host.click(`${guestRow('dave')} .deny`);
+    const err = await waitErrorCode(dave);
+    assert.equal(err.code, 53217);
+    assert.match(err.text, /declined/);
+    assert.equal(await dave.isVisible('#join-view'), true);
+    const ids = await host.evaluate(() => [...window.roomgateDemo.room.participants.values()].map((p) => p.identity));
+    assert.deepEqual(ids, ['gina']);
+    await dave.close();
+  });
+
+  it('a participant without allow_mod gets no moderator buttons', async () => {
+    assert.equal(await host.locator('.tile[data-identity="gina"] .mod').count(), 1);
+    assert.equal(await guest.locator('.tile .mod').count(), 0);
+  });
+
+  it('the host mutes the guest\'s microphone and camera', async () => {
+    await host.click('.tile[data-identity="gina"] .mute-audio');
+    await guest.waitForFunction(() => window.roomgateDemo.room.localParticipant.audioEnabled === false, null, { timeout: 5000 });
+    assert.match(await guest.textContent('#banner'), /muted your microphone/);
+    assert.equal(await guest.textContent('#mic-btn'), 'Unmute');
+    await host.waitForSelector('.tile[data-identity="gina"].audio-off', { timeout: 5000 });
+    await host.click('.tile[data-identity="gina"] .mute-video');
+    await guest.waitForFunction(() => window.roomgateDemo.room.localParticipant.videoEnabled === false, null, { timeout: 5000 });
+    await host.waitForSelector('.tile[data-identity="gina"].video-off', { timeout: 5000 });
+    // the guest may unmute themselves
+    await guest.click('#mic-btn');
+    await host.waitForSelector('.tile[data-identity="gina"]:not(.audio-off)', { timeout: 5000 });
+    // the host was not affected
+    assert.equal(await host.evaluate(() => window.roomgateDemo.room.localParticipant.audioEnabled), true);
+  });
+
+  it('the host removes the guest (53216)', async () => {
+    await host.click('.tile[data-identity="gina"] .kick');
+    const err = await waitErrorCode(guest);
+    assert.equal(err.code, 53216);
+    assert.match(err.text, /removed you/);
+    await host.waitForFunction(() => window.roomgateDemo.room.participants.size === 0, null, { timeout: 10000 });
+    await host.waitForSelector('.tile[data-identity="gina"]', { state: 'detached', timeout: 5000 });
+  });
+});
