@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 data=${ROOMGATE_DATA:-./data}
 listen=${ROOMGATE_LISTEN:-127.0.0.1:8080}
 demo=$(build/roomgate demo init --data "$data")
+# the recording key pair, once (the player page at /demo/player.html needs it)
+[ -f "$data/recording-private.pem" ] || build/roomgate keys generate-recording-keypair --data "$data" >/dev/null
 field() { printf '%s' "$demo" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p"; }
 cat <<MSG
 
@@ -17,6 +19,9 @@ cat <<MSG
   key secret    $(field key_secret)
 
   try:  curl -u '$(field account_sid):$(field auth_token)' 'http://$listen/token?identity=alice&room=demo'
+  recordings: upload with  curl -u '$(field account_sid):$(field auth_token)' -H 'Content-Type: audio/wav' \\
+                 --data-binary @talk.wav 'http://$listen/v1/Recordings?AllowedIdentities=alice'
+              and play them on http://$listen/demo/player.html
   (credentials are also in $data/demo.json, mode 0600; Ctrl-C stops the server)
 
 MSG

@@ -171,6 +171,7 @@ static int load_key(const char *opt, const char *data_dir, const char *dflt, int
     int rc;
     *out = NULL;
     if (opt == NULL) {
+        if (dflt == NULL) return 0;
         snprintf(path, sizeof path, "%s/%s", data_dir, dflt);
         if (access(path, F_OK) != 0) return 0;
         opt = path;

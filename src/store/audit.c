@@ -118,9 +118,6 @@ int rg_store_audit_append(rg_store *st, rg_audit_item *const *items, size_t n, i
     return rc;
 }
 
-    return rg_sql_col_text(s, i, dst, cap);
-}
-
 static int read_row(sqlite3_stmt *s, void *row)
 {
     rg_audit_row *r = row;
@@ -232,8 +229,10 @@ static int check_row(void *ud, const rg_audit_row *r)
 
 int rg_store_audit_verify(rg_store *st, rg_audit_verdict *v)
 {
-    walk w = {v, {0}};
+    walk w;
     memset(v, 0, sizeof *v);
+    memset(&w, 0, sizeof w);
+    w.v = v;
     /* A read transaction: one consistent snapshot while appends go on. */
     rg_sql_lock(st);
     int rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? RG_OK : RG_EIO;

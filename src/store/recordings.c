@@ -15,9 +15,6 @@ static int bind_opt(sqlite3_stmt *s, int i, const char *v, size_t max)
     return v[0] ? rg_sql_bind_text(s, i, v, max) : RG_OK; /* unbound = NULL */
 }
 
-    return rg_sql_col_text(s, i, dst, cap);
-}
-
 static int read_row(sqlite3_stmt *s, void *row)
 {
     rg_recording *r = row;

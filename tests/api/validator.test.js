@@ -23,7 +23,8 @@ function startIam() {
         if (token.startsWith('valid-')) {
           const who = token.slice(6);
           answer(200, { valid: true, code: 0, message: null, expiration: exp, realm_user_id: `${who}@example.com`,
-            identity: `${who}_40example_2Dcom`, roles: who === 'sup' ? ['supervisor'] : ['agent'], worker_sid: 'WK' + '0'.repeat(32) });
+            identity: `${who}_40example_2Dcom`, worker_sid: 'WK' + '0'.repeat(32),
+            roles: who === 'sup' ? ['supervisor'] : who === 'many' ? Array.from({ length: 40 }, (_, i) => `role-${i}-${'x'.repeat(12)}`) : ['agent'] });
         } else if (token === 'slow') {
           setTimeout(() => answer(200, { valid: true, code: 0, expiration: exp, identity: 'x', roles: [] }), 3000);
         } else if (token === 'garbage') {
@@ -82,6 +83,12 @@ describe('remote validator', () => {
   it('a role from the validator grants; an identity not allowed is 403', async () => {
     assertStatus(await secRec(srv, rec.sid, 'valid-sup'), 200);
     assertError(await secRec(srv, rec.sid, 'valid-bob'), 403, 20403);
+  });
+
+  it('long role lists are kept in the audit row (not a failed commit)', async () => {
+    assertError(await secRec(srv, rec.sid, 'valid-many'), 403, 20403);
+    const log = (await srv.request('GET', `/v1/Recordings/${rec.sid}/AccessLog`, { auth: srv.accountAuth })).json.access_log;
+    assert.equal(log.at(-1).roles.length, 40);
   });
 
   it('valid:false -> 401 with its code, and is not cached', async () => {

@@ -97,8 +97,10 @@ describe('1:1 call in a go room', { skip: skipReason }, () => {
     await waitConnected(dan, 1);
     // crash erin's renderer: no goodbye, the socket just goes away
     const cdp = await erin.context().newCDPSession(erin);
-    await cdp.send('Page.crash').catch(() => {});
-    await dan.waitForFunction(() => window.roomgateDemo.room.participants.size === 0, null, { timeout: 15000 });
+    const crashed = new Promise((r) => erin.once('crash', r));
+    cdp.send('Page.crash').catch(() => {}); // never answers: the renderer is gone
+    await crashed;
+    await dan.waitForFunction(() => window.roomgateDemo.room.participants.size === 0, null, { timeout: 15000, polling: 50 });
     await dan.waitForSelector('#banner.info', { timeout: 5000 });
     assert.match(await dan.textContent('#banner'), /erin left/);
     assert.equal(await dan.locator('.tile').count(), 1, 'only the local tile is left');
@@ -109,6 +111,6 @@ describe('1:1 call in a go room', { skip: skipReason }, () => {
     await bob.click('#leave-btn');
     await bob.waitForSelector('#join-view:not([hidden])');
     assert.match(await bob.textContent('#banner'), /You left/);
-    await alice.waitForFunction(() => window.roomgateDemo.room.participants.size === 0, null, { timeout: 10000 });
+    await alice.waitForFunction(() => window.roomgateDemo.room.participants.size === 0, null, { timeout: 10000, polling: 50 });
   });
 });

@@ -56,13 +56,14 @@ describe('lobby and moderation', { skip: skipReason }, () => {
   });
 
   it('the host mutes the guest\'s microphone and camera', async () => {
+    await host.hover('.tile[data-identity="gina"]'); // the moderator buttons show on hover
     await host.click('.tile[data-identity="gina"] .mute-audio');
-    await guest.waitForFunction(() => window.roomgateDemo.room.localParticipant.audioEnabled === false, null, { timeout: 5000 });
+    await guest.waitForFunction(() => window.roomgateDemo.room.localParticipant.audioEnabled === false, null, { timeout: 5000, polling: 50 });
     assert.match(await guest.textContent('#banner'), /muted your microphone/);
     assert.equal(await guest.textContent('#mic-btn'), 'Unmute');
     await host.waitForSelector('.tile[data-identity="gina"].audio-off', { timeout: 5000 });
     await host.click('.tile[data-identity="gina"] .mute-video');
-    await guest.waitForFunction(() => window.roomgateDemo.room.localParticipant.videoEnabled === false, null, { timeout: 5000 });
+    await guest.waitForFunction(() => window.roomgateDemo.room.localParticipant.videoEnabled === false, null, { timeout: 5000, polling: 50 });
     await host.waitForSelector('.tile[data-identity="gina"].video-off', { timeout: 5000 });
     // the guest may unmute themselves
     await guest.click('#mic-btn');
@@ -72,11 +73,15 @@ describe('lobby and moderation', { skip: skipReason }, () => {
   });
 
   it('the host removes the guest (53216)', async () => {
+    await host.hover('.tile[data-identity="gina"]');
+    await host.click('.tile[data-identity="gina"] .kick');
+    assert.equal(await host.textContent('.tile[data-identity="gina"] .kick'), 'Confirm remove', 'a first click only arms');
+    assert.equal(await guest.evaluate(() => window.roomgateDemo.room?.state), 'connected');
     await host.click('.tile[data-identity="gina"] .kick');
     const err = await waitErrorCode(guest);
     assert.equal(err.code, 53216);
     assert.match(err.text, /removed you/);
-    await host.waitForFunction(() => window.roomgateDemo.room.participants.size === 0, null, { timeout: 10000 });
+    await host.waitForFunction(() => window.roomgateDemo.room.participants.size === 0, null, { timeout: 10000, polling: 50 });
     await host.waitForSelector('.tile[data-identity="gina"]', { state: 'detached', timeout: 5000 });
   });
 });

@@ -23,7 +23,7 @@ function bothConnected(page, timeout = 20000) {
     const { a, b } = window.rooms;
     const st = (r) => [...r.participants.values()][0]?.pc?.connectionState;
     return st(a) === 'connected' && st(b) === 'connected';
-  }, null, { timeout });
+  }, null, { timeout, polling: 50 });
 }
 
 // Both sides receive frames of the other's fake camera.
@@ -72,7 +72,7 @@ describe('SDK: perfect negotiation and ICE restart', { skip: skipReason }, () =>
     await page.waitForFunction((old) => Object.values(window.rooms).every((r, i) => {
       const pc = [...r.participants.values()][0].pc;
       return pc.signalingState === 'stable' && !pc.localDescription.sdp.includes(`a=ice-ufrag:${old[i]}`);
-    }), before, { timeout: 15000 });
+    }), before, { timeout: 15000, polling: 50 });
     await bothConnected(page);
     const after = await ufrag();
     assert.notEqual(after[0], before[0]);
@@ -89,7 +89,7 @@ describe('SDK: perfect negotiation and ICE restart', { skip: skipReason }, () =>
     });
     assert.deepEqual(got, { kind: 'video', enabled: false });
     // the other side hears about it
-    await page.waitForFunction(() => [...window.rooms.a.participants.values()][0].videoEnabled === false);
+    await page.waitForFunction(() => [...window.rooms.a.participants.values()][0].videoEnabled === false, null, { polling: 50 });
   });
 
   it('an error after joining disconnects with its code; the other side sees the participant leave', async () => {

@@ -122,8 +122,14 @@ function remoteTile(p) {
       <button class="small kick" title="Remove from the room">Remove</button>`;
     mod.querySelector('.mute-audio').onclick = () => demo.room.mute(p.sid, 'audio');
     mod.querySelector('.mute-video').onclick = () => demo.room.mute(p.sid, 'video');
-    mod.querySelector('.kick').onclick = () => {
-      if (window.confirm(`Remove ${p.identity} from the room?`)) demo.room.kick(p.sid);
+    // Two steps, no modal dialog: the first click arms, a second within 4 s removes.
+    const kick = mod.querySelector('.kick');
+    kick.onclick = () => {
+      if (kick.classList.contains('armed')) { demo.room.kick(p.sid); return; }
+      kick.classList.add('armed');
+      kick.textContent = 'Confirm remove';
+      mod.classList.add('pinned');
+      setTimeout(() => { kick.classList.remove('armed'); kick.textContent = 'Remove'; mod.classList.remove('pinned'); }, 4000);
     };
     el.append(mod);
   }

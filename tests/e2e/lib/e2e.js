@@ -68,8 +68,14 @@ export async function startE2E({ args = [], rooms = [] } = {}) {
     async join({ identity, room, role = 'twilio', audio = true, video = true }) {
       const page = await browser.context.newPage();
       pages.add(page);
-      page.on('dialog', (d) => d.accept()); // the kick confirmation
       page.on('pageerror', (e) => { page.errors = [...(page.errors || []), String(e)]; });
+      // Only the front page gets animation frames, and Playwright's
+      // actionability checks wait for them: acting on a page in the back
+      // costs seconds.  Bring it to front first.
+      for (const name of ['click', 'hover']) {
+        const orig = page[name].bind(page);
+        page[name] = async (...a) => { await page.bringToFront(); return orig(...a); };
+      }
       await page.goto(`${srv.url}/demo/`);
       await page.fill('#identity', identity);
       await page.fill('#room', room);
@@ -90,7 +96,7 @@ export async function startE2E({ args = [], rooms = [] } = {}) {
 
 /** Waits until the page is in the call (the local tile is up). */
 export async function waitInCall(page, timeout = 15000) {
-  await page.waitForFunction(() => window.roomgateDemo?.room?.state === 'connected', null, { timeout });
+  await page.waitForFunction(() => window.roomgateDemo?.room?.state === 'connected', null, { timeout, polling: 50 });
 }
 
 /** Waits until the page has n remote peers whose RTCPeerConnection is connected. */
@@ -103,7 +109,7 @@ export async function waitConnected(page, n, timeout = 20000) {
       return ok.length >= want;
     },
     n,
-    { timeout },
+    { timeout, polling: 50 },
   );
 }
 
@@ -113,13 +119,13 @@ export async function waitRemoteVideo(page, identity, timeout = 20000) {
   await page.waitForFunction(
     (s) => { const v = document.querySelector(s); return v && v.videoWidth > 0 && v.currentTime > 0; },
     sel,
-    { timeout },
+    { timeout, polling: 50 },
   );
   const t0 = await page.$eval(sel, (v) => v.currentTime);
   await page.waitForFunction(
     ({ s, t }) => document.querySelector(s).currentTime > t + 0.2,
     { s: sel, t: t0 },
-    { timeout },
+    { timeout, polling: 50 },
   );
   return page.$eval(sel, (v) => ({ width: v.videoWidth, height: v.videoHeight, time: v.currentTime }));
 }
@@ -129,7 +135,7 @@ export async function waitErrorCode(page, timeout = 15000) {
   await page.waitForFunction(() => {
     const b = document.getElementById('banner');
     return b.classList.contains('error') && b.dataset.code !== '';
-  }, null, { timeout });
+  }, null, { timeout, polling: 50 });
   return page.$eval('#banner', (b) => ({ code: Number(b.dataset.code), text: b.textContent }));
 }
 
