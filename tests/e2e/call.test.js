@@ -8,6 +8,7 @@ import {
   startE2E, skipReason, waitInCall, waitConnected, waitRemoteVideo, waitErrorCode,
   remoteIdentities, artifact,
 } from './lib/e2e.js';
+import { twilioToken, now } from '../api/lib/jwt.js';
 
 describe('1:1 call in a go room', { skip: skipReason }, () => {
   let env;
@@ -70,6 +71,7 @@ describe('1:1 call in a go room', { skip: skipReason }, () => {
     assert.equal(err.code, 53105);
     assert.match(err.text, /full/i);
     assert.equal(await carol.isVisible('#join-view'), true, 'back on the join form');
+    await carol.screenshot({ path: artifact('room-full.png') });
     await carol.close();
     // the call goes on
     assert.equal(await alice.evaluate(() => window.roomgateDemo.room.participants.size), 1);
@@ -112,5 +114,44 @@ describe('1:1 call in a go room', { skip: skipReason }, () => {
     await bob.waitForSelector('#join-view:not([hidden])');
     assert.match(await bob.textContent('#banner'), /You left/);
     await alice.waitForFunction(() => window.roomgateDemo.room.participants.size === 0, null, { timeout: 10000, polling: 50 });
+  });
+});
+
+describe('SDK against the server: expired token, group mesh', { skip: skipReason }, () => {
+  let env;
+  before(async () => { env = await startE2E(); });
+  after(async () => { if (env) await env.stop(); });
+
+  it('the SDK rejects an expired token with 20104', async () => {
+    const { key_sid: keySid, key_secret: secret, account_sid: accountSid } = env.demo;
+    const expired = twilioToken({ keySid, secret, accountSid, identity: 'late', room: 'r', iat: now() - 7200, ttl: 600 });
+    const page = await env.browser.context.newPage();
+    await page.goto(`${env.srv.url}/demo/`);
+    const got = await page.evaluate(async (token) => {
+      const sdk = await import('/sdk/roomgate.js');
+      try {
+        await sdk.connect(location.origin, token, { audio: false, video: false });
+        return 'resolved';
+      } catch (e) {
+        return { code: e.code, message: e.message };
+      }
+    }, expired);
+    assert.equal(got.code, 20104, JSON.stringify(got));
+    await page.close();
+  });
+
+  it('three pages in a group room mesh: each is connected to the two others', async () => {
+    const pages = [];
+    for (const identity of ['ann', 'ben', 'cat']) {
+      const p = await env.join({ identity, room: 'team', audio: false });
+      await waitInCall(p);
+      pages.push(p);
+    }
+    await Promise.all(pages.map((p) => waitConnected(p, 2)));
+    assert.deepEqual(await remoteIdentities(pages[0]), ['ben', 'cat']);
+    assert.deepEqual(await remoteIdentities(pages[2]), ['ann', 'ben']);
+    await waitRemoteVideo(pages[0], 'cat');
+    await waitRemoteVideo(pages[2], 'ann');
+    for (const p of pages) await p.close();
   });
 });

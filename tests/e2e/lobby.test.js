@@ -22,6 +22,7 @@ describe('lobby and moderation', { skip: skipReason }, () => {
     guest = await env.join({ identity: 'gina', room: 'standup', role: 'guest' });
     await guest.waitForSelector('#waiting-view:not([hidden])', { timeout: 10000 });
     await host.waitForSelector(guestRow('gina'), { timeout: 10000 });
+    await guest.screenshot({ path: artifact('lobby-waiting.png') });
     // nobody is let in automatically
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(await guest.evaluate(() => window.roomgateDemo.room), null);

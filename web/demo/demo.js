@@ -36,11 +36,15 @@ function describe(err) {
   return err?.code ? `${text} (code ${err.code})` : text;
 }
 
+let bannerTimer = null;
 function banner(kind, text) {
   const b = $('banner');
   b.className = `banner show ${kind}`;
   b.dataset.code = '';
   b.textContent = text;
+  clearTimeout(bannerTimer);
+  // news fades; errors stay until the next action
+  if (kind === 'info' && demo.room) bannerTimer = setTimeout(clearBanner, 8000);
 }
 function bannerError(err) {
   banner('error', describe(err));
