@@ -19,29 +19,9 @@ ROOMGATE=${ROOMGATE:-build/roomgate}
 TMP=$(mktemp -d)
 PIDS=()
 
-die() { echo "playback bench: FAIL: $*" >&2; exit 1; }
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null || true
-        wait "$p" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+BENCH_NAME="playback bench"
+. "$(dirname "$0")/lib.sh"
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-wait_line() { # FILE REGEX -> first capture, up to 15 s
-    for _ in $(seq 1 150); do
-        v=$(sed -n "s|$2|\\1|p" "$1" 2>/dev/null | head -n1)
-        [ -n "$v" ] && { echo "$v"; return 0; }
-        sleep 0.1
-    done
-    cat "$1" >&2; die "no ready line in $1"
-}
-json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];console.log(v??"")})' "$1"; }
 # wrk ... -> sets RPS and MBS (Transfer/sec in MB/s)
 run_wrk() {
     local out

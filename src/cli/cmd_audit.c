@@ -39,34 +39,19 @@ static int verify(rg_store *st)
 
 int rg_cmd_audit(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        RG_CLI_COMMON_OPTS, {"since", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
     const char *data = NULL, *since = NULL, *cmd = argc > 1 ? argv[1] : "";
+    const rg_cli_opt table[] = {{"since", &since}, {NULL, NULL}};
     int64_t since_s = 0;
     rg_cli_env env;
-    int ch, rc;
+    int rc;
     if (argc < 2 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(cmd, "verify") != 0 && strcmp(cmd, "export") != 0)
         return rg_cli_usage_error(usage, "unknown command: audit %s", cmd);
-    optind = 1;
-    while ((ch = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'D':
-            data = optarg;
-            break;
-        case 's':
-            since = optarg;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
-        default:
-            return rg_cli_usage_error(usage, "bad option");
-        }
-    }
+    if ((rc = rg_cli_parse(argc - 1, argv + 1, table, usage, &data, NULL)) != 0)
+        return rc < 0 ? 0 : rc;
     if (since && rg_time_parse_iso8601(since, strlen(since), &since_s) != 0)
         return rg_cli_usage_error(usage, "--since must be an ISO 8601 time with a zone");
     if (rg_cli_open(&env, rg_cli_data_dir(data), 0) != 0) return 1;

@@ -17,33 +17,18 @@ static const char usage[] =
 
 int rg_cmd_keys(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        RG_CLI_COMMON_OPTS, {"out", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
     const char *data = NULL, *out = NULL;
+    const rg_cli_opt table[] = {{"out", &out}, {NULL, NULL}};
     char priv[PATH_MAX], pub[PATH_MAX];
-    int ch, rc;
+    int rc;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "generate-recording-keypair") != 0)
         return rg_cli_usage_error(usage, "unknown command: keys %s", argv[1]);
-    optind = 1;
-    while ((ch = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'D':
-            data = optarg;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
-        default:
-            return rg_cli_usage_error(usage, "bad option");
-        }
-    }
+    if ((rc = rg_cli_parse(argc - 1, argv + 1, table, usage, &data, NULL)) != 0)
+        return rc < 0 ? 0 : rc;
     if (out == NULL) out = rg_cli_data_dir(data);
     if (mkdir(out, 0700) != 0 && errno != EEXIST)
         return rg_cli_fail("cannot create %s: %s", out, strerror(errno));
