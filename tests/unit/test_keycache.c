@@ -102,12 +102,7 @@ static int teardown(void **state)
     fixture *f = *state;
     rg_keycache_free(f->kc);
     rg_store_close(f->st);
-    char p[128];
-    static const char *const suffixes[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffixes[i]);
-        unlink(p);
-    }
+    rg_test_remove_db(f->path);
     rmdir(f->dir);
     free(f);
     return 0;

@@ -44,13 +44,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char p[128];
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
     rg_store_close(f->st);
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffixes[i]);
-        unlink(p);
-    }
+    rg_test_remove_db(f->path);
     rmdir(f->dir);
     free(f);
     return 0;

@@ -17,16 +17,6 @@ typedef struct {
     rg_store *st;
 } fixture;
 
-static void remove_db(const char *path)
-{
-    char p[128];
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
-        unlink(p);
-    }
-}
-
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
@@ -53,7 +43,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     rg_store_close(f->st);
-    remove_db(f->path);
+    rg_test_remove_db(f->path);
     rmdir(f->dir);
     free(f);
     return 0;
