@@ -13,7 +13,7 @@ endif
 CFLAGS ?=
 CFLAGS += -std=c17 -g -Wall -Wextra -Werror -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -Isrc $(OPT) -MMD -MP
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
-LDLIBS := -lh2o-evloop -lwslay -lssl -lcrypto -ljansson -lsqlite3 -lpthread
+LDLIBS := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lpthread
 
 LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

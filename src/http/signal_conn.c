@@ -4,17 +4,16 @@
  * of checked messages to the join (signal_join.c) and room
  * (signal_room.c) logic.
  *
- * h2o calls on_ws_msg from inside h2o_websocket_proceed: there a
- * connection may only queue frames, never be freed.  Everything that frees
- * (destroy) runs from a timer or from h2o's final close callback. */
+ * The WebSocket itself (framing, write queue, close handshake) is
+ * wsconn.c's.  A connection is freed only from a timer or from wsconn's
+ * final on_closed callback, never inside a message handler. */
 #include <arpa/inet.h>
+#include <h2o/websocket.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/errors.h"
 #include "http/signal_int.h"
-
-#define MAX_BACKLOG 1024 /* frames queued to a reader that does not read */
 
 static uint32_t hash_sid(const char *sid)
 {
@@ -60,11 +59,11 @@ static void destroy(sig_conn *c)
     rg_sig_leave(c);
     if (h2o_timeout_is_linked(&c->ping_entry)) h2o_timeout_unlink(&c->ping_entry);
     if (h2o_timeout_is_linked(&c->lobby_entry)) h2o_timeout_unlink(&c->lobby_entry);
-    if (h2o_timeout_is_linked(&c->flush_entry)) h2o_timeout_unlink(&c->flush_entry);
+    if (h2o_timeout_is_linked(&c->reap_entry)) h2o_timeout_unlink(&c->reap_entry);
     unindex(c);
     h2o_linklist_unlink(&c->link);
     rg_sig_ip_release(c->t->hub, c->addr);
-    h2o_websocket_close(c->ws);
+    rg_ws_free(c->ws);
     free(c->identity);
     free(c);
 }
@@ -75,67 +74,27 @@ void rg_sig_destroy_all(rg_sig_thread *t)
         destroy(H2O_STRUCT_FROM_MEMBER(sig_conn, link, t->all.next));
 }
 
+/* A connection is never freed where it was found wanting (inside a message
+ * handler, under a room's lock): it is marked, and freed from a timer. */
+static void on_reap(h2o_timeout_entry_t *e)
+{
+    destroy(H2O_STRUCT_FROM_MEMBER(sig_conn, reap_entry, e));
+}
+
+static void mark_dead(sig_conn *c)
+{
+    c->dead = 1;
+    if (!h2o_timeout_is_linked(&c->reap_entry))
+        h2o_timeout_link(c->t->ctx->loop, &c->t->reap_timeout, &c->reap_entry);
+}
+
 /* ---- sending --------------------------------------------------------- */
-
-static void schedule_flush(sig_conn *c)
-{
-    if (!h2o_timeout_is_linked(&c->flush_entry))
-        h2o_timeout_link(c->t->ctx->loop, &c->t->flush_timeout, &c->flush_entry);
-}
-
-/* An idle connection should cost little: h2o keeps each socket's input
- * buffer (8 KiB) for good, so once everything read has been consumed it is
- * given back; the next read takes one from h2o's recycling allocator. */
-static void release_input(h2o_socket_t *sock)
-{
-    if (sock->input->size != 0 || sock->input->capacity == 0) return;
-    h2o_buffer_dispose(&sock->input);
-    h2o_buffer_init(&sock->input, &h2o_socket_buffer_prototype);
-}
-
-static void on_flush(h2o_timeout_entry_t *e)
-{
-    sig_conn *c = H2O_STRUCT_FROM_MEMBER(sig_conn, flush_entry, e);
-    if (c->dead) {
-        destroy(c);
-        return;
-    }
-    if (c->ws->sock == NULL) return; /* h2o proceeds itself once upgraded */
-    release_input(c->ws->sock);
-    h2o_websocket_proceed(c->ws); /* may destroy c */
-}
-
-/* wslay sends control frames before queued messages, so the close frame
- * is queued only once the messages before it (an error saying why) have
- * all been handed to the socket; until then this runs again every 5 ms.
- * Linked before proceeding: proceeding may destroy c. */
-static void on_retry(h2o_timeout_entry_t *e)
-{
-    sig_conn *c = H2O_STRUCT_FROM_MEMBER(sig_conn, flush_entry, e);
-    if (c->dead) {
-        destroy(c);
-        return;
-    }
-    if (c->closing == 1 &&
-        (c->ws->sock == NULL || wslay_event_get_queued_msg_count(c->ws->ws_ctx) > 0)) {
-        h2o_timeout_link(c->t->ctx->loop, &c->t->retry_timeout, &c->flush_entry);
-    } else if (c->closing == 1) {
-        wslay_event_queue_close(c->ws->ws_ctx, c->close_status, NULL, 0);
-        c->closing = 2;
-    }
-    if (c->ws->sock != NULL) h2o_websocket_proceed(c->ws);
-}
 
 void rg_sig_send(sig_conn *c, const char *text, size_t len)
 {
-    struct wslay_event_msg msg = {WSLAY_TEXT_FRAME, (const uint8_t *)text, len};
-    if (c->closing || c->dead) return;
-    if (wslay_event_get_queued_msg_count(c->ws->ws_ctx) >= MAX_BACKLOG) {
-        c->dead = 1; /* it does not read: drop it rather than grow */
-    } else if (wslay_event_queue_msg(c->ws->ws_ctx, &msg) != 0) {
-        c->dead = 1;
-    }
-    schedule_flush(c);
+    if (c->closing || c->dead || c->ws == NULL) return;
+    /* over the backlog it does not read: drop it rather than grow */
+    if (rg_ws_send(c->ws, RG_WS_OP_TEXT, text, len) != 0) mark_dead(c);
 }
 
 void rg_sig_send_str(sig_conn *c, char *text)
@@ -146,21 +105,18 @@ void rg_sig_send_str(sig_conn *c, char *text)
 
 void rg_sig_close(sig_conn *c, uint16_t status)
 {
-    if (c->closing || c->dead) return;
+    if (c->closing || c->dead || c->ws == NULL) return;
     c->closing = 1;
-    c->close_status = status;
-    /* the peer has a second to read what is queued and answer the close */
+    rg_ws_close(c->ws, status, NULL); /* after what is queued: the error saying why */
+    /* the peer has a second to read it and answer the close */
     if (h2o_timeout_is_linked(&c->ping_entry)) h2o_timeout_unlink(&c->ping_entry);
     h2o_timeout_link(c->t->ctx->loop, &c->t->close_timeout, &c->ping_entry);
-    if (h2o_timeout_is_linked(&c->flush_entry)) h2o_timeout_unlink(&c->flush_entry);
-    c->flush_entry.cb = on_retry;
-    h2o_timeout_link(c->t->ctx->loop, &c->t->flush_timeout, &c->flush_entry);
 }
 
 void rg_sig_fail(sig_conn *c, int code, const char *message)
 {
     rg_sig_send_str(c, rg_sig_error_json(code, message));
-    rg_sig_close(c, 1008);
+    rg_sig_close(c, RG_WS_CLOSE_POLICY);
 }
 
 /* ---- keepalive ----------------------------------------------------------- */
@@ -168,20 +124,19 @@ void rg_sig_fail(sig_conn *c, int code, const char *message)
 static void on_ping(h2o_timeout_entry_t *e)
 {
     sig_conn *c = H2O_STRUCT_FROM_MEMBER(sig_conn, ping_entry, e);
-    struct wslay_event_msg ping = {WSLAY_PING, NULL, 0};
     if (c->closing || c->dead) {
         destroy(c); /* the close handshake ran out of time */
         return;
     }
+    if (rg_ws_heard(c->ws)) c->missed = 0;
     if (c->missed >= c->t->w->app->cfg.signal.ping_misses) {
         /* a dead peer: its leave tells the others (participant_left) */
         destroy(c);
         return;
     }
     c->missed++;
-    if (c->ws->sock != NULL) wslay_event_queue_msg(c->ws->ws_ctx, &ping);
+    if (rg_ws_ping(c->ws) != 0) mark_dead(c);
     h2o_timeout_link(c->t->ctx->loop, &c->t->ping_timeout, &c->ping_entry);
-    schedule_flush(c);
 }
 
 static void on_lobby(h2o_timeout_entry_t *e)
@@ -237,28 +192,30 @@ static void on_text(sig_conn *c, const uint8_t *text, size_t len)
     rg_sig_msg_clear(&m);
 }
 
-static void on_ws_msg(h2o_websocket_conn_t *ws, const struct wslay_event_on_msg_recv_arg *arg)
+static void on_ws_message(rg_ws *ws, int opcode, const uint8_t *data, size_t len)
 {
-    sig_conn *c = ws->data;
-    if (arg == NULL) {
-        destroy(c); /* closed by the peer, a socket error, or after our close */
-        return;
-    }
-    c->missed = 0;
-    if (arg->opcode == WSLAY_PONG || arg->opcode == WSLAY_PING ||
-        arg->opcode == WSLAY_CONNECTION_CLOSE)
-        return; /* wslay answers pings and closes itself */
+    sig_conn *c = rg_ws_data(ws);
     if (c->closing || c->dead) return;
     if (!rg_bucket_take(&c->bucket, (int64_t)h2o_now(c->t->ctx->loop))) {
         rg_sig_fail(c, RG_SIG_E_RATE, "Too many messages per second");
         return;
     }
-    if (arg->opcode != WSLAY_TEXT_FRAME) {
+    if (opcode != RG_WS_OP_TEXT) {
         rg_sig_fail(c, RG_SIG_E_INVALID_MESSAGE, "Only text frames with JSON are accepted");
         return;
     }
-    on_text(c, arg->msg, arg->msg_length);
+    on_text(c, data, len);
 }
+
+/* Closed by the peer, a socket error, or after our close. */
+static void on_ws_closed(rg_ws *ws)
+{
+    sig_conn *c = rg_ws_data(ws);
+    c->ws = NULL; /* freed by wsconn.c */
+    destroy(c);
+}
+
+static const rg_ws_callbacks ws_callbacks = {on_ws_message, on_ws_closed};
 
 /* ---- the upgrade --------------------------------------------------------- */
 
@@ -304,12 +261,16 @@ void rg_h_signal(rg_call *call)
     memcpy(c->addr, addr, 16);
     c->ping_entry.cb = on_ping;
     c->lobby_entry.cb = on_lobby;
-    c->flush_entry.cb = on_flush;
+    c->reap_entry.cb = on_reap;
     rg_bucket_init(&c->bucket, (uint32_t)cfg->max_rate, (uint32_t)cfg->max_rate,
                    (int64_t)h2o_now(t->ctx->loop));
+    if ((c->ws = rg_ws_upgrade(call->req, key, (size_t)cfg->max_frame, &ws_callbacks, c)) == NULL) {
+        rg_sig_ip_release(t->hub, addr);
+        free(c);
+        rg_reply_error(call, 503, RG_SIG_E_SERVER, "Out of memory");
+        return;
+    }
     h2o_linklist_insert(&t->all, &c->link);
-    c->ws = h2o_upgrade_to_websocket(call->req, key, c, on_ws_msg);
-    wslay_event_config_set_max_recv_msg_length(c->ws->ws_ctx, cfg->max_frame);
     h2o_timeout_link(t->ctx->loop, &t->ping_timeout, &c->ping_entry);
     h2o_timeout_link(t->ctx->loop, &t->lobby_timeout, &c->lobby_entry); /* join deadline */
     if (t->draining) rg_sig_fail(c, RG_SIG_E_SERVER, "The server is shutting down");
@@ -323,6 +284,6 @@ void rg_signal_thread_drain(rg_worker *w)
     for (h2o_linklist_t *l = t->all.next; l != &t->all; l = l->next) {
         sig_conn *c = H2O_STRUCT_FROM_MEMBER(sig_conn, link, l);
         rg_sig_send_str(c, rg_sig_error_json(RG_SIG_E_SERVER, "The server is shutting down"));
-        rg_sig_close(c, 1001);
+        rg_sig_close(c, RG_WS_CLOSE_GOING_AWAY);
     }
 }

@@ -174,7 +174,7 @@ static void on_posts(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messa
                 break;
             case POST_CLOSE:
                 rg_sig_send(c, p->body, p->len);
-                rg_sig_close(c, 1008);
+                rg_sig_close(c, RG_WS_CLOSE_POLICY);
                 break;
             case POST_ADMIT:
                 rg_sig_on_admit(c, p->code, p->body, p->len);
@@ -239,9 +239,8 @@ int rg_signal_thread_init(rg_worker *w, h2o_context_t *ctx)
     h2o_timeout_init(ctx->loop, &t->ping_timeout, (uint64_t)w->app->cfg.signal.ping_interval_ms);
     h2o_timeout_init(ctx->loop, &t->lobby_timeout,
                      (uint64_t)w->app->cfg.signal.lobby_timeout * 1000);
-    h2o_timeout_init(ctx->loop, &t->flush_timeout, 0);
+    h2o_timeout_init(ctx->loop, &t->reap_timeout, 0);
     h2o_timeout_init(ctx->loop, &t->close_timeout, 1000);
-    h2o_timeout_init(ctx->loop, &t->retry_timeout, 5);
     h2o_multithread_register_receiver(ctx->queue, &t->receiver, on_posts);
     hub->threads[t->index] = t;
     w->sig = t;
@@ -258,9 +257,8 @@ void rg_signal_thread_dispose(rg_worker *w)
     h2o_multithread_unregister_receiver(t->ctx->queue, &t->receiver);
     h2o_timeout_dispose(t->ctx->loop, &t->ping_timeout);
     h2o_timeout_dispose(t->ctx->loop, &t->lobby_timeout);
-    h2o_timeout_dispose(t->ctx->loop, &t->flush_timeout);
+    h2o_timeout_dispose(t->ctx->loop, &t->reap_timeout);
     h2o_timeout_dispose(t->ctx->loop, &t->close_timeout);
-    h2o_timeout_dispose(t->ctx->loop, &t->retry_timeout);
     free(t);
     w->sig = NULL;
 }

@@ -16,12 +16,12 @@
 #define RG_HTTP_SIGNAL_INT_H
 
 #include <h2o/multithread.h>
-#include <h2o/websocket.h>
 #include <pthread.h>
 
 #include "core/ratelimit.h"
 #include "core/sigadmit.h"
 #include "http/signal.h"
+#include "http/wsconn.h"
 #include "store/rooms.h"
 
 typedef struct sig_member {
@@ -86,21 +86,20 @@ typedef struct rg_sig_thread {
     int index;
     h2o_context_t *ctx;
     h2o_multithread_receiver_t receiver;
-    h2o_timeout_t ping_timeout, lobby_timeout, flush_timeout;
+    h2o_timeout_t ping_timeout, lobby_timeout;
+    h2o_timeout_t reap_timeout;        /* 0 ms: destroys what was marked dead */
     h2o_timeout_t close_timeout;       /* a closing connection's deadline for the handshake */
-    h2o_timeout_t retry_timeout;       /* a close waiting for the frames before it */
     sig_conn *conns[SIG_CONN_BUCKETS]; /* joined and waiting, by sid */
     h2o_linklist_t all;                /* every connection, for the drain */
     int draining;
 } rg_sig_thread;
 
 struct sig_conn {
-    h2o_websocket_conn_t *ws;
+    rg_ws *ws; /* NULL once the socket is gone */
     rg_sig_thread *t;
     rg_sig_state state;
-    int closing; /* 1: close wanted after what is queued, 2: close frame queued */
-    uint16_t close_status;
-    int dead;     /* to be destroyed at the next flush (outbound backlog) */
+    int closing;  /* the close frame is queued */
+    int dead;     /* to be destroyed from the reap timer (a peer that does not read) */
     int in_table; /* in t->conns */
     int missed;   /* pings without a pong */
     char sid[RG_SID_SIZE];
@@ -110,7 +109,7 @@ struct sig_conn {
     sig_room *room; /* a reference, once joining */
     uint8_t addr[16];
     rg_bucket bucket;
-    h2o_timeout_entry_t ping_entry, lobby_entry, flush_entry;
+    h2o_timeout_entry_t ping_entry, lobby_entry, reap_entry;
     h2o_linklist_t link; /* t->all */
     sig_conn *next;      /* t->conns chain */
 };
@@ -136,7 +135,7 @@ void rg_sig_ip_release(rg_sig_hub *hub, const uint8_t addr[16]);
 /* signal_conn.c */
 sig_conn *rg_sig_conn_lookup(rg_sig_thread *t, const char *sid);
 void rg_sig_conn_index(sig_conn *c); /* enters c->sid into the thread's table */
-void rg_sig_send(sig_conn *c, const char *text, size_t len);  /* queue + schedule a flush */
+void rg_sig_send(sig_conn *c, const char *text, size_t len);  /* queued, written at once */
 void rg_sig_send_str(sig_conn *c, char *text);                /* sends and frees text */
 void rg_sig_fail(sig_conn *c, int code, const char *message); /* error, then close */
 void rg_sig_close(sig_conn *c, uint16_t status);              /* close after what is queued */
