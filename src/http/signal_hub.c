@@ -26,6 +26,7 @@ int rg_signal_start(rg_app *app, int64_t now)
     /* no connection survives a restart: rows left connected by a crash
      * would hold seats (and show in REST) forever */
     int rc = rg_store_participant_disconnect_all(app->store, now, &changed);
+    if (rc == RG_OK) rc = rg_sig_sync_start(app);
     if (rc == RG_OK && changed > 0)
         fprintf(stderr,
                 "roomgate: %d participant(s) left connected by the last run marked "
@@ -158,6 +159,21 @@ void rg_sig_broadcast(rg_sig_hub *hub, sig_room *room, const char *except, const
     for (sig_member *m = room->members; m; m = m->next)
         if (m->lobby == 0 && (except == NULL || strcmp(m->sid, except) != 0))
             rg_sig_post(hub, m->thread, m->sid, POST_SEND, 0, body, len);
+}
+
+void rg_sig_tell_hosts(rg_sig_hub *hub, sig_room *room, const sig_member *guest,
+                       const char *decision, const char *except)
+{
+    json_t *v = json_pack("{s:s, s:{s:s, s:s}, s:s}", "type", "entry_responded", "participant",
+                          "sid", guest->sid, "identity", guest->identity, "decision", decision);
+    char *body = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    json_decref(v);
+    if (body == NULL) return;
+    for (sig_member *h = room->members; h; h = h->next)
+        if (h->lobby == 0 && (h->perms & RG_PERM_ALLOW_JOIN) &&
+            (except == NULL || strcmp(h->sid, except) != 0))
+            rg_sig_post(hub, h->thread, h->sid, POST_SEND, 0, body, strlen(body));
+    free(body);
 }
 
 static void on_posts(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)

@@ -60,6 +60,7 @@ typedef struct rg_sig_hub {
     sig_room *rooms[SIG_ROOM_BUCKETS];
     sig_ip *ips[SIG_IP_BUCKETS];
     struct rg_sig_thread *threads[256];
+    int64_t store_version; /* data_version last synced (signal_sync.c; main thread) */
 } rg_sig_hub;
 
 /* What one loop posts to another about a connection. */
@@ -124,6 +125,12 @@ void rg_sig_post(rg_sig_hub *hub, int thread, const char *sid, post_kind kind, i
 /* Posts body to every participant (not guests) of the room but `except`;
  * room->lock held. */
 void rg_sig_broadcast(rg_sig_hub *hub, sig_room *room, const char *except, const char *body);
+/* Tells the room's hosts (allow_join participants) but `except` that the
+ * guest's request is settled: entry_responded with the guest and the
+ * decision ("allowed", "denied", or "left" when it gave up or timed out).
+ * room->lock held. */
+void rg_sig_tell_hosts(rg_sig_hub *hub, sig_room *room, const sig_member *guest,
+                       const char *decision, const char *except);
 sig_member *rg_sig_member_find(sig_room *room, const char *sid); /* room->lock held */
 /* Unlinks and returns the member, NULL when absent; room->lock held. */
 sig_member *rg_sig_member_take(sig_room *room, const char *sid);
@@ -131,6 +138,9 @@ void rg_sig_member_free(sig_member *m);
 /* Per-address counting: 0 when admitted, -1 over the limit. */
 int rg_sig_ip_acquire(rg_sig_hub *hub, const uint8_t addr[16], int limit);
 void rg_sig_ip_release(rg_sig_hub *hub, const uint8_t addr[16]);
+
+/* signal_sync.c: closes what another process ended (a poller). */
+int rg_sig_sync_start(rg_app *app);
 
 /* signal_conn.c */
 sig_conn *rg_sig_conn_lookup(rg_sig_thread *t, const char *sid);

@@ -231,6 +231,15 @@ static void enter_lobby(sig_conn *c)
     h2o_timeout_link(c->t->ctx->loop, &c->t->lobby_timeout, &c->lobby_entry);
 }
 
+/* A guest out of the lobby unanswered (gone or timed out): the hosts
+ * that were asked hear it is settled.  Frees m (may be NULL); room->lock
+ * held. */
+static void leave_lobby(rg_sig_hub *hub, sig_room *room, sig_member *m)
+{
+    if (m != NULL && m->lobby == 1) rg_sig_tell_hosts(hub, room, m, "left", NULL);
+    rg_sig_member_free(m);
+}
+
 void rg_sig_on_admit(sig_conn *c, int allowed, const char *body, size_t len)
 {
     if (c->state != RG_SIGST_LOBBY) return;
@@ -255,7 +264,7 @@ void rg_sig_on_lobby_timeout(sig_conn *c)
     }
     if (c->state != RG_SIGST_LOBBY) return;
     pthread_mutex_lock(&c->room->lock);
-    rg_sig_member_free(rg_sig_member_take(c->room, c->sid));
+    leave_lobby(c->t->hub, c->room, rg_sig_member_take(c->room, c->sid));
     pthread_mutex_unlock(&c->room->lock);
     rg_sig_fail(c, RG_SIG_E_TIMEOUT, "Nobody answered the request to join in time");
 }
@@ -321,9 +330,11 @@ void rg_sig_leave(sig_conn *c)
         if ((left = rg_sig_peer_json("participant_left", m->sid, m->identity)) != NULL)
             rg_sig_broadcast(c->t->hub, room, NULL, left);
         free(left);
+        rg_sig_member_free(m);
+    } else {
+        leave_lobby(c->t->hub, room, m);
     }
     pthread_mutex_unlock(&room->lock);
-    rg_sig_member_free(m);
     rg_sig_room_unref(c->t->hub, room);
     c->room = NULL;
 }

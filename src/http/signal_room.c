@@ -74,6 +74,8 @@ void rg_sig_on_entry_response(sig_conn *c, const rg_sig_msg *m)
         g->lobby = 2;
         answered = 1;
         rg_sig_post(c->t->hub, g->thread, g->sid, POST_ADMIT, m->allowed, body, strlen(body));
+        /* the other hosts drop the request from their screens */
+        rg_sig_tell_hosts(c->t->hub, c->room, g, m->allowed ? "allowed" : "denied", c->sid);
     }
     pthread_mutex_unlock(&c->room->lock);
     if (!answered) no_such(c, "No such guest waiting in the lobby");

@@ -81,7 +81,7 @@ int rg_store_participant_join(rg_store *st, const char *room_sid, const char *id
         !rg_sid_valid(participant_sid, strnlen(participant_sid, RG_SID_SIZE), "PA") || !room_sid)
         return RG_EINVAL;
     rg_sql_lock(st);
-    int rc = rg_sql_begin(st);
+    int rc = rg_sql_begin_light(st);
     if (rc == RG_OK) {
         rc = take_seat(st, room_sid, identity, now);
         if (rc == RG_OK)
@@ -122,7 +122,7 @@ int rg_store_participant_leave(rg_store *st, const char *participant_sid, int64_
 {
     int64_t one;
     rg_sql_lock(st);
-    int rc = rg_sql_begin(st);
+    int rc = rg_sql_begin_light(st);
     if (rc == RG_OK) {
         rc = rg_sql_int(st, "SELECT 1 FROM participants WHERE sid = ?1", participant_sid, NULL,
                         NULL, 0, &one, "leave find");

@@ -75,14 +75,27 @@ int rg_sql_begin(rg_store *st)
     return rc == SQLITE_OK ? RG_OK : rg_sql_fail(st, rc, "begin");
 }
 
+int rg_sql_begin_light(rg_store *st)
+{
+    int rc = sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) return rg_sql_fail(st, rc, "synchronous");
+    st->light = 1;
+    if ((rc = rg_sql_begin(st)) != RG_OK) rg_sql_end(st, rc); /* back to FULL */
+    return rc;
+}
+
 int rg_sql_end(rg_store *st, int rc)
 {
     if (rc == RG_OK) {
         int src = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-        if (src == SQLITE_OK) return RG_OK;
-        rc = rg_sql_fail(st, src, "commit");
+        if (src != SQLITE_OK) rc = rg_sql_fail(st, src, "commit");
     }
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc != RG_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (st->light) {
+        /* every other write is durable when it answers */
+        sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+        st->light = 0;
+    }
     return rc;
 }
 

@@ -19,6 +19,7 @@ struct rg_store {
     sqlite3 *db;
     pthread_mutex_t mu; /* serializes every use of db */
     int schema_version; /* as migrated by rg_store_open */
+    int light;          /* in an rg_sql_begin_light transaction */
 };
 
 void rg_sql_lock(rg_store *st);
@@ -46,6 +47,12 @@ int rg_sql_step_row(rg_store *st, sqlite3_stmt *s, const char *what);
  * it returns rc, or the commit's failure. */
 int rg_sql_begin(rg_store *st);
 int rg_sql_end(rg_store *st, int rc);
+/* The same, for rows the server rebuilds when it starts (participants,
+ * which are live connections): the commit survives a crash of the process
+ * but does not wait for the disk (synchronous=NORMAL under WAL), so it may
+ * be lost with the machine, along with the connections it described.  The
+ * next ordinary commit makes it durable too. */
+int rg_sql_begin_light(rg_store *st);
 
 /* One-shot statements with up to three text parameters (?1..?3; NULL
  * leaves one unbound, i.e. SQL NULL) and one integer (?4), bound only when

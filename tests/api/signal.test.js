@@ -178,6 +178,18 @@ describe('kick and leave', () => {
     await a.c.close();
   });
 
+  it('a room completed or a participant ended by the CLI (another process) closes live connections', async () => {
+    const a = await join(srv, tok(srv, 'alice', 'cli-sync-1'));
+    const b = await join(srv, tok(srv, 'bob', 'cli-sync-1'));
+    await a.c.next('participant_joined');
+    srv.cli(['participant', 'leave', '--account', srv.account.sid, '--room', 'cli-sync-1', '--identity', b.joined.participant.sid]);
+    await refused(b.c, await b.c.next('error'), 53216);
+    assert.equal((await a.c.next('participant_left')).participant.sid, b.joined.participant.sid);
+    srv.cli(['room', 'complete', '--account', srv.account.sid, 'cli-sync-1']);
+    await refused(a.c, await a.c.next('error'), 53118);
+    assert.deepEqual(await connected('cli-sync-1'), []);
+  });
+
   it('participant_joined and participant_left come in pairs; rows follow the connections', async () => {
     const a = await join(srv, tok(srv, 'alice', 'pairs-1'));
     const b = await join(srv, tok(srv, 'bob', 'pairs-1'));

@@ -70,6 +70,31 @@ describe('lobby', () => {
     await Promise.all([guest.c.close(), plain.c.close()]);
   });
 
+  it('the other hosts hear when a request is settled: answered by one host, or the guest gave up', async () => {
+    const h1 = await join(srv, await vtok('allow_join', 'host-1'), 'lobby-6');
+    const h2 = await join(srv, await vtok('allow_join', 'host-2'), 'lobby-6');
+    await h1.c.next('participant_joined');
+    const g1 = await join(srv, await vtok('ask_join', 'guest-1'), 'lobby-6');
+    const g1sid = g1.joined.participant.sid;
+    await h1.c.next('entry_requested');
+    await h2.c.next('entry_requested');
+    h1.c.send({ type: 'entry_response', participant: g1sid, decision: 'denied' });
+    assert.deepEqual(await h2.c.next('entry_responded'),
+      { type: 'entry_responded', participant: { sid: g1sid, identity: 'guest-1' }, decision: 'denied' });
+    assert.equal(await h1.c.none('entry_responded', 200), true, 'the answering host knows already');
+    await g1.c.closed;
+    // a guest that leaves the lobby unanswered
+    const g2 = await join(srv, await vtok('ask_join', 'guest-2'), 'lobby-6');
+    const g2sid = g2.joined.participant.sid;
+    await h1.c.next('entry_requested');
+    await h2.c.next('entry_requested');
+    await g2.c.close();
+    for (const h of [h1, h2])
+      assert.deepEqual(await h.c.next('entry_responded'),
+        { type: 'entry_responded', participant: { sid: g2sid, identity: 'guest-2' }, decision: 'left' });
+    await Promise.all([h1.c.close(), h2.c.close()]);
+  });
+
   it('a guest that waits too long gets 53002 and is closed', async () => {
     const guest = await join(srv, await vtok('ask_join', 'slow'), 'lobby-4');
     assert.equal(guest.joined.type, 'waiting');
