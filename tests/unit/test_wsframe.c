@@ -205,45 +205,56 @@ static void test_protocol_violations(void **state)
     rg_ws_reader_clear(&r);
 }
 
+typedef struct {
+    int fin, opcode;
+    const char *payload;
+    size_t n;
+} frame_spec;
+
+/* What a fresh reader with a 100-byte limit makes of the frames. */
+static rg_ws_event_kind read_frames(const frame_spec *f, size_t count, rg_ws_event *ev)
+{
+    uint8_t buf[512];
+    size_t len = 0, used;
+    rg_ws_reader r;
+    rg_ws_reader_init(&r, 1, 100);
+    for (size_t i = 0; i < count; i++)
+        put_frame(buf, &len, f[i].fin, f[i].opcode, f[i].payload, f[i].n, MASK);
+    rg_ws_event_kind k = rg_ws_read(&r, buf, len, &used, ev);
+    rg_ws_reader_clear(&r);
+    return k;
+}
+
 static void test_limits_and_utf8(void **state)
 {
     (void)state;
-    uint8_t buf[512];
     char big[200];
-    size_t len = 0, used;
-    rg_ws_reader r;
     rg_ws_event ev;
     memset(big, 'a', sizeof big);
-    rg_ws_reader_init(&r, 1, 100);
-    put_frame(buf, &len, 1, RG_WS_OP_TEXT, big, 101, MASK);
-    assert_int_equal(rg_ws_read(&r, buf, len, &used, &ev), RG_WS_EV_ERROR);
-    assert_int_equal(ev.status, 1009);
-    /* fragments adding up to more than the limit */
-    len = 0;
-    put_frame(buf, &len, 0, RG_WS_OP_TEXT, big, 60, MASK);
-    put_frame(buf, &len, 1, RG_WS_OP_CONTINUATION, big, 60, MASK);
-    assert_int_equal(rg_ws_read(&r, buf, len, &used, &ev), RG_WS_EV_ERROR);
-    assert_int_equal(ev.status, 1009);
-    rg_ws_reader_clear(&r);
-    /* a new message inside a fragmented one */
-    rg_ws_reader_init(&r, 1, 100);
-    len = 0;
-    put_frame(buf, &len, 0, RG_WS_OP_TEXT, "a", 1, MASK);
-    put_frame(buf, &len, 1, RG_WS_OP_TEXT, "b", 1, MASK);
-    assert_int_equal(rg_ws_read(&r, buf, len, &used, &ev), RG_WS_EV_ERROR);
-    assert_int_equal(ev.status, 1002);
-    rg_ws_reader_clear(&r);
-    /* text must be UTF-8 (an overlong '/' here); binary need not be */
-    rg_ws_reader_init(&r, 1, 100);
-    len = 0;
-    put_frame(buf, &len, 1, RG_WS_OP_TEXT, "\xc0\xaf", 2, MASK);
-    assert_int_equal(rg_ws_read(&r, buf, len, &used, &ev), RG_WS_EV_ERROR);
-    assert_int_equal(ev.status, 1007);
-    len = 0;
-    put_frame(buf, &len, 1, RG_WS_OP_BINARY, "\xc0\xaf", 2, MASK);
-    assert_int_equal(rg_ws_read(&r, buf, len, &used, &ev), RG_WS_EV_MESSAGE);
-    assert_int_equal(ev.opcode, RG_WS_OP_BINARY);
-    rg_ws_reader_clear(&r);
+    const struct {
+        frame_spec f[2];
+        size_t count;
+        rg_ws_event_kind kind;
+        uint16_t status;
+    } cases[] = {
+        /* one message over the limit, and fragments adding up to more */
+        {{{1, RG_WS_OP_TEXT, big, 101}}, 1, RG_WS_EV_ERROR, 1009},
+        {{{0, RG_WS_OP_TEXT, big, 60}, {1, RG_WS_OP_CONTINUATION, big, 60}},
+         2,
+         RG_WS_EV_ERROR,
+         1009},
+        /* a new message inside a fragmented one */
+        {{{0, RG_WS_OP_TEXT, "a", 1}, {1, RG_WS_OP_TEXT, "b", 1}}, 2, RG_WS_EV_ERROR, 1002},
+        /* text must be UTF-8 (an overlong '/' here); binary need not be */
+        {{{1, RG_WS_OP_TEXT, "\xc0\xaf", 2}}, 1, RG_WS_EV_ERROR, 1007},
+        {{{1, RG_WS_OP_BINARY, "\xc0\xaf", 2}}, 1, RG_WS_EV_MESSAGE, 0},
+        /* exactly at the limit is fine */
+        {{{1, RG_WS_OP_TEXT, big, 100}}, 1, RG_WS_EV_MESSAGE, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(read_frames(cases[i].f, cases[i].count, &ev), cases[i].kind);
+        assert_int_equal(ev.status, cases[i].status);
+    }
 }
 
 /* Random bytes never crash the reader, and whatever it consumes is within
