@@ -7,7 +7,8 @@
 #          (client send -> peer receive, one clock) and server CPU
 #   joins  BENCH_SIGNAL_JOINS (2000) connect + join, 64 in flight: joins/s
 # roomgate (2 loops) vs bench/peer-node/signal.js (express + ws), with the
-# load client bench/signal-load.js.  Run by bench/run.sh (BENCH_SIGNAL=0
+# load client build/bench/signal_load (bench/signal_load.c: C, epoll, one
+# thread, so the client's own cost stays small beside the servers').  Run by bench/run.sh (BENCH_SIGNAL=0
 # skips it) or alone after `make`.  127.0.0.1 only; every process is
 # stopped by PID on exit.  About 90 s.
 set -euo pipefail
@@ -20,6 +21,8 @@ JOINS=${BENCH_SIGNAL_JOINS:-2000}
 SECS=${BENCH_SECONDS:-8}
 SERVERS=${BENCH_SIGNAL_SERVERS:-roomgate node-peer}
 ROOMGATE=${ROOMGATE:-build/roomgate}
+LOAD=${SIGNAL_LOAD:-build/bench/signal_load}
+[ -x "$LOAD" ] || { echo "signal bench: $LOAD is missing: make bench builds it" >&2; exit 1; }
 TMP=$(mktemp -d)
 PIDS=()
 
@@ -40,8 +43,9 @@ export BENCH_KEY_SID=$(json sid <<<"$K_JSON") BENCH_KEY_SECRET=$(json secret <<<
 
 load() { # SERVER URL PID MODE ARGS... -> one JSON line
     local out
-    out=$(BENCH_RUN="$1-$4" timeout 120 node bench/signal-load.js "$4" "$2" "$3" "${@:5}") || die "$1 $4 failed"
+    out=$(BENCH_RUN="$1-$4" timeout 180 "$LOAD" "$4" "$2" "$3" "${@:5}") || die "$1 $4 failed"
     echo "$out"
+    sleep 2 # the closes of one phase are not the next phase's load
 }
 
 ROWS=()

@@ -110,7 +110,8 @@ void rg_ws_reader_init(rg_ws_reader *r, int from_client, size_t max_message);
 void rg_ws_reader_clear(rg_ws_reader *r);
 
 /* Reads the next event from buf[0..n), which it may unmask in place.
- * *used is set to the bytes the event consumed (0 with RG_WS_EV_NONE); the
+ * *used is set to the bytes consumed: the event's frame and any fragments
+ * stored before it, so it may be more than 0 with RG_WS_EV_NONE too.  The
  * caller drops them once it is done with ev->data.  After RG_WS_EV_ERROR
  * nothing more should be read. */
 rg_ws_event_kind rg_ws_read(rg_ws_reader *r, uint8_t *buf, size_t n, size_t *used, rg_ws_event *ev);

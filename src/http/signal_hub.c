@@ -134,15 +134,43 @@ void rg_sig_member_free(sig_member *m)
 
 /* ---- delivery ------------------------------------------------------------ */
 
+/* What a post does on the connection's own loop. */
+static void deliver(rg_sig_thread *t, post_kind kind, const char *to, int code, const char *body,
+                    size_t len)
+{
+    sig_conn *c = rg_sig_conn_lookup(t, to);
+    if (c == NULL || c->closing) return;
+    switch (kind) {
+    case POST_SEND:
+        rg_sig_send(c, body, len);
+        break;
+    case POST_CLOSE:
+        rg_sig_send(c, body, len);
+        rg_sig_close(c, RG_WS_CLOSE_POLICY);
+        break;
+    case POST_ADMIT:
+        rg_sig_on_admit(c, code, body, len);
+        break;
+    }
+}
+
+/* A post for a connection of the calling loop is delivered at once when
+ * nothing posted to that loop earlier is still queued (so the order the
+ * room's lock gave is kept): a relay between two peers of one loop costs
+ * no wake-up.  An admission always queues: it takes the room's lock,
+ * which the poster may hold. */
 void rg_sig_post(rg_sig_hub *hub, int thread, const char *sid, post_kind kind, int code,
                  const char *body, size_t len)
 {
     rg_sig_thread *t = hub->threads[thread];
-    sig_post *p = malloc(sizeof *p + len + 1);
-    if (p == NULL || t == NULL) {
-        free(p); /* out of memory: the message is lost, as on a network */
+    if (t == NULL) return;
+    if (kind != POST_ADMIT && pthread_equal(t->owner, pthread_self()) &&
+        atomic_load(&t->queued) == 0) {
+        deliver(t, kind, sid, code, body, len);
         return;
     }
+    sig_post *p = malloc(sizeof *p + len + 1);
+    if (p == NULL) return; /* out of memory: the message is lost, as on a network */
     memset(&p->super, 0, sizeof p->super);
     p->kind = kind;
     p->code = code;
@@ -150,6 +178,7 @@ void rg_sig_post(rg_sig_hub *hub, int thread, const char *sid, post_kind kind, i
     p->len = len;
     memcpy(p->body, body, len);
     p->body[len] = '\0';
+    atomic_fetch_add(&t->queued, 1);
     h2o_multithread_send_message(&t->receiver, &p->super);
 }
 
@@ -181,22 +210,9 @@ static void on_posts(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messa
     rg_sig_thread *t = H2O_STRUCT_FROM_MEMBER(rg_sig_thread, receiver, receiver);
     while (!h2o_linklist_is_empty(messages)) {
         sig_post *p = H2O_STRUCT_FROM_MEMBER(sig_post, super.link, messages->next);
-        sig_conn *c;
         h2o_linklist_unlink(&p->super.link);
-        if ((c = rg_sig_conn_lookup(t, p->to)) != NULL && !c->closing) {
-            switch (p->kind) {
-            case POST_SEND:
-                rg_sig_send(c, p->body, p->len);
-                break;
-            case POST_CLOSE:
-                rg_sig_send(c, p->body, p->len);
-                rg_sig_close(c, RG_WS_CLOSE_POLICY);
-                break;
-            case POST_ADMIT:
-                rg_sig_on_admit(c, p->code, p->body, p->len);
-                break;
-            }
-        }
+        deliver(t, p->kind, p->to, p->code, p->body, p->len);
+        atomic_fetch_sub(&t->queued, 1);
         free(p);
     }
 }
@@ -249,6 +265,7 @@ int rg_signal_thread_init(rg_worker *w, h2o_context_t *ctx)
     if (w->index < 0 || w->index >= 256 || (t = calloc(1, sizeof *t)) == NULL) return -1;
     t->hub = hub;
     t->w = w;
+    t->owner = pthread_self(); /* called on the loop's own thread */
     t->index = w->index;
     t->ctx = ctx;
     h2o_linklist_init_anchor(&t->all);

@@ -17,6 +17,7 @@
 
 #include <h2o/multithread.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "core/ratelimit.h"
 #include "core/sigadmit.h"
@@ -87,6 +88,8 @@ typedef struct rg_sig_thread {
     int index;
     h2o_context_t *ctx;
     h2o_multithread_receiver_t receiver;
+    pthread_t owner;   /* the loop's thread */
+    atomic_int queued; /* posts sent to receiver, not yet delivered */
     h2o_timeout_t ping_timeout, lobby_timeout;
     h2o_timeout_t reap_timeout;        /* 0 ms: destroys what was marked dead */
     h2o_timeout_t close_timeout;       /* a closing connection's deadline for the handshake */

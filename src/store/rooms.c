@@ -126,14 +126,20 @@ static int room_query_one(rg_store *st, const char *sql, const char *a, const ch
 }
 
 /* A SID match wins over a name match; among rooms with that name, the
- * in-progress one, else the newest. */
+ * in-progress one, else the newest.  Two lookups rather than one
+ * "sid = ?2 OR unique_name = ?2": SQLite answers that OR by reading every
+ * room of the account, which made each join slower as rooms piled up. */
 int rg_store_room_get(rg_store *st, const char *account_sid, const char *sid_or_name, rg_room *out)
 {
     rg_sql_lock(st);
-    int rc = room_query_one(st,
+    int rc =
+        room_query_one(st, "SELECT " ROOM_COLS " FROM rooms WHERE sid = ?2 AND account_sid = ?1",
+                       account_sid, sid_or_name, out);
+    if (rc == RG_ENOTFOUND)
+        rc = room_query_one(st,
                             "SELECT " ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
-                            "(sid = ?2 OR unique_name = ?2) ORDER BY sid = ?2 DESC, "
-                            "status = 1 DESC, date_created DESC, rowid DESC LIMIT 1",
+                            "unique_name = ?2 ORDER BY status = 1 DESC, date_created DESC, "
+                            "rowid DESC LIMIT 1",
                             account_sid, sid_or_name, out);
     rg_sql_unlock(st);
     return rc;
