@@ -1,0 +1,162 @@
+// The WebSocket layer of /v1/signal on raw TCP (src/core/wsframe.c,
+// src/http/wsconn.c): the handshake, fragmented messages, control frames
+// between fragments, and the RFC 6455 rules a server must enforce, each of
+// which closes with the RFC's status and leaves the room cleanly.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
+import { startServer } from './lib/server.js';
+import { assertExit0 } from './lib/check.js';
+import { join, tok } from './lib/signal.js';
+
+let srv;
+before(async () => { srv = await startServer({ threads: 2, args: ['--access-log', 'off'] }); });
+after(async () => { if (srv) assertExit0(srv, await srv.stop()); });
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+/** A client frame: masked unless mask is false. */
+function frame(opcode, payload = Buffer.alloc(0), { fin = true, mask = true, rsv = 0 } = {}) {
+  const body = Buffer.from(payload);
+  const len = body.length;
+  const head = [(fin ? 0x80 : 0) | (rsv << 4) | opcode];
+  if (len < 126) head.push((mask ? 0x80 : 0) | len);
+  else head.push((mask ? 0x80 : 0) | 126, len >> 8, len & 0xff);
+  if (!mask) return Buffer.concat([Buffer.from(head), body]);
+  const key = randomBytes(4);
+  for (let i = 0; i < len; i++) body[i] ^= key[i & 3];
+  return Buffer.concat([Buffer.from(head), key, body]);
+}
+
+/** Opens a raw upgraded socket; frames() yields the server's frames. */
+async function rawSocket() {
+  const url = new URL(srv.url);
+  const sock = net.connect(Number(url.port), url.hostname);
+  const key = randomBytes(16).toString('base64');
+  let buf = Buffer.alloc(0);
+  const waiters = [];
+  let ended = false;
+  const wake = () => { while (waiters.length) waiters.shift()(); };
+  sock.on('data', (d) => { buf = Buffer.concat([buf, d]); wake(); });
+  sock.on('close', () => { ended = true; wake(); });
+  const more = () => new Promise((resolve, reject) => {
+    if (ended) return reject(new Error('connection closed'));
+    const t = setTimeout(() => reject(new Error('no data within 3 s')), 3000);
+    waiters.push(() => { clearTimeout(t); resolve(); });
+  });
+  await new Promise((resolve) => sock.once('connect', resolve));
+  sock.write(`GET /v1/signal HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  while (buf.indexOf('\r\n\r\n') < 0) await more();
+  const end = buf.indexOf('\r\n\r\n');
+  const head = buf.subarray(0, end).toString();
+  buf = buf.subarray(end + 4);
+  const accept = createHash('sha1').update(key + GUID).digest('base64');
+  return {
+    head, accept, sock,
+    get ended() { return ended; },
+    /** The next server frame: {fin, opcode, payload}. */
+    async next() {
+      for (;;) {
+        if (buf.length >= 2) {
+          let len = buf[1] & 0x7f, off = 2;
+          if (len === 126) { len = buf.length >= 4 ? buf.readUInt16BE(2) : -1; off = 4; }
+          assert.equal(buf[1] & 0x80, 0, 'server frames are never masked');
+          if (len >= 0 && buf.length >= off + len) {
+            const f = { fin: (buf[0] & 0x80) !== 0, opcode: buf[0] & 0x0f, payload: buf.subarray(off, off + len) };
+            buf = buf.subarray(off + len);
+            return f;
+          }
+        }
+        await more();
+      }
+    },
+    /** The next text message, parsed, skipping pings. */
+    async json() {
+      for (;;) {
+        const f = await this.next();
+        if (f.opcode === 1) return JSON.parse(f.payload.toString());
+        assert.equal(f.opcode, 9, `unexpected opcode ${f.opcode}`);
+      }
+    },
+    /** Reads up to the server's close frame; returns its status. */
+    async closeStatus() {
+      for (;;) {
+        const f = await this.next();
+        if (f.opcode === 8) return f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
+      }
+    },
+  };
+}
+
+async function connected(room) {
+  const res = await srv.request('GET', `/v1/Rooms/${room}/Participants?Status=connected`, { auth: srv.keyAuth });
+  return (res.json?.participants || []).map((p) => p.identity).sort();
+}
+
+async function rawJoin(identity, room) {
+  const s = await rawSocket();
+  s.sock.write(frame(1, JSON.stringify({ type: 'join', token: tok(srv, identity, room) })));
+  const joined = await s.json();
+  assert.equal(joined.type, 'joined', JSON.stringify(joined));
+  return s;
+}
+
+describe('WebSocket wire', () => {
+  it('answers the handshake with 101 and the RFC accept key', async () => {
+    const s = await rawSocket();
+    assert.match(s.head, /^HTTP\/1\.1 101 /);
+    assert.match(s.head, /\r\nupgrade: websocket/i);
+    const line = s.head.split('\r\n').find((l) => /^sec-websocket-accept:/i.test(l));
+    assert.equal(line.split(':')[1].trim(), s.accept);
+    s.sock.destroy();
+  });
+
+  it('reassembles a fragmented join, answers a ping sent between its fragments, and echoes a close', async () => {
+    const s = await rawSocket();
+    const msg = Buffer.from(JSON.stringify({ type: 'join', token: tok(srv, 'frag', 'wire-1') }));
+    const third = Math.floor(msg.length / 3);
+    s.sock.write(frame(1, msg.subarray(0, third), { fin: false }));
+    s.sock.write(frame(9, 'are you there'));
+    s.sock.write(frame(0, msg.subarray(third, 2 * third), { fin: false }));
+    s.sock.write(frame(0, msg.subarray(2 * third)));
+    const pong = await s.next();
+    assert.equal(pong.opcode, 10);
+    assert.equal(pong.payload.toString(), 'are you there');
+    assert.equal((await s.json()).type, 'joined');
+    assert.deepEqual(await connected('wire-1'), ['frag']);
+    const status = Buffer.alloc(2);
+    status.writeUInt16BE(1000);
+    s.sock.write(frame(8, status));
+    assert.equal(await s.closeStatus(), 1000, 'the close is echoed with its status');
+    await new Promise((resolve) => (s.ended ? resolve() : s.sock.once('close', resolve)));
+    assert.deepEqual(await connected('wire-1'), []);
+  });
+
+  const violations = [
+    ['an unmasked frame', () => frame(1, '{"type":"x"}', { mask: false }), 1002],
+    ['an RSV bit without an extension', () => frame(1, '{}', { rsv: 4 }), 1002],
+    ['a reserved opcode', () => frame(3, 'x'), 1002],
+    ['a fragmented ping', () => frame(9, 'x', { fin: false }), 1002],
+    ['a continuation with no message', () => frame(0, 'x'), 1002],
+    ['a text message that is not UTF-8', () => frame(1, Buffer.from([0x22, 0xc0, 0xaf, 0x22])), 1007],
+    ['a close with a reserved code', () => frame(8, Buffer.from([0x03, 0xed])), 1002],
+    ['fragments adding up to more than 64 KiB', () => Buffer.concat([
+      frame(1, 'x'.repeat(40000), { fin: false }), frame(0, 'y'.repeat(40000))]), 1009],
+  ];
+  for (const [i, [what, bytes, code]] of violations.entries()) {
+    it(`${what} closes with ${code} and the participant leaves`, async () => {
+      const room = `wire-v-${i}`;
+      const peer = await join(srv, tok(srv, 'peer', room));
+      const s = await rawJoin('breaker', room);
+      await peer.c.next('participant_joined');
+      s.sock.write(bytes());
+      assert.equal(await s.closeStatus(), code);
+      assert.equal((await peer.c.next('participant_left')).participant.identity, 'breaker');
+      s.sock.destroy();
+      assert.deepEqual(await connected(room), ['peer']);
+      await peer.c.close();
+    });
+  }
+});
