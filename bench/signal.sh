@@ -52,7 +52,7 @@ ROWS=()
 for s in $SERVERS; do
     case $s in
     roomgate)
-        "$ROOMGATE" serve --data "$D" --listen 127.0.0.1:0 --threads 2 --access-log off \
+        "$ROOMGATE" serve --data "$D" --listen 127.0.0.1:0 --threads "${BENCH_SIGNAL_THREADS:-2}" --access-log off \
             --signal-max-conns-per-ip 0 --signal-max-rate 1000 >"$TMP/rg.out" 2>"$TMP/rg.err" &
         PID=$!
         URL=ws://127.0.0.1:$(wait_line "$TMP/rg.out" '^roomgate: listening on http://127\.0\.0\.1:\([0-9]*\)/.*$')/v1/signal

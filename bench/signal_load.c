@@ -68,6 +68,7 @@ static struct {
     int pid, ep, timer;
     rg_hmac *hmac;
     int64_t deadline, t_base;
+    int64_t real_base; /* CLOCK_REALTIME at start: relay stamps count from it */
     uint64_t rng;
     conn *conns; /* the pool: n connections, at most conc joining at once */
     int n, next, inflight, conc, unjoined, open;
@@ -99,6 +100,15 @@ static int64_t clock_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Relay latency runs on CLOCK_REALTIME, the clock of the kernel's receive
+ * timestamps (SO_TIMESTAMPNS), counted from g.real_base. */
+static int64_t real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - g.real_base;
 }
 
 /* xorshift64: masks and handshake keys need no cryptographic randomness. */
@@ -316,6 +326,7 @@ static void conn_start(int i)
     if (c->fd < 0) die("socket: %s", strerror(errno));
     /* a relayed message is one small frame: no Nagle delay on top */
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     /* edge-triggered for both directions: never an epoll_ctl again */
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
     if (epoll_ctl(g.ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) die("epoll_ctl: %s", strerror(errno));
@@ -377,7 +388,7 @@ static void on_joined(conn *c, json_t *m, const uint8_t *p, size_t len)
     pool_fill();
 }
 
-/* stamp: when the bytes were read, on the clock of the "t" we send. */
+/* stamp: when the kernel queued the bytes on the socket, on the clock of "t". */
 static void on_message(conn *c, const uint8_t *p, size_t len, int64_t stamp)
 {
     int64_t t;
@@ -474,18 +485,43 @@ static void consume(conn *c, uint8_t *buf, size_t n, int64_t stamp)
 
 /* drain: the peer hung up or failed, so read to the end; otherwise a short
  * read means the socket is empty (epoll(7)) and saves an EAGAIN call. */
+/* One read, with the time the kernel queued its bytes on the socket: that,
+ * not the time this loop came around to the socket after the batch's
+ * earlier events, is when the relayed message reached the peer. */
+static ssize_t read_stamped(conn *c, uint8_t *buf, size_t cap, int64_t *stamp)
+{
+    union {
+        char bytes[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {buf, cap};
+    struct msghdr mh = {.msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = ctl.bytes,
+                        .msg_controllen = sizeof ctl.bytes};
+    ssize_t r = recvmsg(c->fd, &mh, 0);
+    *stamp = real_ns();
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); r > 0 && cm; cm = CMSG_NXTHDR(&mh, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+            *stamp = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - g.real_base;
+        }
+    return r;
+}
+
 static void on_readable(conn *c, int drain)
 {
     for (;;) {
         size_t have = c->pend_len, room = sizeof scratch - have;
-        ssize_t r = recv(c->fd, scratch + have, room, 0);
+        int64_t stamp;
+        ssize_t r = read_stamped(c, scratch + have, room, &stamp);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0 && errno == EAGAIN) return;
         if (r <= 0) {
             conn_lost(c, r == 0 ? "closed by the server" : strerror(errno));
             return;
         }
-        int64_t stamp = clock_ns() - g.t_base;
         if (have) memcpy(scratch, c->pend, have);
         consume(c, scratch, have + (size_t)r, stamp);
         if ((size_t)r < room && !drain) return;
@@ -518,7 +554,7 @@ static void send_one(void)
         snprintf(msg, sizeof msg,
                  "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{\"t\":%lld,\"kind\":\"candidate\","
                  "\"candidate\":\"" CANDIDATE "\"}}",
-                 to->sid, (long long)(clock_ns() - g.t_base));
+                 to->sid, (long long)real_ns());
     send_frame(from, RG_WS_OP_TEXT, msg, (size_t)n);
 }
 
@@ -642,12 +678,17 @@ static const char *quantile(char *buf, size_t cap, double p)
     return buf;
 }
 
+/* Sends are paced on 250 us ticks (five messages a tick at 20k/s): coarser
+ * ticks send synchronized bursts, which a thousand independent rooms do
+ * not, and the queueing behind each burst would be measured as latency. */
+#define TICK_NS 250000
+
 static void start_sending(void)
 {
-    struct itimerspec every_ms = {{0, 1000000}, {0, 1000000}};
+    struct itimerspec every = {{0, TICK_NS}, {0, TICK_NS}};
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
     g.timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (g.timer < 0 || timerfd_settime(g.timer, 0, &every_ms, NULL) != 0 ||
+    if (g.timer < 0 || timerfd_settime(g.timer, 0, &every, NULL) != 0 ||
         epoll_ctl(g.ep, EPOLL_CTL_ADD, g.timer, &ev) != 0)
         die("timerfd: %s", strerror(errno));
     g.send_t0 = clock_ns();
@@ -704,7 +745,9 @@ int main(int argc, char **argv)
     g.pid = (int)arg(argc, argv, 3, 0);
     read_env();
     raise_nofile();
-    g.t_base = clock_ns(); /* "t" counts from here: under 2^53 for a JS peer */
+    g.t_base = clock_ns();
+    g.real_base = 0;
+    g.real_base = real_ns(); /* "t" counts from here: under 2^53 for a JS peer */
     g.rng = (uint64_t)g.t_base ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
     g.deadline = g.t_base + (int64_t)DEADLINE_S * 1000000000;
     g.hmac = rg_hmac_new();

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/tcp.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <pthread.h>
@@ -95,7 +96,11 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     h2o_accept(&t->accept_ctx, sock);
 }
 
-/* A listening socket on host:port with SO_REUSEPORT; port 0 picks one. */
+/* A listening socket on host:port with SO_REUSEPORT; port 0 picks one.
+ * TCP_NODELAY is set here because h2o's evloop accepts with accept4 and
+ * relies on the accepted socket inheriting it: without it Nagle held a
+ * relayed WebSocket message back until the peer acknowledged the one
+ * before (milliseconds of tail latency). */
 static int open_listener(const char *host, unsigned short port, unsigned short *bound)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST}, *ai;
@@ -108,6 +113,7 @@ static int open_listener(const char *host, unsigned short port, unsigned short *
     fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
         bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0 ||
         getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
         if (fd >= 0) close(fd);
@@ -332,8 +338,8 @@ static void announce(const server *s, unsigned short port)
 {
     const char *host = s->app->cfg.listen_host;
     int v6 = strchr(host, ':') != NULL;
-    printf("roomgate: listening on %s://%s%s%s:%u/\n", s->ssl_ctx ? "https" : "http",
-           v6 ? "[" : "", host, v6 ? "]" : "", port);
+    printf("roomgate: listening on %s://%s%s%s:%u/\n", s->ssl_ctx ? "https" : "http", v6 ? "[" : "",
+           host, v6 ? "]" : "", port);
     fflush(stdout);
 }
 

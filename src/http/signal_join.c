@@ -41,7 +41,7 @@ static int meeting_room(sig_conn *c, const rg_token_result *r, const rg_admissio
     if (a->token_room[0] && strcmp(a->token_room, m.room_id) != 0 &&
         strcmp(a->token_room, m.custom_room_id) != 0)
         return refuse(why, RG_VSDK_INVALID_PERMISSIONS, "The token's roomId is another room");
-    rc = rg_store_room_get_or_create(app->store, r->account_sid, m.room_id, RG_ROOM_GROUP,
+    rc = rg_store_room_open_for_join(app->store, r->account_sid, m.room_id, RG_ROOM_GROUP,
                                      rg_room_type_default_max(RG_ROOM_GROUP), rg_sig_now(c->t),
                                      room, &created);
     return rc == RG_OK ? 0 : refuse(why, RG_SIG_E_SERVER, "Could not open the room; try again");
@@ -59,7 +59,7 @@ static int named_room(sig_conn *c, const rg_token_result *r, const rg_admission 
     if (rc == RG_ENOTFOUND) {
         if (!app->cfg.signal.auto_create || rg_sid_valid(a->room, strlen(a->room), "RM"))
             return refuse(why, RG_SIG_E_ROOM_NOT_FOUND, "No such room");
-        rc = rg_store_room_get_or_create(app->store, r->account_sid, a->room, RG_ROOM_GROUP,
+        rc = rg_store_room_open_for_join(app->store, r->account_sid, a->room, RG_ROOM_GROUP,
                                          rg_room_type_default_max(RG_ROOM_GROUP), rg_sig_now(c->t),
                                          room, &created);
     }

@@ -39,7 +39,7 @@ static int read_head(rg_store *st, int64_t *seq, uint8_t hash[RG_AUDIT_HASH_LEN]
     } else if (rc == RG_ENOTFOUND) {
         rc = RG_OK;
     }
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc;
 }
 
@@ -100,7 +100,7 @@ static int append_locked(rg_store *st, rg_audit_item *const *items, size_t n, in
         if (rc == RG_OK) rc = rg_sql_step_done(st, s, "audit insert");
         memcpy(head, r->hash, RG_AUDIT_HASH_LEN);
     }
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     /* Nonces of expired links can go: their links fail on the expiry first. */
     if (rc == RG_OK)
         rc = rg_sql_run(st, "DELETE FROM media_nonces WHERE exp < ?4", NULL, NULL, NULL, now - 60,
@@ -164,7 +164,7 @@ int rg_store_audit_list(rg_store *st, const char *recording_sid, size_t offset, 
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 3, (int64_t)offset);
     if (rc == RG_OK)
         rc = rg_sql_page(st, s, read_row, out, sizeof *out, limit, count, more, "audit list");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -184,7 +184,7 @@ static int each_locked(rg_store *st, int64_t since, int (*fn)(void *, const rg_a
         if (rc == RG_OK) rc = fn(ud, &r);
     }
     if (rc == RG_OK && step != SQLITE_DONE) rc = rg_sql_fail(st, step, "audit each");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc;
 }
 

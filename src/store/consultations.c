@@ -50,7 +50,7 @@ int rg_store_consultation_insert(rg_store *st, const rg_consultation *c)
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 10, c->date_created);
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 11, c->date_updated);
     if (rc == RG_OK) rc = rg_sql_step_done(st, s, "consultation insert");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -69,7 +69,7 @@ static int get_locked(rg_store *st, const char *account_sid, const char *id, rg_
     if (rc == RG_OK) rc = rg_sql_bind_text(s, 2, id, RG_CONSULT_ID_MAX);
     if (rc == RG_OK) rc = rg_sql_step_row(st, s, "consultation get");
     if (rc == RG_OK) rc = read_row(s, out);
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc;
 }
 

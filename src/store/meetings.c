@@ -45,7 +45,7 @@ static int get_locked(rg_store *st, const char *account_sid, const char *key, rg
     if (rc == RG_OK) rc = rg_sql_bind_text(s, 2, key, RG_IDENTITY_MAX);
     if (rc == RG_OK) rc = rg_sql_step_row(st, s, "meeting get");
     if (rc == RG_OK) rc = read_row(s, out);
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc;
 }
 
@@ -59,7 +59,7 @@ static int get_custom_locked(rg_store *st, const rg_meeting *m, rg_meeting *out)
     if (rc == RG_OK) rc = rg_sql_bind_text(s, 2, m->custom_room_id, RG_IDENTITY_MAX);
     if (rc == RG_OK) rc = rg_sql_step_row(st, s, "meeting get custom");
     if (rc == RG_OK) rc = read_row(s, out);
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc;
 }
 
@@ -78,7 +78,7 @@ static int insert_locked(rg_store *st, const rg_meeting *m)
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 7, m->date_created);
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 8, m->date_updated);
     if (rc == RG_OK) rc = rg_sql_step_done(st, s, "meeting insert");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc;
 }
 
@@ -128,7 +128,7 @@ int rg_store_meeting_list(rg_store *st, const char *account_sid, size_t offset, 
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 3, (int64_t)offset);
     if (rc == RG_OK)
         rc = rg_sql_page(st, s, read_row, out, sizeof *out, limit, count, &more, "meeting list");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }

@@ -40,7 +40,7 @@ static int get_locked(rg_store *st, const char *sql, const char *a, const char *
     if (rc == RG_OK && b) rc = rg_sql_bind_text(s, 2, b, RG_IDENTITY_MAX);
     if (rc == RG_OK) rc = rg_sql_step_row(st, s, "participant get");
     if (rc == RG_OK) rc = read_participant(s, out);
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc;
 }
 
@@ -186,7 +186,7 @@ int rg_store_participant_list(rg_store *st, const char *room_sid, int connected,
     if (rc == RG_OK)
         rc = rg_sql_page(st, s, read_participant, out, sizeof *out, limit, count, more,
                          "participant list");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -290,7 +290,7 @@ int rg_store_revocation_each(rg_store *st, int (*fn)(void *ud, const rg_revocati
         if (rc == RG_OK) rc = fn(ud, &r);
     }
     if (rc == RG_OK && step != SQLITE_DONE) rc = rg_sql_fail(st, step, "revocation each");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }

@@ -58,7 +58,7 @@ int rg_store_recording_insert(rg_store *st, const rg_recording *r)
     if (rc == RG_OK) rc = rg_sql_bind_blob(s, 11, r->key_id, sizeof r->key_id);
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 12, r->date_created);
     if (rc == RG_OK) rc = rg_sql_step_done(st, s, "recording insert");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -71,7 +71,7 @@ int rg_store_recording_get(rg_store *st, const char *sid, rg_recording *out)
     if (rc == RG_OK) rc = rg_sql_bind_sid(s, 1, sid);
     if (rc == RG_OK) rc = rg_sql_step_row(st, s, "recording get");
     if (rc == RG_OK) rc = read_row(s, out);
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -94,7 +94,7 @@ int rg_store_recording_list(rg_store *st, const char *account_sid, size_t offset
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 3, (int64_t)offset);
     if (rc == RG_OK)
         rc = rg_sql_page(st, s, read_row, out, sizeof *out, limit, count, more, "recording list");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }

@@ -98,7 +98,7 @@ static int insert_locked(rg_store *st, const rg_room *r)
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 13, r->last_left);
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 14, r->ever_joined);
     if (rc == RG_OK) rc = rg_sql_step_done(st, s, "room insert");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc;
 }
 
@@ -121,7 +121,7 @@ static int room_query_one(rg_store *st, const char *sql, const char *a, const ch
     if (rc == RG_OK) rc = rg_sql_bind_text(s, 2, b, RG_IDENTITY_MAX);
     if (rc == RG_OK) rc = rg_sql_step_row(st, s, "room get");
     if (rc == RG_OK) rc = read_room(s, out);
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc;
 }
 
@@ -145,9 +145,9 @@ int rg_store_room_get(rg_store *st, const char *account_sid, const char *sid_or_
     return rc;
 }
 
-int rg_store_room_get_or_create(rg_store *st, const char *account_sid, const char *unique_name,
-                                rg_room_type type, int max_participants, int64_t now, rg_room *out,
-                                int *created)
+static int get_or_create(rg_store *st, const char *account_sid, const char *unique_name,
+                         rg_room_type type, int max_participants, int64_t now, rg_room *out,
+                         int *created, int light)
 {
     rg_room r;
     *created = 0;
@@ -164,7 +164,7 @@ int rg_store_room_get_or_create(rg_store *st, const char *account_sid, const cha
     int rc = prepare_new(&r);
     if (rc != RG_OK) return rc;
     rg_sql_lock(st);
-    rc = rg_sql_begin(st);
+    rc = light ? rg_sql_begin_light(st) : rg_sql_begin(st);
     if (rc == RG_OK) {
         rc = room_query_one(st,
                             "SELECT " ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
@@ -179,6 +179,22 @@ int rg_store_room_get_or_create(rg_store *st, const char *account_sid, const cha
     rg_sql_unlock(st);
     if (rc != RG_OK) *created = 0;
     return rc;
+}
+
+int rg_store_room_get_or_create(rg_store *st, const char *account_sid, const char *unique_name,
+                                rg_room_type type, int max_participants, int64_t now, rg_room *out,
+                                int *created)
+{
+    return get_or_create(st, account_sid, unique_name, type, max_participants, now, out, created,
+                         0);
+}
+
+int rg_store_room_open_for_join(rg_store *st, const char *account_sid, const char *unique_name,
+                                rg_room_type type, int max_participants, int64_t now, rg_room *out,
+                                int *created)
+{
+    return get_or_create(st, account_sid, unique_name, type, max_participants, now, out, created,
+                         1);
 }
 
 int rg_store_room_list(rg_store *st, const char *account_sid, rg_room_status status,
@@ -203,7 +219,7 @@ int rg_store_room_list(rg_store *st, const char *account_sid, rg_room_status sta
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 5, (int64_t)offset);
     if (rc == RG_OK)
         rc = rg_sql_page(st, s, read_room, out, sizeof *out, limit, count, more, "room list");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -260,7 +276,7 @@ static int select_due(rg_store *st, int64_t now, int unit, rg_room *out, size_t 
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 3, (int64_t)limit + 1);
     if (rc == RG_OK)
         rc = rg_sql_page(st, s, read_room, out, sizeof *out, limit, count, &more, "room sweep");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     if (rc == RG_OK && limit == 0) *count = (size_t)more;
     return rc;
 }

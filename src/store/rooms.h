@@ -29,14 +29,14 @@ typedef struct {
     char unique_name[RG_IDENTITY_MAX + 1];
     rg_room_type type;
     rg_room_status status;
-    int max_participants;       /* go: always 2 */
-    int empty_room_timeout;     /* minutes */
-    int unused_room_timeout;    /* minutes */
+    int max_participants;                 /* go: always 2 */
+    int empty_room_timeout;               /* minutes */
+    int unused_room_timeout;              /* minutes */
     char status_callback[RG_URL_MAX + 1]; /* "" when none */
     int64_t date_created, date_updated;
-    int64_t end_time;           /* 0 while in progress */
-    int64_t last_left;          /* when the last participant left; 0 if never */
-    int ever_joined;            /* someone has joined at least once */
+    int64_t end_time;  /* 0 while in progress */
+    int64_t last_left; /* when the last participant left; 0 if never */
+    int ever_joined;   /* someone has joined at least once */
 } rg_room;
 
 typedef struct {
@@ -44,7 +44,7 @@ typedef struct {
     char room_sid[RG_SID_SIZE];
     char account_sid[RG_SID_SIZE];
     char identity[RG_IDENTITY_MAX + 1];
-    int connected; /* 1 = "connected", 0 = "disconnected" */
+    int connected;                /* 1 = "connected", 0 = "disconnected" */
     int64_t start_time, end_time; /* end_time 0 while connected */
 } rg_participant;
 
@@ -58,14 +58,19 @@ int rg_store_room_create(rg_store *st, rg_room *r);
 /* By RM sid, or by unique_name (the in-progress room with that name, else
  * the newest completed one).  Scoped to account: another account's room is
  * RG_ENOTFOUND. */
-int rg_store_room_get(rg_store *st, const char *account_sid, const char *sid_or_name,
-                      rg_room *out);
+int rg_store_room_get(rg_store *st, const char *account_sid, const char *sid_or_name, rg_room *out);
 /* The in-progress room named unique_name, created with the given type and
  * capacity when there is none (auto-create on join, consultations).
  * *created tells which happened. */
 int rg_store_room_get_or_create(rg_store *st, const char *account_sid, const char *unique_name,
-                                rg_room_type type, int max_participants, int64_t now,
-                                rg_room *out, int *created);
+                                rg_room_type type, int max_participants, int64_t now, rg_room *out,
+                                int *created);
+/* The same for a signaling join (auto-create): a room made this way exists
+ * because a connection is in it, so it is committed like participant rows
+ * (rg_sql_begin_light: survives the process, not the machine). */
+int rg_store_room_open_for_join(rg_store *st, const char *account_sid, const char *unique_name,
+                                rg_room_type type, int max_participants, int64_t now, rg_room *out,
+                                int *created);
 /* Newest first; status 0 = any; unique_name NULL = any. */
 int rg_store_room_list(rg_store *st, const char *account_sid, rg_room_status status,
                        const char *unique_name, size_t offset, size_t limit, rg_room *out,
@@ -132,7 +137,6 @@ typedef struct {
 
 /* Calls fn for every revocation (the in-memory set's load), with the store
  * locked: fn must not call back into st.  Stops at fn's non-zero value. */
-int rg_store_revocation_each(rg_store *st, int (*fn)(void *ud, const rg_revocation *r),
-                             void *ud);
+int rg_store_revocation_each(rg_store *st, int (*fn)(void *ud, const rg_revocation *r), void *ud);
 
 #endif

@@ -3,6 +3,7 @@
 #include "store/sql.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/errors.h"
@@ -24,10 +25,83 @@ int rg_sql_fail(rg_store *st, int rc, const char *what)
     }
 }
 
+/* ---- prepared statement cache ------------------------------------------ */
+
+/* The slot holding sql, else a free slot on its probe path, else NULL. */
+static rg_sql_cached *cache_slot(rg_store *st, const char *sql)
+{
+    uint32_t h = 2166136261u;
+    rg_sql_cached *empty = NULL;
+    for (const char *p = sql; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    for (int i = 0; i < 8; i++) {
+        rg_sql_cached *c = &st->cache[(h + (uint32_t)i) % RG_SQL_CACHE];
+        if (c->sql == NULL) {
+            if (empty == NULL) empty = c;
+        } else if (strcmp(c->sql, sql) == 0) {
+            return c;
+        }
+    }
+    return empty;
+}
+
 int rg_sql_prepare(rg_store *st, const char *sql, sqlite3_stmt **s)
 {
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
+    rg_sql_cached *c = cache_slot(st, sql);
+    int rc;
+    if (c && c->sql && !c->busy) {
+        c->busy = 1;
+        *s = c->stmt;
+        return RG_OK;
+    }
+    if (c && c->sql == NULL) {
+        rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL);
+        if (rc != SQLITE_OK) return rg_sql_fail(st, rc, "prepare");
+        if ((c->sql = strdup(sql)) != NULL) { /* without memory it just stays uncached */
+            c->stmt = *s;
+            c->busy = 1;
+        }
+        return RG_OK;
+    }
+    rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL); /* in use already: a second copy */
     return rc == SQLITE_OK ? RG_OK : rg_sql_fail(st, rc, "prepare");
+}
+
+void rg_sql_release(rg_store *st, sqlite3_stmt *s)
+{
+    if (s == NULL) return;
+    for (int i = 0; i < RG_SQL_CACHE; i++)
+        if (st->cache[i].stmt == s && st->cache[i].busy) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s); /* no pointer into a caller's buffer outlives the call */
+            st->cache[i].busy = 0;
+            return;
+        }
+    sqlite3_finalize(s);
+}
+
+void rg_sql_cache_clear(rg_store *st)
+{
+    for (int i = 0; i < RG_SQL_CACHE; i++) {
+        sqlite3_finalize(st->cache[i].stmt);
+        free(st->cache[i].sql);
+        memset(&st->cache[i], 0, sizeof st->cache[i]);
+    }
+}
+
+/* Runs a statement without parameters or rows (BEGIN, COMMIT, PRAGMA). */
+static int exec_cached(rg_store *st, const char *sql, const char *what)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = rg_sql_prepare(st, sql, &s);
+    if (rc == RG_OK) {
+        int src = sqlite3_step(s);
+        while (src == SQLITE_ROW) /* PRAGMA synchronous=... returns nothing; others may */
+            src = sqlite3_step(s);
+        rc = src == SQLITE_DONE ? RG_OK : rg_sql_fail(st, src, what);
+    }
+    rg_sql_release(st, s);
+    return rc;
 }
 
 /* Binds a NUL-terminated string of at most max bytes. */
@@ -71,14 +145,13 @@ int rg_sql_step_row(rg_store *st, sqlite3_stmt *s, const char *what)
 
 int rg_sql_begin(rg_store *st)
 {
-    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    return rc == SQLITE_OK ? RG_OK : rg_sql_fail(st, rc, "begin");
+    return exec_cached(st, "BEGIN IMMEDIATE", "begin");
 }
 
 int rg_sql_begin_light(rg_store *st)
 {
-    int rc = sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) return rg_sql_fail(st, rc, "synchronous");
+    int rc = exec_cached(st, "PRAGMA synchronous=NORMAL", "synchronous");
+    if (rc != RG_OK) return rc;
     st->light = 1;
     if ((rc = rg_sql_begin(st)) != RG_OK) rg_sql_end(st, rc); /* back to FULL */
     return rc;
@@ -86,14 +159,11 @@ int rg_sql_begin_light(rg_store *st)
 
 int rg_sql_end(rg_store *st, int rc)
 {
-    if (rc == RG_OK) {
-        int src = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-        if (src != SQLITE_OK) rc = rg_sql_fail(st, src, "commit");
-    }
-    if (rc != RG_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc == RG_OK) rc = exec_cached(st, "COMMIT", "commit");
+    if (rc != RG_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL); /* may have none */
     if (st->light) {
         /* every other write is durable when it answers */
-        sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+        exec_cached(st, "PRAGMA synchronous=FULL", "synchronous");
         st->light = 0;
     }
     return rc;
@@ -120,7 +190,7 @@ int rg_sql_run(rg_store *st, const char *sql, const char *t1, const char *t2, co
     if (rc == RG_OK) rc = bind_run(s, t1, t2, t3, n);
     if (rc == RG_OK) rc = rg_sql_step_done(st, s, what);
     if (rc == RG_OK && changes) *changes = sqlite3_changes(st->db);
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc;
 }
 
@@ -132,13 +202,12 @@ int rg_sql_int(rg_store *st, const char *sql, const char *t1, const char *t2, co
     if (rc == RG_OK) rc = bind_run(s, t1, t2, t3, n);
     if (rc == RG_OK) rc = rg_sql_step_row(st, s, what);
     if (rc == RG_OK) *out = (int64_t)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc;
 }
 
-int rg_sql_page(rg_store *st, sqlite3_stmt *s, int (*read)(sqlite3_stmt *s, void *row),
-                void *out, size_t size, size_t limit, size_t *count, int *more,
-                const char *what)
+int rg_sql_page(rg_store *st, sqlite3_stmt *s, int (*read)(sqlite3_stmt *s, void *row), void *out,
+                size_t size, size_t limit, size_t *count, int *more, const char *what)
 {
     int rc = RG_OK, step;
     *count = 0;

@@ -4,7 +4,8 @@
  * Conventions: every public store function takes rg_sql_lock(st) for its
  * whole duration, prepares constant SQL, binds every value (never formats
  * user data into SQL), finalizes its statements and maps results with
- * rg_sql_fail. */
+ * rg_sql_fail.  Statements are released with rg_sql_release, which keeps
+ * the prepared form of each constant SQL text for the next call. */
 #ifndef RG_STORE_SQL_H
 #define RG_STORE_SQL_H
 
@@ -15,11 +16,20 @@
 
 #include "store/store.h"
 
+#define RG_SQL_CACHE 64 /* prepared statements kept per connection */
+
+typedef struct {
+    char *sql; /* the text it was prepared from (owned); NULL: a free slot */
+    sqlite3_stmt *stmt;
+    int busy; /* handed out and not yet released */
+} rg_sql_cached;
+
 struct rg_store {
     sqlite3 *db;
     pthread_mutex_t mu; /* serializes every use of db */
     int schema_version; /* as migrated by rg_store_open */
     int light;          /* in an rg_sql_begin_light transaction */
+    rg_sql_cached cache[RG_SQL_CACHE];
 };
 
 void rg_sql_lock(rg_store *st);
@@ -28,7 +38,14 @@ void rg_sql_unlock(rg_store *st);
 /* SQLite result -> RG_*: constraint -> RG_EEXIST (foreign key ->
  * RG_ENOTFOUND), nomem -> RG_ENOMEM, else logs `what` and gives RG_EIO. */
 int rg_sql_fail(rg_store *st, int rc, const char *what);
+/* A statement for sql: the cached one when it is free (parsing costs more
+ * than running most of our statements), else a new one. */
 int rg_sql_prepare(rg_store *st, const char *sql, sqlite3_stmt **s);
+/* Gives a statement back: reset and unbound into the cache, or finalized.
+ * NULL is fine. */
+void rg_sql_release(rg_store *st, sqlite3_stmt *s);
+/* Finalizes every cached statement (before sqlite3_close). */
+void rg_sql_cache_clear(rg_store *st);
 
 /* Binds a NUL-terminated string of at most max bytes (RG_EINVAL if longer). */
 int rg_sql_bind_text(sqlite3_stmt *s, int i, const char *v, size_t max);
@@ -67,9 +84,8 @@ int rg_sql_int(rg_store *st, const char *sql, const char *t1, const char *t2, co
 /* Steps a listing statement whose LIMIT is limit + 1: reads up to limit rows
  * into out (rows of `size` bytes) with read, sets *count, and *more = 1 when
  * the extra row exists, so one query answers both questions. */
-int rg_sql_page(rg_store *st, sqlite3_stmt *s, int (*read)(sqlite3_stmt *s, void *row),
-                void *out, size_t size, size_t limit, size_t *count, int *more,
-                const char *what);
+int rg_sql_page(rg_store *st, sqlite3_stmt *s, int (*read)(sqlite3_stmt *s, void *row), void *out,
+                size_t size, size_t limit, size_t *count, int *more, const char *what);
 
 /* Copies a text column into dst (cap bytes incl. NUL); RG_EIO if it does
  * not fit (a corrupt or edited file), never a silent truncation. */

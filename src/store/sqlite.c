@@ -91,7 +91,7 @@ static int set_wal(rg_store *st)
             rc = RG_EIO;
         }
     }
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     return rc == RG_ENOTFOUND ? RG_EIO : rc;
 }
 
@@ -140,7 +140,8 @@ int rg_store_open(const char *path, rg_store **out)
 void rg_store_close(rg_store *st)
 {
     if (!st) return;
-    sqlite3_close(st->db); /* every statement is finalized by its caller */
+    rg_sql_cache_clear(st); /* every other statement was released by its caller */
+    sqlite3_close(st->db);
     pthread_mutex_destroy(&st->mu);
     free(st);
 }
@@ -160,7 +161,7 @@ int64_t rg_store_data_version(rg_store *st)
     if (rg_sql_prepare(st, "PRAGMA data_version", &s) == RG_OK &&
         rg_sql_step_row(st, s, "data_version") == RG_OK)
         v = (int64_t)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return v;
 }
@@ -178,7 +179,7 @@ int rg_store_account_insert(rg_store *st, const rg_account *a)
     if (rc == RG_OK) rc = rg_sql_bind_blob(s, 3, a->token_hash, sizeof a->token_hash);
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 4, a->date_created);
     if (rc == RG_OK) rc = rg_sql_step_done(st, s, "account insert");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -191,7 +192,7 @@ int rg_store_account_get(rg_store *st, const char *sid, rg_account *out)
     if (rc == RG_OK) rc = rg_sql_bind_sid(s, 1, sid);
     if (rc == RG_OK) rc = rg_sql_step_row(st, s, "account get");
     if (rc == RG_OK) rc = read_account(s, out);
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -208,7 +209,7 @@ int rg_store_account_each(rg_store *st, int (*fn)(void *ud, const rg_account *a)
         if (rc == RG_OK) rc = fn(ud, &a);
     }
     if (rc == RG_OK && step != SQLITE_DONE) rc = rg_sql_fail(st, step, "account each");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -229,7 +230,7 @@ int rg_store_key_insert(rg_store *st, const rg_key_row *k)
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 5, k->date_created);
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 6, k->date_updated);
     if (rc == RG_OK) rc = rg_sql_step_done(st, s, "key insert");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -243,7 +244,7 @@ static int key_query_one(rg_store *st, const char *sql, const char *param, rg_ke
     if (rc == RG_OK) rc = rg_sql_bind_sid(s, 1, param);
     if (rc == RG_OK) rc = rg_sql_step_row(st, s, "key get");
     if (rc == RG_OK) rc = read_key(s, out);
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -290,7 +291,7 @@ int rg_store_key_list(rg_store *st, const char *account_sid, size_t offset, size
         if (rc == RG_OK) (*count)++;
     }
     if (rc == RG_OK && step != SQLITE_DONE) rc = rg_sql_fail(st, step, "key list");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     if (rc != RG_OK) {
         *count = 0;
@@ -318,7 +319,7 @@ int rg_store_key_rename(rg_store *st, const char *sid, const char *name, int64_t
     if (rc == RG_OK) rc = rg_sql_bind_text(s, 2, name, RG_NAME_MAX);
     if (rc == RG_OK) rc = rg_sql_bind_int64(s, 3, now);
     if (rc == RG_OK) rc = step_changed(st, s, "key rename");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -330,7 +331,7 @@ int rg_store_key_delete(rg_store *st, const char *sid)
     int rc = rg_sql_prepare(st, "DELETE FROM api_keys WHERE sid = ?1", &s);
     if (rc == RG_OK) rc = rg_sql_bind_sid(s, 1, sid);
     if (rc == RG_OK) rc = step_changed(st, s, "key delete");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
@@ -347,7 +348,7 @@ int rg_store_key_each(rg_store *st, int (*fn)(void *ud, const rg_key_row *k), vo
         if (rc == RG_OK) rc = fn(ud, &k);
     }
     if (rc == RG_OK && step != SQLITE_DONE) rc = rg_sql_fail(st, step, "key each");
-    sqlite3_finalize(s);
+    rg_sql_release(st, s);
     rg_sql_unlock(st);
     return rc;
 }
