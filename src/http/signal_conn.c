@@ -196,10 +196,13 @@ static void on_ws_message(rg_ws *ws, int opcode, const uint8_t *data, size_t len
 {
     sig_conn *c = rg_ws_data(ws);
     if (c->closing || c->dead) return;
+    /* pings count too: each one costs a pong, so a flood of them is
+     * refused like a flood of messages (browsers send none of their own) */
     if (!rg_bucket_take(&c->bucket, (int64_t)h2o_now(c->t->ctx->loop))) {
         rg_sig_fail(c, RG_SIG_E_RATE, "Too many messages per second");
         return;
     }
+    if (opcode == RG_WS_OP_PING || opcode == RG_WS_OP_PONG) return; /* wsconn answers */
     if (opcode != RG_WS_OP_TEXT) {
         rg_sig_fail(c, RG_SIG_E_INVALID_MESSAGE, "Only text frames with JSON are accepted");
         return;

@@ -188,22 +188,29 @@ size_t rg_ws_backlog(const rg_ws *ws)
 
 /* ---- reading ------------------------------------------------------------- */
 
+/* Hands a frame to the owner; -1 when the owner let go meanwhile. */
+static int notify(rg_ws *ws, int opcode, const rg_ws_event *ev)
+{
+    if (!ws->close_sent && ws->cb && ws->cb->on_message) {
+        ws->in_callback = 1;
+        ws->cb->on_message(ws, opcode, ev->data, ev->len);
+        ws->in_callback = 0;
+    }
+    return ws->free_wanted ? -1 : 0;
+}
+
 /* One event; 0 to go on reading, -1 to stop. */
 static int handle(rg_ws *ws, const rg_ws_event *ev)
 {
     switch (ev->kind) {
     case RG_WS_EV_MESSAGE:
-        if (!ws->close_sent && ws->cb && ws->cb->on_message) {
-            ws->in_callback = 1;
-            ws->cb->on_message(ws, ev->opcode, ev->data, ev->len);
-            ws->in_callback = 0;
-        }
-        return ws->free_wanted ? -1 : 0;
+        return notify(ws, ev->opcode, ev);
     case RG_WS_EV_PING:
+        if (notify(ws, RG_WS_OP_PING, ev) != 0) return -1;
         if (!ws->close_sent) send_frame(ws, RG_WS_OP_PONG, ev->data, ev->len);
         return 0;
     case RG_WS_EV_PONG:
-        return 0;
+        return notify(ws, RG_WS_OP_PONG, ev);
     case RG_WS_EV_CLOSE:
         ws->close_received = 1;
         /* echo the peer's status, as RFC 6455 section 5.5.1 asks */

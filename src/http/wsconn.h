@@ -24,7 +24,10 @@
 typedef struct rg_ws rg_ws;
 
 typedef struct {
-    /* A whole text or binary message; data is valid during the call. */
+    /* A whole text or binary message, or a ping or pong (opcode
+     * RG_WS_OP_PING/PONG; a ping is answered after the call unless the
+     * owner closed): every frame a peer can send many of passes here, so
+     * the owner can bound them all.  data is valid during the call. */
     void (*on_message)(rg_ws *ws, int opcode, const uint8_t *data, size_t len);
     /* The socket is gone: the peer closed, an error, or the close handshake
      * ended.  The last callback. */

@@ -134,6 +134,25 @@ describe('WebSocket wire', () => {
     assert.deepEqual(await connected('wire-1'), []);
   });
 
+  it('a flood of pings is refused like a flood of messages (20429, close 1008)', async () => {
+    const peer = await join(srv, tok(srv, 'peer', 'wire-pings'));
+    const s = await rawJoin('pinger', 'wire-pings');
+    await peer.c.next('participant_joined');
+    s.sock.write(Buffer.concat(Array.from({ length: 200 }, () => frame(9, 'p'))));
+    let pongs = 0, error = null;
+    for (;;) {
+      const f = await s.next();
+      if (f.opcode === 10) pongs++;
+      else if (f.opcode === 1) error = JSON.parse(f.payload.toString());
+      else if (f.opcode === 8) { assert.equal(f.payload.readUInt16BE(0), 1008); break; }
+    }
+    assert.equal(error?.code, 20429, JSON.stringify(error));
+    assert.ok(pongs <= 50, `${pongs} pongs: no more than the rate allows`);
+    assert.equal((await peer.c.next('participant_left')).participant.identity, 'pinger');
+    s.sock.destroy();
+    await peer.c.close();
+  });
+
   const violations = [
     ['an unmasked frame', () => frame(1, '{"type":"x"}', { mask: false }), 1002],
     ['an RSV bit without an extension', () => frame(1, '{}', { rsv: 4 }), 1002],
