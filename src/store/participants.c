@@ -90,8 +90,9 @@ int rg_store_participant_join(rg_store *st, const char *room_sid, const char *id
                             "start_time, end_time) VALUES(?1, ?2, ?3, 1, ?4, 0)",
                             participant_sid, room_sid, identity, now, NULL, "join insert");
         if (rc == RG_OK)
-            rc = rg_sql_run(st, "UPDATE rooms SET ever_joined = 1 WHERE sid = ?1", room_sid, NULL,
-                            NULL, 0, NULL, "join room");
+            rc = rg_sql_run(st,
+                            "UPDATE rooms SET ever_joined = 1 WHERE sid = ?1 AND ever_joined = 0",
+                            room_sid, NULL, NULL, 0, NULL, "join room");
         if (rc == RG_OK && out)
             rc =
                 get_locked(st, "SELECT " PART_COLS " WHERE p.sid = ?1", participant_sid, NULL, out);
