@@ -85,4 +85,21 @@ describe('lobby and moderation', { skip: skipReason }, () => {
     await host.waitForFunction(() => window.roomgateDemo.room.participants.size === 0, null, { timeout: 10000, polling: 50 });
     await host.waitForSelector('.tile[data-identity="gina"]', { state: 'detached', timeout: 5000 });
   });
+
+  it('with two hosts, a request leaves both screens when one answers or the guest gives up', async () => {
+    const h1 = await env.join({ identity: 'lead', room: 'clinic', role: 'host' });
+    await waitInCall(h1);
+    const h2 = await env.join({ identity: 'cohost', room: 'clinic', role: 'host' });
+    await waitInCall(h2);
+    const gus = await env.join({ identity: 'gus', room: 'clinic', role: 'guest' });
+    await Promise.all([h1, h2].map((h) => h.waitForSelector(guestRow('gus'), { timeout: 10000 })));
+    await h1.click(`${guestRow('gus')} .deny`);
+    await h2.waitForSelector(guestRow('gus'), { state: 'detached', timeout: 5000 });
+    assert.equal((await waitErrorCode(gus)).code, 53217);
+    const gail = await env.join({ identity: 'gail', room: 'clinic', role: 'guest' });
+    await Promise.all([h1, h2].map((h) => h.waitForSelector(guestRow('gail'), { timeout: 10000 })));
+    await gail.close(); // gives up while waiting
+    await Promise.all([h1, h2].map((h) => h.waitForSelector(guestRow('gail'), { state: 'detached', timeout: 5000 })));
+    await Promise.all([gus.close(), h1.close(), h2.close()]);
+  });
 });
