@@ -179,3 +179,31 @@ describe('WebSocket wire', () => {
     });
   }
 });
+
+describe('a peer that does not read', () => {
+  let fast;
+  before(async () => { fast = await startServer({ threads: 2, args: ['--access-log', 'off', '--signal-max-rate', '5000'] }); });
+  after(async () => { if (fast) assertExit0(fast, await fast.stop()); });
+
+  it('is dropped once 1 MiB waits for it, and the others hear it left', async () => {
+    const sender = await join(fast, tok(fast, 'sender', 'slow-1'));
+    const stuck = await join(fast, tok(fast, 'stuck', 'slow-1'));
+    assert.equal(stuck.joined.type, 'joined');
+    await sender.c.next('participant_joined');
+    stuck.c.ws._socket.pause(); // reads nothing more: the kernel's buffers fill, then ours
+    const blob = 'z'.repeat(60 * 1024);
+    const to = stuck.joined.participant.sid;
+    let left = null;
+    const gone = sender.c.next('participant_left', 30000).then((m) => { left = m; });
+    for (let i = 0; i < 1000 && !left; i++) {
+      sender.c.send({ type: 'signal', to, data: { i, blob } });
+      if (i % 20 === 19) await new Promise((r) => setTimeout(r, 20));
+    }
+    await gone;
+    assert.equal(left.participant.sid, to);
+    const res = await fast.request('GET', '/v1/Rooms/slow-1/Participants?Status=connected', { auth: fast.keyAuth });
+    assert.deepEqual(res.json.participants.map((p) => p.identity), ['sender']);
+    stuck.c.ws.terminate();
+    await sender.c.close();
+  });
+});
