@@ -53,13 +53,13 @@ static int identity_ok(const char *identity)
  * replaced, a free seat.  Runs inside the join's IMMEDIATE transaction. */
 static int take_seat(rg_store *st, const char *room_sid, const char *identity, int64_t now)
 {
-    int64_t status = 0, max = 0, used = 0;
-    int rc = rg_sql_int(st, "SELECT status FROM rooms WHERE sid = ?1", room_sid, NULL, NULL, 0,
-                        &status, "join room");
-    if (rc == RG_OK && status != RG_ROOM_IN_PROGRESS) rc = RG_EGONE;
-    if (rc == RG_OK)
-        rc = rg_sql_int(st, "SELECT max_participants FROM rooms WHERE sid = ?1", room_sid, NULL,
-                        NULL, 0, &max, "join room");
+    int64_t max = 0, used = 0;
+    /* the capacity of a room in progress; -1 for any other room */
+    int rc = rg_sql_int(st,
+                        "SELECT CASE WHEN status = ?4 THEN max_participants ELSE -1 END "
+                        "FROM rooms WHERE sid = ?1",
+                        room_sid, NULL, NULL, RG_ROOM_IN_PROGRESS, &max, "join room");
+    if (rc == RG_OK && max < 0) rc = RG_EGONE;
     if (rc == RG_OK)
         rc = rg_sql_run(st,
                         "UPDATE participants SET connected = 0, end_time = ?4 "
