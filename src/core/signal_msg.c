@@ -140,3 +140,9 @@ char *rg_sig_peer_json(const char *type, const char *sid, const char *identity)
     return dump(json_pack("{s:s, s:{s:s, s:s}}", "type", type, "participant", "sid", sid,
                           "identity", identity));
 }
+
+char *rg_sig_entry_json(const char *sid, const char *identity, const char *decision)
+{
+    return dump(json_pack("{s:s, s:{s:s, s:s}, s:s}", "type", "entry_responded", "participant",
+                          "sid", sid, "identity", identity, "decision", decision));
+}

@@ -62,5 +62,8 @@ void rg_sig_msg_clear(rg_sig_msg *m);
 /* Server -> client builders: compact JSON, malloc'd (free with free()). */
 char *rg_sig_error_json(int code, const char *message);
 char *rg_sig_peer_json(const char *type, const char *sid, const char *identity);
+/* What the other hosts hear when a lobby request is settled:
+ * {"type":"entry_responded","participant":{sid,identity},"decision":...}. */
+char *rg_sig_entry_json(const char *sid, const char *identity, const char *decision);
 
 #endif

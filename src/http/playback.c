@@ -17,6 +17,7 @@
 #include <openssl/params.h>
 #include <openssl/ssl.h>
 
+#include "core/fnv.h"
 #include "core/errors.h"
 #include "crypto/rsakey.h"
 #include "http/accesslog.h"
@@ -74,10 +75,7 @@ void rg_playback_job(rg_playback *pb, rg_defer *d, void (*work)(rg_defer *d))
 
 static unsigned slot_of(const char *sid)
 {
-    unsigned h = 2166136261u;
-    for (const char *p = sid; *p; p++)
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    return h % FILEKEYS;
+    return rg_fnv1a_str(sid) % FILEKEYS;
 }
 
 int rg_filekey_get(rg_playback *pb, const rg_rec_file *f, uint8_t key[32])

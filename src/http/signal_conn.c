@@ -13,14 +13,12 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "core/fnv.h"
 #include "http/signal_int.h"
 
 static uint32_t hash_sid(const char *sid)
 {
-    uint32_t h = 2166136261u;
-    while (*sid)
-        h = (h ^ (uint8_t)*sid++) * 16777619u;
-    return h % SIG_CONN_BUCKETS;
+    return rg_fnv1a_str(sid) % SIG_CONN_BUCKETS;
 }
 
 sig_conn *rg_sig_conn_lookup(rg_sig_thread *t, const char *sid)

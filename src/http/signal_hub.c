@@ -5,15 +5,8 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "core/fnv.h"
 #include "http/signal_int.h"
-
-static uint32_t hash_str(const char *s)
-{
-    uint32_t h = 2166136261u;
-    while (*s)
-        h = (h ^ (uint8_t)*s++) * 16777619u;
-    return h;
-}
 
 int rg_signal_start(rg_app *app, int64_t now)
 {
@@ -55,7 +48,7 @@ void rg_signal_stop(rg_app *app)
 
 static sig_room **room_slot(rg_sig_hub *hub, const char *sid)
 {
-    sig_room **p = &hub->rooms[hash_str(sid) % SIG_ROOM_BUCKETS];
+    sig_room **p = &hub->rooms[rg_fnv1a_str(sid) % SIG_ROOM_BUCKETS];
     while (*p && strcmp((*p)->sid, sid) != 0)
         p = &(*p)->next;
     return p;
@@ -193,10 +186,7 @@ void rg_sig_broadcast(rg_sig_hub *hub, sig_room *room, const char *except, const
 void rg_sig_tell_hosts(rg_sig_hub *hub, sig_room *room, const sig_member *guest,
                        const char *decision, const char *except)
 {
-    json_t *v = json_pack("{s:s, s:{s:s, s:s}, s:s}", "type", "entry_responded", "participant",
-                          "sid", guest->sid, "identity", guest->identity, "decision", decision);
-    char *body = v ? json_dumps(v, JSON_COMPACT) : NULL;
-    json_decref(v);
+    char *body = rg_sig_entry_json(guest->sid, guest->identity, decision);
     if (body == NULL) return;
     for (sig_member *h = room->members; h; h = h->next)
         if (h->lobby == 0 && (h->perms & RG_PERM_ALLOW_JOIN) &&
@@ -221,10 +211,7 @@ static void on_posts(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messa
 
 static sig_ip **ip_slot(rg_sig_hub *hub, const uint8_t addr[16])
 {
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ addr[i]) * 16777619u;
-    sig_ip **p = &hub->ips[h % SIG_IP_BUCKETS];
+    sig_ip **p = &hub->ips[rg_fnv1a(addr, 16) % SIG_IP_BUCKETS];
     while (*p && memcmp((*p)->addr, addr, 16) != 0)
         p = &(*p)->next;
     return p;

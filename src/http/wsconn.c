@@ -134,7 +134,9 @@ static int send_frame(rg_ws *ws, int opcode, const void *data, size_t len)
     uint8_t head[RG_WS_HEADER_MAX];
     size_t hlen = rg_ws_header_write(head, opcode, len, NULL);
     size_t before = ws->out.len;
-    if (ws->close_sent || ws->out.len + ws->wire.len + len > RG_WS_MAX_BACKLOG) return -1;
+    if (ws->close_sent) return -1;
+    /* over the backlog only the close frame still goes: it is small */
+    if (opcode != RG_WS_OP_CLOSE && ws->out.len + ws->wire.len + len > RG_WS_MAX_BACKLOG) return -1;
     if (wbuf_append(&ws->out, head, hlen) != 0 || (len && wbuf_append(&ws->out, data, len) != 0)) {
         ws->out.len = before;
         return -1;
@@ -158,15 +160,8 @@ void rg_ws_close(rg_ws *ws, uint16_t status, const char *reason)
 {
     uint8_t payload[RG_WS_CONTROL_MAX];
     if (ws->close_sent) return;
-    /* over the backlog the close frame still goes: it is small */
-    size_t n = rg_ws_close_payload(payload, status, reason);
-    uint8_t head[RG_WS_HEADER_MAX];
-    size_t hlen = rg_ws_header_write(head, RG_WS_OP_CLOSE, n, NULL);
-    if (wbuf_append(&ws->out, head, hlen) == 0 && wbuf_append(&ws->out, payload, n) == 0)
-        ws->close_sent = 1;
-    else
-        ws->failed = 1;
-    kick(ws);
+    if (send_frame(ws, RG_WS_OP_CLOSE, payload, rg_ws_close_payload(payload, status, reason)) != 0)
+        ws->failed = 1; /* out of memory: the owner's deadline ends it */
 }
 
 int rg_ws_heard(rg_ws *ws)
@@ -174,16 +169,6 @@ int rg_ws_heard(rg_ws *ws)
     int h = ws->heard;
     ws->heard = 0;
     return h;
-}
-
-int rg_ws_closing(const rg_ws *ws)
-{
-    return ws->close_sent;
-}
-
-size_t rg_ws_backlog(const rg_ws *ws)
-{
-    return ws->out.len + ws->wire.len;
 }
 
 /* ---- reading ------------------------------------------------------------- */

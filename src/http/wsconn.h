@@ -55,7 +55,5 @@ void rg_ws_free(rg_ws *ws);
 
 /* Whether any frame arrived since the last call (keepalive). */
 int rg_ws_heard(rg_ws *ws);
-int rg_ws_closing(const rg_ws *ws); /* the close frame is queued or sent */
-size_t rg_ws_backlog(const rg_ws *ws);
 
 #endif

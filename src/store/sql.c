@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "core/fnv.h"
 
 /* Maps a SQLite result to an rg code.  A foreign key violation means the
  * referenced account does not exist, hence RG_ENOTFOUND rather than
@@ -30,10 +31,8 @@ int rg_sql_fail(rg_store *st, int rc, const char *what)
 /* The slot holding sql, else a free slot on its probe path, else NULL. */
 static rg_sql_cached *cache_slot(rg_store *st, const char *sql)
 {
-    uint32_t h = 2166136261u;
+    uint32_t h = rg_fnv1a_str(sql);
     rg_sql_cached *empty = NULL;
-    for (const char *p = sql; *p; p++)
-        h = (h ^ (uint8_t)*p) * 16777619u;
     for (int i = 0; i < 8; i++) {
         rg_sql_cached *c = &st->cache[(h + (uint32_t)i) % RG_SQL_CACHE];
         if (c->sql == NULL) {
