@@ -4,13 +4,15 @@
 #          server RSS per connection
 #   relay  BENCH_SIGNAL_ROOMS (1000) two-party rooms relaying
 #          BENCH_SIGNAL_RATE (20) messages/s each: relay latency p50/p99
-#          (client send -> peer receive, one clock) and server CPU
+#          (client send -> kernel receive timestamp at the peer, one
+#          clock) and server CPU
 #   joins  BENCH_SIGNAL_JOINS (2000) connect + join, 64 in flight: joins/s
-# roomgate (2 loops) vs bench/peer-node/signal.js (express + ws), with the
-# load client build/bench/signal_load (bench/signal_load.c: C, epoll, one
-# thread, so the client's own cost stays small beside the servers').  Run by bench/run.sh (BENCH_SIGNAL=0
-# skips it) or alone after `make`.  127.0.0.1 only; every process is
-# stopped by PID on exit.  About 90 s.
+# roomgate (BENCH_SIGNAL_THREADS loops, 2) vs bench/peer-node/signal.js
+# (express + ws), with the load client build/bench/signal_load
+# (bench/signal_load.c: C, epoll, one thread, so the client's own cost
+# stays small beside the servers').  Run by bench/run.sh (BENCH_SIGNAL=0
+# skips it) or alone after `make bench` built the client.  127.0.0.1 only;
+# every process is stopped by PID on exit.  About 60 s.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
