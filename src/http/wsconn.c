@@ -64,13 +64,13 @@ static void dispose(rg_ws *ws)
     free(ws);
 }
 
-/* The socket is done: the owner hears it once, then ws goes. */
+/* The connection is done: the owner hears it once, then ws and its socket
+ * go.  The socket closes after the owner's callback, so a peer that sees
+ * the close sees what the owner did about it (a participant's row already
+ * disconnected, the others told). */
 static void finish(rg_ws *ws)
 {
-    if (ws->sock) {
-        h2o_socket_close(ws->sock);
-        ws->sock = NULL;
-    }
+    ws->close_sent = 1; /* nothing more goes out */
     if (ws->cb && ws->cb->on_closed) {
         ws->in_callback = 1;
         ws->cb->on_closed(ws);
