@@ -47,8 +47,11 @@ AC=$(json sid <<<"$AC_JSON"); AUTH=$(json auth_token <<<"$AC_JSON")
 K_JSON=$("$ROOMGATE" key create --account "$AC" --data "$D")
 SK=$(json sid <<<"$K_JSON"); SECRET=$(json secret <<<"$K_JSON")
 "$ROOMGATE" keys generate-recording-keypair --data "$D" >/dev/null
+# imports read the account's own subdirectory of --import-dir
+mkdir -p "$TMP/import/$AC" && mv "$TMP/import/rec.bin" "$TMP/import/$AC/rec.bin"
+# --access-log off: like nginx's access_log off and the peer, which logs nothing
 "$ROOMGATE" serve --data "$D" --listen 127.0.0.1:0 --threads 2 --import-dir "$TMP/import" \
-    --link-ttl 3600 >"$TMP/rg.out" 2>"$TMP/rg.err" &
+    --link-ttl 3600 --playback-rate 0 --access-log off >"$TMP/rg.out" 2>"$TMP/rg.err" &
 RG_PID=$!; PIDS+=("$RG_PID")
 RG=http://127.0.0.1:$(wait_line "$TMP/rg.out" '^roomgate: listening on http://127\.0\.0\.1:\([0-9]*\)/.*$')
 REC=$(curl -sf -u "$AC:$AUTH" -H 'Content-Type: application/json' \
@@ -103,7 +106,7 @@ printf '%-28s %12s %12s %9sx\n' "/sec_rec req/s (durable)" "$RG_SEC" "$PEER_SEC"
 printf '%-28s %12s %12s %9s%%\n' "/media whole MB/s" "$RG_FULL" "$NG_FULL (nginx)" "$(awk -v a="$RG_FULL" -v b="$NG_FULL" 'BEGIN{printf "%d", 100*a/b}')"
 printf '%-28s %12s %12s %9s%%\n' "/media 1 MiB ranges MB/s" "$RG_RANGE" "$NG_RANGE (nginx)" "$(awk -v a="$RG_RANGE" -v b="$NG_RANGE" 'BEGIN{printf "%d", 100*a/b}')"
 echo "audit rows written during the /sec_rec runs (warm-up included): $((rows1 - rows0)); chain verified"
-echo "== targets: /sec_rec >= 10x the peer, /media >= 60% of nginx"
+echo "== targets: /sec_rec >= 10x the peer, /media whole >= 60% of nginx, ranges >= 80% (issue 14)"
 awk -v a="$RG_SEC" -v b="$PEER_SEC" 'BEGIN{printf "/sec_rec: %.1fx %s\n", a/b, (a >= 10*b ? "ok" : "MISSED")}'
 awk -v a="$RG_FULL" -v b="$NG_FULL" 'BEGIN{printf "/media whole: %d%% %s\n", 100*a/b, (a >= 0.6*b ? "ok" : "MISSED")}'
-awk -v a="$RG_RANGE" -v b="$NG_RANGE" 'BEGIN{printf "/media ranges: %d%% %s\n", 100*a/b, (a >= 0.6*b ? "ok" : "MISSED")}'
+awk -v a="$RG_RANGE" -v b="$NG_RANGE" 'BEGIN{printf "/media ranges: %d%% %s\n", 100*a/b, (a >= 0.8*b ? "ok" : "MISSED")}'

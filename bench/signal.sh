@@ -7,6 +7,12 @@
 #          (client send -> kernel receive timestamp at the peer, one
 #          clock) and server CPU
 #   joins  BENCH_SIGNAL_JOINS (2000) connect + join, 64 in flight: joins/s
+#   big    (Twilio's only) BENCH_SIGNAL_BIG (500, 0 skips) idle connections
+#          in rooms of BENCH_SIGNAL_BIG_ROOM (50), each publishing audio
+#          and video: RSS per connection (each keeps the others' state)
+# roomgate is measured twice: its own protocol (/v1/signal) and Twilio's
+# (/signaling, twilio-video.js's: hello with connect, `connected`), the
+# latter for idle and joins only (BENCH_SIGNAL_TWILIO=0 skips it);
 # roomgate (BENCH_SIGNAL_THREADS loops, 2) vs bench/peer-node/signal.js
 # (express + ws), with the load client build/bench/signal_load
 # (bench/signal_load.c: C, epoll, one thread, so the client's own cost
@@ -20,6 +26,8 @@ IDLE=${BENCH_SIGNAL_IDLE:-10000}
 ROOMS=${BENCH_SIGNAL_ROOMS:-1000}
 RATE=${BENCH_SIGNAL_RATE:-20}
 JOINS=${BENCH_SIGNAL_JOINS:-2000}
+BIG=${BENCH_SIGNAL_BIG:-500}           # /signaling idle connections in big rooms (0 skips)
+BIG_ROOM=${BENCH_SIGNAL_BIG_ROOM:-50}  # participants per big room, each with 2 tracks
 SECS=${BENCH_SECONDS:-8}
 SERVERS=${BENCH_SIGNAL_SERVERS:-roomgate node-peer}
 ROOMGATE=${ROOMGATE:-build/roomgate}
@@ -55,7 +63,7 @@ for s in $SERVERS; do
     case $s in
     roomgate)
         "$ROOMGATE" serve --data "$D" --listen 127.0.0.1:0 --threads "${BENCH_SIGNAL_THREADS:-2}" --access-log off \
-            --signal-max-conns-per-ip 0 --signal-max-rate 1000 >"$TMP/rg.out" 2>"$TMP/rg.err" &
+            --signal-max-conns-per-ip 0 --max-conns-per-ip 0 --signal-max-rate 1000 >"$TMP/rg.out" 2>"$TMP/rg.err" &
         PID=$!
         URL=ws://127.0.0.1:$(wait_line "$TMP/rg.out" '^roomgate: listening on http://127\.0\.0\.1:\([0-9]*\)/.*$')/v1/signal
         ;;
@@ -71,6 +79,23 @@ for s in $SERVERS; do
     I=$(load "$s" "$URL" "$PID" idle "$IDLE")
     R=$(load "$s" "$URL" "$PID" relay "$ROOMS" "$RATE" "$SECS")
     J=$(load "$s" "$URL" "$PID" joins "$JOINS")
+    if [ "$s" = roomgate ] && [ "${BENCH_SIGNAL_TWILIO:-1}" != 0 ]; then
+        TURL=${URL%/v1/signal}/signaling
+        TI=$(BENCH_PROTO=twilio load twilio "$TURL" "$PID" idle "$IDLE")
+        TJ=$(BENCH_PROTO=twilio load twilio "$TURL" "$PID" joins "$JOINS")
+        echo "  roomgate /signaling: $TI"
+        echo "  roomgate /signaling: $TJ"
+        if [ "$BIG" != 0 ]; then # per-recipient state grows with the room
+            TB=$(BENCH_PROTO=twilio BENCH_ROOM_SIZE=$BIG_ROOM BENCH_TRACKS=1 load twilio "$TURL" "$PID" idle "$BIG")
+            echo "  roomgate /signaling, rooms of $BIG_ROOM publishing audio+video: $TB"
+            TW_BIG=$(json bytes_per_conn <<<"$TB")
+        fi
+        TW_ROW=$(printf '%-10s %9s %9s %8s %8s %8s %7s %9s' "rg-twilio" \
+            "$(json bytes_per_conn <<<"$TI")" "$(json rss_after_kib <<<"$TI")" - - - - \
+            "$(json joins_per_s <<<"$TJ")")
+        TW_BPC=$(json bytes_per_conn <<<"$TI"); TW_JPS=$(json joins_per_s <<<"$TJ")
+        RG_JPS=$(json joins_per_s <<<"$J")
+    fi
     echo "  $s: $I"
     echo "  $s: $R"
     echo "  $s: $J"
@@ -88,7 +113,13 @@ echo
 echo "== signaling: $IDLE idle connections; $ROOMS rooms x $RATE msg/s for ${SECS}s; $JOINS joins"
 printf '%-10s %9s %9s %8s %8s %8s %7s %9s\n' server "B/conn" "rss(KiB)" "relay/s" p50 p99 cpu "joins/s"
 for r in "${ROWS[@]}"; do echo "$r"; done
+[ -n "${TW_ROW:-}" ] && echo "$TW_ROW"
 if [ -n "${RG_BPC:-}" ]; then
     awk -v b="$RG_BPC" 'BEGIN { printf "target: roomgate RSS per idle connection <= 8192 B: %s\n", (b <= 8192 ? "ok" : "MISSED") }'
     awk -v p="$RG_P99" 'BEGIN { printf "target: roomgate relay p99 < 1 ms: %s\n", (p < 1 ? "ok" : "MISSED") }'
+fi
+if [ -n "${TW_BPC:-}" ]; then
+    awk -v b="$TW_BPC" 'BEGIN { printf "target: /signaling RSS per idle connection <= 8192 B: %s\n", (b <= 8192 ? "ok" : "MISSED") }'
+    [ -n "${TW_BIG:-}" ] && echo "/signaling RSS per connection in rooms of $BIG_ROOM (audio+video each): $TW_BIG B"
+    awk -v t="$TW_JPS" -v r="$RG_JPS" 'BEGIN { printf "target: /signaling joins/s within 20%% of /v1/signal (%s vs %s): %s\n", t, r, (t >= 0.8 * r ? "ok" : "MISSED") }'
 fi

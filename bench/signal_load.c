@@ -6,6 +6,10 @@
  *   signal_load relay URL PID ROOMS RATE SECS   relay latency and server CPU
  *   signal_load joins URL PID N                 join rate (connect + join)
  *
+ * With BENCH_PROTO=twilio (idle and joins only) it speaks Twilio's
+ * protocol on GET /signaling instead (docs/migrate-from-twilio.md): a
+ * hello carrying a connect, joined at `connected`; heartbeats are ignored.
+ *
  * Why C: the Node client it replaced shared the two cores with the server
  * and its own event loop dominated the latency it measured (p99 2.6 ms
  * against 1.2 ms for the same server, and 17.7k of the 20k messages/s).  This one is one thread on
@@ -14,7 +18,11 @@
  * and finds a relayed message's send time without a JSON parser.
  *
  * Tokens are Twilio-format, minted with core/token.c from BENCH_KEY_SID,
- * BENCH_KEY_SECRET and BENCH_ACCOUNT; BENCH_RUN prefixes the room names.
+ * BENCH_KEY_SECRET and BENCH_ACCOUNT; BENCH_RUN prefixes the room names;
+ * BENCH_URL_B sends each room's second member to another node (multinode.sh).
+ * BENCH_ROOM_SIZE (2) participants share a room in idle and joins;
+ * BENCH_TRACKS=1 makes each Twilio participant publish an audio and a
+ * video track.
  * 127.0.0.1 only.  Exits 0 only when the whole run succeeded. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,6 +61,7 @@ typedef struct {
     int state; /* ST_* */
     int index; /* in g.conns: names its identity and room */
     char sid[64];
+    int met; /* knows its room's other member (BENCH_URL_B: nodes learn of each other) */
     char accept[RG_WS_ACCEPT_SIZE]; /* the Sec-WebSocket-Accept we expect */
     rg_ws_reader rd;
     uint8_t *pend; /* an incomplete frame (or 101 header) carried over */
@@ -63,8 +72,15 @@ typedef struct {
 
 static struct {
     const char *mode, *key_sid, *secret, *account;
+    int twilio;         /* BENCH_PROTO=twilio: Twilio's envelope and connect */
+    int room_size;      /* idle and joins: BENCH_ROOM_SIZE (2) participants per room */
+    const char *tracks; /* Twilio: what each one publishes (BENCH_TRACKS=1: audio, video) */
     char run[128], host[80], path[256];
     struct sockaddr_in addr;
+    struct sockaddr_in addr_b; /* BENCH_URL_B, when has_b */
+    char host_b[80];
+    int has_b;
+    int unmet; /* relay with has_b: connections that do not know their peer yet */
     int pid, ep, timer;
     rg_hmac *hmac;
     int64_t deadline, t_base;
@@ -127,7 +143,10 @@ static long long round_ll(double x)
 
 /* ---- setup ------------------------------------------------------------- */
 
-static void parse_url(const char *url)
+/* url's address into *addr and its HOST:PORT into hostport; its path
+ * into g.path when path is set. */
+static void parse_url_into(const char *url, struct sockaddr_in *addr, char *hostport, size_t cap,
+                           int path)
 {
     char host[64];
     unsigned port = 0;
@@ -135,19 +154,39 @@ static void parse_url(const char *url)
     if (sscanf(url, "ws://%63[^:/]:%u%n", host, &port, &end) != 2 || port == 0 || port > 65535 ||
         (url[end] != '/' && url[end] != '\0') || strlen(url + end) >= sizeof g.path)
         die("URL must be ws://127.x.x.x:PORT/PATH, not %s", url);
-    snprintf(g.path, sizeof g.path, "%s", url[end] ? url + end : "/");
+    if (path) snprintf(g.path, sizeof g.path, "%s", url[end] ? url + end : "/");
     if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
-    g.addr.sin_family = AF_INET;
-    g.addr.sin_port = htons((uint16_t)port);
+    addr->sin_family = AF_INET;
+    addr->sin_port = htons((uint16_t)port);
     /* loopback only: this client must never load anyone else's server */
-    if (inet_pton(AF_INET, host, &g.addr.sin_addr) != 1 ||
-        ntohl(g.addr.sin_addr.s_addr) >> 24 != 127)
+    if (inet_pton(AF_INET, host, &addr->sin_addr) != 1 || ntohl(addr->sin_addr.s_addr) >> 24 != 127)
         die("only 127.x.x.x or localhost, not %s", host);
-    snprintf(g.host, sizeof g.host, "%s:%u", host, port);
+    snprintf(hostport, cap, "%s:%u", host, port);
+}
+
+static void parse_url(const char *url)
+{
+    parse_url_into(url, &g.addr, g.host, sizeof g.host, 1);
+    /* BENCH_URL_B: the odd connections (each room's second member) go to
+     * another node there (bench/multinode.sh), so every room spans two */
+    const char *b = getenv("BENCH_URL_B");
+    if (b != NULL && *b != '\0') {
+        parse_url_into(b, &g.addr_b, g.host_b, sizeof g.host_b, 0);
+        g.has_b = 1;
+    }
 }
 
 static void read_env(void)
 {
+    g.twilio = getenv("BENCH_PROTO") && strcmp(getenv("BENCH_PROTO"), "twilio") == 0;
+    g.room_size = getenv("BENCH_ROOM_SIZE") ? atoi(getenv("BENCH_ROOM_SIZE")) : 2;
+    if (g.room_size < 1) die("BENCH_ROOM_SIZE: a number of participants, 1 or more");
+    g.tracks = getenv("BENCH_TRACKS") && strcmp(getenv("BENCH_TRACKS"), "1") == 0
+                   ? "{\"id\":\"a0d9c1e2-mic\",\"kind\":\"audio\",\"name\":\"mic\","
+                     "\"enabled\":true,\"priority\":\"standard\"},{\"id\":\"b7e3f4a5-cam\","
+                     "\"kind\":\"video\",\"name\":\"cam\",\"enabled\":true,"
+                     "\"priority\":\"standard\"}"
+                   : "";
     g.key_sid = getenv("BENCH_KEY_SID");
     g.secret = getenv("BENCH_KEY_SECRET");
     g.account = getenv("BENCH_ACCOUNT");
@@ -285,7 +324,7 @@ static void send_upgrade(conn *c)
     int n = snprintf(req, sizeof req,
                      "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: %s\r\n\r\n",
-                     g.path, g.host, key);
+                     g.path, g.has_b && (c->index & 1) ? g.host_b : g.host, key);
     c->state = ST_UPGRADING;
     send_raw(c, (const uint8_t *)req, (size_t)n);
 }
@@ -298,21 +337,27 @@ static void names(int i, char *id, size_t idcap, char *room, size_t roomcap)
         snprintf(room, roomcap, "relay-%s-%d", g.run, i / 2);
         return;
     }
-    const char *tag = g.mode[0] == 'i' ? "idle" : "joins"; /* rooms of two */
+    const char *tag = g.mode[0] == 'i' ? "idle" : "joins"; /* rooms of BENCH_ROOM_SIZE */
     snprintf(id, idcap, "%c%d", g.mode[0] == 'i' ? 'u' : 'j', i);
-    snprintf(room, roomcap, "%s-%s-%d", tag, g.run, i / 2);
+    snprintf(room, roomcap, "%s-%s-%d", tag, g.run, i / g.room_size);
 }
 
 static void send_join(conn *c)
 {
-    char id[32], room[200], tok[2048], msg[2200];
+    char id[32], room[200], tok[2048], msg[2600];
     size_t tlen;
     names(c->index, id, sizeof id, room, sizeof room);
     rg_twilio_claims cl = {g.account, g.key_sid, (const uint8_t *)g.secret, strlen(g.secret),
                            id,        room,      (int64_t)time(NULL),       3600};
     if (rg_token_mint_twilio(g.hmac, &cl, tok, sizeof tok, &tlen) != RG_OK)
         die("cannot mint a token (check BENCH_KEY_SID, BENCH_KEY_SECRET, BENCH_ACCOUNT)");
-    int n = snprintf(msg, sizeof msg, "{\"type\":\"join\",\"token\":\"%s\"}", tok);
+    int n = g.twilio ? snprintf(msg, sizeof msg,
+                                "{\"type\":\"hello\",\"id\":\"%d\",\"timeout\":5000,"
+                                "\"version\":2,\"body\":{\"type\":\"connect\",\"version\":2,"
+                                "\"name\":\"%s\",\"token\":\"%s\",\"participant\":{"
+                                "\"revision\":1,\"tracks\":[%s]},\"peer_connections\":[]}}",
+                                c->index, room, tok, g.tracks)
+                     : snprintf(msg, sizeof msg, "{\"type\":\"join\",\"token\":\"%s\"}", tok);
     c->state = ST_JOINING;
     send_frame(c, RG_WS_OP_TEXT, msg, (size_t)n);
 }
@@ -333,7 +378,8 @@ static void conn_start(int i)
     rg_ws_reader_init(&c->rd, 0 /* frames from a server */, MAX_MESSAGE);
     c->state = ST_CONNECTING;
     g.open++;
-    if (connect(c->fd, (const struct sockaddr *)&g.addr, sizeof g.addr) == 0)
+    const struct sockaddr_in *to = g.has_b && (i & 1) ? &g.addr_b : &g.addr;
+    if (connect(c->fd, (const struct sockaddr *)to, sizeof *to) == 0)
         send_upgrade(c);
     else if (errno != EINPROGRESS)
         die("connect to %s: %s", g.host, strerror(errno));
@@ -375,7 +421,44 @@ static int relay_time(const uint8_t *p, size_t len, int64_t *t)
     return 1;
 }
 
+static void on_joined_as(conn *c, json_t *m, const uint8_t *p, size_t len);
+
+/* A Twilio envelope's room message is of this type. */
+static int body_is(json_t *m, const char *type)
+{
+    const char *t = json_string_value(json_object_get(json_object_get(m, "body"), "type"));
+    return t != NULL && strcmp(t, type) == 0;
+}
+
 static void on_joined(conn *c, json_t *m, const uint8_t *p, size_t len)
+{
+    if (g.twilio) {
+        /* Twilio's envelope: the welcome and heartbeats say nothing of the
+         * join; `connected` (in a msg) is its joined, an error its refusal */
+        const char *et = json_string_value(json_object_get(m, "type"));
+        json_t *body = json_object_get(m, "body");
+        const char *bt = json_string_value(json_object_get(body, "type"));
+        if (et && (strcmp(et, "welcome") == 0 || strcmp(et, "heartbeat") == 0)) return;
+        if (bt == NULL || strcmp(bt, "connected") != 0)
+            die("connection %d: connect refused: %.*s", c->index, (int)len, (const char *)p);
+        m = json_pack("{s:s, s:O}", "type", "joined", "participant",
+                      json_object_get(body, "participant"));
+        on_joined_as(c, m, p, len);
+        json_decref(m);
+        return;
+    }
+    on_joined_as(c, m, p, len);
+}
+
+/* c knows its peer: a relay to it will not be refused as unknown. */
+static void met(conn *c)
+{
+    if (c->met) return;
+    c->met = 1;
+    g.unmet--;
+}
+
+static void on_joined_as(conn *c, json_t *m, const uint8_t *p, size_t len)
 {
     const char *type = json_string_value(json_object_get(m, "type"));
     const char *sid = json_string_value(json_object_get(json_object_get(m, "participant"), "sid"));
@@ -383,6 +466,7 @@ static void on_joined(conn *c, json_t *m, const uint8_t *p, size_t len)
         die("connection %d: join refused: %.*s", c->index, (int)len, (const char *)p);
     memcpy(c->sid, sid, strlen(sid) + 1);
     c->state = ST_JOINED;
+    if (json_array_size(json_object_get(m, "participants")) > 0) met(c);
     g.inflight--;
     g.unjoined--;
     pool_fill();
@@ -402,12 +486,16 @@ static void on_message(conn *c, const uint8_t *p, size_t len, int64_t stamp)
     if (type == NULL) die("connection %d: unreadable message: %.*s", c->index, (int)len, p);
     if (c->state == ST_JOINING) {
         on_joined(c, m, p, len);
+    } else if (g.twilio && strcmp(type, "msg") == 0 && body_is(m, "error")) {
+        die("connection %d (%s): server error: %.*s", c->index, c->sid, (int)len, p);
     } else if (strcmp(type, "error") == 0) {
         die("connection %d (%s): server error: %.*s", c->index, c->sid, (int)len, p);
     } else if (strcmp(type, "signal") == 0) { /* not in the compact form, but ours */
         json_t *jt = json_object_get(json_object_get(m, "data"), "t");
         if (json_is_number(jt)) on_relayed(stamp - (int64_t)json_number_value(jt));
-    } /* participant_joined, participant_left and the like: nothing to do */
+    } else if (strcmp(type, "participant_joined") == 0) {
+        met(c);
+    } /* participant_left and the like: nothing to do */
     json_decref(m);
 }
 
@@ -700,7 +788,10 @@ static void mode_relay(int rooms, double rate, double secs)
     g.total_rate = rooms * rate;
     g.lat_cap = (size_t)(g.total_rate * (secs + 2) * 2) + 1024; /* twice what is due */
     if ((g.lat = malloc(g.lat_cap * sizeof *g.lat)) == NULL) die("out of memory");
+    g.unmet = 2 * rooms;
     join_all(2 * rooms, 128);
+    /* across nodes a member may enter before its node heard of the other */
+    if (g.has_b) run_until(0, &g.unmet);
     start_sending();
     sleep_ms(2000); /* warm-up */
     g.measuring = 1;
@@ -757,6 +848,8 @@ int main(int argc, char **argv)
         mode_idle((int)arg(argc, argv, 4, 10000));
     } else if (strcmp(g.mode, "joins") == 0) {
         mode_joins((int)arg(argc, argv, 4, 2000));
+    } else if (strcmp(g.mode, "relay") == 0 && g.twilio) {
+        die("relay: roomgate's protocol only");
     } else if (strcmp(g.mode, "relay") == 0) {
         double secs = arg(argc, argv, 6, 8);
         g.deadline += (int64_t)(secs * 1e9);

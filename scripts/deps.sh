@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a target needs, and only those missing.
-#   scripts/deps.sh run   - build and run the server
-#   scripts/deps.sh test  - everything `make test` and `make bench` use
+#   scripts/deps.sh run   - build and run the server (and curl, jq: the README's examples;
+#                           libhiredis for --redis, linked into every build)
+#   scripts/deps.sh test  - everything `make test` and `make bench` use (PostgreSQL for
+#                           the PostgreSQL back end's tests, scripts/pg.sh; redis-server
+#                           for the multi-node tests, tests/api/lib/redis.js)
+#   scripts/deps.sh fuzz  - clang and its libFuzzer runtime for `make fuzz`
 set -euo pipefail
-build_pkgs=(gcc make pkg-config libh2o-evloop-dev libssl-dev libjansson-dev libsqlite3-dev libwslay-dev sqlite3 curl)
-test_pkgs=(libcmocka-dev nodejs npm wrk nginx-light valgrind coturn chromium)
+build_pkgs=(gcc make pkg-config libh2o-evloop-dev libssl-dev libjansson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev libwslay-dev libhiredis-dev sqlite3 curl jq)
+test_pkgs=(libcmocka-dev nodejs npm wrk nginx-light valgrind coturn chromium prometheus systemd iproute2 groff-base
+    dpkg-dev binutils lintian postgresql redis-server cppcheck)
+fuzz_pkgs=(clang libclang-rt-14-dev)
 want=("${build_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")
+[ "${1:-run}" = fuzz ] && want+=("${fuzz_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do

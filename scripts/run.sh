@@ -9,6 +9,9 @@ demo=$(build/roomgate demo init --data "$data")
 # the recording key pair, once (the player page at /demo/player.html needs it)
 [ -f "$data/recording-private.pem" ] || build/roomgate keys generate-recording-keypair --data "$data" >/dev/null
 field() { printf '%s' "$demo" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p"; }
+# the directory {"path"} imports read, one subdirectory per account (README
+# "Recordings"): the demo account's
+mkdir -p "$data/import/$(field account_sid)"
 cat <<MSG
 
   roomgate is starting on http://$listen/  (demo page: http://$listen/demo/)
@@ -25,4 +28,4 @@ cat <<MSG
   (credentials are also in $data/demo.json, mode 0600; Ctrl-C stops the server)
 
 MSG
-exec build/roomgate serve --demo --listen "$listen" --data "$data"
+exec build/roomgate serve --demo --listen "$listen" --data "$data" --import-dir "$data/import"

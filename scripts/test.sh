@@ -3,12 +3,34 @@
 # `make all units`:
 #   1. unit (cmocka) under AddressSanitizer + UndefinedBehaviorSanitizer
 #   2. unit (cmocka) again under valgrind memcheck, on the plain build
+#   2b. the store unit tests the PostgreSQL back end passes so far (issue 15,
+#      Makefile PG_UNITS), both ways, on a throw-away PostgreSQL
+#      (scripts/pg.sh) that is stopped afterwards
 #   3. API, interop and attack suites (node --test) against the sanitized server
+#      (tests/api/multinode_*.test.js run several nodes on one store and a
+#      throw-away redis-server, tests/api/lib/redis.js; pg_nodes.test.js two
+#      nodes on one throw-away PostgreSQL)
+#   3b. the API suites that use only the store's interface, again with every
+#      server on a throw-away PostgreSQL (PG_API_SUITES below)
 #   4. the API suites again against the plain server under valgrind memcheck
-#      (tests/valgrind-roomgate.sh), but recordings.test.js: valgrind 3.19
-#      does not know openat2, which the {"path"} import needs
+#      (tests/valgrind-roomgate.sh), but recordings.test.js and
+#      sec_import.test.js: valgrind 3.19 does not know openat2, which the
+#      {"path"} import needs (every import would fail, as under valgrind
+#      the call returns ENOSYS); and
+#      sec_upload.test.js: it pushes 2.5 GB through the server (and
+#      measures its RSS) and uploads 64 MiB by tus twice, hours under
+#      memcheck (tus.test.js, the protocol on small files, does run); and
+#      sec_redteam_cli.test.js: it reads the secrets' absence from
+#      /proc/PID/cmdline, which under valgrind is valgrind's own copy of
+#      the arguments, not the server's memory
 #   5. browser e2e (tests/e2e, Chromium) against the sanitized server
-# and ends with one summary line "N passed, N failed".
+#   and docs/openapi.yaml through @redocly/cli lint, the circle check of
+#   src/ (scripts/circles.mjs: no include or call circle), cppcheck over src/
+#   (make lint), README.md's examples
+# and ends with one summary line "N passed, N failed, N skipped" (cancelled
+# node tests count as failed).  A suite that did not run - no result from
+# its runner, no test in it, or tests skipped (e.g. no Chromium for the e2e
+# suites) - fails the run: everything listed here is promised.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,15 +39,23 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 passed=0
 failed=0
+skipped=0
+notrun=() # promised suites that did not run, with the reason
+failures=() # what failed, repeated after the summary so a truncated log still names it
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
-count_cmocka() { # adds the counts of one cmocka run to the totals
-    local p f
+count_cmocka() { # adds the counts of one cmocka run ($1) to the totals ($2: label)
+    local p f s
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$1" | tail -1)
     f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$1" | tail -1)
+    s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$1" | tail -1)
     passed=$((passed + ${p:-0}))
     failed=$((failed + ${f:-0}))
+    skipped=$((skipped + ${s:-0}))
+    [ "${s:-0}" -gt 0 ] && notrun+=("$2: ${s} skipped")
+    [ -z "$p$f" ] && notrun+=("$2: no cmocka result")
+    return 0
 }
 
 run_unit() { # $1 = label, $2 = binary, rest = wrapper command
@@ -34,9 +64,10 @@ run_unit() { # $1 = label, $2 = binary, rest = wrapper command
     out="$log/$(basename "$bin").$label"
     "$@" "$bin" >"$out" 2>&1
     rc=$?
-    count_cmocka "$out"
+    count_cmocka "$out" "$label $(basename "$bin")"
     if [ $rc -ne 0 ]; then
         echo "FAIL $label $(basename "$bin") (exit $rc)"
+        failures+=("$label $(basename "$bin") (exit $rc)")
         cat "$out"
         grep -q '^\[  FAILED  \]' "$out" || failed=$((failed + 1))
     else
@@ -53,34 +84,169 @@ for t in build/tests/test_*; do
     run_unit valgrind "$t" valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 done
 
+echo "== unit tests on PostgreSQL (ASan + UBSan, then valgrind)"
+if pg_env=$(scripts/pg.sh start 2>"$log/pg.start"); then
+    eval "$pg_env"
+    export RG_TEST_PG
+    trap 'scripts/pg.sh stop "$RG_TEST_PG_DIR" >/dev/null 2>&1; rm -rf "$log"' EXIT
+    for t in build/san/tests/pg/test_*; do [[ $t == *.d ]] || run_unit asan-pg "$t"; done
+    for t in build/tests/pg/test_*; do
+        [[ $t == *.d ]] && continue
+        run_unit valgrind-pg "$t" valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+    done
+    scripts/pg.sh stop "$RG_TEST_PG_DIR" || failures+=("scripts/pg.sh stop")
+    trap 'rm -rf "$log"' EXIT
+    unset RG_TEST_PG RG_TEST_PG_DIR
+else
+    notrun+=("unit tests on PostgreSQL: scripts/pg.sh start failed: $(tail -n 1 "$log/pg.start")")
+fi
+
+# The committed fuzz corpus (fuzz/README.md) replayed through each target
+# (built by `make replay`, gcc only) under ASan+UBSan, then on the plain
+# build under valgrind: one test per target and checker.
+replay() { # $1 = label, $2 = target, $3 = binary, rest = wrapper command
+    local label=$1 name=$2 bin=$3 out="$log/replay.$1.$2"
+    shift 3
+    if "$@" "$bin" "fuzz/corpus/$name" >"$out" 2>&1; then
+        passed=$((passed + 1))
+        echo "ok   $label $name ($(sed -n 's/ inputs$//p' "$out") inputs)"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $label $name"
+        failures+=("$label $name")
+        tail -n 40 "$out"
+    fi
+}
+echo "== fuzz corpus replay (ASan + UBSan, then valgrind)"
+for dir in fuzz/corpus/*/; do
+    name=$(basename "$dir")
+    replay fuzz-replay "$name" "build/san/fuzz/replay_$name"
+    replay fuzz-replay-valgrind "$name" "build/replay/replay_$name" \
+        valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+done
+
+# node_count FILE WORD: the number on node --test's last "# WORD N" line
+node_count() { sed -n "s/^# $2 \\([0-9]*\\)\$/\\1/p" "$1" | tail -1; }
+
 # run_node LABEL CONCURRENCY FILES... : a node --test run against the
-# sanitized server, its counts added to the totals.
+# sanitized server, its counts added to the totals.  Cancelled tests are
+# failed ones.  Skipped (and todo) tests and suites are counted from the TAP
+# result lines marked "# SKIP"/"# TODO", since node's "# skipped N" leaves
+# out a skipped describe (the e2e suites without Chromium); any of them, a
+# run that printed no summary or one that ran no test marks the suite as
+# not run.
 run_node() {
-    local label=$1 conc=$2 out rc p f
+    local label=$1 conc=$2 out rc t p f c s
     shift 2
     echo "== $label (node --test, ${BIN_LABEL:-sanitized server})"
     out="$log/node.${label// /_}"
-    ROOMGATE_BIN="${SERVER_BIN:-$PWD/build/san/roomgate}" node --test --test-concurrency="$conc" "$@" >"$out" 2>&1
+    ROOMGATE_BIN="${SERVER_BIN:-$PWD/build/san/roomgate}" node --test --test-reporter=tap \
+        --test-concurrency="$conc" "$@" >"$out" 2>&1
     rc=$?
     tail -n 12 "$out"
     [ $rc -ne 0 ] && grep -E '^not ok|^# Subtest|failureType|error:|expected|actual' "$out" | head -n 80
-    p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$out" | tail -1)
-    f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$out" | tail -1)
+    t=$(node_count "$out" tests)
+    p=$(node_count "$out" pass)
+    f=$(node_count "$out" fail)
+    c=$(node_count "$out" cancelled)
+    s=$(grep -cE '^ *ok [0-9]+ - .* # (SKIP|TODO)' "$out")
     passed=$((passed + ${p:-0}))
-    failed=$((failed + ${f:-0}))
-    [ $rc -ne 0 ] && [ "${f:-0}" = 0 ] && failed=$((failed + 1))
+    failed=$((failed + ${f:-0} + ${c:-0}))
+    skipped=$((skipped + s))
+    if [ -z "$p" ]; then
+        notrun+=("$label: node --test printed no summary (exit $rc)")
+    elif [ "$s" -gt 0 ]; then
+        notrun+=("$label: $s skipped ($(grep -m1 -oE '# (SKIP|TODO).*' "$out"))")
+    elif [ "${t:-0}" = 0 ]; then
+        notrun+=("$label: no test ran")
+    fi
+    [ $rc -ne 0 ] && [ $((${f:-0} + ${c:-0})) = 0 ] && failed=$((failed + 1))
+    # the failed tests by name: TAP's "not ok" lines, the file's own line
+    # (its path) and the subtests under it, indentation kept
+    [ $rc -ne 0 ] && mapfile -t -O "${#failures[@]}" failures < <(
+        grep -E '^ *not ok [0-9]+ - ' "$out" | sed "s/^/$label: /" | head -n 40)
+    [ $rc -ne 0 ] && [ -z "$(grep -E '^ *not ok' "$out")" ] && failures+=("$label: exit $rc")
     return 0
 }
 
+# docs/openapi.yaml through @redocly/cli lint (rules and the reason for each
+# exception: redocly.yaml, .redocly.lint-ignore.yaml): one test, failed by
+# any error or warning.
+echo "== OpenAPI lint (@redocly/cli)"
+if REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true NO_COLOR=1 \
+    tests/node_modules/.bin/redocly lint --format=stylish docs/openapi.yaml >"$log/redocly" 2>&1 &&
+    ! grep -Eq '^ +[0-9]+:[0-9]+ +(error|warning) ' "$log/redocly"; then
+    echo "ok   redocly lint docs/openapi.yaml"
+    passed=$((passed + 1))
+else
+    echo "FAIL redocly lint docs/openapi.yaml"
+    failures+=("redocly lint docs/openapi.yaml")
+    sed -n '/^validating/,$p' "$log/redocly"
+    failed=$((failed + 1))
+fi
+
+# No circle between the files of src/ (issue 11; what counts as an edge:
+# scripts/circles.mjs): one test, failed by any circle, listed with its edges.
+echo "== circles in src/ (scripts/circles.mjs)"
+if node scripts/circles.mjs >"$log/circles" 2>&1; then
+    echo "ok   $(head -n 1 "$log/circles")"
+    passed=$((passed + 1))
+else
+    echo "FAIL circles in src/"
+    failures+=("circles in src/ (scripts/circles.mjs)")
+    cat "$log/circles"
+    failed=$((failed + 1))
+fi
+
+# cppcheck over src/ (make lint): one test, failed by any finding.
+echo "== C lint (cppcheck)"
+if make -s lint >"$log/cppcheck" 2>&1 && ! grep -Eq '(error|warning|performance|portability|style):' "$log/cppcheck"; then
+    echo "ok   cppcheck src/"
+    passed=$((passed + 1))
+else
+    echo "FAIL cppcheck src/"
+    cat "$log/cppcheck"
+    failures+=("cppcheck src/")
+    failed=$((failed + 1))
+fi
+
+# README.md's sh examples, top to bottom, against a fresh server that
+# scripts/run.sh starts as `make run` does (tests/readme/).
+BIN_LABEL="plain server from scripts/run.sh" run_node "README examples" 1 tests/readme/
+
 run_node "API, interop and attack tests" 2 tests/api/
+# 3b. The API suites whose servers and CLI only go through the store's
+# interface, again with every server on PostgreSQL: a throw-away cluster
+# (scripts/pg.sh), a fresh schema per data dir (tests/api/lib/server.js,
+# ROOMGATE_TEST_PG_URL).  Not here: the suites that open the SQLite file
+# themselves (webhooks, audit, ...) and pg_nodes.test.js (its own cluster).
+PG_API_SUITES="rooms participants keys tokens signal signal_batch signal_lobby signal_accounts
+    signal_open videosdk consultations twilio_signaling twilio_track_hooks recordings validator
+    auth sec_deactivate"
+if pg_env=$(scripts/pg.sh start 2>"$log/pg.start"); then
+    eval "$pg_env"
+    trap 'scripts/pg.sh stop "$RG_TEST_PG_DIR" >/dev/null 2>&1; rm -rf "$log"' EXIT
+    pg_port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$RG_TEST_PG")
+    # shellcheck disable=SC2046
+    ROOMGATE_TEST_PG_URL="postgres://roomgate@127.0.0.1:$pg_port/postgres?connect_timeout=5" \
+        BIN_LABEL="sanitized server on PostgreSQL" \
+        run_node "API on PostgreSQL" 2 $(for f in $PG_API_SUITES; do echo "tests/api/$f.test.js"; done)
+    scripts/pg.sh stop "$RG_TEST_PG_DIR" || failures+=("scripts/pg.sh stop")
+    trap 'rm -rf "$log"' EXIT
+    unset RG_TEST_PG RG_TEST_PG_DIR
+else
+    notrun+=("API on PostgreSQL: scripts/pg.sh start failed: $(tail -n 1 "$log/pg.start")")
+fi
 # shellcheck disable=SC2046
 SERVER_BIN="$PWD/tests/valgrind-roomgate.sh" BIN_LABEL="server under valgrind" \
-    run_node "API under valgrind" 2 $(ls tests/api/*.test.js | grep -v '/recordings\.test\.js$')
+    run_node "API under valgrind" 2 $(ls tests/api/*.test.js | grep -Ev '/(recordings|sec_upload|sec_import|sec_redteam_cli)\.test\.js$')
 # Browser e2e: Debian's Chromium through playwright-core (never downloaded).
 # E2E narrows the suites (default: all of tests/e2e/).
 # shellcheck disable=SC2086
 run_node "browser e2e" 1 ${E2E:-tests/e2e/}
 
 echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+[ "${#failures[@]}" -gt 0 ] && echo "Failed:" && printf '  %s\n' "${failures[@]}"
+for n in "${notrun[@]}"; do echo "FAIL: a promised suite did not run: $n"; done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "${#notrun[@]}" -eq 0 ]

@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/consultations.h"
 #include "cli/cli.h"
 #include "core/consultation.h"
 #include "core/errors.h"
 #include "core/timefmt.h"
 #include "store/consultations.h"
-#include "store/provision.h"
 
 static const char usage[] =
     "usage: roomgate consultation create --account AC... --consultation-id ID --detail-id ID\n"
@@ -78,11 +78,9 @@ static int create(rg_cli_env *env, const opts *o, rg_consultation *k)
     int rc;
     if (rg_store_account_get(env->store, o->account, &a) != RG_OK)
         return rg_cli_fail("no such account: %s", o->account);
-    if (rg_new_sid(k->sid, "CN") != RG_OK) return rg_cli_fail("no randomness");
     memcpy(k->account_sid, o->account, RG_SID_SIZE);
-    k->status = RG_CONSULT_SCHEDULED;
-    k->date_created = k->date_updated = rg_cli_now();
-    rc = rg_store_consultation_insert(env->store, k);
+    rc = rg_app_consultation_create(&env->app, k, rg_cli_now());
+    if (rc == RG_ECRYPTO) return rg_cli_fail("no randomness");
     if (rc == RG_EEXIST) return rg_cli_fail("consultation %s exists", k->consultation_id);
     if (rc != RG_OK) return rg_cli_fail("cannot create the consultation");
     return 0;
@@ -90,18 +88,17 @@ static int create(rg_cli_env *env, const opts *o, rg_consultation *k)
 
 static int lookup(rg_cli_env *env, const opts *o, const char *id, int cancel, rg_consultation *k)
 {
-    rg_revocation rev[2];
-    int rc, n;
+    int rc;
     if (id == NULL) return rg_cli_usage_error(usage, "which consultation? give its ID");
     if (!rg_consult_id_valid(id, strlen(id))) return rg_cli_fail("no such consultation: %s", id);
-    rc = cancel ? rg_store_consultation_cancel(env->store, o->account, id, rg_cli_now(), k)
-                : rg_store_consultation_get(env->store, o->account, id, k);
-    if (rc == RG_ENOTFOUND) return rg_cli_fail("no such consultation: %s", id);
-    if (rc != RG_OK) return rg_cli_fail("cannot read the consultation");
     /* A running server reloads the revocations within its poll interval. */
-    if (cancel && rg_store_consultation_close_room(env->store, k, rg_cli_now(), rev, &n) != RG_OK)
+    rc = cancel ? rg_app_consultation_cancel(&env->app, o->account, id, rg_cli_now(), k)
+                : rg_store_consultation_get(env->store, o->account, id, k);
+    if (rc == RG_OK) return 0;
+    if (cancel && k->status == RG_CONSULT_STATUS_CANCELLED)
         return rg_cli_fail("cancelled, but could not close the consultation's room");
-    return 0;
+    if (rc == RG_ENOTFOUND) return rg_cli_fail("no such consultation: %s", id);
+    return rg_cli_fail("cannot read the consultation");
 }
 
 int rg_cmd_consultation(int argc, char **argv)

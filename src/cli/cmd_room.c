@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/room_json.h"
+#include "app/rooms.h"
 #include "cli/cli.h"
 #include "core/errors.h"
 #include "core/jsonw.h"
-#include "http/room_json.h"
-#include "store/provision.h"
 #include "store/rooms.h"
 
 static const char room_usage[] =
@@ -91,7 +91,7 @@ static int room_create(rg_cli_env *env, const opts *o)
     r.max_participants = o->max ? (int)o->max : rg_room_type_default_max(r.type);
     r.empty_room_timeout = r.unused_room_timeout = RG_ROOM_DEFAULT_TIMEOUT;
     r.date_created = rg_cli_now();
-    int rc = rg_store_room_create(env->store, &r);
+    int rc = rg_app_room_create(&env->app, &r);
     if (rc == RG_EEXIST) return rg_cli_fail("a room named %s is in progress", r.unique_name);
     if (rc != RG_OK) return rg_cli_fail("cannot create the room");
     rg_cli_print(rg_room_json(&r, NULL));
@@ -128,8 +128,7 @@ static int room_show(rg_cli_env *env, const opts *o, int complete)
     rg_room r;
     if (!o->arg) return rg_cli_usage_error(room_usage, "which ROOM (an RM SID or unique name)?");
     if (find_room(env, o, o->arg, &r) != 0) return 1;
-    if (complete && (rg_store_room_complete(env->store, o->account, r.sid, rg_cli_now()) != RG_OK ||
-                     rg_store_room_get(env->store, o->account, r.sid, &r) != RG_OK))
+    if (complete && rg_app_room_complete(&env->app, &r, rg_cli_now()) != RG_OK)
         return rg_cli_fail("cannot complete the room");
     rg_cli_print(rg_room_json(&r, NULL));
     return 0;
@@ -171,11 +170,8 @@ int rg_cmd_room(int argc, char **argv)
 
 static int participant_join(rg_cli_env *env, const opts *o, const rg_room *r)
 {
-    char sid[RG_SID_SIZE];
     rg_participant p;
-    int rc = rg_new_sid(sid, "PA");
-    if (rc == RG_OK)
-        rc = rg_store_participant_join(env->store, r->sid, o->identity, sid, rg_cli_now(), &p);
+    int rc = rg_app_participant_join(&env->app, r->sid, o->identity, rg_cli_now(), &p);
     if (rc == RG_EFULL) return rg_cli_fail("room %s is full", r->unique_name);
     if (rc == RG_EGONE) return rg_cli_fail("room %s is completed", r->unique_name);
     if (rc != RG_OK) return rg_cli_fail("cannot join the room");
@@ -188,7 +184,7 @@ static int participant_leave(rg_cli_env *env, const opts *o, const rg_room *r)
     rg_participant p;
     int rc = rg_store_participant_get(env->store, r->sid, o->identity, &p);
     if (rc == RG_ENOTFOUND) return rg_cli_fail("no participant %s in the room", o->identity);
-    if (rc == RG_OK) rc = rg_store_participant_leave(env->store, p.sid, rg_cli_now());
+    if (rc == RG_OK) rc = rg_app_participant_leave(&env->app, p.sid, rg_cli_now());
     if (rc == RG_OK) rc = rg_store_participant_get(env->store, r->sid, p.sid, &p);
     if (rc != RG_OK) return rg_cli_fail("cannot leave the room");
     rg_cli_print(rg_participant_json(&p, NULL));

@@ -1,6 +1,7 @@
-/* b64.h - base64 and base64url (RFC 4648), built on OpenSSL's EVP_EncodeBlock
- * and EVP_DecodeBlock.  base64url is unpadded on output and accepted with or
- * without padding on input, as JWT libraries emit it. Pure functions. */
+/* b64.h - base64 and base64url (RFC 4648): encoding by OpenSSL's
+ * EVP_EncodeBlock, strict decoding by table (b64.c says why not
+ * EVP_DecodeBlock).  base64url is unpadded both ways, as JWS (RFC 7515)
+ * spells it: each byte string has exactly one accepted encoding.  Pure. */
 #ifndef RG_CORE_B64_H
 #define RG_CORE_B64_H
 
@@ -15,9 +16,10 @@ size_t rg_b64url_len(size_t n);
 size_t rg_b64url_encode(char *dst, const uint8_t *src, size_t n);
 
 /* Decodes len chars of base64url into dst (capacity cap).  Rejects any
- * character outside the url alphabet, impossible lengths (len % 4 == 1) and
- * non-zero trailing bits.  Returns RG_OK and sets *outlen, RG_EINVAL on bad
- * input, RG_ETOOBIG if cap is too small ((len * 3) / 4 + 3 always fits). */
+ * character outside the url alphabet ('=' padding, '+', '/', whitespace
+ * included), impossible lengths (len % 4 == 1) and non-zero trailing bits.
+ * Returns RG_OK and sets *outlen, RG_EINVAL on bad input, RG_ETOOBIG if cap
+ * is too small ((len * 3) / 4 + 3 always fits). */
 int rg_b64url_decode(uint8_t *dst, size_t cap, const char *src, size_t len, size_t *outlen);
 
 /* Standard padded base64 (for HTTP Basic credentials). Same conventions. */

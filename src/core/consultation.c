@@ -1,10 +1,14 @@
-/* consultation.c - see consultation.h. */
+/* consultation.c - the consultation rules: a new consultation's fields
+ * checked, a caller's role by identity (compared in constant time), the
+ * admit verdict for a token at a given time, and a consultation's JSON
+ * (consultation.h). */
 #include "core/consultation.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ctstr.h"
 #include "core/jsonw.h"
 #include "core/timefmt.h"
 
@@ -55,16 +59,6 @@ const char *rg_consult_check_new(const char *consultation_id, const rg_consult_t
     return NULL;
 }
 
-/* Equal strings, in time that depends on the lengths only. */
-static bool ct_equal(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char diff = la != lb;
-    for (size_t i = 0; i < la && i < lb; i++)
-        diff |= (unsigned char)(a[i] ^ b[i]);
-    return diff == 0;
-}
-
 const char *rg_consult_role(const rg_consult_terms *t, const char *identity)
 {
     if (identity == NULL) return NULL;
@@ -80,7 +74,8 @@ rg_consult_verdict rg_consult_admit(const rg_consult_terms *t, const char *ident
     int64_t cap;
     if (t->cancelled) return RG_CONSULT_CANCELLED;
     if (rg_consult_role(t, identity) == NULL) return RG_CONSULT_NOT_PARTICIPANT;
-    if (detail_id == NULL || !ct_equal(detail_id, t->detail_id)) return RG_CONSULT_WRONG_DETAIL;
+    if (detail_id == NULL || !rg_str_equal_ct(detail_id, t->detail_id))
+        return RG_CONSULT_WRONG_DETAIL;
     if (margin < 0) margin = 0;
     if (now < t->starts_at - margin) return RG_CONSULT_TOO_EARLY;
     if (now >= t->ends_at) return RG_CONSULT_TOO_LATE;

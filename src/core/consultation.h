@@ -2,7 +2,7 @@
  * a token for a consultation's room, and for how long.
  *
  * Pure: the clock and the configured margin are parameters.  The HTTP
- * shell (src/http/h_consultations.c) loads the row, asks these functions,
+ * shell (src/api/consultations.c) loads the row, asks these functions,
  * and only mints when rg_consult_admit() says so. */
 #ifndef RG_CORE_CONSULTATION_H
 #define RG_CORE_CONSULTATION_H

@@ -1,8 +1,22 @@
-/* errors.h - library-wide return codes.
+/* errors.h - the return codes, and the one convention for what an int
+ * result means (src/http/ and src/api/ keep to it like the rest):
  *
- * Every fallible function in roomgate returns one of these (0 on success,
- * negative on failure) so callers can propagate without translating.  The
- * HTTP shell maps them to Twilio/VideoSDK error JSON. */
+ * 1. Work that can fail (everything in core/, crypto/ and store/; the
+ *    start, parse and I/O functions elsewhere): 0 (RG_OK) on success,
+ *    negative on failure: an RG_E* code where a caller acts on why (404
+ *    for RG_ENOTFOUND, 409 for RG_EEXIST, ...), else -1.  Never a positive
+ *    failure (no errno passed through).  Callers test != 0 / != RG_OK, and
+ *    name a code only to handle that case.  Nothing here answers HTTP.
+ * 2. A step of a request (takes an rg_call and may answer the client:
+ *    reading parameters, authenticating, loading the resource a path
+ *    names, a rate limit): 0 to go on; -1 when it has answered the error
+ *    itself, and the caller then returns at once and answers nothing.
+ *    Handlers (void) answer exactly once on every path.
+ * 3. A question (is/has/_guess/_vouched/_row), or a fast path that may
+ *    decline (params.c's flat JSON): 1 yes / handled, 0 no / not handled;
+ *    answers nothing.
+ *
+ * Counts, lengths and indexes are >= 0, with -1 for "none". */
 #ifndef RG_CORE_ERRORS_H
 #define RG_CORE_ERRORS_H
 

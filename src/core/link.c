@@ -45,7 +45,7 @@ static int is_b64url(const char *s, size_t n)
 static int parse_exp(const char *s, size_t n, int64_t *out)
 {
     int64_t v = 0;
-    if (n == 0 || n > 12) return -1;
+    if (n == 0 || n > 12 || (n > 1 && s[0] == '0')) return -1; /* one spelling per link */
     for (size_t i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9') return -1;
         v = v * 10 + (s[i] - '0');

@@ -1,4 +1,5 @@
-/* ratelimit.c - see ratelimit.h. */
+/* ratelimit.c - the token bucket: refill by the time passed (capped so a
+ * long idle bucket cannot overflow), then take one token (ratelimit.h). */
 #include "core/ratelimit.h"
 
 #define UNIT 1000 /* thousandths of a token */

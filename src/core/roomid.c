@@ -1,4 +1,5 @@
-/* roomid.c - see roomid.h. */
+/* roomid.c - a VideoSDK room id from random bytes by rejection sampling
+ * (every character equally likely), and the check of one (roomid.h). */
 #include "core/roomid.h"
 
 static const char alphabet[36] = "abcdefghijklmnopqrstuvwxyz0123456789";

@@ -1,4 +1,7 @@
-/* sigadmit.c - see sigadmit.h. */
+/* sigadmit.c - the signaling admission rules: a validated Twilio or
+ * VideoSDK token to an identity, role and permissions or a refusal, the
+ * room a token may name, and which message types each connection state and
+ * permission allows (sigadmit.h). */
 #include "core/sigadmit.h"
 
 #include <string.h>
@@ -13,21 +16,27 @@ static int refuse(rg_admission *out, int code, const char *message)
     return -1;
 }
 
-/* participantId, else jti: one token, one identity. */
+/* participantId, else jti: one token, one identity.  The validation kept
+ * the jti (r->jti, "" when absent, not a string or too long). */
 static const char *videosdk_identity(const rg_token_result *r)
 {
-    const char *jti;
+    const char *jti = r->jti;
     if (r->identity[0] != '\0') return r->identity;
-    jti = json_string_value(json_object_get(r->payload, "jti"));
-    if (jti == NULL || jti[0] == '\0' || strlen(jti) > RG_IDENTITY_MAX) return NULL;
+    if (jti[0] == '\0') return NULL;
     for (const char *p = jti; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f) return NULL;
     return jti;
 }
 
+const char *rg_token_identity(const rg_token_result *r)
+{
+    if (r->kind == RG_TOKEN_VIDEOSDK) return videosdk_identity(r);
+    return r->identity[0] != '\0' ? r->identity : NULL;
+}
+
 static int admit_twilio(const rg_token_result *r, rg_admission *out)
 {
-    if (!r->has_video_grant) return refuse(out, RG_TOK_INVALID, "The token has no video grant");
+    if (!r->has_video_grant) return refuse(out, RG_TOK_BAD_GRANTS, "The token has no video grant");
     if (r->identity[0] == '\0') return refuse(out, RG_TOK_INVALID, "The token has no identity");
     out->identity = r->identity;
     out->perms = RG_PERM_ALLOW_JOIN;
@@ -111,5 +120,22 @@ int rg_sig_permitted(unsigned perms, rg_sig_type type)
         return (perms & RG_PERM_ALLOW_MOD) != 0;
     default:
         return 0;
+    }
+}
+
+void rg_sig_seat_refusal(int rc, rg_token_kind kind, int *code, const char **message)
+{
+    if (rc == RG_EFULL) {
+        *code = kind == RG_TOKEN_VIDEOSDK ? RG_VSDK_MAX_PARTICIPANTS : RG_SIG_E_ROOM_FULL;
+        *message = "The room is full";
+    } else if (rc == RG_EGONE) {
+        *code = RG_SIG_E_ROOM_COMPLETED;
+        *message = "The room has been completed";
+    } else if (rc == RG_ENOTFOUND) {
+        *code = RG_SIG_E_ROOM_NOT_FOUND;
+        *message = "No such room";
+    } else {
+        *code = RG_SIG_E_SERVER;
+        *message = "Could not join the room; try again";
     }
 }

@@ -35,6 +35,12 @@ typedef struct {
     unsigned perms;         /* RG_PERM_*: what the participant may do once in */
 } rg_admission;
 
+/* The identity a join with the validated token r takes, so the one a kick
+ * revokes: a Twilio token's grants.identity, a VideoSDK token's
+ * participantId else its jti.  NULL when it has none (borrowed from r).
+ * Every check of a kick's revocation asks with this identity. */
+const char *rg_token_identity(const rg_token_result *r);
+
 /* Decides from a validated (or not) token r and the join message's room
  * (NULL when absent).  Pointers in out borrow from r and room. */
 void rg_sig_admit(const rg_token_result *r, const char *room, rg_admission *out);
@@ -54,5 +60,10 @@ int rg_sig_allowed(rg_sig_state st, rg_sig_type type, const char **why, int *fat
 /* Whether perms allow a joined participant to send this type (relay:
  * anyone; entry_response: allow_join; mute/kick: allow_mod). */
 int rg_sig_permitted(unsigned perms, rg_sig_type type);
+
+/* Why a seat the store refused (rc: RG_EFULL, RG_EGONE, RG_ENOTFOUND, or
+ * a failure) is refused, in the words of the token's kind: a full room
+ * is 53105 for a Twilio token, 4009 for a VideoSDK one.  Static message. */
+void rg_sig_seat_refusal(int rc, rg_token_kind kind, int *code, const char **message);
 
 #endif

@@ -123,7 +123,7 @@ void rg_sig_msg_clear(rg_sig_msg *m)
     memset(m, 0, sizeof *m);
 }
 
-static char *dump(json_t *v)
+char *rg_sig_dump(json_t *v)
 {
     char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);
@@ -132,17 +132,19 @@ static char *dump(json_t *v)
 
 char *rg_sig_error_json(int code, const char *message)
 {
-    return dump(json_pack("{s:s, s:i, s:s}", "type", "error", "code", code, "message", message));
+    return rg_sig_dump(
+        json_pack("{s:s, s:i, s:s}", "type", "error", "code", code, "message", message));
 }
 
 char *rg_sig_peer_json(const char *type, const char *sid, const char *identity)
 {
-    return dump(json_pack("{s:s, s:{s:s, s:s}}", "type", type, "participant", "sid", sid,
-                          "identity", identity));
+    return rg_sig_dump(json_pack("{s:s, s:{s:s, s:s}}", "type", type, "participant", "sid", sid,
+                                 "identity", identity));
 }
 
 char *rg_sig_entry_json(const char *sid, const char *identity, const char *decision)
 {
-    return dump(json_pack("{s:s, s:{s:s, s:s}, s:s}", "type", "entry_responded", "participant",
-                          "sid", sid, "identity", identity, "decision", decision));
+    return rg_sig_dump(json_pack("{s:s, s:{s:s, s:s}, s:s}", "type", "entry_responded",
+                                 "participant", "sid", sid, "identity", identity, "decision",
+                                 decision));
 }

@@ -3,7 +3,7 @@
  * codes the server answers with.
  *
  * Pure: text in, a checked message out.  The shell decides what to do with
- * it (src/http/signal_*.c). */
+ * it (the files of src/signal/). */
 #ifndef RG_CORE_SIGNAL_MSG_H
 #define RG_CORE_SIGNAL_MSG_H
 
@@ -27,6 +27,8 @@ enum {
     RG_SIG_E_RATE = 20429,                /* too many messages per second */
     RG_SIG_E_SERVER = 53000,              /* the server failed or is shutting down */
     RG_SIG_E_PERMISSION = 4008,           /* the token's permissions do not allow it */
+    RG_SIG_E_OTHER_PROTOCOL = 53104,      /* Twilio's "unable to connect to Room": the room is in
+                                           * use by clients of the other wire protocol */
 };
 
 /* Client -> server message types. */
@@ -58,6 +60,11 @@ typedef struct {
  * rg_sig_msg_clear. */
 int rg_sig_parse(const char *text, size_t len, rg_sig_msg *out, const char **why);
 void rg_sig_msg_clear(rg_sig_msg *m);
+
+/* v as compact JSON, malloc'd (free with free()); takes v, which may be
+ * NULL (a builder out of memory): then NULL.  Every signaling protocol's
+ * messages are written through this one. */
+char *rg_sig_dump(json_t *v);
 
 /* Server -> client builders: compact JSON, malloc'd (free with free()). */
 char *rg_sig_error_json(int code, const char *message);

@@ -27,6 +27,17 @@ static inline uint64_t rg_swar_lt(uint64_t v, unsigned char c)
     return ~(((v & RG_SWAR_LOW7) + RG_SWAR_ONES * (0x80 - c)) | v) & RG_SWAR_HIGH;
 }
 
+/* Index (0-7) of the first byte, in memory order, flagged in a non-zero
+ * result of the tests above. */
+static inline unsigned rg_swar_first(uint64_t hits)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (unsigned)__builtin_clzll(hits) >> 3;
+#else
+    return (unsigned)__builtin_ctzll(hits) >> 3;
+#endif
+}
+
 /* Eight bytes from an unaligned address. */
 static inline uint64_t rg_swar_load(const char *s)
 {

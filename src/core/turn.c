@@ -1,4 +1,4 @@
-/* turn.c - coturn REST API credentials (see turn.h). */
+/* turn/ice.c - coturn REST API credentials (see turn/ice.h). */
 #include "core/turn.h"
 
 #include <inttypes.h>

@@ -1,4 +1,4 @@
-/* turn.h - TURN REST API credentials, as coturn checks them with
+/* turn/ice.h - TURN REST API credentials, as coturn checks them with
  * `use-auth-secret` (draft-uberti-behave-turn-rest-00):
  *
  *   username = "<expiry unix seconds>:<identity>"

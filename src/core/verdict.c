@@ -1,4 +1,7 @@
-/* verdict.c - see verdict.h. */
+/* verdict.c - the direct-mapped cache of positive validation answers:
+ * one slot per digest, hit only under the same generation and before the
+ * token's exp plus the leeway, the digest compared in constant time
+ * (verdict.h). */
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>

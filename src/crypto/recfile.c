@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "core/errors.h"
+#include "crypto/fileio.h"
 #include "crypto/rsakey.h"
 
 struct rg_rec_writer {
@@ -67,13 +68,15 @@ int rg_rec_path(const char *dir, const char *sid, char *path, size_t cap)
     return (size_t)snprintf(path, cap, "%s/%s.rgrec", dir, sid) < cap ? RG_OK : RG_EINVAL;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+static int read_at(int fd, uint8_t *p, size_t n, off_t off, size_t *got)
 {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return RG_EIO;
-        p += w, n -= (size_t)w;
+    *got = 0;
+    while (*got < n) {
+        ssize_t r = pread(fd, p + *got, n - *got, off + (off_t)*got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return RG_EIO;
+        if (r == 0) break;
+        *got += (size_t)r;
     }
     return RG_OK;
 }
@@ -99,35 +102,121 @@ static int write_header(rg_rec_writer *w, EVP_PKEY *pub)
     w->h.wrapped_len = (uint16_t)wl;
     w->h.segment = RG_REC_SEGMENT;
     if ((hl = rg_rec_header_encode(&w->h, w->raw, sizeof w->raw)) == 0) return RG_EINVAL;
-    return write_all(w->fd, w->raw, hl);
+    return rg_write_all(w->fd, w->raw, hl);
 }
 
-int rg_rec_writer_open(const char *dir, const char *sid, EVP_PKEY *pub, uint64_t size,
-                       rg_rec_writer **out)
+/* Fills w's paths: the file being built and its final name. */
+static int writer_paths(rg_rec_writer *w, const char *path, const char *dir, const char *sid)
+{
+    return (size_t)snprintf(w->tmp, sizeof w->tmp, "%s", path) < sizeof w->tmp &&
+                   rg_rec_path(dir, sid, w->final, sizeof w->final) == RG_OK &&
+                   (size_t)snprintf(w->dir, sizeof w->dir, "%s", dir) < sizeof w->dir
+               ? RG_OK
+               : RG_EINVAL;
+}
+
+static rg_rec_writer *writer_new(const char *sid, uint64_t size)
+{
+    rg_rec_writer *w = calloc(1, sizeof *w);
+    if (w == NULL) return NULL;
+    w->fd = -1;
+    memcpy(w->h.sid, sid, RG_SID_SIZE);
+    w->h.size = size;
+    if ((w->ctx = EVP_CIPHER_CTX_new()) == NULL) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int rg_rec_writer_create(const char *path, const char *dir, const char *sid, EVP_PKEY *pub,
+                         uint64_t size, uint8_t key[RG_REC_KEY], rg_rec_writer **out)
 {
     rg_rec_writer *w;
     int rc;
     *out = NULL;
     if (!rg_sid_valid(sid, strlen(sid), "RE") || pub == NULL) return RG_EINVAL;
-    if ((w = calloc(1, sizeof *w)) == NULL) return RG_ENOMEM;
-    w->fd = -1;
-    memcpy(w->h.sid, sid, RG_SID_SIZE);
-    w->h.size = size;
-    if ((size_t)snprintf(w->tmp, sizeof w->tmp, "%s/.%s.tmp", dir, sid) >= sizeof w->tmp ||
-        rg_rec_path(dir, sid, w->final, sizeof w->final) != RG_OK ||
-        (size_t)snprintf(w->dir, sizeof w->dir, "%s", dir) >= sizeof w->dir) {
+    if ((w = writer_new(sid, size)) == NULL) return RG_ENOMEM;
+    if (writer_paths(w, path, dir, sid) != RG_OK) {
         writer_free(w);
         return RG_EINVAL;
     }
     w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    w->ctx = EVP_CIPHER_CTX_new();
-    rc = w->fd < 0 ? RG_EIO : w->ctx == NULL ? RG_ENOMEM : write_header(w, pub);
+    rc = w->fd < 0 ? RG_EIO : write_header(w, pub);
     if (rc != RG_OK) {
         rg_rec_writer_abort(w);
         return rc;
     }
+    if (key) memcpy(key, w->key, RG_REC_KEY);
     *out = w;
     return RG_OK;
+}
+
+int rg_rec_writer_open(const char *dir, const char *sid, EVP_PKEY *pub, uint64_t size,
+                       rg_rec_writer **out)
+{
+    char tmp[PATH_MAX];
+    *out = NULL;
+    if (!rg_sid_valid(sid, strlen(sid), "RE") ||
+        (size_t)snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, sid) >= sizeof tmp)
+        return RG_EINVAL;
+    return rg_rec_writer_create(tmp, dir, sid, pub, size, NULL, out);
+}
+
+int rg_rec_writer_resume(const char *path, const char *dir, const char *sid,
+                         const uint8_t key[RG_REC_KEY], uint64_t size, uint64_t segments,
+                         const uint8_t *tail, size_t tail_len, rg_rec_writer **out)
+{
+    rg_rec_writer *w;
+    struct stat sb;
+    size_t got, hl;
+    uint64_t keep;
+    *out = NULL;
+    if (!rg_sid_valid(sid, strlen(sid), "RE") || tail_len >= RG_REC_SEGMENT ||
+        segments > size / RG_REC_SEGMENT || segments * RG_REC_SEGMENT + tail_len > size)
+        return RG_EINVAL;
+    if ((w = writer_new(sid, size)) == NULL) return RG_ENOMEM;
+    if (writer_paths(w, path, dir, sid) != RG_OK) {
+        writer_free(w);
+        return RG_EINVAL;
+    }
+    w->fd = open(w->tmp, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (w->fd < 0 || fstat(w->fd, &sb) != 0 ||
+        read_at(w->fd, w->raw, sizeof w->raw, 0, &got) != RG_OK ||
+        (hl = rg_rec_header_decode(w->raw, got, &w->h)) == 0 || strcmp(w->h.sid, sid) != 0 ||
+        w->h.size != size || w->h.segment != RG_REC_SEGMENT ||
+        (keep = hl + segments * (RG_REC_SEGMENT + RG_REC_TAG)) > (uint64_t)sb.st_size ||
+        ftruncate(w->fd, (off_t)keep) != 0 || lseek(w->fd, (off_t)keep, SEEK_SET) < 0) {
+        writer_free(w);
+        return RG_EIO;
+    }
+    memcpy(w->key, key, RG_REC_KEY);
+    w->seg = segments;
+    memcpy(w->pt, tail, tail_len);
+    w->fill = tail_len;
+    w->written = segments * RG_REC_SEGMENT + tail_len;
+    *out = w;
+    return RG_OK;
+}
+
+int rg_rec_writer_checkpoint(rg_rec_writer *w, uint64_t *segments, const uint8_t **tail,
+                             size_t *tail_len)
+{
+    if (fsync(w->fd) != 0) return RG_EIO;
+    *segments = w->seg;
+    *tail = w->pt;
+    *tail_len = w->fill;
+    return RG_OK;
+}
+
+int rg_rec_writer_fd(const rg_rec_writer *w)
+{
+    return w->fd;
+}
+
+void rg_rec_writer_close(rg_rec_writer *w)
+{
+    if (w) writer_free(w);
 }
 
 /* Seals the buffered plaintext as segment w->seg and writes it. */
@@ -138,7 +227,7 @@ static int flush_segment(rg_rec_writer *w, int last)
     rg_rec_nonce(w->h.nonce, w->seg, last, nonce);
     rc = gcm(w->ctx, 1, w->key, nonce, w->raw, w->h.header_len, w->pt, w->fill, w->ct,
              w->ct + w->fill);
-    if (rc == RG_OK) rc = write_all(w->fd, w->ct, w->fill + RG_REC_TAG);
+    if (rc == RG_OK) rc = rg_write_all(w->fd, w->ct, w->fill + RG_REC_TAG);
     w->seg++;
     w->fill = 0;
     return rc;
@@ -161,14 +250,6 @@ int rg_rec_writer_write(rg_rec_writer *w, const uint8_t *p, size_t n)
     return RG_OK;
 }
 
-static void sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    (void)fsync(fd);
-    close(fd);
-}
-
 int rg_rec_writer_finish(rg_rec_writer *w)
 {
     int rc = w->written == w->h.size ? flush_segment(w, 1) : RG_EINVAL;
@@ -180,7 +261,7 @@ int rg_rec_writer_finish(rg_rec_writer *w)
         rg_rec_writer_abort(w);
         return rc;
     }
-    sync_dir(w->dir);
+    rg_sync_dir(w->dir);
     writer_free(w);
     return RG_OK;
 }
@@ -192,19 +273,6 @@ void rg_rec_writer_abort(rg_rec_writer *w)
     w->fd = -1;
     unlink(w->tmp);
     writer_free(w);
-}
-
-static int read_at(int fd, uint8_t *p, size_t n, off_t off, size_t *got)
-{
-    *got = 0;
-    while (*got < n) {
-        ssize_t r = pread(fd, p + *got, n - *got, off + (off_t)*got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return RG_EIO;
-        if (r == 0) break;
-        *got += (size_t)r;
-    }
-    return RG_OK;
 }
 
 int rg_rec_file_open(const char *dir, const char *sid, rg_rec_file *f)
@@ -271,7 +339,7 @@ int rg_rec_destroy(const char *dir, const char *sid)
     if (pwrite(fd, zeros, sizeof zeros, 0) != (ssize_t)sizeof zeros || fsync(fd) != 0) rc = RG_EIO;
     close(fd);
     if (unlink(path) != 0) rc = RG_EIO;
-    sync_dir(dir);
+    rg_sync_dir(dir);
     return rc;
 }
 

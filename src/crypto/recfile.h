@@ -31,6 +31,30 @@ int rg_rec_writer_finish(rg_rec_writer *w);
 /* Drops the temp file and frees w (NULL is fine). */
 void rg_rec_writer_abort(rg_rec_writer *w);
 
+/* Resumable writing (tus uploads): the file is built at `path` (not
+ * DIR/.SID.tmp) across several processes' lifetimes, and finish renames
+ * it to DIR/SID.rgrec.  create hands out the file key: the caller keeps
+ * it sealed to resume. */
+int rg_rec_writer_create(const char *path, const char *dir, const char *sid, EVP_PKEY *pub,
+                         uint64_t size, uint8_t key[RG_REC_KEY], rg_rec_writer **out);
+/* Reopens such a file: keeps its header and first `segments` sealed
+ * segments (cutting whatever follows: segments written by a request whose
+ * state was never committed), and buffers `tail` (fewer than a segment's
+ * bytes) as the plaintext that follows them.  RG_EIO when the file is
+ * shorter, or its header names another sid or size. */
+int rg_rec_writer_resume(const char *path, const char *dir, const char *sid,
+                         const uint8_t key[RG_REC_KEY], uint64_t size, uint64_t segments,
+                         const uint8_t *tail, size_t tail_len, rg_rec_writer **out);
+/* Syncs the sealed segments and reports what is still buffered: the
+ * count of sealed segments and the tail plaintext (valid until the next
+ * call on w). */
+int rg_rec_writer_checkpoint(rg_rec_writer *w, uint64_t *segments, const uint8_t **tail,
+                             size_t *tail_len);
+/* The descriptor of the file being built. */
+int rg_rec_writer_fd(const rg_rec_writer *w);
+/* Frees w and leaves its file for a later resume (NULL is fine). */
+void rg_rec_writer_close(rg_rec_writer *w);
+
 /* Where plaintext comes from: a file descriptor (read with pread from
  * offset 0) or a memory buffer; size bytes either way. */
 typedef struct {

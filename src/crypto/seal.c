@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "core/errors.h"
+#include "crypto/fileio.h"
 
 #define SEAL_VERSION 1
 #define NONCE_LEN 12
@@ -189,19 +190,6 @@ static int load_key_file(const char *path, uint8_t key[RG_MASTER_KEY_LEN])
     return rc;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return RG_EIO;
-        c += w;
-        n -= (size_t)w;
-    }
-    return RG_OK;
-}
-
 /* Makes the new directory entry durable: losing the key file after a crash
  * would make every sealed secret unreadable.  Best effort. */
 static void sync_parent_dir(const char *path)
@@ -218,10 +206,7 @@ static void sync_parent_dir(const char *path)
     } else {
         return;
     }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    (void)fsync(fd);
-    close(fd);
+    rg_sync_dir(dir);
 }
 
 /* Writes hex + newline (so an operator can move it into the environment
@@ -238,7 +223,7 @@ static int create_key_file(const char *path, const uint8_t key[RG_MASTER_KEY_LEN
     hex_encode_key(text, key);
     text[HEX_KEY_LEN] = '\n';
     int rc = RG_EIO;
-    if (fchmod(fd, 0600) == 0 && write_all(fd, text, sizeof text) == RG_OK && fsync(fd) == 0)
+    if (fchmod(fd, 0600) == 0 && rg_write_all(fd, text, sizeof text) == RG_OK && fsync(fd) == 0)
         rc = RG_OK;
     OPENSSL_cleanse(text, sizeof text);
     if (close(fd) != 0) rc = RG_EIO;

@@ -1,4 +1,6 @@
-/* accesslog.c - see accesslog.h. */
+/* accesslog.c - the access log's JSON line for a request (method, path
+ * without query, status, sizes, time, peer), appended to the loop's buffer
+ * and written out once per loop turn in PIPE_BUF pieces (accesslog.h). */
 #include <stdio.h>
 #include <sys/time.h>
 #include <time.h>

@@ -7,6 +7,7 @@
 #include "core/b64.h"
 #include "core/errors.h"
 #include "http/call.h"
+#include "http/limits.h"
 
 #define MAX_AUTH_HEADER 12288 /* room for "token:" + a maximal JWT */
 
@@ -50,21 +51,29 @@ int rg_auth_basic(rg_call *c, const h2o_iovec_t *path_account, rg_principal *p)
     rg_keycache *kc = c->w->app->keys;
     const char *user, *pass;
     size_t ulen, plen;
+    int is_ac, is_sk;
     if (rg_auth_basic_parts(c, &user, &ulen, &pass, &plen) != 0) return rg_auth_deny(c);
     memset(p, 0, sizeof *p);
-    if (rg_sid_valid(user, ulen, "AC")) {
-        if (rg_keycache_check_account(kc, user, pass, plen) != 0) return rg_auth_deny(c);
+    is_ac = rg_sid_valid(user, ulen, "AC");
+    is_sk = !is_ac && rg_sid_valid(user, ulen, "SK");
+    if (!is_ac && !is_sk) return rg_auth_deny(c);
+    /* A guess is a SID with a secret: those are limited (limits.h), before
+     * the secret is even looked at, so a blocked guesser learns nothing. */
+    if (rg_limit_auth_begin(c, user, ulen) != 0) return -1;
+    if (is_ac) {
+        if (rg_keycache_check_account(kc, user, pass, plen) != 0) goto failed;
         p->kind = RG_PRINCIPAL_ACCOUNT;
         memcpy(p->account_sid, user, RG_SID_SIZE);
-    } else if (rg_sid_valid(user, ulen, "SK")) {
-        if (rg_keycache_check_key(kc, user, pass, plen, p->account_sid) != 0) return rg_auth_deny(c);
+    } else {
+        if (rg_keycache_check_key(kc, user, pass, plen, p->account_sid) != 0) goto failed;
         p->kind = RG_PRINCIPAL_KEY;
         memcpy(p->key_sid, user, RG_SID_SIZE);
-    } else {
-        return rg_auth_deny(c);
     }
     if (path_account != NULL && !rg_iov_eq(*path_account, p->account_sid)) return rg_auth_deny(c);
     return 0;
+failed:
+    rg_limit_auth_failed(c, user, ulen);
+    return rg_auth_deny(c);
 }
 
 int rg_auth_signing_key(rg_call *c, const rg_principal *p, char key_sid[RG_SID_SIZE],

@@ -41,6 +41,10 @@ int rg_call_params(rg_call *c);
 /* The query string only, for routes whose body is not parameters (a raw
  * upload); same conventions. */
 int rg_call_query_params(rg_call *c);
+/* The parsing alone, for fuzz/: adds the parameters of s[0..n), a JSON
+ * object (json != 0) or form data, to c->params (in c->req->pool); 0, or
+ * -1 when malformed or too many.  Answers nothing. */
+int rg_params_parse(rg_call *c, const char *s, size_t n, int json);
 /* The first of the given names that is present (NULL-terminated list of
  * alternatives, e.g. "FriendlyName", "friendly_name"); NULL if none.  The
  * value is NUL-terminated. */
@@ -50,9 +54,12 @@ const char *rg_param(rg_call *c, const char *const *names, size_t *len);
 int rg_param_int(rg_call *c, const char *const *names, int64_t min, int64_t max, int64_t dflt,
                  int64_t *out);
 /* A text parameter (identity, room, name): valid UTF-8, no control
- * characters, at most maxlen bytes; required or optional.  Answers 400
+ * characters, at most maxlen bytes.  `required` is one of RG_PARAM_*:
+ * OPTIONAL takes an empty value as absent, NONEMPTY refuses it (a room
+ * given as "" must not read as "no room", i.e. any room).  Answers 400
  * (21602 missing / 21603 bad) and returns -1 on failure; *out is NULL when
  * optional and absent. */
+enum { RG_PARAM_OPTIONAL = 0, RG_PARAM_REQUIRED = 1, RG_PARAM_NONEMPTY = 2 };
 int rg_param_text(rg_call *c, const char *const *names, int required, size_t maxlen,
                   const char **out);
 
@@ -101,12 +108,16 @@ int rg_auth_basic_parts(rg_call *c, const char **user, size_t *ulen, const char 
 int rg_auth_signing_key(rg_call *c, const rg_principal *p, char key_sid[RG_SID_SIZE],
                         rg_key_view *key);
 
-/* h_tokens.c: a Twilio-format token for the principal's signing key into
+/* api/tokens.c: a Twilio-format token for the principal's signing key into
  * out (RG_TOKEN_BUF bytes).  Answers 409/400 itself and returns -1 on
  * failure. */
 #define RG_TOKEN_BUF 4096
 int rg_mint_twilio(rg_call *c, const rg_principal *p, const char *identity, const char *room,
                    int64_t ttl, char *out, size_t *len);
+/* api/tokens.c: answers 200 {"identity", ["room",] "token"[, "expires_at"]}
+ * for a minted token; room and expires_at are left out when NULL. */
+void rg_reply_token(rg_call *c, const char *identity, const char *room, const char *tok, size_t len,
+                    const char *expires_at);
 
 static inline int rg_iov_eq(h2o_iovec_t v, const char *s)
 {

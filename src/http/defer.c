@@ -1,6 +1,5 @@
 /* defer.c - deferred answers anchored to the request pool (see defer.h). */
 #include "http/defer.h"
-#include "http/playback.h"
 
 #include <stdlib.h>
 
@@ -27,7 +26,7 @@ void *rg_defer_new(rg_call *c, size_t size, rg_defer_fn done)
     a->d = d;
     d->anchor = a;
     d->c = c;
-    d->rx = &c->w->pb->rx;
+    d->rx = c->w->defer_rx;
     d->done = done;
     return d;
 }

@@ -88,8 +88,10 @@ static int add_json_member(rg_call *c, const char *key, json_t *v)
     int bad = 0;
     switch (json_typeof(v)) {
     case JSON_STRING:
-        if (strlen(json_string_value(v)) != json_string_length(v)) bad = 1;
-        else value = pool_str(c, json_string_value(v), json_string_length(v));
+        if (strlen(json_string_value(v)) != json_string_length(v))
+            bad = 1;
+        else
+            value = pool_str(c, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
         snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
@@ -99,21 +101,89 @@ static int add_json_member(rg_call *c, const char *key, json_t *v)
         snprintf(num, sizeof num, "%.17g", json_real_value(v));
         value = pool_str(c, num, strlen(num));
         break;
-    case JSON_TRUE: value = pool_str(c, "true", 4); break;
-    case JSON_FALSE: value = pool_str(c, "false", 5); break;
-    case JSON_NULL: return 0; /* null is "absent" */
-    default: bad = 1;
+    case JSON_TRUE:
+        value = pool_str(c, "true", 4);
+        break;
+    case JSON_FALSE:
+        value = pool_str(c, "false", 5);
+        break;
+    case JSON_NULL:
+        return 0; /* null is "absent" */
+    default:
+        bad = 1;
     }
     return add_param(c, name, value, bad);
+}
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* A string of printable ASCII without escapes at *pp; its bytes. */
+static int plain_str(const char **pp, const char *end, const char **s, size_t *n)
+{
+    const char *p = *pp;
+    if (p >= end || *p != '"') return 0;
+    *s = ++p;
+    while (p < end && *p != '"') {
+        if (*p < 0x20 || *p > 0x7e || *p == '\\') return 0;
+        p++;
+    }
+    if (p >= end) return 0;
+    *n = (size_t)(p - *s);
+    *pp = p + 1;
+    return 1;
+}
+
+/* The common body, a flat object of plain ASCII strings such as
+ * {"token":"eyJ..."}, read without a DOM: jansson lexes a token's 400 chars
+ * one by one and would cost more than validating it.  Returns 1 with the
+ * members added exactly as jansson's path adds them, or 0 having added
+ * nothing when the body is anything else (escapes, non-ASCII, other
+ * values, duplicate keys, too many, bad syntax): jansson then decides. */
+static int parse_flat_json(rg_call *c, const char *s, size_t n)
+{
+    const char *p = s, *end = s + n, *k, *v;
+    size_t kn, vn, start = c->nparams;
+    p = skip_ws(p, end);
+    if (p >= end || *p != '{') return 0;
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}') return skip_ws(p + 1, end) == end;
+    for (;;) {
+        if (!plain_str(&p, end, &k, &kn)) break;
+        p = skip_ws(p, end);
+        if (p >= end || *p != ':') break;
+        p = skip_ws(p + 1, end);
+        if (!plain_str(&p, end, &v, &vn) || c->nparams == RG_MAX_PARAMS) break;
+        size_t i = start;
+        while (i < c->nparams &&
+               !(c->params[i].name.len == kn && memcmp(c->params[i].name.base, k, kn) == 0))
+            i++;
+        if (i < c->nparams) break; /* a duplicate: jansson refuses the body */
+        add_param(c, pool_str(c, k, kn), pool_str(c, v, vn), 0);
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == '}' && skip_ws(p + 1, end) == end) return 1;
+        break;
+    }
+    c->nparams = start;
+    return 0;
 }
 
 static int parse_json(rg_call *c, const char *s, size_t n)
 {
     json_error_t err;
-    json_t *root = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+    json_t *root, *v;
     const char *key;
-    json_t *v;
     int rc = 0;
+    if (parse_flat_json(c, s, n)) return 0;
+    root = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
     if (root == NULL || !json_is_object(root)) {
         json_decref(root);
         return -1;
@@ -165,7 +235,8 @@ int rg_call_params(rg_call *c)
     if (req->entity.base == NULL || req->entity.len == 0) return 0;
     if (body_is_json(c) ? parse_json(c, req->entity.base, req->entity.len)
                         : parse_form(c, req->entity.base, req->entity.len)) {
-        rg_reply_error(c, 400, 21601, "Malformed request body: expected a JSON object or form data");
+        rg_reply_error(c, 400, 21601,
+                       "Malformed request body: expected a JSON object or form data");
         return -1;
     }
     return 0;
@@ -216,8 +287,8 @@ int rg_param_text(rg_call *c, const char *const *names, int required, size_t max
 {
     const rg_param_kv *p = find_param(c, names);
     *out = NULL;
-    if (p == NULL || (!p->bad_type && p->value.len == 0 && !required)) {
-        if (!required) return 0;
+    if (p == NULL || (!p->bad_type && p->value.len == 0 && required == RG_PARAM_OPTIONAL)) {
+        if (required != RG_PARAM_REQUIRED) return 0;
         rg_reply_error(c, 400, 21602, "Missing required parameter %s", names[0]);
         return -1;
     }
@@ -239,4 +310,9 @@ const char *rg_arg_text(rg_call *c, size_t i, size_t maxlen)
     a = c->args[i];
     if (a.len == 0 || a.len > maxlen || !rg_text_valid(a.base, a.len)) return NULL;
     return pool_str(c, a.base, a.len).base;
+}
+
+int rg_params_parse(rg_call *c, const char *s, size_t n, int json)
+{
+    return json ? parse_json(c, s, n) : parse_form(c, s, n);
 }

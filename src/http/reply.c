@@ -22,7 +22,9 @@ static const char *reason_of(int status)
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
     case 410: return "Gone";
+    case 412: return "Precondition Failed";
     case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
     case 429: return "Too Many Requests";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";

@@ -1,62 +1,12 @@
 /* router.c - a flat route table matched segment by segment.
  *
- * A dozen routes do not need a trie; a linear scan over short patterns is
- * faster than anything clever and keeps the whole API visible in one place. */
+ * A few dozen routes do not need a trie; a linear scan over short patterns
+ * is faster than anything clever.  The table is every module's routes in
+ * list order (rg_modules_routes, made once at start; `roomgate routes`
+ * prints it). */
 #include <stdio.h>
 
 #include "http/router.h"
-
-const rg_route rg_routes[] = {
-    {"GET", "/healthz", rg_h_health},
-    {"POST", "/2010-04-01/Accounts/{AC}/Keys.json", rg_h_keys_create},
-    {"GET", "/2010-04-01/Accounts/{AC}/Keys.json", rg_h_keys_list},
-    {"GET", "/2010-04-01/Accounts/{AC}/Keys/{SK}.json", rg_h_key_fetch},
-    {"POST", "/2010-04-01/Accounts/{AC}/Keys/{SK}.json", rg_h_key_update},
-    {"DELETE", "/2010-04-01/Accounts/{AC}/Keys/{SK}.json", rg_h_key_delete},
-    {"POST", "/v1/AccessTokens", rg_h_access_tokens},
-    {"GET", "/token", rg_h_token},
-    {"GET", "/get-token", rg_h_get_token},
-    {"POST", "/v1/Accounts/{AC}/Tokens/validate", rg_h_validate},
-    /* VideoSDK rooms (h_meetings.c) */
-    {"POST", "/v2/rooms", rg_h_rooms_create},
-    {"GET", "/v2/rooms", rg_h_rooms_list},
-    {"GET", "/v2/rooms/validate/{roomId}", rg_h_room_fetch},
-    {"POST", "/v2/rooms/deactivate", rg_h_room_deactivate},
-    {"GET", "/v2/rooms/{roomId}", rg_h_room_fetch},
-    {"POST", "/create-meeting", rg_h_create_meeting},
-    {"POST", "/validate-meeting/{id}", rg_h_validate_meeting},
-    /* 1:1 consultations (h_consultations.c) */
-    {"POST", "/v1/Consultations", rg_h_consultations_create},
-    {"GET", "/v1/Consultations/{id}", rg_h_consultation_fetch},
-    {"DELETE", "/v1/Consultations/{id}", rg_h_consultation_cancel},
-    {"POST", "/v1/Consultations/{id}/Tokens", rg_h_consultation_token},
-    /* Twilio Video rooms and participants (h_rooms.c, h_participants.c) */
-    {"POST", "/v1/Rooms", rg_h_v1_rooms_create},
-    {"GET", "/v1/Rooms", rg_h_v1_rooms_list},
-    {"GET", "/v1/Rooms/{room}", rg_h_v1_room_fetch},
-    {"POST", "/v1/Rooms/{room}", rg_h_v1_room_update},
-    {"GET", "/v1/Rooms/{room}/Participants", rg_h_v1_participants_list},
-    {"GET", "/v1/Rooms/{room}/Participants/{participant}", rg_h_v1_participant_fetch},
-    {"POST", "/v1/Rooms/{room}/Participants/{participant}", rg_h_v1_participant_update},
-    /* Recordings and secure playback (h_recordings.c, h_rec_create.c,
-     * h_sec_rec.c, h_media.c) */
-    {"POST", "/v1/Recordings", rg_h_recordings_create},
-    {"GET", "/v1/Recordings", rg_h_recordings_list},
-    {"GET", "/v1/Recordings/{RE}", rg_h_recording_fetch},
-    {"DELETE", "/v1/Recordings/{RE}", rg_h_recording_delete},
-    {"GET", "/v1/Recordings/{RE}/AccessLog", rg_h_recording_access_log},
-    {"GET", "/sec_rec", rg_h_sec_rec},
-    {"OPTIONS", "/sec_rec", rg_h_playback_preflight},
-    {"GET", "/media/{RE}", rg_h_media},
-    {"OPTIONS", "/media/{RE}", rg_h_playback_preflight},
-    {"GET", "/demo-api/recordings", rg_h_demo_recordings},
-    /* WebSocket signaling (signal_conn.c) */
-    {"GET", "/v1/signal", rg_h_signal},
-    /* TURN credentials (h_turn.c) */
-    {"POST", "/2010-04-01/Accounts/{AC}/Tokens.json", rg_h_nts_token},
-    {"GET", "/v1/turn", rg_h_turn},
-    {NULL, NULL, NULL},
-};
 
 /* Matches one pattern segment against one path segment. */
 static int match_segment(const char *pat, size_t plen, const char *seg, size_t slen, rg_call *c)
@@ -97,19 +47,23 @@ static int method_is(h2o_iovec_t m, const char *want)
     return rg_iov_eq(m, "HEAD") && strcmp(want, "GET") == 0;
 }
 
+int rg_route_find(const rg_route *routes, h2o_iovec_t path, h2o_iovec_t method)
+{
+    rg_call scratch; /* match_path's captures land here */
+    scratch.nargs = 0;
+    for (int i = 0; routes[i].method != NULL; i++)
+        if (match_path(routes[i].pattern, path, &scratch) && method_is(method, routes[i].method))
+            return i;
+    return -1;
+}
+
 void rg_route_dispatch(rg_call *c)
 {
     char allow[64] = "";
     size_t alen = 0;
-    for (const rg_route *r = rg_routes; r->method != NULL; r++) {
+    for (const rg_route *r = c->w->app->routes; r->method != NULL; r++) {
         if (!match_path(r->pattern, c->req->path_normalized, c)) continue;
         if (method_is(c->req->method, r->method)) {
-            /* h2o enforces the larger upload limit for every route; the
-             * others keep --max-body */
-            if (c->req->entity.len > c->w->app->cfg.max_body && r->fn != rg_h_recordings_create) {
-                rg_reply_error(c, 413, 21617, "Request body too large");
-                return;
-            }
             r->fn(c);
             return;
         }

@@ -151,6 +151,11 @@ int rg_ws_send(rg_ws *ws, int opcode, const void *data, size_t len)
     return send_frame(ws, opcode, data, len);
 }
 
+int rg_ws_closing(const rg_ws *ws)
+{
+    return ws->close_sent || ws->close_received || ws->failed;
+}
+
 int rg_ws_ping(rg_ws *ws)
 {
     return send_frame(ws, RG_WS_OP_PING, NULL, 0);

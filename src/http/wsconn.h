@@ -47,6 +47,9 @@ void *rg_ws_data(const rg_ws *ws);
  * follows. */
 int rg_ws_send(rg_ws *ws, int opcode, const void *data, size_t len);
 int rg_ws_ping(rg_ws *ws);
+/* Whether a close was sent or received (or the socket failed): sends fail
+ * from then on, and on_closed follows. */
+int rg_ws_closing(const rg_ws *ws);
 /* Queues the close frame after what is queued; the socket closes when the
  * peer answers (the owner bounds the wait with rg_ws_free). */
 void rg_ws_close(rg_ws *ws, uint16_t status, const char *reason);

@@ -57,12 +57,33 @@ int rg_store_audit_each(rg_store *st, int64_t since_ms, int (*fn)(void *ud, cons
                         void *ud);
 
 typedef struct {
-    int64_t rows;    /* rows checked */
-    int64_t bad_seq; /* first row whose link is broken; 0 when intact */
-    const char *why; /* static text */
+    int ok;               /* 1 when the chain is intact and ends where its head says */
+    int64_t rows;         /* rows checked: the intact chain from seq 1 */
+    int64_t bad_seq;      /* first row whose link is broken; 0 when none */
+    int64_t missing_rows; /* rows a head names beyond the last row (a removed tail) */
+    int64_t head_seq;     /* the most rows a valid head names; -1 without one */
+    int head_file;        /* 1 when the head file exists */
+    const char *why;      /* static text; NULL when ok */
 } rg_audit_verdict;
 
-/* Walks the whole chain. */
+/* Appends and verification need the chain head's key (derived from the
+ * master key) and the head file (DATA/audit.head);
+ * without them append and verify answer RG_EINVAL.  Call once after
+ * rg_store_open. */
+int rg_store_audit_anchor(rg_store *st, const uint8_t key[32], const char *head_path);
+/* The same with the key derived from the master key (HKDF-SHA256, label
+ * RG_AUDIT_HEAD_KDF_LABEL) and head_file, or DATA/audit.head when it is
+ * NULL: what serve and the CLI use (--audit-head). */
+int rg_store_audit_anchor_dir(rg_store *st, const uint8_t master[32], const char *data_dir,
+                              const char *head_file);
+#define RG_AUDIT_HEAD_KDF_LABEL "roomgate audit chain head v1"
+
+/* Starts the head at the chain's current tail when the database has none
+ * yet (created by an older version: migration 6 left a placeholder), and
+ * brings the head file up to the head row.  serve calls it at start. */
+int rg_store_audit_head_start(rg_store *st);
+
+/* Walks the whole chain and checks it against both heads. */
 int rg_store_audit_verify(rg_store *st, rg_audit_verdict *v);
 
 #endif

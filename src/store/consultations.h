@@ -3,7 +3,7 @@
  * unique per account.  The struct (rg_consultation) and the rules about
  * tokens live in core/consultation.h; this file only persists the rows.
  *
- * Implemented in src/store/consultations.c on the plumbing of sql.h.
+ * Implemented by the back end (SQLite: src/store/sqlite/consultations.c).
  * Every lookup is scoped to an account. */
 #ifndef RG_STORE_CONSULTATIONS_H
 #define RG_STORE_CONSULTATIONS_H

@@ -15,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
 #include "core/errors.h"
+#include "core/fnv.h"
+#include "core/ratelimit.h"
 
 #define MIN_CAP 16
 #define NONE ((size_t)-1)
@@ -37,6 +40,7 @@ typedef struct {
     size_t secret_len;
     int64_t date_created;
     int64_t seq;
+    rg_key_type key_type;
 } key_ent;
 
 typedef struct {
@@ -50,14 +54,28 @@ typedef struct gen {
     table accts, keys;
 } gen;
 
+/* The negative cache: SIDs the store was asked about and did not have, with
+ * the change mark of that answer.  Direct-mapped and fixed-size, so a
+ * flood of distinct unknown SIDs overwrites entries instead of growing. */
+#define NEG_SLOTS 1024
+typedef struct {
+    char sid[RG_SID_SIZE];
+    int64_t version;
+} neg_ent;
+
 struct rg_keycache {
     pthread_rwlock_t lock;     /* guards cur */
     pthread_mutex_t reload_mu; /* one reload at a time; guards version */
+    pthread_mutex_t miss_mu;   /* guards neg, budget, store_reads */
     rg_store *st;
     uint8_t master[RG_MASTER_KEY_LEN];
     gen *cur;
-    int64_t version; /* data_version seen by the load that built cur */
+    _Atomic int64_t version;     /* change mark seen by the load that built cur */
     _Atomic uint64_t generation; /* bumped after every swap of cur */
+    neg_ent neg[NEG_SLOTS];
+    rg_bucket budget;     /* store reads a miss may cause, per second */
+    uint64_t store_reads; /* misses that read the store (tests, stats) */
+    int64_t (*clock_ms)(void);
 };
 
 /* Compared against when the account or key does not exist, so a miss costs
@@ -69,13 +87,11 @@ static const uint8_t DUMMY_SECRET[RG_SECRET_MAX];
 
 /* ---- hash table ---- */
 
-/* FNV-1a.  SIDs are random, and only the server creates them, so nobody can
+/* FNV-1a, folded.  SIDs are random, and only the server creates them, so nobody can
  * pick SIDs that collide inside the table. */
 static size_t hash_sid(const char *sid, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)sid[i]) * 0x100000001b3u;
+    uint64_t h = rg_fnv1a64(sid, n, 0);
     return (size_t)(h ^ (h >> 32));
 }
 
@@ -172,7 +188,7 @@ static int load_account(void *ud, const rg_account *a)
     return table_put(&ctx->g->accts, &e);
 }
 
-/* The secret was sealed with the key SID as AAD (see provision.c), so a
+/* The secret was sealed with the key SID as AAD (see app/provision.c), so a
  * blob moved to another row does not open.  A key that does not open is
  * left out (it cannot authenticate anything) rather than failing the load:
  * one bad row must not lock every account out. */
@@ -186,6 +202,7 @@ static int load_key(void *ud, const rg_key_row *k)
     memcpy(e.account_sid, k->account_sid, sizeof e.account_sid);
     e.date_created = k->date_created;
     e.seq = k->seq;
+    e.key_type = k->key_type;
     int rc = rg_unseal(ctx->master, k->sid, strlen(k->sid), k->sealed, k->sealed_len, e.secret,
                        sizeof e.secret, &e.secret_len);
     if (rc == RG_OK && e.secret_len > 0) {
@@ -245,7 +262,7 @@ static int gen_build(rg_keycache *kc, gen **out)
  * instead of being missed. */
 static int reload_locked(rg_keycache *kc)
 {
-    int64_t v = rg_store_data_version(kc->st);
+    int64_t v = rg_store_change_mark(kc->st);
     if (v < 0) return RG_EIO;
     gen *g = NULL;
     int rc = gen_build(kc, &g);
@@ -255,7 +272,7 @@ static int reload_locked(rg_keycache *kc)
     kc->cur = g;
     pthread_rwlock_unlock(&kc->lock);
     atomic_fetch_add_explicit(&kc->generation, 1, memory_order_release);
-    kc->version = v;
+    atomic_store(&kc->version, v);
     gen_free(old);
     return RG_OK;
 }
@@ -273,13 +290,27 @@ uint64_t rg_keycache_generation(rg_keycache *kc)
     return atomic_load_explicit(&kc->generation, memory_order_acquire);
 }
 
-int rg_keycache_poll(rg_keycache *kc)
+/* Reloads unless the generation in place was built at mark already (a
+ * miss may have reloaded since the mark was read). */
+static int reload_unless_at(rg_keycache *kc, int64_t mark)
 {
     pthread_mutex_lock(&kc->reload_mu);
-    int64_t v = rg_store_data_version(kc->st);
-    int rc = v < 0 ? RG_EIO : v == kc->version ? RG_OK : reload_locked(kc);
+    int rc = mark == atomic_load(&kc->version) ? RG_OK : reload_locked(kc);
     pthread_mutex_unlock(&kc->reload_mu);
     return rc;
+}
+
+int rg_keycache_poll(rg_keycache *kc)
+{
+    int64_t v = rg_store_change_mark(kc->st);
+    return v < 0 ? RG_EIO : reload_unless_at(kc, v);
+}
+
+/* A failed reload keeps the previous generation; the next commit, or a
+ * miss, tries again. */
+void rg_keycache_changed(void *kc, int64_t mark)
+{
+    reload_unless_at(kc, mark);
 }
 
 /* ---- life cycle ---- */
@@ -298,7 +329,19 @@ static int init_locks(rg_keycache *kc)
         pthread_rwlock_destroy(&kc->lock);
         return RG_ENOMEM;
     }
+    if (pthread_mutex_init(&kc->miss_mu, NULL) != 0) {
+        pthread_mutex_destroy(&kc->reload_mu);
+        pthread_rwlock_destroy(&kc->lock);
+        return RG_ENOMEM;
+    }
     return RG_OK;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int rg_keycache_new(rg_store *st, const uint8_t master[RG_MASTER_KEY_LEN], rg_keycache **out)
@@ -312,6 +355,8 @@ int rg_keycache_new(rg_store *st, const uint8_t master[RG_MASTER_KEY_LEN], rg_ke
     }
     kc->st = st;
     kc->version = -1;
+    kc->clock_ms = monotonic_ms;
+    rg_bucket_init(&kc->budget, RG_KEYCACHE_MISS_READS, RG_KEYCACHE_MISS_READS, monotonic_ms());
     memcpy(kc->master, master, RG_MASTER_KEY_LEN);
     int rc = rg_keycache_reload(kc);
     if (rc != RG_OK) {
@@ -326,10 +371,73 @@ void rg_keycache_free(rg_keycache *kc)
 {
     if (!kc) return;
     gen_free(kc->cur);
+    pthread_mutex_destroy(&kc->miss_mu);
     pthread_mutex_destroy(&kc->reload_mu);
     pthread_rwlock_destroy(&kc->lock);
     OPENSSL_cleanse(kc->master, sizeof kc->master);
     free(kc);
+}
+
+/* ---- misses ---- */
+
+static neg_ent *neg_slot(rg_keycache *kc, const char *sid, size_t n)
+{
+    return &kc->neg[hash_sid(sid, n) & (NEG_SLOTS - 1)];
+}
+
+/* Whether the store may know sid although the cache does not: another
+ * process (the CLI) committed since the cache was built, and the store has
+ * not already said no to this SID at the current change mark.  Bounded:
+ * with nothing committed elsewhere no miss reads anything but the change
+ * mark; otherwise each distinct SID is read at most once per commit, and
+ * all misses together at most RG_KEYCACHE_MISS_READS times a second (past
+ * that a miss is answered from the cache, as before, and the watcher
+ * catches up).  Returns 1 when the cache was reloaded with sid in it. */
+static int miss_recheck(rg_keycache *kc, const char *sid, int is_key)
+{
+    size_t n = sid ? strnlen(sid, RG_SID_SIZE) : 0;
+    if (n != RG_SID_LEN) return 0;
+    int64_t v = rg_store_change_mark(kc->st);
+    if (v < 0 || v == atomic_load(&kc->version)) return 0;
+    pthread_mutex_lock(&kc->miss_mu);
+    neg_ent *e = neg_slot(kc, sid, n);
+    int known_absent = e->version == v && memcmp(e->sid, sid, n) == 0;
+    int may_read = !known_absent && rg_bucket_take(&kc->budget, kc->clock_ms());
+    if (may_read) kc->store_reads++;
+    pthread_mutex_unlock(&kc->miss_mu);
+    if (!may_read) return 0;
+    rg_key_row k;
+    rg_account a;
+    int rc = is_key ? rg_store_key_get(kc->st, sid, &k) : rg_store_account_get(kc->st, sid, &a);
+    if (is_key) OPENSSL_cleanse(&k, sizeof k);
+    if (rc == RG_ENOTFOUND) {
+        pthread_mutex_lock(&kc->miss_mu);
+        memcpy(e->sid, sid, n);
+        e->sid[n] = '\0';
+        e->version = v;
+        pthread_mutex_unlock(&kc->miss_mu);
+        return 0;
+    }
+    /* It exists: a poll reloads (the mark moved), once for every thread
+     * that raced here.  The mark is read again: the row may be newer than
+     * v, and a reload at v would not hold it. */
+    return rc == RG_OK && rg_keycache_poll(kc) == RG_OK;
+}
+
+uint64_t rg_keycache_store_reads(rg_keycache *kc)
+{
+    pthread_mutex_lock(&kc->miss_mu);
+    uint64_t n = kc->store_reads;
+    pthread_mutex_unlock(&kc->miss_mu);
+    return n;
+}
+
+void rg_keycache_set_clock(rg_keycache *kc, int64_t (*clock_ms)(void))
+{
+    pthread_mutex_lock(&kc->miss_mu);
+    kc->clock_ms = clock_ms;
+    rg_bucket_init(&kc->budget, RG_KEYCACHE_MISS_READS, RG_KEYCACHE_MISS_READS, clock_ms());
+    pthread_mutex_unlock(&kc->miss_mu);
 }
 
 /* ---- lookups ---- */
@@ -342,14 +450,29 @@ static void fill_view(const key_ent *k, rg_key_view *out)
     out->secret_len = k->secret_len;
 }
 
-int rg_keycache_lookup_key(void *ud, const char *key_sid, rg_key_view *out)
+static int lookup_key_once(rg_keycache *kc, const char *key_sid, rg_key_view *out)
 {
-    rg_keycache *kc = ud;
     if (pthread_rwlock_rdlock(&kc->lock) != 0) return -1;
     const key_ent *k = table_find(&kc->cur->keys, key_sid);
     if (k) fill_view(k, out);
     pthread_rwlock_unlock(&kc->lock);
     return k ? 0 : -1;
+}
+
+int rg_keycache_lookup_key(void *ud, const char *key_sid, rg_key_view *out)
+{
+    rg_keycache *kc = ud;
+    if (lookup_key_once(kc, key_sid, out) == 0) return 0;
+    return miss_recheck(kc, key_sid, 1) ? lookup_key_once(kc, key_sid, out) : -1;
+}
+
+int rg_keycache_key_type(rg_keycache *kc, const char *key_sid)
+{
+    if (pthread_rwlock_rdlock(&kc->lock) != 0) return -1;
+    const key_ent *k = table_find(&kc->cur->keys, key_sid);
+    int t = k ? (int)k->key_type : -1;
+    pthread_rwlock_unlock(&kc->lock);
+    return t;
 }
 
 /* Non-zero when all 32 bytes are zero, without branching on them. */
@@ -361,10 +484,9 @@ static int all_zero(const uint8_t h[32])
     return acc == 0;
 }
 
-int rg_keycache_check_account(rg_keycache *kc, const char *account_sid, const char *auth_token,
-                              size_t token_len)
+static int check_account_once(rg_keycache *kc, const char *account_sid, const char *auth_token,
+                              size_t token_len, int *found_out)
 {
-    if (!auth_token && token_len > 0) return -1;
     uint8_t h[32];
     /* Hash first, outside the lock: the cost is paid for unknown accounts
      * too, so response time does not tell whether an account exists. */
@@ -379,13 +501,25 @@ int rg_keycache_check_account(rg_keycache *kc, const char *account_sid, const ch
     /* An all-zero hash means rg_token_hash failed: fail closed. */
     int ok = found & eq & !all_zero(h);
     OPENSSL_cleanse(h, sizeof h);
+    *found_out = found;
     return ok ? 0 : -1;
 }
 
-int rg_keycache_check_key(rg_keycache *kc, const char *key_sid, const char *secret,
-                          size_t secret_len, char account_out[RG_SID_SIZE])
+/* A miss consults the store (miss_recheck) before answering no, so an
+ * account created by the CLI a moment ago works at once. */
+int rg_keycache_check_account(rg_keycache *kc, const char *account_sid, const char *auth_token,
+                              size_t token_len)
 {
-    if (!secret && secret_len > 0) return -1;
+    int found = 0;
+    if (!auth_token && token_len > 0) return -1;
+    if (check_account_once(kc, account_sid, auth_token, token_len, &found) == 0) return 0;
+    if (found || !miss_recheck(kc, account_sid, 0)) return -1;
+    return check_account_once(kc, account_sid, auth_token, token_len, &found);
+}
+
+static int check_key_once(rg_keycache *kc, const char *key_sid, const char *secret,
+                          size_t secret_len, char account_out[RG_SID_SIZE], int *found_out)
+{
     /* Compare fixed-width, zero-padded buffers, and the lengths separately:
      * the time taken depends on neither the stored secret nor where the
      * first differing byte is. */
@@ -398,10 +532,21 @@ int rg_keycache_check_key(rg_keycache *kc, const char *key_sid, const char *secr
         int eq = CRYPTO_memcmp(given, k ? k->secret : DUMMY_SECRET, sizeof given) == 0;
         ok = (k != NULL) & eq & (secret_len == (k ? k->secret_len : 0));
         if (ok) memcpy(account_out, k->account_sid, RG_SID_SIZE);
+        *found_out = k != NULL;
         pthread_rwlock_unlock(&kc->lock);
     }
     OPENSSL_cleanse(given, sizeof given);
     return ok ? 0 : -1;
+}
+
+int rg_keycache_check_key(rg_keycache *kc, const char *key_sid, const char *secret,
+                          size_t secret_len, char account_out[RG_SID_SIZE])
+{
+    int found = 0;
+    if (!secret && secret_len > 0) return -1;
+    if (check_key_once(kc, key_sid, secret, secret_len, account_out, &found) == 0) return 0;
+    if (found || !miss_recheck(kc, key_sid, 1)) return -1;
+    return check_key_once(kc, key_sid, secret, secret_len, account_out, &found);
 }
 
 int rg_keycache_newest_key(rg_keycache *kc, const char *account_sid, char key_sid_out[RG_SID_SIZE],

@@ -2,7 +2,7 @@
  * an optional customRoomId unique per account, and a disabled flag set by
  * POST /v2/rooms/deactivate (joins to a disabled room fail with 4052).
  *
- * Implemented in src/store/meetings.c on the plumbing of sql.h.  Every
+ * Implemented by the back end (SQLite: src/store/sqlite/meetings.c).  Every
  * lookup is scoped to an account: another account's room is RG_ENOTFOUND. */
 #ifndef RG_STORE_MEETINGS_H
 #define RG_STORE_MEETINGS_H

@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "core/fnv.h"
+#include "core/sigadmit.h"
 
 #define MIN_CAP 16
 /* account SID, 2-byte room length, room, identity */
@@ -40,7 +42,7 @@ struct rg_revcache {
     pthread_mutex_t reload_mu; /* one reload at a time; guards version */
     rg_store *st;
     table cur;
-    atomic_size_t count; /* cur.count, readable without the lock */
+    atomic_size_t count;         /* cur.count, readable without the lock */
     _Atomic uint64_t generation; /* bumped after every change of cur */
     int64_t version;
 };
@@ -61,13 +63,11 @@ static size_t make_key(unsigned char out[KEY_MAX], const char *account, const ch
     return a + 2 + r + i;
 }
 
-/* FNV-1a.  Only account owners create entries (by kicking in their own
+/* FNV-1a, folded.  Only account owners create entries (by kicking in their own
  * rooms), so there is nobody to mount a collision attack against. */
 static size_t hash_key(const unsigned char *k, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ k[i]) * 0x100000001b3u;
+    uint64_t h = rg_fnv1a64(k, n, 0);
     return (size_t)(h ^ (h >> 32));
 }
 
@@ -136,7 +136,7 @@ static int put_revocation(void *ud, const rg_revocation *r)
  * lands during the load shows up at the next poll instead of being missed. */
 static int reload_locked(rg_revcache *c)
 {
-    int64_t v = rg_store_data_version(c->st);
+    int64_t v = rg_store_change_mark(c->st);
     table t = {0};
     if (v < 0) return RG_EIO;
     int rc = rg_store_revocation_each(c->st, put_revocation, &t);
@@ -163,13 +163,24 @@ int rg_revcache_reload(rg_revcache *c)
     return rc;
 }
 
-int rg_revcache_poll(rg_revcache *c)
+static int reload_unless_at(rg_revcache *c, int64_t mark)
 {
     pthread_mutex_lock(&c->reload_mu);
-    int64_t v = rg_store_data_version(c->st);
-    int rc = v < 0 ? RG_EIO : v == c->version ? RG_OK : reload_locked(c);
+    int rc = mark == c->version ? RG_OK : reload_locked(c);
     pthread_mutex_unlock(&c->reload_mu);
     return rc;
+}
+
+int rg_revcache_poll(rg_revcache *c)
+{
+    int64_t v = rg_store_change_mark(c->st);
+    return v < 0 ? RG_EIO : reload_unless_at(c, v);
+}
+
+/* A failed reload keeps the previous set; the next commit tries again. */
+void rg_revcache_changed(void *c, int64_t mark)
+{
+    reload_unless_at(c, mark);
 }
 
 int rg_revcache_add(rg_revcache *c, const rg_revocation *r)
@@ -202,6 +213,21 @@ int rg_revcache_revoked(rg_revcache *c, const char *account_sid, const char *roo
     }
     pthread_rwlock_unlock(&c->lock);
     return revoked;
+}
+
+int rg_revcache_token_revoked(rg_revcache *rc, rg_hotcache *hot, rg_store *st,
+                              const rg_token_result *r, const char *room)
+{
+    const char *identity = rg_token_identity(r);
+    rg_meeting m;
+    if (rc == NULL || atomic_load(&rc->count) == 0 || identity == NULL) return 0;
+    if (room == NULL) room = r->room;
+    if (room[0] == '\0') return 0;
+    if (rg_revcache_revoked(rc, r->account_sid, room, identity, r->issued)) return 1;
+    return r->kind == RG_TOKEN_VIDEOSDK && hot != NULL && !rg_roomid_valid(room, strlen(room)) &&
+           rg_hot_meeting_get(hot, st, r->account_sid, room, &m) == RG_OK &&
+           strcmp(m.room_id, room) != 0 &&
+           rg_revcache_revoked(rc, r->account_sid, m.room_id, identity, r->issued);
 }
 
 int rg_revcache_new(rg_store *st, rg_revcache **out)

@@ -1,6 +1,6 @@
 /* rooms.h - rooms, participants and revocations (Twilio Video's model).
  *
- * Implemented in src/store/rooms.c on the shared plumbing of sql.h.  A room
+ * Implemented by the back end (SQLite: src/store/sqlite/rooms.c).  A room
  * belongs to one account; its unique_name is unique among the account's
  * in-progress rooms only, so a completed room's name can be reused.
  * Participant rows are written by the signaling server; the capacity check
@@ -12,15 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/roomtype.h"
 #include "core/token.h"
+#include "core/track.h"
 #include "store/store.h"
 
 #define RG_URL_MAX 2048
-#define RG_ROOM_MAX_PARTICIPANTS 50
 #define RG_ROOM_DEFAULT_TIMEOUT 5 /* minutes, Twilio's default for both timeouts */
 #define RG_ROOM_MAX_TIMEOUT 60    /* minutes; timeouts are 1..60 as Twilio's */
 
-typedef enum { RG_ROOM_GO = 1, RG_ROOM_PEER_TO_PEER = 2, RG_ROOM_GROUP = 3 } rg_room_type;
 typedef enum { RG_ROOM_IN_PROGRESS = 1, RG_ROOM_COMPLETED = 2 } rg_room_status;
 
 typedef struct {
@@ -33,6 +33,7 @@ typedef struct {
     int empty_room_timeout;               /* minutes */
     int unused_room_timeout;              /* minutes */
     char status_callback[RG_URL_MAX + 1]; /* "" when none */
+    int callback_get;                     /* StatusCallbackMethod=GET (default POST) */
     int64_t date_created, date_updated;
     int64_t end_time;  /* 0 while in progress */
     int64_t last_left; /* when the last participant left; 0 if never */
@@ -61,7 +62,8 @@ int rg_store_room_create(rg_store *st, rg_room *r);
 int rg_store_room_get(rg_store *st, const char *account_sid, const char *sid_or_name, rg_room *out);
 /* The in-progress room named unique_name, created with the given type and
  * capacity when there is none (auto-create on join, consultations).
- * *created tells which happened. */
+ * *created tells which happened.  RG_EGONE instead of creating a room
+ * named after a deactivated VideoSDK room (meetings.h). */
 int rg_store_room_get_or_create(rg_store *st, const char *account_sid, const char *unique_name,
                                 rg_room_type type, int max_participants, int64_t now, rg_room *out,
                                 int *created);
@@ -97,8 +99,35 @@ int rg_store_room_sweep(rg_store *st, int64_t now, int unit_seconds,
 int rg_store_participant_join(rg_store *st, const char *room_sid, const char *identity,
                               const char participant_sid[RG_SID_SIZE], int64_t now,
                               rg_participant *out);
+/* One seat of a batch: the arguments of rg_store_participant_join, and
+ * its result in rc.  open (may be NULL): the room the join opens (auto-
+ * create; open->sid is room_sid, chosen by the caller), created in the
+ * seat's transaction with its room-created event unless the account's
+ * in-progress room of that name is that one already; RG_EEXIST when that
+ * room is another (someone else opened it first: nothing is written), and
+ * RG_EGONE when the name is a deactivated VideoSDK room's. */
+typedef struct {
+    const char *room_sid, *identity, *participant_sid;
+    int64_t now;
+    int rc;
+    const rg_room *open;
+} rg_seat;
+/* rg_store_participant_join for each seat in array order, in one
+ * transaction: one commit for the batch instead of one per join.  Each
+ * seat is decided after the ones before it (two of one identity: the later
+ * replaces the earlier), and a refused seat changes nothing.  When the
+ * transaction cannot start or commit, every seat it would have admitted
+ * gets that error instead.  A batch that opens a room commits durably
+ * (rooms are not participant rows: see README "Decisions"). */
+void rg_store_participant_join_batch(rg_store *st, rg_seat *seats, size_t n);
 /* Marks a participant disconnected (idempotent). */
 int rg_store_participant_leave(rg_store *st, const char *participant_sid, int64_t now);
+/* Records the status callback events of changes to the tracks a connected
+ * participant publishes (core/track.h), in one transaction; nothing when
+ * the room has no target.  RG_EINVAL for a malformed change (nothing is
+ * recorded then). */
+int rg_store_track_events(rg_store *st, const char *participant_sid, const rg_track_event *ev,
+                          size_t n, int64_t now);
 /* Marks every connected participant disconnected (server start: what a
  * crash left behind); *changed (may be NULL) = how many. */
 int rg_store_participant_disconnect_all(rg_store *st, int64_t now, int *changed);
@@ -112,9 +141,10 @@ int rg_store_participant_list(rg_store *st, const char *room_sid, int connected,
  * tokens for this room issued before now.  RG_ENOTFOUND. */
 int rg_store_participant_kick(rg_store *st, const char *room_sid, const char *sid_or_identity,
                               int64_t now, rg_participant *out);
-/* Whether identity has ever been a participant of the room (any status):
- * the recordings' access rule. */
-int rg_store_participant_was_in(rg_store *st, const char *room_sid, const char *identity);
+/* Whether identity has ever been a participant of the room (any status)
+ * when the room is account_sid's: the recordings' access rule. */
+int rg_store_participant_was_in(rg_store *st, const char *account_sid, const char *room_sid,
+                                const char *identity);
 
 /* Revocations: tokens of (account, room, identity) issued at or before
  * `before` are refused (whole seconds: a token minted in the kick's second

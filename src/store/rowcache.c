@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "core/fnv.h"
 
 typedef struct entry {
     struct entry *next;
@@ -32,11 +33,7 @@ struct rg_rowcache {
  * low bits (the bucket) depend on every byte. */
 static uint64_t hash_key(uint64_t seed, const char *key, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 0x100000001b3ULL;
-    }
+    uint64_t h = rg_fnv1a64(key, n, seed);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;

@@ -14,7 +14,7 @@
  * a row read from the store before a change is dropped instead of being
  * cached after it.  Writers in this process call rg_rowcache_del after they
  * commit; changes by other processes are caught by clearing the whole cache
- * when the store's data_version moves (the owner's poller does that).
+ * when the change watcher says so (store/watch.h; the owner listens).
  *
  * The cache holds at most `capacity` rows; a put into a full cache clears it
  * first (simple, and bounded: the next lookups read through again).  Keys

@@ -41,7 +41,8 @@ describe('baseline', () => {
     const res = await validate(srv, m.token);
     assertStatus(res, 200);
     const b = res.json;
-    assert.deepEqual(Object.keys(b).sort(), ['code', 'expiration', 'grants', 'identity', 'key_sid', 'message', 'realm_user_id', 'roles', 'valid']);
+    assert.deepEqual(Object.keys(b).sort(), ['account_sid', 'code', 'expiration', 'grants', 'identity', 'key_sid', 'message', 'realm_user_id', 'roles', 'valid']);
+    assert.equal(b.account_sid, srv.account.sid);
     assert.equal(b.valid, true);
     assert.equal(b.code, 0);
     assert.equal(b.message, null);

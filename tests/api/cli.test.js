@@ -33,7 +33,9 @@ describe('offline commands', () => {
       assert.match(r.stdout + r.stderr, /usage/i);
     }
     const bad = spawnSync(BIN, ['no-such-command', '--data', dir], { encoding: 'utf8' });
-    assert.notEqual(bad.status, 0);
+    assert.equal(bad.status, 2, `usage error is exit 2: ${bad.stderr}`);
+    assert.match(bad.stderr, /^roomgate: unknown command no-such-command\nusage: roomgate COMMAND/);
+    assert.equal(bad.stdout, '');
   });
 
   it('account create prints {sid, auth_token}; creates roomgate.db and master.key (0600)', () => {
@@ -60,7 +62,7 @@ describe('offline commands', () => {
     const listed = lines(runCli(dir, ['key', 'list', '--account', a.sid])).map((l) => JSON.parse(l));
     assert.deepEqual(listed.map((r) => r.sid).sort(), [k1.sid, k2.sid].sort());
     for (const r of listed) {
-      assert.deepEqual(Object.keys(r).sort(), ['date_created', 'friendly_name', 'sid']);
+      assert.deepEqual(Object.keys(r).sort(), ['date_created', 'friendly_name', 'key_type', 'sid']);
       assert.ok(!('secret' in r));
     }
     assert.equal(listed.find((r) => r.sid === k1.sid).friendly_name, 'first');
@@ -68,7 +70,9 @@ describe('offline commands', () => {
     assert.deepEqual(del, { sid: k1.sid, deleted: true });
     assert.deepEqual(lines(runCli(dir, ['key', 'list', '--account', a.sid])).map((l) => JSON.parse(l).sid), [k2.sid]);
     const again = spawnSync(BIN, ['key', 'delete', k1.sid, '--data', dir], { encoding: 'utf8' });
-    assert.notEqual(again.status, 0, 'deleting a deleted key fails');
+    assert.equal(again.status, 1, `deleting a deleted key is exit 1: ${again.stderr}`);
+    assert.equal(again.stderr, `roomgate: no such key: ${k1.sid}\n`);
+    assert.equal(again.stdout, '');
   });
 
   it('key list dates follow the conventions (ISO 8601 UTC with milliseconds outside the 2010-04-01 API)', () => {
@@ -80,8 +84,9 @@ describe('offline commands', () => {
 
   it('key create for an unknown account fails', () => {
     const r = spawnSync(BIN, ['key', 'create', '--account', 'AC' + '0'.repeat(32), '--data', dir], { encoding: 'utf8' });
-    assert.notEqual(r.status, 0);
-    assert.equal(r.stdout.trim(), '');
+    assert.equal(r.status, 1, `exit status: ${r.stderr}`);
+    assert.equal(r.stderr, `roomgate: no such account: AC${'0'.repeat(32)}\n`);
+    assert.equal(r.stdout, '');
   });
 
   it('token prints the token alone on one line, Twilio format', () => {
@@ -217,18 +222,20 @@ describe('serve --demo', () => {
 });
 
 describe('serve refusals', () => {
-  it('--demo on a non-loopback address exits non-zero', () => {
+  it('--demo on a non-loopback address is a usage error (exit 2)', () => {
     const d = mkTmp();
     runCli(d, ['demo', 'init']);
     const r = spawnSync(BIN, ['serve', '--demo', '--listen', '0.0.0.0:0', '--data', d], { encoding: 'utf8', timeout: 10000 });
-    assert.notEqual(r.status, 0);
-    assert.ok(!/listening on/.test(r.stdout), 'never announced');
+    assert.equal(r.status, 2, `exit status: ${r.stderr}`);
+    assert.match(r.stderr, /^roomgate: --demo serves anonymous tokens: loopback only\nusage: roomgate serve /);
+    assert.equal(r.stdout, '', 'never announced');
   });
 
-  it('--demo without demo init exits non-zero', () => {
+  it('--demo without demo init exits 1 and says what to run', () => {
     const d = mkTmp();
     const r = spawnSync(BIN, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data', d], { encoding: 'utf8', timeout: 10000 });
-    assert.notEqual(r.status, 0);
-    assert.ok(!/listening on/.test(r.stdout));
+    assert.equal(r.status, 1, `exit status: ${r.stderr}`);
+    assert.equal(r.stderr, `roomgate: --demo needs ${d}/demo.json: run \`roomgate demo init\` first\n`);
+    assert.equal(r.stdout, '', 'never announced');
   });
 });

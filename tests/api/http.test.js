@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { startServer, rawRequest } from './lib/server.js';
+import { startServer, rawRequest, waitFor, UNDER_VALGRIND } from './lib/server.js';
 import { assertError, assertStatus, assertJsonContentType, assertValid, validate, assertExit0 } from './lib/check.js';
 import { decode } from './lib/jwt.js';
 
@@ -49,7 +49,7 @@ function sendLargeBody(port, p, { total, auth, contentType = 'application/json',
       try { json = JSON.parse(body); } catch { /* not JSON */ }
       resolve({ status: Number(m[1]), headers, text: body, json });
     };
-    const timer = setTimeout(finish, 10000);
+    const timer = setTimeout(finish, UNDER_VALGRIND ? 120000 : 20000); // a deadline, not a measure: memcheck is slow
     sock.on('data', (d) => {
       raw = Buffer.concat([raw, d]);
       const t = raw.toString('latin1');
@@ -297,16 +297,17 @@ describe('connections', () => {
 });
 
 describe('graceful shutdown', () => {
-  it('idle server: SIGTERM -> exit code 0, then connections are refused', async () => {
+  it('idle server with an idle keep-alive connection: SIGTERM -> the server closes it, exit code 0, then connections are refused', async () => {
     const s = await startServer();
-    // an idle keep-alive connection must not hold up the exit
     const agent = new http.Agent({ keepAlive: true });
-    assertStatus(await rawRequest(s.url, 'GET', '/healthz', { agent }), 200);
-    const t0 = Date.now();
+    const res = await rawRequest(s.url, 'GET', '/healthz', { agent });
+    assertStatus(res, 200);
+    const serverClosed = new Promise((r) => res.socket.once('close', r));
     const code = await s.stop();
+    await serverClosed; // closed by the server: the client never closed it
     agent.destroy();
     assertExit0(s, code);
-    assert.ok(Date.now() - t0 < 8000, `shutdown took ${Date.now() - t0} ms`);
+    // how long the exit takes is measured by bench/timing.mjs, not asserted here
     await assert.rejects(fetch(s.url + '/healthz'), 'port closed after exit');
   });
 
@@ -328,7 +329,7 @@ describe('graceful shutdown', () => {
     const body = JSON.stringify({ identity: 'last-one' });
     sock.write(`POST /v1/AccessTokens HTTP/1.1\r\nHost: x\r\nAuthorization: ${s.keyAuth}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     const code = await s.stop();
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+    await closed; // the process has exited: its end of the connection is gone
     sock.destroy();
     assert.match(data, /^HTTP\/1\.1 200 /, `response: ${JSON.stringify(data.slice(0, 200))}`);
     assert.ok(data.includes('"identity":"last-one"'));
@@ -337,36 +338,39 @@ describe('graceful shutdown', () => {
 
   it('a request in flight at SIGTERM (body still arriving) completes, then exit code 0', async () => {
     const s = await startServer();
+    const sock = net.connect(s.port, '127.0.0.1');
+    await new Promise((r, j) => { sock.once('connect', r); sock.once('error', j); });
+    let data = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (d) => { data += d; });
+    sock.on('error', () => {});
+    const closed = new Promise((r) => sock.on('close', r));
     const body = JSON.stringify({ identity: 'inflight', room: 'drain' });
     const half = Math.floor(body.length / 2);
-    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-    const req = http.request({
-      host: '127.0.0.1', port: s.port, path: '/v1/AccessTokens', method: 'POST', agent: false,
-      headers: { Authorization: s.keyAuth, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-    });
-    const resP = new Promise((resolve, reject) => {
-      req.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => { text += d; });
-        res.on('end', () => resolve({ status: res.statusCode, text }));
-      });
-      req.on('error', reject);
-    });
-    req.flushHeaders();
-    req.write(body.slice(0, half));
-    await sleep(300); // the server now holds headers + half the body
+    // Expect: 100-continue: the server's "100 Continue" says it has parsed the
+    // headers and the request is in progress (not an idle connection)
+    sock.write(`POST /v1/AccessTokens HTTP/1.1\r\nHost: x\r\nAuthorization: ${s.keyAuth}\r\nContent-Type: application/json\r\n`
+      + `Expect: 100-continue\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    await waitFor(() => data.startsWith('HTTP/1.1 100 Continue\r\n\r\n'), 'the 100 Continue');
+    sock.write(body.slice(0, half));
     const stopP = s.stop();
-    await sleep(300); // SIGTERM delivered while the request is incomplete
-    req.end(body.slice(half));
-    let res;
+    // every loop has acted on SIGTERM once none accepts a new connection
+    // (each closes its own listener): only then does the rest of the body go
+    await waitFor(() => new Promise((resolve) => {
+      const probe = net.connect(s.port, '127.0.0.1');
+      probe.once('connect', () => { probe.destroy(); resolve(false); });
+      probe.once('error', (e) => resolve(e.code === 'ECONNREFUSED'));
+    }), 'the listeners to close');
+    sock.write(body.slice(half));
     try {
-      res = await resP;
+      await closed;
     } finally {
-      await stopP; // the data dir is removed even when the request fails
+      sock.destroy();
+      await stopP.catch(() => {}); // asserted below; the data dir is removed either way
     }
-    assert.equal(res.status, 200, `in-flight request: ${res.status} ${res.text}`);
-    const tok = JSON.parse(res.text);
+    const res = data.slice('HTTP/1.1 100 Continue\r\n\r\n'.length);
+    assert.match(res, /^HTTP\/1\.1 200 /, `in-flight request: ${JSON.stringify(res.slice(0, 300))}`);
+    const tok = JSON.parse(res.slice(res.indexOf('{'), res.lastIndexOf('}') + 1));
     assert.equal(tok.identity, 'inflight');
     assert.equal(decode(tok.token).payload.grants.video.room, 'drain');
     assertExit0(s, await stopP);

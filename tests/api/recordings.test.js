@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cliJson, basic } from './lib/server.js';
+import { cliJson, basic, waitCredentials } from './lib/server.js';
 import { assertError, assertStatus, assertExit0 } from './lib/check.js';
 import {
   startRecServer, patterned, upload, mediaUrl, recFile, parseHeader, decryptWithOpenssl,
@@ -28,15 +28,20 @@ async function create(size, opts = {}) {
 
 describe('upload', () => {
   it('raw body -> 201 with the metadata, and GET/list show it', async () => {
+    // the room and the consultation must be the account's own (sec_room_oracle.test.js)
+    const room = cliJson(srv.cli(['room', 'create', '--account', srv.account.sid]));
+    srv.cli(['consultation', 'create', '--account', srv.account.sid, '--consultation-id', 'c-1', '--detail-id', 'd',
+      '--client-identity', 'cl', '--provider-identity', 'pr', '--starts-at', new Date(Date.now() + 3600e3).toISOString(),
+      '--ends-at', new Date(Date.now() + 7200e3).toISOString()]);
     const { rec } = await create(1000, {
-      query: { AllowedIdentities: 'alice, bob', AllowedRoles: 'agent', RoomSid: 'RM' + '1'.repeat(32), Duration: 42, ConsultationId: 'c-1' },
+      query: { AllowedIdentities: 'alice, bob', AllowedRoles: 'agent', RoomSid: room.sid, Duration: 42, ConsultationId: 'c-1' },
       contentType: 'audio/wav',
     });
     assert.match(rec.sid, RE_RE);
     assert.equal(rec.size, 1000);
     assert.equal(rec.content_type, 'audio/wav');
     assert.equal(rec.duration, 42);
-    assert.equal(rec.room_sid, 'RM' + '1'.repeat(32));
+    assert.equal(rec.room_sid, room.sid);
     assert.equal(rec.consultation_id, 'c-1');
     assert.deepEqual(rec.allowed_identities, ['alice', 'bob']);
     assert.deepEqual(rec.allowed_roles, ['agent']);
@@ -55,7 +60,7 @@ describe('upload', () => {
   it('another account cannot see it (404), and no auth is 401', async () => {
     const { rec } = await create(10);
     const other = cliJson(srv.cli(['account', 'create']));
-    await new Promise((r) => setTimeout(r, 400)); // the server picks up CLI changes within 100 ms
+    await waitCredentials(srv, other.sid, other.auth_token); // the server polls the store every 100 ms
     const r = await srv.request('GET', `/v1/Recordings/${rec.sid}`, { auth: basic(other.sid, other.auth_token) });
     assertError(r, 404, 20404);
     assertError(await srv.request('GET', `/v1/Recordings/${rec.sid}`), 401, 20003);
@@ -235,8 +240,8 @@ describe('tamper evidence', () => {
 describe('import', () => {
   it('{"path"} under the import dir -> 201, same bytes', async () => {
     const body = crypto.randomBytes(2 * SEG + 5);
-    fs.mkdirSync(path.join(srv.importDir, 'sub'), { recursive: true });
-    fs.writeFileSync(path.join(srv.importDir, 'sub', 'a.ogg'), body);
+    fs.mkdirSync(path.join(srv.accountImportDir, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(srv.accountImportDir, 'sub', 'a.ogg'), body);
     const r = await srv.request('POST', '/v1/Recordings', { auth: srv.accountAuth,
       json: { path: 'sub/a.ogg', content_type: 'audio/ogg', allowed_identities: ['alice'], duration: 12 } });
     assertStatus(r, 201);
@@ -245,24 +250,25 @@ describe('import', () => {
     assert.equal(r.json.duration, 12);
     assert.ok(decryptWithOpenssl(recFile(srv, r.json.sid), srv.privPem).equals(body));
     const abs = await srv.request('POST', '/v1/Recordings', { auth: srv.accountAuth,
-      json: { path: path.join(srv.importDir, 'sub', 'a.ogg') } });
+      json: { path: path.join(srv.accountImportDir, 'sub', 'a.ogg') } });
     assertStatus(abs, 201);
     const m = await fetchMedia(await mediaUrl(srv, r.json.sid));
     assert.ok(m.body.equals(body));
   });
 
-  it('a symlink that stays inside is fine', async () => {
-    fs.writeFileSync(path.join(srv.importDir, 'real.bin'), 'abc');
-    fs.symlinkSync('real.bin', path.join(srv.importDir, 'inside-link'));
+  it('a symlink is refused, even one that stays inside (regular files only, sec_import.test.js)', async () => {
+    fs.writeFileSync(path.join(srv.accountImportDir, 'real.bin'), 'abc');
+    fs.symlinkSync('real.bin', path.join(srv.accountImportDir, 'inside-link'));
     const r = await srv.request('POST', '/v1/Recordings', { auth: srv.accountAuth, json: { path: 'inside-link' } });
-    assertStatus(r, 201);
+    assertError(r, 400, 21603);
+    assertStatus(await srv.request('POST', '/v1/Recordings', { auth: srv.accountAuth, json: { path: 'real.bin' } }), 201);
   });
 
   it('traversal, absolute paths outside, symlinks out, missing files -> 400', async () => {
     const outside = path.join(path.dirname(srv.importDir), `outside-${process.pid}.bin`);
     fs.writeFileSync(outside, 'secret');
-    fs.symlinkSync(outside, path.join(srv.importDir, 'out-link'));
-    fs.symlinkSync('..', path.join(srv.importDir, 'up'));
+    fs.symlinkSync(outside, path.join(srv.accountImportDir, 'out-link'));
+    fs.symlinkSync('..', path.join(srv.accountImportDir, 'up'));
     try {
       const before = fs.readdirSync(path.join(srv.dataDir, 'recordings')).length;
       for (const p of ['../x', 'sub/../../x', '..', outside, '/etc/passwd', 'out-link', `up/${path.basename(outside)}`,
@@ -288,7 +294,7 @@ describe('Twilio-encrypted import', () => {
     assert.equal(r1.json.source, 'twilio');
     assert.equal(r1.json.size, plain.length);
     assert.ok(decryptWithOpenssl(recFile(srv, r1.json.sid), srv.privPem).equals(plain));
-    fs.writeFileSync(path.join(srv.importDir, 'tw.enc'), body);
+    fs.writeFileSync(path.join(srv.accountImportDir, 'tw.enc'), body);
     const r2 = await srv.request('POST', '/v1/Recordings', { auth: srv.accountAuth,
       json: { path: 'tw.enc', encryption_details: details, allowed_identities: ['alice'] } });
     assertStatus(r2, 201);
@@ -306,10 +312,10 @@ describe('Twilio-encrypted import', () => {
     assertError(await upload(srv, bad, { query: { EncryptionDetails: JSON.stringify(details) } }), 422, 21622);
     const tag = Buffer.from(body);
     tag[tag.length - 1] ^= 1;
-    fs.writeFileSync(path.join(srv.importDir, 'bad.enc'), tag);
+    fs.writeFileSync(path.join(srv.accountImportDir, 'bad.enc'), tag);
     assertError(await srv.request('POST', '/v1/Recordings', { auth: srv.accountAuth, json: { path: 'bad.enc', encryption_details: details } }), 422, 21622);
     const { publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const otherPem = path.join(srv.importDir, 'other.pem');
+    const otherPem = path.join(srv.accountImportDir, 'other.pem');
     fs.writeFileSync(otherPem, publicKey.export({ type: 'spki', format: 'pem' }));
     const wrong = twilioEncrypt(plain, otherPem);
     assertError(await upload(srv, wrong.body, { query: { EncryptionDetails: JSON.stringify(wrong.details) } }), 422, 21622);
@@ -338,19 +344,7 @@ describe('delete', () => {
 });
 
 describe('limits and configuration', () => {
-  it('--max-upload: one byte over -> 413; other routes keep --max-body', async () => {
-    const s = await startRecServer({ args: ['--max-upload', '100000', '--max-body', '4096'] });
-    try {
-      assertStatus(await upload(s, Buffer.alloc(100000, 1)), 201);
-      const r = await upload(s, Buffer.alloc(100001, 1));
-      assert.equal(r.status, 413);
-      const big = await s.request('POST', '/v1/AccessTokens', { auth: s.keyAuth, json: { identity: 'a', pad: 'x'.repeat(8000) } });
-      assertError(big, 413, 21617);
-    } finally {
-      assertExit0(s, await s.stop());
-    }
-  });
-
+  // Body limits (--max-body on every route, uploads included): sec_upload.test.js.
   it('without a key pair: uploads 503, nothing stored; imports disabled without --import-dir', async () => {
     const s = await startRecServer({ keys: false, importDir: false });
     try {

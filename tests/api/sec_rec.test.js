@@ -3,7 +3,7 @@
 // CORS with the preflight.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cliJson, basic } from './lib/server.js';
+import { cliJson, basic, waitFor, waitCredentials } from './lib/server.js';
 import { assertError, assertStatus, assertExit0 } from './lib/check.js';
 import { twilioToken, now } from './lib/jwt.js';
 import { startRecServer, upload, tokenFor, tokenAuth, secRec, fetchMedia } from './lib/rec.js';
@@ -38,7 +38,10 @@ async function accessLog(sid) {
 
 describe('granted', () => {
   it('identity in allowed_identities -> 200 {media_url} that serves the bytes; audit row granted', async () => {
-    const res = await secRec(srv, rec.sid, await tokenFor(srv, 'alice'), { headers: { 'User-Agent': 'flex-player/1.0' } });
+    const jwt = await tokenFor(srv, 'alice');
+    const before = now();
+    const res = await secRec(srv, rec.sid, jwt, { headers: { 'User-Agent': 'flex-player/1.0' } });
+    const after = now();
     assertStatus(res, 200);
     assert.deepEqual(Object.keys(res.json), ['media_url']);
     const u = new URL(res.json.media_url);
@@ -46,8 +49,10 @@ describe('granted', () => {
     assert.equal(u.pathname, `/media/${rec.sid}`);
     assert.match(u.searchParams.get('nonce'), /^[A-Za-z0-9_-]{22}$/);
     assert.match(u.searchParams.get('sig'), /^[A-Za-z0-9_-]{43}$/);
+    // exp is the server's clock at the request + --link-ttl (60 s by default):
+    // bounded by the clock read before the request and after the answer
     const exp = Number(u.searchParams.get('exp'));
-    assert.ok(exp >= now() + 55 && exp <= now() + 61, `exp ${exp}: 60 s by default`);
+    assert.ok(exp >= before + 60 && exp <= after + 60, `exp ${exp}: 60 s by default (request between ${before} and ${after})`);
     assert.equal(res.headers.get('cache-control'), 'no-store');
     const m = await fetchMedia(res.json.media_url);
     assert.equal(m.text, 'recording bytes');
@@ -112,7 +117,7 @@ describe('refused', () => {
   it('a token of another account cannot reach this account\'s recording (404)', async () => {
     const other = cliJson(srv.cli(['account', 'create']));
     const key = cliJson(srv.cli(['key', 'create', '--account', other.sid]));
-    await new Promise((r) => setTimeout(r, 400));
+    await waitCredentials(srv, key.sid, key.secret); // the server polls the store every 100 ms
     const tok = await srv.request('POST', '/v1/AccessTokens', { auth: basic(key.sid, key.secret), json: { identity: 'alice' } });
     assertStatus(tok, 200);
     assertError(await secRec(srv, rec.sid, tok.json.token), 404, 20404);
@@ -162,9 +167,29 @@ describe('CORS', () => {
     assert.equal(m.headers.get('access-control-allow-origin'), ORIGIN);
   });
 
-  it('without --cors-origins nothing is allowed; other routes still answer 405 to OPTIONS', async () => {
+  it('other routes still answer 405 to OPTIONS', async () => {
     const r = await srv.request('OPTIONS', '/v1/Recordings', { headers: { Origin: ORIGIN } });
     assert.equal(r.status, 405);
+    assert.equal(r.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('without --cors-origins no origin is allowed', async () => {
+    const s = await startRecServer();
+    try {
+      const up = await upload(s, Buffer.from('no cors'), { query: { AllowedIdentities: 'alice' } });
+      assertStatus(up, 201);
+      const pre = await s.request('OPTIONS', '/sec_rec', { headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' } });
+      assertError(pre, 403, 20403);
+      assert.equal(pre.headers.get('access-control-allow-origin'), null);
+      const ok = await secRec(s, up.json.sid, await tokenFor(s, 'alice'), { headers: { Origin: ORIGIN } });
+      assertStatus(ok, 200);
+      assert.equal(ok.headers.get('access-control-allow-origin'), null);
+      const m = await fetchMedia(ok.json.media_url, { headers: { Origin: ORIGIN } });
+      assert.equal(m.status, 200);
+      assert.equal(m.headers.get('access-control-allow-origin'), null);
+    } finally {
+      assertExit0(s, await s.stop());
+    }
   });
 });
 
@@ -176,7 +201,9 @@ describe('links', () => {
       const res = await secRec(s, up.json.sid, await tokenFor(s, 'alice'));
       assertStatus(res, 200);
       assert.equal((await fetchMedia(res.json.media_url)).status, 200);
-      await new Promise((r) => setTimeout(r, 2300));
+      // wait for the clock, not a fixed time: once it is past exp the link is expired
+      const exp = Number(new URL(res.json.media_url).searchParams.get('exp'));
+      await waitFor(() => now() > exp, `the clock to pass exp ${exp}`);
       const late = await fetchMedia(res.json.media_url);
       assert.equal(late.status, 403);
       assert.match(late.text, /expired/);

@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { assertExit0 } from './lib/check.js';
-import { connect, join, tok } from './lib/signal.js';
+import { connect, join, tok, connectedList } from './lib/signal.js';
 
 let srv;
 before(async () => { srv = await startServer({ threads: 2, args: ['--access-log', 'off', '--lobby-timeout', '1'] }); });
@@ -17,10 +17,7 @@ async function vtok(permissions, participantId, roomId) {
   return res.json.token;
 }
 
-async function connected(room) {
-  const res = await srv.request('GET', `/v1/Rooms/${room}/Participants?Status=connected`, { auth: srv.keyAuth });
-  return (res.json?.participants || []).map((p) => p.identity).sort();
-}
+const connected = (room) => connectedList(srv, room, 'identity');
 
 describe('lobby', () => {
   it('a guest waits until a host allows it, then joins', async () => {
@@ -53,9 +50,12 @@ describe('lobby', () => {
     host.c.send({ type: 'entry_response', participant: asked.participant.sid, decision: 'denied' });
     assert.deepEqual(await guest.c.next('entry_responded'), { type: 'entry_responded', decision: 'denied' });
     await guest.c.closed;
-    assert.equal(await host.c.none('participant_joined', 200), true);
-    assert.deepEqual(await connected('lobby-2'), ['host']);
-    await host.c.close();
+    // marker: a later direct join; the first participant_joined the host
+    // gets being that one proves the denied guest never joined
+    const late = await join(srv, await vtok('allow_join', 'late'), 'lobby-2');
+    assert.equal((await host.c.next('participant_joined')).participant.identity, 'late');
+    assert.deepEqual(await connected('lobby-2'), ['host', 'late']);
+    await Promise.all([host.c.close(), late.c.close()]);
   });
 
   it('a host arriving after the guest is told about it; nobody is admitted automatically', async () => {
@@ -63,10 +63,17 @@ describe('lobby', () => {
     assert.equal(guest.joined.type, 'waiting');
     const plain = await join(srv, await vtok('allow_join', 'someone'), 'lobby-3');
     assert.equal((await plain.c.next('entry_requested')).participant.identity, 'guest');
-    assert.equal(await guest.c.none('entry_responded', 300), true, 'no automatic admission');
-    // any participant admitted directly (allow_join) may answer
+    // any participant admitted directly (allow_join) may answer.  Its answer
+    // being the one that settles the request (no 53204 "answered already")
+    // proves nobody admitted the guest before; the refused mute sent after
+    // it on the same connection is the marker: its 4008 must be the first
+    // error plain gets.
     plain.c.send({ type: 'entry_response', participant: guest.joined.participant.sid, decision: 'allowed' });
-    assert.equal((await guest.c.next('joined')).room.name, 'lobby-3');
+    plain.c.send({ type: 'mute', participant: guest.joined.participant.sid, kind: 'audio' });
+    const seen = await plain.c.until((m) => m.type === 'error');
+    assert.equal(seen.at(-1).code, 4008, `the answer was refused: ${JSON.stringify(seen)}`);
+    assert.deepEqual(await guest.c.next(), { type: 'entry_responded', decision: 'allowed' });
+    assert.equal((await guest.c.next()).type, 'joined');
     await Promise.all([guest.c.close(), plain.c.close()]);
   });
 
@@ -81,8 +88,9 @@ describe('lobby', () => {
     h1.c.send({ type: 'entry_response', participant: g1sid, decision: 'denied' });
     assert.deepEqual(await h2.c.next('entry_responded'),
       { type: 'entry_responded', participant: { sid: g1sid, identity: 'guest-1' }, decision: 'denied' });
-    assert.equal(await h1.c.none('entry_responded', 200), true, 'the answering host knows already');
     await g1.c.closed;
+    // the answering host knows already: h1's first entry_responded is the
+    // one about guest-2 below (the marker), not one about guest-1
     // a guest that leaves the lobby unanswered
     const g2 = await join(srv, await vtok('ask_join', 'guest-2'), 'lobby-6');
     const g2sid = g2.joined.participant.sid;
@@ -102,8 +110,12 @@ describe('lobby', () => {
     assert.equal(err.code, 53002);
     await guest.c.closed;
     const host = await join(srv, await vtok('allow_join', 'host'), 'lobby-4');
-    assert.equal(await host.c.none('entry_requested', 300), true, 'the guest left the lobby');
-    await host.c.close();
+    // marker: a new guest; the first entry_requested the host gets being
+    // that one proves the timed-out guest left the lobby
+    const next = await join(srv, await vtok('ask_join', 'next'), 'lobby-4');
+    assert.equal(next.joined.type, 'waiting');
+    assert.equal((await host.c.next('entry_requested')).participant.identity, 'next', 'the guest left the lobby');
+    await Promise.all([host.c.close(), next.c.close()]);
   });
 
   it('a connection that never sends its join is closed after the same wait (53002)', async () => {
@@ -153,9 +165,15 @@ describe('moderation', () => {
       x.c.send({ type: 'kick', participant: target });
       assert.equal((await x.c.next('error')).code, 4008);
     }
-    assert.equal(await a.c.none('mute', 200), true);
-    assert.deepEqual(await connected('mod-2'), ['a', 'b']);
-    await Promise.all([a.c.close(), b.c.close()]);
+    // marker: a moderator's mute; it being the first mute a gets proves the
+    // refused ones never reached it
+    const m = await join(srv, await vtok('allow_join,allow_mod', 'm'), 'mod-2');
+    m.c.send({ type: 'mute', participant: b.joined.participant.sid, kind: 'video' });
+    m.c.send({ type: 'mute', participant: a.joined.participant.sid, kind: 'video' });
+    assert.deepEqual(await a.c.next('mute'), { type: 'mute', kind: 'video', by: m.joined.participant.sid });
+    assert.deepEqual(await b.c.next('mute'), { type: 'mute', kind: 'video', by: m.joined.participant.sid });
+    assert.deepEqual(await connected('mod-2'), ['a', 'b', 'm']);
+    await Promise.all([a.c.close(), b.c.close(), m.c.close()]);
   });
 
   it('a VideoSDK token without participantId is one identity (its jti): a second use replaces the first', async () => {

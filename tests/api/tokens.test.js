@@ -2,7 +2,7 @@
 // "Routes" and "Token rules and codes").
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, basic, cliJson } from './lib/server.js';
+import { startServer, basic, cliJson, waitFor } from './lib/server.js';
 import { assertError, assertStatus, assertJsonContentType, assertValid, validate, mint, assertExit0 } from './lib/check.js';
 import { decode, verifies, now, UUID4_RE, ISO_MS_RE } from './lib/jwt.js';
 
@@ -105,9 +105,12 @@ describe('POST /v1/AccessTokens', () => {
       assertStatus(c, 201);
       return c.json;
     };
-    await new Promise((r) => setTimeout(r, 1100)); // a new second: older keys cannot tie
+    // key dates have one-second resolution: each key in a later second than
+    // the ones before, so none can tie (wait for the clock, not a sleep)
+    const nextSecond = async () => { const s = now(); await waitFor(() => now() > s, 'the next second'); };
+    await nextSecond();
     const k1 = await mk('older');
-    await new Promise((r) => setTimeout(r, 1100));
+    await nextSecond();
     const k2 = await mk('younger');
     assert.equal(decode((await mint(srv, { auth: srv.accountAuth })).token).payload.iss, k2.sid);
     assertStatus(await srv.request('DELETE', `/2010-04-01/Accounts/${srv.account.sid}/Keys/${k2.sid}.json`, { auth: srv.accountAuth }), 204);

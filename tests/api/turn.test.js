@@ -8,11 +8,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import twilio from 'twilio';
-import { startServer, basic, cliJson, BIN } from './lib/server.js';
+import { startServer, basic, cliJson, BIN, waitFor } from './lib/server.js';
 import { assertError, assert401, assertStatus, assertJsonContentType, assertExit0 } from './lib/check.js';
 import { RFC2822_RE } from './lib/jwt.js';
 import { startCoturn, allocate, turnCredential } from './lib/turn.js';
@@ -41,10 +43,11 @@ before(async () => {
   bare = await startServer();
 });
 after(async () => {
-  const codes = await Promise.all([srv?.stop(), bare?.stop()]);
+  const done = await Promise.allSettled([srv?.stop(), bare?.stop()]);
   await turn?.stop();
-  if (srv) assertExit0(srv, codes[0]);
-  if (bare) assertExit0(bare, codes[1]);
+  for (const d of done) if (d.status === 'rejected') throw d.reason;
+  if (srv) assertExit0(srv, done[0].value);
+  if (bare) assertExit0(bare, done[1].value);
 });
 
 function expiryOf(username) {
@@ -98,7 +101,10 @@ describe('coturn accepts what roomgate signs', () => {
   it('a credential minted with Ttl=1 is refused once it has expired', async () => {
     const res = await srv.request('GET', '/v1/turn', { auth: srv.accountAuth, query: { identity: 'dave', ttl: 1 } });
     assertStatus(res, 200);
-    await new Promise((r) => setTimeout(r, 2200));
+    // coturn refuses once its clock is past the expiry in the username; its
+    // clock is a cached second updated by a timer, so it may lag ours by one
+    const { expiry } = expiryOf(res.json.username);
+    await waitFor(() => now() > expiry + 1, `the clock to pass ${expiry} + 1`);
     const r = await allocate({ port: turn.port, username: res.json.username, password: res.json.password });
     assert.equal(r.code, 401, `expected 401, got ${JSON.stringify(r)}`);
   });
@@ -296,4 +302,31 @@ describe('configuration', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('the coturn harness (lib/turn.js)', () => {
+  // the port is picked by binding and closing it; another process may take
+  // it (either transport) before coturn binds it: that is retried, not a
+  // failure of the suite
+  for (const kind of ['tcp', 'udp']) {
+    it(`a ${kind.toUpperCase()} port taken by someone else is retried on another port`, async () => {
+      const blocker = kind === 'tcp' ? net.createServer() : dgram.createSocket('udp4');
+      await new Promise((r) => (kind === 'tcp' ? blocker.listen(0, '127.0.0.1', r) : blocker.bind(0, '127.0.0.1', r)));
+      const taken = blocker.address().port;
+      let t;
+      try {
+        t = await startCoturn({ secrets: [S1], firstPort: taken });
+        assert.equal(t.tried[0], taken);
+        assert.notEqual(t.port, taken);
+        assert.equal(t.tried.at(-1), t.port);
+        const expiry = Math.floor(Date.now() / 1000) + 600;
+        const cred = turnCredential(S1, 'retry', expiry);
+        const r = await allocate({ port: t.port, ...cred, relayTo: false });
+        assert.ok(r.ok, `allocation on the new port: ${r.code}`);
+      } finally {
+        await t?.stop();
+        blocker.close();
+      }
+    });
+  }
 });

@@ -17,7 +17,7 @@ describe('1:1 call in a go room', { skip: skipReason }, () => {
   before(async () => {
     env = await startE2E({ rooms: [{ name: 'consult-1', type: 'go' }, { name: 'consult-2', type: 'go' }] });
   });
-  after(async () => { if (env) await env.stop(); });
+  after(async () => { if (env) assert.equal(await env.stop(), 0, 'server exit code'); });
 
   it('two pages connect peer to peer and play each other\'s video', async () => {
     alice = await env.join({ identity: 'alice', room: 'consult-1' });
@@ -120,7 +120,7 @@ describe('1:1 call in a go room', { skip: skipReason }, () => {
 describe('SDK against the server: expired token, group mesh', { skip: skipReason }, () => {
   let env;
   before(async () => { env = await startE2E(); });
-  after(async () => { if (env) await env.stop(); });
+  after(async () => { if (env) assert.equal(await env.stop(), 0, 'server exit code'); });
 
   it('the SDK rejects an expired token with 20104', async () => {
     const { key_sid: keySid, key_secret: secret, account_sid: accountSid } = env.demo;

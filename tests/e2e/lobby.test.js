@@ -4,6 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startE2E, skipReason, waitInCall, waitConnected, waitRemoteVideo, waitErrorCode, artifact } from './lib/e2e.js';
+import { join } from '../api/lib/signal.js';
 
 const guestRow = (identity) => `#guests .guest:has(.who:text-is("${identity}"))`;
 
@@ -16,17 +17,27 @@ describe('lobby and moderation', { skip: skipReason }, () => {
     host = await env.join({ identity: 'host', room: 'standup', role: 'host' });
     await waitInCall(host);
   });
-  after(async () => { if (env) await env.stop(); });
+  after(async () => { if (env) assert.equal(await env.stop(), 0, 'server exit code'); });
 
   it('a guest waits in the lobby until the host admits them', async () => {
     guest = await env.join({ identity: 'gina', room: 'standup', role: 'guest' });
     await guest.waitForSelector('#waiting-view:not([hidden])', { timeout: 10000 });
     await host.waitForSelector(guestRow('gina'), { timeout: 10000 });
     await guest.screenshot({ path: artifact('lobby-waiting.png') });
-    // nobody is let in automatically
-    await new Promise((r) => setTimeout(r, 500));
+    // nobody is let in automatically.  Marker: a direct participant joins
+    // and leaves after gina asked; room notices reach the host in order, so
+    // once the host has seen it come and go, an automatic admission of gina
+    // would have shown already
+    const res = await env.srv.request('GET', '/get-token', { query: { permissions: 'allow_join', roomId: 'standup', participantId: 'marker' } });
+    assert.equal(res.status, 200, res.text);
+    const marker = await join(env.srv, res.json.token, 'standup');
+    assert.equal(marker.joined.type, 'joined', JSON.stringify(marker.joined));
+    assert.deepEqual(marker.joined.participants.map((p) => p.identity), ['host'], 'gina is not in the room');
+    await host.waitForFunction(() => [...window.roomgateDemo.room.participants.values()].some((p) => p.identity === 'marker'), null, { timeout: 10000, polling: 50 });
+    await marker.c.close();
+    await host.waitForFunction(() => window.roomgateDemo.room.participants.size === 0, null, { timeout: 10000, polling: 50 });
     assert.equal(await guest.evaluate(() => window.roomgateDemo.room), null);
-    assert.equal(await host.evaluate(() => window.roomgateDemo.room.participants.size), 0);
+    assert.equal(await guest.isVisible('#waiting-view'), true);
     await host.click(`${guestRow('gina')} .admit`);
     await waitInCall(guest);
     await Promise.all([waitConnected(host, 1), waitConnected(guest, 1)]);
@@ -41,7 +52,10 @@ describe('lobby and moderation', { skip: skipReason }, () => {
     await dave.waitForSelector('#waiting-view:not([hidden])', { timeout: 10000 });
     await host.waitForSelector(guestRow('dave'), { timeout: 10000 });
     await host.screenshot({ path: artifact('lobby-request.png') });
+    assert.match(await host.textContent('#banner.show'), /dave is waiting in the lobby/);
     await host.click(`${guestRow('dave')} .deny`);
+    // the news is over the moment it is answered (it used to stay 8 s)
+    assert.equal(await host.evaluate(() => document.querySelector('#banner').classList.contains('show')), false, 'lobby banner cleared at once');
     const err = await waitErrorCode(dave);
     assert.equal(err.code, 53217);
     assert.match(err.text, /declined/);
@@ -51,13 +65,15 @@ describe('lobby and moderation', { skip: skipReason }, () => {
     await dave.close();
   });
 
-  it('a participant without allow_mod gets no moderator buttons', async () => {
+  it('a participant without allow_mod gets no moderator buttons; a host sees them without hovering', async () => {
     assert.equal(await host.locator('.tile[data-identity="gina"] .mod').count(), 1);
+    await host.mouse.move(0, 0);
+    for (const b of ['mute-audio', 'mute-video', 'kick'])
+      assert.equal(await host.isVisible(`.tile[data-identity="gina"] .${b}`), true, `${b} visible without hover`);
     assert.equal(await guest.locator('.tile .mod').count(), 0);
   });
 
   it('the host mutes the guest\'s microphone and camera', async () => {
-    await host.hover('.tile[data-identity="gina"]'); // the moderator buttons show on hover
     await host.click('.tile[data-identity="gina"] .mute-audio');
     await guest.waitForFunction(() => window.roomgateDemo.room.localParticipant.audioEnabled === false, null, { timeout: 5000, polling: 50 });
     assert.match(await guest.textContent('#banner'), /muted your microphone/);
@@ -74,7 +90,6 @@ describe('lobby and moderation', { skip: skipReason }, () => {
   });
 
   it('the host removes the guest (53216)', async () => {
-    await host.hover('.tile[data-identity="gina"]');
     await host.click('.tile[data-identity="gina"] .kick');
     assert.equal(await host.textContent('.tile[data-identity="gina"] .kick'), 'Confirm remove', 'a first click only arms');
     assert.equal(await guest.evaluate(() => window.roomgateDemo.room?.state), 'connected');
@@ -93,8 +108,11 @@ describe('lobby and moderation', { skip: skipReason }, () => {
     await waitInCall(h2);
     const gus = await env.join({ identity: 'gus', room: 'clinic', role: 'guest' });
     await Promise.all([h1, h2].map((h) => h.waitForSelector(guestRow('gus'), { timeout: 10000 })));
+    await Promise.all([h1, h2].map(async (h) => assert.match(await h.textContent('#banner.show'), /gus is waiting/)));
     await h1.click(`${guestRow('gus')} .deny`);
     await h2.waitForSelector(guestRow('gus'), { state: 'detached', timeout: 5000 });
+    // the other host's banner went with the request, in the same handler
+    for (const h of [h1, h2]) assert.equal(await h.evaluate(() => document.querySelector('#banner').classList.contains('show')), false);
     assert.equal((await waitErrorCode(gus)).code, 53217);
     const gail = await env.join({ identity: 'gail', room: 'clinic', role: 'guest' });
     await Promise.all([h1, h2].map((h) => h.waitForSelector(guestRow('gail'), { timeout: 10000 })));

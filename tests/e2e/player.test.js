@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer, cliJson, basic, REPO_ROOT } from '../api/lib/server.js';
+import { startServer, cliJson, basic, REPO_ROOT, waitCredentials } from '../api/lib/server.js';
 import { CHROMIUM, ARTIFACTS, skipReason } from './lib/e2e.js';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
@@ -37,7 +37,7 @@ describe('secure recording player', { skip: skipReason }, () => {
       },
     });
     srv.demo = demo;
-    await new Promise((r) => setTimeout(r, 300));
+    await waitCredentials(srv, demo.account_sid, demo.auth_token);
     const auth = basic(demo.account_sid, demo.auth_token);
     const up = await srv.request('POST', '/v1/Recordings', { auth, body: wav(10), headers: { 'Content-Type': 'audio/wav' },
       query: { AllowedIdentities: 'alice' } });
@@ -46,8 +46,11 @@ describe('secure recording player', { skip: skipReason }, () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   });
   after(async () => {
-    await browser?.close();
-    if (srv) await srv.stop();
+    try {
+      await browser?.close();
+    } finally {
+      if (srv) assert.equal(await srv.stop(), 0, 'server exit code');
+    }
   });
 
   it('lists, authorizes, plays and seeks', async () => {
@@ -98,5 +101,26 @@ describe('secure recording player', { skip: skipReason }, () => {
     await page.click('#go');
     await page.waitForFunction(() => /Refused: 403/.test(document.querySelector('#status').textContent));
     assert.equal(await page.$('#media'), null);
+  });
+
+  it('a refusal after a grant ends the countdown of the earlier link (issue 17)', async () => {
+    const page = await browser.newPage();
+    await page.clock.install(); // the page's timers run only when told to
+    await page.goto(`${srv.url}/demo/player.html?sid=${rec.sid}`);
+    await page.fill('#identity', 'alice');
+    await page.click('#mint');
+    await page.waitForFunction(() => document.querySelector('#token').value.split('.').length === 3);
+    await page.click('#go');
+    await page.waitForFunction(() => /Granted/.test(document.querySelector('#status').textContent));
+    assert.match(await page.textContent('#expiry'), /link valid \d+s more/);
+    await page.fill('#identity', 'mallory');
+    await page.click('#mint');
+    await page.waitForFunction(() => JSON.parse(atob(document.querySelector('#token').value.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).grants.identity === 'mallory');
+    await page.click('#go');
+    await page.waitForFunction(() => /Refused: 403/.test(document.querySelector('#status').textContent));
+    assert.equal(await page.textContent('#expiry'), '', 'no stale "link valid" next to the refusal');
+    // and it stays empty: the interval was stopped, not just overwritten once
+    await page.clock.runFor(3000);
+    assert.equal(await page.textContent('#expiry'), '');
   });
 });

@@ -47,7 +47,7 @@ describe('SDK: perfect negotiation and ICE restart', { skip: skipReason }, () =>
   let env;
   let page;
   before(async () => { env = await startE2E(); });
-  after(async () => { if (env) await env.stop(); });
+  after(async () => { if (env) assert.equal(await env.stop(), 0, 'server exit code'); });
 
   it('an offer glare (both sides offer at once) still connects', async () => {
     page = await env.browser.context.newPage();

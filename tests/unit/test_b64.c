@@ -34,9 +34,9 @@ static void test_rfc4648_vectors(void **state)
         assert_int_equal(url_dec(url[i], dec, sizeof(dec), &outlen), RG_OK);
         assert_int_equal(outlen, n);
         assert_memory_equal(dec, plain[i], n);
-        /* base64url also accepts the padded form. */
-        assert_int_equal(url_dec(padded[i], dec, sizeof(dec), &outlen), RG_OK);
-        assert_int_equal(outlen, n);
+        /* base64url refuses the padded form: one spelling per byte string. */
+        assert_int_equal(url_dec(padded[i], dec, sizeof(dec), &outlen),
+                         strchr(padded[i], '=') ? RG_EINVAL : RG_OK);
         assert_int_equal(rg_b64_decode(dec, sizeof(dec), padded[i], strlen(padded[i]), &outlen),
                          RG_OK);
         assert_int_equal(outlen, n);
@@ -101,6 +101,11 @@ static void test_rejects(void **state)
         "Zm9vY",    /* len % 4 == 1 */
         "Zh",       /* trailing bits set (Zg is canonical) */
         "Zm9",      /* trailing bits set (Zm8 is canonical) */
+        "Zg==",     /* padding, even the right amount (Zg is canonical) */
+        "Zm8=",     /* padding (Zm8 is canonical) */
+        "Zm9vYg==", /* padding after whole quads */
+        "Zm9v=",    /* padding after a whole quad */
+        "Zm9v-w=",  /* padding, url alphabet */
         "Zg=",      /* partial padding */
         "Zg===",    /* too much padding */
         "Zm8==",    /* wrong amount of padding */
@@ -109,6 +114,11 @@ static void test_rejects(void **state)
         "Zg==Zg==", /* padding in the middle */
         "Zm=v",     /* padding in the middle */
         "Zm9v ",    /* whitespace */
+        "Zm9v\t",   /* tab */
+        "Zm9v\r\n", /* CRLF, as MIME would wrap */
+        "+/+/",     /* the standard alphabet's extra chars */
+        "Zm9v+w",   /* '+' at the end */
+        "Z/9v",     /* '/' inside */
         " Zm9v",    /* whitespace */
         "Zm9\nv",   /* newline */
         "Zm9v.",    /* dot */
@@ -179,6 +189,23 @@ static void test_capacity(void **state)
     assert_int_equal(rg_b64url_decode(dec, 2, "Zm8", 3, &n), RG_OK);
     assert_int_equal(rg_b64url_decode(NULL, 0, "", 0, &n), RG_OK);
     assert_int_equal(n, 0);
+    /* Whole quads are stored four bytes at a time: nothing is written past
+     * the decoded bytes, whatever the length and the room left. */
+    for (size_t len = 0; len <= 40; len++) {
+        char in[41];
+        uint8_t big[64];
+        for (size_t i = 0; i < len; i++)
+            in[i] = "QUJDRA"[i % 6];
+        if (len % 4 == 1) continue;
+        size_t want = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
+        if (len % 4 == 2) in[len - 1] = 'Q'; /* zero spare bits */
+        if (len % 4 == 3) in[len - 1] = 'E';
+        memset(big, 0xAA, sizeof big);
+        assert_int_equal(rg_b64url_decode(big, sizeof big, in, len, &n), RG_OK);
+        assert_int_equal(n, want);
+        for (size_t i = n; i < sizeof big; i++)
+            assert_int_equal(big[i], 0xAA);
+    }
 }
 
 /* ---- jsonw --------------------------------------------------------------- */

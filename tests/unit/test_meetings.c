@@ -166,6 +166,40 @@ static void test_meeting_disable(void **state)
     assert_int_equal(rg_store_meeting_disable(f->st, AC1, "nope", 300, &out), RG_ENOTFOUND);
 }
 
+/* No room opens under a deactivated meeting's room id (a join that read
+ * the meeting just before the deactivation committed), in its account;
+ * an existing in-progress room and other names are unaffected. */
+static void test_no_room_for_disabled_meeting(void **state)
+{
+    fixture *f = *state;
+    rg_meeting m = meeting(AC1, "eeee-0000-0001", "", 100), out;
+    rg_room r;
+    int created;
+    assert_int_equal(rg_store_meeting_create(f->st, &m, &created), RG_OK);
+    assert_int_equal(rg_store_room_open_for_join(f->st, AC1, "eeee-0000-0001", RG_ROOM_GROUP, 50,
+                                                 110, &r, &created),
+                     RG_OK);
+    assert_int_equal(created, 1);
+    assert_int_equal(rg_store_meeting_disable(f->st, AC1, "eeee-0000-0001", 120, &out), RG_OK);
+    /* the in-progress room is still found (the REST deactivation completes it) */
+    assert_int_equal(rg_store_room_open_for_join(f->st, AC1, "eeee-0000-0001", RG_ROOM_GROUP, 50,
+                                                 130, &r, &created),
+                     RG_OK);
+    assert_int_equal(created, 0);
+    assert_int_equal(rg_store_room_complete(f->st, AC1, r.sid, 140), RG_OK);
+    assert_int_equal(rg_store_room_open_for_join(f->st, AC1, "eeee-0000-0001", RG_ROOM_GROUP, 50,
+                                                 150, &r, &created),
+                     RG_EGONE);
+    assert_int_equal(rg_store_room_get_or_create(f->st, AC1, "eeee-0000-0001", RG_ROOM_GROUP, 50,
+                                                 150, &r, &created),
+                     RG_EGONE);
+    /* another account may use the name for a room of its own */
+    assert_int_equal(rg_store_room_open_for_join(f->st, AC2, "eeee-0000-0001", RG_ROOM_GROUP, 50,
+                                                 160, &r, &created),
+                     RG_OK);
+    assert_int_equal(created, 1);
+}
+
 static rg_consultation consultation(const char *account, const char *sid, const char *id)
 {
     rg_consultation k;
@@ -256,6 +290,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_meeting_custom, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meeting_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meeting_disable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_room_for_disabled_meeting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consultations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_room, setup, teardown),
     };

@@ -4,8 +4,10 @@
 #include "unit.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/errors.h"
@@ -292,8 +294,11 @@ static void test_participant_list_and_was_in(void **state)
     assert_string_equal(out[0].identity, "a");
     assert_int_equal(rg_store_participant_list(f->st, r.sid, 2, 0, 4, out, &count, &more),
                      RG_EINVAL);
-    assert_int_equal(rg_store_participant_was_in(f->st, r.sid, "a"), 1);
-    assert_int_equal(rg_store_participant_was_in(f->st, r.sid, "zed"), 0);
+    assert_int_equal(rg_store_participant_was_in(f->st, AC1, r.sid, "a"), 1);
+    assert_int_equal(rg_store_participant_was_in(f->st, AC1, r.sid, "zed"), 0);
+    /* scoped by account: AC2 asking about AC1's room learns nothing */
+    assert_int_equal(rg_store_participant_was_in(f->st, AC2, r.sid, "a"), 0);
+    assert_int_equal(rg_store_participant_was_in(f->st, NULL, r.sid, "a"), RG_EINVAL);
 }
 
 /* ---- lifecycle ---- */
@@ -442,7 +447,7 @@ static void test_revcache(void **state)
     assert_int_equal(rg_revcache_revoked(rc, AC1, "cache", "dx", T0), 0); /* no key confusion */
     assert_int_equal(rg_revcache_revoked(rc, AC1, NULL, "x", T0), 0);
 
-    /* another connection's write is seen by poll (data_version), and a
+    /* another connection's write is seen by poll (change mark), and a
      * reload replaces what add put in with what the store holds */
     assert_int_equal(rg_store_open(f->path, &other), RG_OK);
     char name[32];
@@ -464,6 +469,160 @@ static void test_revcache(void **state)
 
 #define RACERS 8
 #define RACE_ROOMS 6
+
+/* Seats decided in one transaction: the capacity is counted after every
+ * seat before it, a refused seat leaves no row and does not stop the
+ * others, the same identity twice keeps the later one. */
+static void test_join_batch(void **state)
+{
+    fixture *f = *state;
+    rg_room go = new_room(AC1, "batch-go", RG_ROOM_GO, 2, T0),
+            done = new_room(AC1, "batch-done", RG_ROOM_GO, 2, T0), got;
+    char sids[7][RG_SID_SIZE];
+    rg_participant p, out[8];
+    size_t count;
+    int more;
+    create_ok(f->st, &go);
+    create_ok(f->st, &done);
+    assert_int_equal(rg_store_room_complete(f->st, AC1, done.sid, T0), RG_OK);
+    for (unsigned i = 0; i < 7; i++)
+        pa_sid(sids[i], 700 + i);
+    rg_seat seats[] = {
+        {go.sid, "alice", sids[0], T0 + 1, -1, NULL}, /* seat 1 */
+        {done.sid, "bob", sids[1], T0 + 1, -1, NULL}, /* completed: refused */
+        {go.sid, "bob", sids[2], T0 + 1, -1, NULL},   /* seat 2 */
+        {go.sid, "carol", sids[3], T0 + 1, -1, NULL}, /* full */
+        {go.sid, "alice", sids[4], T0 + 2, -1, NULL}, /* replaces seat 1 */
+        {go.sid, "", sids[5], T0 + 2, -1, NULL},      /* bad identity */
+        {"RM0000000000000000000000000000dead", "dave", sids[6], T0 + 2, -1, NULL},
+    };
+    rg_store_participant_join_batch(f->st, seats, 7);
+    assert_int_equal(seats[0].rc, RG_OK);
+    assert_int_equal(seats[1].rc, RG_EGONE);
+    assert_int_equal(seats[2].rc, RG_OK);
+    assert_int_equal(seats[3].rc, RG_EFULL);
+    assert_int_equal(seats[4].rc, RG_OK);
+    assert_int_equal(seats[5].rc, RG_EINVAL);
+    assert_int_equal(seats[6].rc, RG_ENOTFOUND);
+    /* committed: another connection sees it (the REST routes read so) */
+    rg_store *other = NULL;
+    assert_int_equal(rg_store_open(f->path, &other), RG_OK);
+    assert_int_equal(rg_store_participant_list(other, go.sid, 1, 0, 8, out, &count, &more), RG_OK);
+    assert_int_equal(count, 2);
+    assert_string_equal(out[0].sid, sids[2]);
+    assert_string_equal(out[1].sid, sids[4]);
+    assert_int_equal(rg_store_participant_get(other, go.sid, sids[0], &p), RG_OK);
+    assert_false(p.connected);
+    assert_int_equal(p.end_time, T0 + 2);
+    assert_int_equal(rg_store_participant_get(other, go.sid, sids[3], &p), RG_ENOTFOUND);
+    assert_int_equal(rg_store_participant_list(other, done.sid, -1, 0, 8, out, &count, &more),
+                     RG_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(rg_store_room_get(other, AC1, go.sid, &got), RG_OK);
+    assert_int_equal(got.ever_joined, 1);
+    rg_store_close(other);
+    rg_store_participant_join_batch(f->st, seats, 0); /* nothing to do */
+}
+
+/* Seats that open their room (rg_seat.open, a join's auto-create): the
+ * room is created in the batch's transaction, once, under the caller's
+ * sid; a room of that name opened first under another sid is RG_EEXIST and
+ * nothing of that seat is written; a refused seat takes its room with it;
+ * the capacity of a room opened in the batch is exact. */
+static void test_join_batch_opens(void **state)
+{
+    fixture *f = *state;
+    rg_room a = new_room(AC1, "open-a", RG_ROOM_GROUP, 2, T0), other = a, b, c, got, named[4];
+    rg_participant out[8];
+    size_t count;
+    int more;
+    char sids[7][RG_SID_SIZE];
+    memcpy(a.sid, "RM000000000000000000000000000000a1", RG_SID_SIZE);
+    memcpy(other.sid, "RM000000000000000000000000000000a2", RG_SID_SIZE);
+    b = new_room(AC1, "open-b", RG_ROOM_GROUP, 5, T0);
+    memcpy(b.sid, "RM000000000000000000000000000000b1", RG_SID_SIZE);
+    c = new_room(AC1, "open-c", RG_ROOM_GROUP, 5, T0);
+    memcpy(c.sid, "RM000000000000000000000000000000c1", RG_SID_SIZE);
+    for (unsigned i = 0; i < 7; i++)
+        pa_sid(sids[i], 900 + i);
+    rg_seat seats[] = {
+        {a.sid, "ann", sids[0], T0, -1, &a},         /* creates open-a */
+        {a.sid, "bob", sids[1], T0, -1, &a},         /* the same room: seat 2 */
+        {other.sid, "cat", sids[2], T0, -1, &other}, /* open-a is another: RG_EEXIST */
+        {a.sid, "dan", sids[3], T0, -1, &a},         /* full (2) */
+        {b.sid, "", sids[4], T0, -1, &b},            /* bad identity: no open-b either */
+        {c.sid, "eve", sids[5], T0, -1, &b},         /* open names another sid: RG_EINVAL */
+        {c.sid, "fay", sids[6], T0, -1, &c},         /* creates open-c */
+    };
+    rg_store_participant_join_batch(f->st, seats, 7);
+    assert_int_equal(seats[0].rc, RG_OK);
+    assert_int_equal(seats[1].rc, RG_OK);
+    assert_int_equal(seats[2].rc, RG_EEXIST);
+    assert_int_equal(seats[3].rc, RG_EFULL);
+    assert_int_equal(seats[4].rc, RG_EINVAL);
+    assert_int_equal(seats[5].rc, RG_EINVAL);
+    assert_int_equal(seats[6].rc, RG_OK);
+    rg_store *o = NULL; /* committed: another connection sees it */
+    assert_int_equal(rg_store_open(f->path, &o), RG_OK);
+    assert_int_equal(rg_store_room_get(o, AC1, "open-a", &got), RG_OK);
+    assert_string_equal(got.sid, a.sid);
+    assert_int_equal(got.status, RG_ROOM_IN_PROGRESS);
+    assert_int_equal(got.max_participants, 2);
+    assert_int_equal(got.ever_joined, 1);
+    assert_int_equal(rg_store_room_get(o, AC1, other.sid, &got), RG_ENOTFOUND);
+    assert_int_equal(rg_store_room_get(o, AC1, "open-b", &got), RG_ENOTFOUND);
+    assert_int_equal(rg_store_room_get(o, AC1, "open-c", &got), RG_OK);
+    assert_string_equal(got.sid, c.sid);
+    assert_int_equal(rg_store_participant_list(o, a.sid, 1, 0, 8, out, &count, &more), RG_OK);
+    assert_int_equal(count, 2);
+    assert_string_equal(out[0].identity, "ann");
+    assert_string_equal(out[1].identity, "bob");
+    assert_int_equal(rg_store_room_list(o, AC1, 0, "open-a", 0, 4, named, &count, &more), RG_OK);
+    assert_int_equal(count, 1);
+    rg_store_close(o);
+    /* a room with that sid, since completed: a new open of it is RG_EEXIST */
+    assert_int_equal(rg_store_room_complete(f->st, AC1, c.sid, T0 + 1), RG_OK);
+    pa_sid(sids[0], 950);
+    rg_seat again = {c.sid, "gus", sids[0], T0 + 1, -1, &c};
+    rg_store_participant_join_batch(f->st, &again, 1);
+    assert_int_equal(again.rc, RG_EEXIST);
+}
+
+/* kill -9 right after the batch answered: the room it opened is there
+ * after a restart (the batch commits before it returns). */
+static void test_join_batch_open_survives_kill(void **state)
+{
+    fixture *f = *state;
+    rg_room r = new_room(AC1, "open-kill", RG_ROOM_GROUP, 5, T0), got;
+    memcpy(r.sid, "RM000000000000000000000000000000d1", RG_SID_SIZE);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        rg_store *st = NULL;
+        char sid[RG_SID_SIZE];
+        pa_sid(sid, 990);
+        rg_seat s = {r.sid, "kim", sid, T0, -1, &r};
+        if (rg_store_open(f->path, &st) == RG_OK) rg_store_participant_join_batch(st, &s, 1);
+        char rc = (char)s.rc; /* the answer, then killed before anything else */
+        if (write(fds[1], &rc, 1) != 1) _exit(1);
+        for (;;)
+            pause();
+    }
+    char rc = 1;
+    assert_int_equal(read(fds[0], &rc, 1), 1);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    close(fds[0]);
+    close(fds[1]);
+    assert_int_equal(rc, RG_OK);
+    rg_store *o = NULL;
+    assert_int_equal(rg_store_open(f->path, &o), RG_OK);
+    assert_int_equal(rg_store_room_get(o, AC1, "open-kill", &got), RG_OK);
+    assert_string_equal(got.sid, r.sid);
+    rg_store_close(o);
+}
 
 typedef struct {
     const char *path;
@@ -541,6 +700,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kick_and_revocations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revcache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_joins_last_seat, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_join_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_join_batch_opens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_join_batch_open_survives_kill, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

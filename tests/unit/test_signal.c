@@ -1,12 +1,14 @@
 /* test_signal.c - the signaling protocol's pure parts: message checks
- * (core/signal_msg.h), admission and states (core/sigadmit.h), the token
- * bucket (core/ratelimit.h). */
+ * (core/signal_msg.h), admission, states and seat refusals
+ * (core/sigadmit.h), room types and capacities (core/roomtype.h), the
+ * token bucket (core/ratelimit.h). */
 #include "unit.h"
 
 #include <stdlib.h>
 
 #include "core/errors.h"
 #include "core/ratelimit.h"
+#include "core/roomtype.h"
 #include "core/sigadmit.h"
 #include "core/signal_msg.h"
 
@@ -112,7 +114,6 @@ static rg_token_result result(rg_token_kind kind)
     r.code = RG_TOK_VALID;
     r.kind = kind;
     r.roles = RG_ROLE_CRAWLER | RG_ROLE_RTC;
-    r.payload = json_object();
     return r;
 }
 
@@ -124,7 +125,7 @@ static void test_admit_twilio(void **state)
     strcpy(r.identity, "alice");
     rg_sig_admit(&r, "r1", &a);
     assert_int_equal(a.kind, RG_ADMIT_REFUSE); /* no video grant */
-    assert_int_equal(a.code, RG_TOK_INVALID);
+    assert_int_equal(a.code, RG_TOK_BAD_GRANTS);
     r.has_video_grant = 1;
     rg_sig_admit(&r, "r1", &a);
     assert_int_equal(a.kind, RG_ADMIT_DIRECT);
@@ -152,7 +153,7 @@ static void test_admit_videosdk(void **state)
     r.permissions = RG_PERM_ALLOW_JOIN | RG_PERM_ALLOW_MOD;
     rg_sig_admit(&r, "abcd-efgh-ijkl", &a);
     assert_int_equal(a.code, RG_VSDK_INVALID_TOKEN); /* neither participantId nor jti */
-    json_object_set_new(r.payload, "jti", json_string("8c2f-uuid"));
+    strcpy(r.jti, "8c2f-uuid");
     rg_sig_admit(&r, "abcd-efgh-ijkl", &a);
     assert_int_equal(a.kind, RG_ADMIT_DIRECT);
     assert_string_equal(a.identity, "8c2f-uuid");
@@ -231,6 +232,58 @@ static void test_bucket(void **state)
         assert_true(rg_bucket_take(&b, t));
 }
 
+/* A refused seat's code depends on the token's kind only when the room
+ * is full (VideoSDK's 4009 against Twilio's 53105). */
+static void test_seat_refusal(void **state)
+{
+    int code = 0;
+    const char *msg = NULL;
+    (void)state;
+    rg_sig_seat_refusal(RG_EFULL, RG_TOKEN_TWILIO, &code, &msg);
+    assert_int_equal(code, RG_SIG_E_ROOM_FULL);
+    assert_string_equal(msg, "The room is full");
+    rg_sig_seat_refusal(RG_EFULL, RG_TOKEN_VIDEOSDK, &code, &msg);
+    assert_int_equal(code, RG_VSDK_MAX_PARTICIPANTS);
+    rg_sig_seat_refusal(RG_EGONE, RG_TOKEN_VIDEOSDK, &code, &msg);
+    assert_int_equal(code, RG_SIG_E_ROOM_COMPLETED);
+    assert_string_equal(msg, "The room has been completed");
+    rg_sig_seat_refusal(RG_ENOTFOUND, RG_TOKEN_TWILIO, &code, &msg);
+    assert_int_equal(code, RG_SIG_E_ROOM_NOT_FOUND);
+    rg_sig_seat_refusal(RG_EIO, RG_TOKEN_TWILIO, &code, &msg);
+    assert_int_equal(code, RG_SIG_E_SERVER);
+    assert_string_equal(msg, "Could not join the room; try again");
+}
+
+/* Twilio's names and default capacities; unknown types read as group. */
+static void test_room_types(void **state)
+{
+    rg_room_type t = RG_ROOM_GROUP;
+    (void)state;
+    assert_string_equal(rg_room_type_name(RG_ROOM_GO), "go");
+    assert_string_equal(rg_room_type_name(RG_ROOM_PEER_TO_PEER), "peer-to-peer");
+    assert_string_equal(rg_room_type_name((rg_room_type)9), "group");
+    assert_int_equal(rg_room_type_parse("go", &t), 0);
+    assert_int_equal(t, RG_ROOM_GO);
+    assert_int_equal(rg_room_type_parse("peer-to-peer", &t), 0);
+    assert_int_equal(t, RG_ROOM_PEER_TO_PEER);
+    assert_int_equal(rg_room_type_parse("Group", &t), -1);
+    assert_int_equal(rg_room_type_parse(NULL, &t), -1);
+    assert_int_equal(t, RG_ROOM_PEER_TO_PEER); /* untouched by a refusal */
+    assert_int_equal(rg_room_type_default_max(RG_ROOM_GO), 2);
+    assert_int_equal(rg_room_type_default_max(RG_ROOM_PEER_TO_PEER), 10);
+    assert_int_equal(rg_room_type_default_max(RG_ROOM_GROUP), RG_ROOM_MAX_PARTICIPANTS);
+}
+
+/* rg_sig_dump takes its value, and passes a builder's NULL on. */
+static void test_dump(void **state)
+{
+    char *s = rg_sig_dump(json_pack("{s:s, s:i}", "type", "x", "n", 1));
+    (void)state;
+    assert_string_equal(s, "{\"type\":\"x\",\"n\":1}");
+    free(s);
+    assert_null(rg_sig_dump(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +291,8 @@ int main(void)
         cmocka_unit_test(test_builders),       cmocka_unit_test(test_admit_twilio),
         cmocka_unit_test(test_admit_videosdk), cmocka_unit_test(test_room_matches),
         cmocka_unit_test(test_states),         cmocka_unit_test(test_bucket),
+        cmocka_unit_test(test_seat_refusal),   cmocka_unit_test(test_room_types),
+        cmocka_unit_test(test_dump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

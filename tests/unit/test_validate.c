@@ -72,6 +72,62 @@ static void test_validate_videosdk_ok(void **state)
     free(t);
 }
 
+/* The jti is kept in the result by the allocation-free path (a VideoSDK
+ * join without participantId takes it as the identity): the minted UUID,
+ * an escaped one decoded, and "" when it is no string or too long, which
+ * does not make the token invalid (jti is no rule). */
+static void test_validate_jti(void **state)
+{
+    (void)state;
+    rg_videosdk_claims c = {
+        SK2, (const uint8_t *)SEC2, strlen(SEC2), RG_PERM_ALLOW_JOIN, 0, NULL, NULL, NOW,
+        600, {0xff, 1, 2}};
+    char tok[2048], want[40];
+    size_t n;
+    rg_token_result r;
+    assert_int_equal(rg_token_mint_videosdk(H, &c, tok, sizeof(tok), &n), RG_OK);
+    json_t *p = rg_token_payload_json(tok, n);
+    snprintf(want, sizeof want, "%s", json_string_value(json_object_get(p, "jti")));
+    json_decref(p);
+    assert_int_equal(strlen(want), 36);
+    assert_int_equal(rg_token_check(H, tok, n, NOW, lookup, NULL, &r), RG_TOK_VALID);
+    assert_string_equal(r.jti, want);
+
+    static const struct {
+        const char *jti, *want;
+    } cases[] = {{"\"a\\u00e9b\"", "a\xc3\xa9"
+                                   "b"},
+                 {"5", ""},
+                 {"null", ""},
+                 {"\"\"", ""},
+                 {"[\"x\"]", ""}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char pay[512];
+        snprintf(pay, sizeof pay,
+                 "{\"apikey\":\"" SK1 "\",\"permissions\":[\"allow_join\"],\"jti\":%s,"
+                 "\"iat\":1700000000,\"exp\":1700000600}",
+                 cases[i].jti);
+        char *t = forge(HS256, pay, RG_ALG_HS256, SEC1);
+        assert_int_equal(rg_token_check(H, t, strlen(t), NOW, lookup, NULL, &r), RG_TOK_VALID);
+        assert_string_equal(r.jti, cases[i].want);
+        free(t);
+    }
+    /* 256 bytes are kept, 257 are not */
+    for (size_t len = 256; len <= 257; len++) {
+        char pay[1024], id[300];
+        memset(id, 'j', len);
+        id[len] = '\0';
+        snprintf(pay, sizeof pay,
+                 "{\"apikey\":\"" SK1 "\",\"permissions\":[\"allow_join\"],\"jti\":\"%s\","
+                 "\"iat\":1700000000,\"exp\":1700000600}",
+                 id);
+        char *t = forge(HS256, pay, RG_ALG_HS256, SEC1);
+        assert_int_equal(rg_token_check(H, t, strlen(t), NOW, lookup, NULL, &r), RG_TOK_VALID);
+        assert_string_equal(r.jti, len == 256 ? id : "");
+        free(t);
+    }
+}
+
 static void test_validate_algs(void **state)
 {
     (void)state;
@@ -313,7 +369,216 @@ static void test_validate_times(void **state)
     char tok[2048];
     mint_twilio(tok, "a", NULL, 60);
     assert_int_equal(check(tok, INT64_MAX), RG_TOK_EXPIRED);
-    assert_int_equal(check(tok, INT64_MIN), RG_TOK_NOT_YET_VALID);
+    /* From a clock far in the past, exp is too far ahead. */
+    assert_int_equal(check(tok, INT64_MIN), RG_TOK_EXPIRED);
+}
+
+/* A Twilio payload with raw JSON values for the three time claims (NULL
+ * omits one), checked at NOW. */
+static rg_tok_code check_raw_times(const char *iat, const char *nbf, const char *exp)
+{
+    char p[512];
+    int n = snprintf(p, sizeof(p), "{\"iss\":\"%s\",\"sub\":\"%s\"", SK1, AC1);
+    if (iat) n += snprintf(p + n, sizeof(p) - (size_t)n, ",\"iat\":%s", iat);
+    if (nbf) n += snprintf(p + n, sizeof(p) - (size_t)n, ",\"nbf\":%s", nbf);
+    if (exp) n += snprintf(p + n, sizeof(p) - (size_t)n, ",\"exp\":%s", exp);
+    snprintf(p + n, sizeof(p) - (size_t)n, ",\"grants\":{\"identity\":\"a\"}}");
+    return check_json(HS256, p);
+}
+
+/* Issue 10 item 4: a key holder shaping the time claims to outlive the
+ * 24 h cap or to dodge revocation. */
+static void test_validate_crafted_times(void **state)
+{
+    (void)state;
+    const long long ten_years = 10LL * 365 * 86400, e52 = 1LL << 52;
+    /* iat = exp - 100, nbf = now, exp 10 years ahead: the lifetime by
+     * iat looks like 100 s, but exp - now is what bounds the token. */
+    assert_int_equal(check_times(NOW + ten_years - 100, NOW, NOW + ten_years), RG_TOK_EXPIRED);
+    assert_int_equal(check_times(e52 - 100, NOW, e52), RG_TOK_EXPIRED);
+    assert_int_equal(check_times(-1, -1, e52), RG_TOK_EXPIRED);
+    assert_int_equal(check_times(e52 - 100, -1, e52), RG_TOK_EXPIRED);
+    /* exp - now: 24 h + 60 s of leeway for an issuer whose clock runs
+     * ahead; exp - iat: 24 h, both read from the issuer's clock. */
+    assert_int_equal(check_times(NOW + 60, NOW + 60, NOW + 60 + 86400), RG_TOK_VALID);
+    assert_int_equal(check_times(NOW + 60, NOW + 60, NOW + 61 + 86400), RG_TOK_EXPIRED);
+    assert_int_equal(check_times(NOW - 1000, -1, NOW - 1000 + 86401), RG_TOK_EXPIRED);
+    /* exp that is no usable number. */
+    static const char *const bad_exp[] = {"-5",
+                                          "0",
+                                          "-1",
+                                          "1e300",
+                                          "-1e300",
+                                          "1e16",
+                                          "1.5",
+                                          "1700000060.25",
+                                          "4503599627370496.5",
+                                          "\"1700000060\"",
+                                          "{}"};
+    for (size_t i = 0; i < sizeof(bad_exp) / sizeof(bad_exp[0]); i++)
+        assert_int_equal(check_raw_times("1700000000", NULL, bad_exp[i]), RG_TOK_EXPIRED);
+    assert_int_equal(check_raw_times("1700000000", NULL, "4503599627370496"), RG_TOK_EXPIRED);
+    /* iat in the future beyond the leeway, even with nbf = now: such a
+     * token would survive every kick made before its iat. */
+    assert_int_equal(check_times(NOW + 61, NOW + 61, NOW + 600), RG_TOK_NOT_YET_VALID);
+    assert_int_equal(check_times(NOW + 61, NOW, NOW + 600), RG_TOK_NOT_YET_VALID);
+    assert_int_equal(check_times(NOW + 86000, NOW, NOW + 3600), RG_TOK_NOT_YET_VALID);
+    assert_int_equal(check_times(NOW + 86000, NOW, NOW + 86000 + 60), RG_TOK_NOT_YET_VALID);
+    assert_int_equal(check_times(NOW + 86000, NOW, NOW + 86000 + 600), RG_TOK_EXPIRED);
+    assert_int_equal(check_times(NOW + 60, -1, NOW + 600), RG_TOK_VALID);
+    /* nbf before iat: valid before it was issued. */
+    assert_int_equal(check_times(NOW, NOW - 1, NOW + 600), RG_TOK_INVALID);
+    assert_int_equal(check_times(NOW + 30, NOW - 100, NOW + 600), RG_TOK_INVALID);
+    assert_int_equal(check_times(NOW, NOW, NOW + 600), RG_TOK_VALID);
+    assert_int_equal(check_times(NOW - 10, NOW + 5, NOW + 600), RG_TOK_VALID);
+    /* iat and nbf that are no usable number. */
+    assert_int_equal(check_raw_times("1e300", NULL, "1700000600"), RG_TOK_EXPIRED);
+    assert_int_equal(check_raw_times("1700000000", "1.5", "1700000600"), RG_TOK_EXPIRED);
+}
+
+/* What a kick compares against: iat, else nbf, else older than any kick. */
+static void test_validate_issued(void **state)
+{
+    (void)state;
+    static const long long times[][3] = {
+        {NOW - 5, NOW, NOW + 60}, {-1, NOW - 7, NOW + 60}, {-1, -1, NOW + 60}};
+    static const int64_t want[] = {NOW - 5, NOW - 7, INT64_MIN};
+    for (int i = 0; i < 3; i++) {
+        char *p = twilio_payload(SK1, AC1, times[i][0], times[i][1], times[i][2]);
+        char *t = forge(HS256, p, RG_ALG_HS256, SEC1);
+        rg_token_result r;
+        assert_int_equal(rg_token_validate(H, t, strlen(t), NOW, lookup, NULL, &r), RG_TOK_VALID);
+        assert_true(r.issued == want[i]);
+        rg_token_result_clear(&r);
+        free(t);
+        free(p);
+    }
+}
+
+/* Signs "h.p" (already encoded, spelled as given) under SEC1. */
+static char *sign_spelled(const char *h, const char *p)
+{
+    char *t = malloc(strlen(h) + strlen(p) + 100);
+    assert_non_null(t);
+    size_t n = (size_t)sprintf(t, "%s.%s", h, p), maclen;
+    uint8_t mac[RG_HMAC_MAX];
+    assert_int_equal(
+        rg_hmac_compute(H, RG_ALG_HS256, (const uint8_t *)SEC1, strlen(SEC1), t, n, mac, &maclen),
+        RG_OK);
+    t[n++] = '.';
+    rg_b64url_encode(t + n, mac, maclen);
+    return t;
+}
+
+static char *enc(const char *json)
+{
+    char *e = malloc(rg_b64url_len(strlen(json)) + 4);
+    assert_non_null(e);
+    rg_b64url_encode(e, (const uint8_t *)json, strlen(json));
+    return e;
+}
+
+/* Issue 10 item 10: one token, one spelling.  Each variant below decodes
+ * to the same bytes as a valid token (and is signed when the signed part
+ * changes), so only the spelling is wrong. */
+static void test_validate_canonical(void **state)
+{
+    (void)state;
+    char tok[2048], buf[4096];
+    size_t n = mint_twilio(tok, "alice", "r", 600);
+    assert_int_equal(check(tok, NOW), RG_TOK_VALID);
+    /* '=' after the signature (43 chars: one pad), and after all three
+     * segments, re-signed. */
+    snprintf(buf, sizeof(buf), "%s=", tok);
+    assert_int_equal(check(buf, NOW), RG_TOK_INVALID);
+    snprintf(buf, sizeof(buf), "%s==", tok);
+    assert_int_equal(check(buf, NOW), RG_TOK_INVALID);
+    const char *pj = "{\"iss\":\"" SK1 "\",\"sub\":\"" AC1 "\",\"exp\":1700000600,"
+                     "\"grants\":{\"identity\":\"a\"}}";
+    const char *hj = "{\"alg\":\"HS256\"}"; /* 15 bytes: 20 chars, no padding */
+    char *h = enc(hj), *p = enc(pj);
+    assert_int_equal(strlen(p) % 4 != 0, 1);
+    char *t = sign_spelled(h, p);
+    assert_int_equal(check(t, NOW), RG_TOK_VALID);
+    free(t);
+    char padded[1024];
+    snprintf(padded, sizeof(padded), "%s%.*s", p, (int)((4 - strlen(p) % 4) % 4), "==");
+    t = sign_spelled(h, padded);
+    assert_int_equal(check(t, NOW), RG_TOK_INVALID);
+    free(t);
+    const char *hj2 = "{\"alg\":\"HS256\" }"; /* 16 bytes: 22 chars + "==" */
+    char *h2 = enc(hj2);
+    snprintf(padded, sizeof(padded), "%s==", h2);
+    t = sign_spelled(padded, p);
+    assert_int_equal(check(t, NOW), RG_TOK_INVALID);
+    free(t);
+    t = sign_spelled(h2, p);
+    assert_int_equal(check(t, NOW), RG_TOK_VALID);
+    free(t);
+
+    /* The standard alphabet's '+' and '/' for '-' and '_': find a minted
+     * token whose signature has one. */
+    int swapped = 0;
+    for (int i = 0; i < 64 && swapped < 2; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "u%d", i);
+        n = mint_twilio(tok, id, "r", 600);
+        char *sig = strrchr(tok, '.') + 1;
+        char *c = strpbrk(sig, swapped ? "_" : "-");
+        if (c == NULL) continue;
+        *c = swapped ? '/' : '+';
+        assert_int_equal(check(tok, NOW), RG_TOK_INVALID);
+        swapped++;
+    }
+    assert_int_equal(swapped, 2);
+
+    /* Non-zero trailing bits: 43 chars carry 258 bits for 256, so the
+     * last char's two low bits are spare. */
+    n = mint_twilio(tok, "alice", "r", 600);
+    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int v = (int)(strchr(alpha, tok[n - 1]) - alpha);
+    assert_int_equal(v & 3, 0);
+    for (int bits = 1; bits < 4; bits++) {
+        memcpy(buf, tok, n + 1);
+        buf[n - 1] = alpha[v | bits];
+        assert_int_equal(check(buf, NOW), RG_TOK_INVALID);
+    }
+
+    /* Whitespace anywhere, and a segment of 1 mod 4 chars. */
+    static const char *const ws[] = {" ", "\t", "\n", "\r\n"};
+    for (size_t i = 0; i < 4; i++) {
+        size_t at[] = {5, (size_t)(strchr(tok, '.') - tok) + 3, n - 2, n};
+        for (size_t k = 0; k < 4; k++) {
+            snprintf(buf, sizeof(buf), "%.*s%s%s", (int)at[k], tok, ws[i], tok + at[k]);
+            assert_int_equal(check(buf, NOW), RG_TOK_INVALID);
+        }
+    }
+    snprintf(buf, sizeof(buf), "%sAA", tok); /* 45 chars */
+    assert_int_equal(check(buf, NOW), RG_TOK_INVALID);
+    free(h);
+    free(h2);
+    free(p);
+}
+
+/* An empty room is not "any room". */
+static void test_validate_empty_room(void **state)
+{
+    (void)state;
+    const char *pre = "{\"iss\":\"" SK1 "\",\"sub\":\"" AC1 "\",\"exp\":1700000060,"
+                      "\"grants\":{\"identity\":\"a\",\"video\":";
+    char p[512];
+    snprintf(p, sizeof(p), "%s{\"room\":\"\"}}}", pre);
+    assert_int_equal(check_json(HS256, p), RG_TOK_INVALID);
+    snprintf(p, sizeof(p), "%s{\"room\":\"r\"}}}", pre);
+    assert_int_equal(check_json(HS256, p), RG_TOK_VALID);
+    snprintf(p, sizeof(p), "%s{}}}", pre); /* no room: any room, as Twilio's */
+    assert_int_equal(check_json(HS256, p), RG_TOK_VALID);
+    const char *v = "{\"apikey\":\"" SK1 "\",\"exp\":1700000060,"
+                    "\"permissions\":[\"allow_join\"],\"roomId\":";
+    snprintf(p, sizeof(p), "%s\"\"}", v);
+    assert_int_equal(check_json(HS256, p), RG_TOK_INVALID);
+    snprintf(p, sizeof(p), "%s\"r\"}", v);
+    assert_int_equal(check_json(HS256, p), RG_TOK_VALID);
 }
 
 static void test_validate_claims(void **state)
@@ -369,16 +634,14 @@ static void test_validate_claims(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_validate_twilio_ok),
-        cmocka_unit_test(test_validate_videosdk_ok),
-        cmocka_unit_test(test_validate_algs),
-        cmocka_unit_test(test_validate_signature),
-        cmocka_unit_test(test_validate_mutations),
-        cmocka_unit_test(test_validate_shape),
-        cmocka_unit_test(test_validate_json),
-        cmocka_unit_test(test_validate_issuer),
-        cmocka_unit_test(test_validate_times),
-        cmocka_unit_test(test_validate_claims),
+        cmocka_unit_test(test_validate_twilio_ok),  cmocka_unit_test(test_validate_videosdk_ok),
+        cmocka_unit_test(test_validate_jti),        cmocka_unit_test(test_validate_algs),
+        cmocka_unit_test(test_validate_signature),  cmocka_unit_test(test_validate_mutations),
+        cmocka_unit_test(test_validate_shape),      cmocka_unit_test(test_validate_json),
+        cmocka_unit_test(test_validate_issuer),     cmocka_unit_test(test_validate_times),
+        cmocka_unit_test(test_validate_claims),     cmocka_unit_test(test_validate_crafted_times),
+        cmocka_unit_test(test_validate_issued),     cmocka_unit_test(test_validate_canonical),
+        cmocka_unit_test(test_validate_empty_room),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,15 +12,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-/* Removes a test database and the files SQLite keeps beside it. */
-static inline void rg_test_remove_db(const char *path)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char p[512];
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
-        unlink(p);
-    }
-}
+/* Removes a test database and whatever its back end keeps beside it
+ * (tests/unit/backend_sqlite.c). */
+void rg_test_remove_db(const char *path);
 
 #endif

@@ -41,6 +41,7 @@ function banner(kind, text) {
   const b = $('banner');
   b.className = `banner show ${kind}`;
   b.dataset.code = '';
+  b.dataset.lobby = '';
   b.textContent = text;
   clearTimeout(bannerTimer);
   // news fades; errors stay until the next action
@@ -50,7 +51,12 @@ function bannerError(err) {
   banner('error', describe(err));
   $('banner').dataset.code = err?.code ?? '';
 }
-function clearBanner() { $('banner').className = 'banner'; $('banner').dataset.code = ''; }
+function clearBanner() {
+  const b = $('banner');
+  b.className = 'banner';
+  b.dataset.code = '';
+  b.dataset.lobby = '';
+}
 
 function show(view) {
   for (const v of ['join-view', 'waiting-view', 'call-view']) $(v).hidden = v !== view;
@@ -207,8 +213,16 @@ function wire(room) {
     el.textContent = { connected: '', new: 'connecting…', connecting: 'connecting…', disconnected: 'reconnecting…', failed: 'connection failed, retrying…' }[state] ?? '';
     el.closest('.tile').dataset.state = state;
   });
-  room.on('entryRequested', (g) => { renderLobby(); banner('info', `${g.identity} is waiting in the lobby.`); });
-  room.on('entryResponded', renderLobby);
+  room.on('entryRequested', (g) => {
+    renderLobby();
+    banner('info', `${g.identity} is waiting in the lobby.`);
+    $('banner').dataset.lobby = g.sid;
+  });
+  // answered (here or by another host) or gone: the news is over at once
+  room.on('entryResponded', ({ participant }) => {
+    renderLobby();
+    if (participant && $('banner').dataset.lobby === participant.sid) clearBanner();
+  });
   room.on('error', (err) => { banner('info', describe(err)); renderLobby(); });
   room.on('muted', ({ kind }) => {
     refreshLocal();
@@ -217,7 +231,7 @@ function wire(room) {
   room.on('disconnected', (_room, err) => {
     demo.room = null;
     $('tiles').replaceChildren();
-    $('room-info').textContent = 'Peer-to-peer video, end-to-end encrypted';
+    $('room-info').textContent = 'Peer-to-peer video, encrypted between the browsers (DTLS-SRTP)';
     show('join-view');
     $('join-btn').disabled = false;
     if (err) bannerError(err);

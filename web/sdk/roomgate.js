@@ -28,6 +28,10 @@ const OFFER_GRACE_MS = 3000; // how long an answerer waits for the newcomer's of
 const DISCONNECTED_GRACE_MS = 4000; // ICE 'disconnected' this long -> restart
 const CONNECTION_LOST = 53000; // Twilio's "signaling connection error"
 const DENIED = 53217; // the server's code for a lobby refusal
+const SERVER_DRAINING = 53001; // the server asked us to reconnect (it is shutting down)
+const REJOIN_ATTEMPTS = 6; // joins tried after a `reconnect` hint (options.reconnect)
+const REJOIN_BASE_MS = 250; // first backoff; doubles, jittered, at most REJOIN_MAX_MS
+const REJOIN_MAX_MS = 5000;
 // Errors after joining that leave the connection open (docs/signaling.md):
 // an unknown or already-answered participant, a right we lack, a bad message.
 const NON_FATAL = new Set([53204, 4008, 53004]);
@@ -285,7 +289,13 @@ class Peer {
  *   muted({kind, by})                a moderator muted our track
  *   error(err)                       the server refused one request; still connected
  *                                    (53204 unknown/answered participant, 4008 no right)
- *   disconnected(room, error|null)   error.code: 53205 replaced, 53000 lost, ...
+ *   disconnected(room, error|null)   error.code: 53205 replaced, 53000 lost,
+ *                                    53001 the server is shutting down (without
+ *                                    options.reconnect, or when no rejoin worked)
+ *   rejoining(attempt)               options.reconnect: the server is shutting down
+ *                                    and asked us to reconnect; remote participants
+ *                                    were disconnected, we join again (same token)
+ *   rejoined()                       joined again (participants come back)
  *   waiting()                        (before connect resolves: pass options.on)
  */
 export class Room extends Emitter {
@@ -442,6 +452,15 @@ export class Room extends Emitter {
         if (this.localParticipant.setEnabled(kind, false)) this.emit('muted', { kind, by: msg.by ?? msg.from ?? null });
         break;
       }
+      case 'reconnect':
+        this._serverLeaving();
+        break;
+      case 'resync':
+        // Signaling between the server's nodes was interrupted (Redis):
+        // what peers sent meanwhile may be lost, so renegotiate with an
+        // ICE restart; a call whose media still flows is not torn down.
+        this._restartAll();
+        break;
       case 'error': {
         const err = new RoomError(msg.code, msg.message);
         this._lastError = { err, at: Date.now() };
@@ -454,18 +473,51 @@ export class Room extends Emitter {
     }
   }
 
-  _teardown(error) {
-    if (this.state === 'disconnected') return;
-    const wasConnected = this.state === 'connected';
-    this.state = 'disconnected';
-    globalThis.removeEventListener?.('online', this._onNetwork);
-    globalThis.navigator?.connection?.removeEventListener?.('change', this._onNetwork);
+  /** The server is draining (docs/signaling.md, "reconnect"): leave it
+   * before it closes us.  With options.reconnect, join again with the same
+   * token after a short jittered backoff (another instance behind the same
+   * URL, or this one restarted); otherwise, or when every attempt fails,
+   * disconnected with 53001. */
+  _serverLeaving() {
+    const going = new RoomError(SERVER_DRAINING, 'The server is shutting down; connect again');
+    if (!this._reconnect) { this._teardown(going); return; }
+    if (this.state !== 'connected') return;
+    this.state = 'reconnecting';
+    this._detachSocket();
+    for (const sid of [...this.participants.keys()]) this._remove(sid);
+    this.pendingEntries.clear();
+    const attempt = (n) => {
+      if (this.state !== 'reconnecting') return; // disconnect() meanwhile
+      if (n >= this._reconnect.attempts) { this._teardown(going); return; }
+      const delay = Math.min(REJOIN_MAX_MS, this._reconnect.baseMs * 2 ** n) * (0.5 + Math.random() / 2);
+      this.emit('rejoining', n + 1);
+      this._rejoinTimer = setTimeout(() => {
+        open(this, this._url, this._token, this._options, true).then(
+          () => this.emit('rejoined'),
+          () => attempt(n + 1));
+      }, delay);
+    };
+    attempt(0);
+  }
+
+  _detachSocket() {
     clearTimeout(this._flushTimer);
+    this._flushTimer = null;
     this._outbox.length = 0;
     if (this._ws) {
       this._ws.onclose = this._ws.onmessage = this._ws.onerror = null;
       if (this._ws.readyState <= WebSocket.OPEN) this._ws.close(1000);
     }
+  }
+
+  _teardown(error) {
+    if (this.state === 'disconnected') return;
+    const wasConnected = this.state === 'connected' || this.state === 'reconnecting';
+    clearTimeout(this._rejoinTimer);
+    this.state = 'disconnected';
+    globalThis.removeEventListener?.('online', this._onNetwork);
+    globalThis.navigator?.connection?.removeEventListener?.('change', this._onNetwork);
+    this._detachSocket();
     for (const sid of [...this.participants.keys()]) this._remove(sid);
     this.pendingEntries.clear();
     if (this._ownsTracks) for (const t of this.localParticipant.stream.getTracks()) t.stop();
@@ -499,7 +551,10 @@ async function localStream(options) {
  * room (when the token names none), on ({event: handler}, registered
  * before joining: 'waiting' and 'entryResponded' happen before connect
  * resolves), timeout (ms to wait for `joined`, lobby excluded),
- * rtcConfig (extra RTCPeerConnection configuration).
+ * rtcConfig (extra RTCPeerConnection configuration), reconnect (true or
+ * {attempts, baseMs}: when the server says it is shutting down, join again
+ * with the same token instead of disconnecting; see the rejoining and
+ * rejoined events).
  *
  * Resolves with a Room on `joined` (after admission for an ask_join
  * token); rejects with a RoomError whose .code is the server's (53105
@@ -513,8 +568,22 @@ export async function connect(url, token, options = {}) {
   const { stream, owned } = await localStream(options);
   room.localParticipant = new LocalParticipant(stream, room);
   room._ownsTracks = owned;
+  room._url = url;
+  room._token = token;
+  room._options = options;
+  const r = options.reconnect;
+  room._reconnect = r ? { attempts: r.attempts ?? REJOIN_ATTEMPTS, baseMs: r.baseMs ?? REJOIN_BASE_MS } : null;
+  await open(room, url, token, options, false);
+  return room;
+}
+
+/* One signaling connection and its join.  rejoin: the room was connected
+ * before (a `reconnect` hint): a failure rejects without tearing the room
+ * down, so the caller may try again. */
+function open(room, url, token, options, rejoin) {
   const asksToJoin = (claims(token).permissions || []).includes?.('ask_join');
   const joinTimeout = options.timeout ?? JOIN_TIMEOUT_MS;
+  if (rejoin) room.state = 'connecting';
 
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -529,7 +598,12 @@ export async function connect(url, token, options = {}) {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      room._teardown(err);
+      // a refusal in 4000-4999 (4052: the room was deactivated) is final:
+      // joining again cannot help, so a rejoin ends there too
+      if (rejoin && room.state !== 'disconnected' && !(err.code >= 4000 && err.code <= 4999)) {
+        room._detachSocket();
+        room.state = 'reconnecting';
+      } else room._teardown(err);
       reject(err);
     };
     const waiting = () => {
@@ -574,12 +648,19 @@ export async function connect(url, token, options = {}) {
       }
     };
     ws.onclose = (ev) => {
-      if (!settled) fail(new RoomError(CONNECTION_LOST, `Signaling connection closed (${ev.code})`));
-      else {
+      // 4000-4999 is the server's own reason (4052: the room was deactivated),
+      // final: report that code, never CONNECTION_LOST, and do not rejoin.
+      const final = ev.code >= 4000 && ev.code <= 4999;
+      if (!settled) {
+        fail(final ? new RoomError(ev.code, `Signaling connection closed (${ev.code})`)
+          : new RoomError(CONNECTION_LOST, `Signaling connection closed (${ev.code})`));
+      } else {
         // A fatal error is followed by the close; a non-fatal one just before a drop explains it.
         const last = room._lastError;
         const recent = last && Date.now() - last.at < 2000;
-        room._teardown(recent ? last.err : new RoomError(CONNECTION_LOST, `Signaling connection lost (${ev.code})`));
+        const why = final ? new RoomError(ev.code, `Signaling connection closed (${ev.code})`)
+          : new RoomError(CONNECTION_LOST, `Signaling connection lost (${ev.code})`);
+        room._teardown(recent ? last.err : why);
       }
     };
     ws.onerror = () => {}; // onclose follows with the details we have

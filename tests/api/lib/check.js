@@ -39,7 +39,7 @@ export function assertStatus(res, status) {
   assert.equal(res.status, status, `expected HTTP ${status}, got ${describeRes(res)}`);
 }
 
-const VALIDATE_FIELDS = ['valid', 'code', 'message', 'expiration', 'realm_user_id', 'identity', 'roles', 'grants', 'key_sid'].sort();
+const VALIDATE_FIELDS = ['valid', 'code', 'message', 'expiration', 'realm_user_id', 'identity', 'roles', 'grants', 'key_sid', 'account_sid'].sort();
 
 /** A 200 valid:false answer with the given code, other fields empty. */
 export function assertInvalid(res, code) {
@@ -54,6 +54,7 @@ export function assertInvalid(res, code) {
   assert.equal(b.realm_user_id, null, 'realm_user_id null');
   assert.equal(b.identity, null, 'identity null');
   assert.equal(b.key_sid, null, 'key_sid null');
+  assert.equal(b.account_sid, null, 'account_sid null');
   assert.ok(b.roles === null || (Array.isArray(b.roles) && b.roles.length === 0), 'roles null or []');
   assert.ok(b.grants === null || (typeof b.grants === 'object' && Object.keys(b.grants).length === 0), 'grants null or {}');
 }
@@ -68,6 +69,7 @@ export function assertValid(res, { identity, keySid, exp, grants, roles } = {}) 
   assert.equal(b.code, 0, 'code 0 on success');
   assert.equal(b.message, null, 'message null on success');
   assert.match(b.expiration, ISO_MS_RE, 'expiration ISO 8601 with ms');
+  assert.match(b.account_sid, /^AC[0-9a-f]{32}$/, 'account_sid: the account the answer vouches for');
   if (exp !== undefined) assert.equal(Date.parse(b.expiration), exp * 1000, 'expiration == exp');
   if (identity !== undefined) {
     assert.equal(b.identity, identity, 'identity');
@@ -106,4 +108,16 @@ export async function mint(srv, { auth = srv.keyAuth, identity = 'alice', room, 
 export function assertExit0(srv, code) {
   const diag = srv.stderr().split('\n').filter((l) => !l.startsWith('{')).join('\n').trim();
   assert.equal(code, 0, `roomgate exit code ${code}${diag ? `; stderr:\n${diag.slice(0, 3000)}` : ''}`);
+}
+
+/** 429 / 20429 with a Retry-After of whole seconds, at least 1 (and at
+ * most maxRetryAfter when given). */
+export function assert429(res, { maxRetryAfter } = {}) {
+  assert.equal(res.status, 429, `expected 429, got ${res.status} ${res.text}`);
+  assert.equal(res.json.code, 20429);
+  assert.equal(res.json.status, 429);
+  assert.equal(res.json.more_info, 'https://www.twilio.com/docs/errors/20429');
+  const ra = Number(res.headers['retry-after']);
+  const inRange = maxRetryAfter === undefined ? ra >= 1 : ra >= 1 && ra <= maxRetryAfter;
+  assert.ok(Number.isInteger(ra) && inRange, `Retry-After: ${res.headers['retry-after']}`);
 }

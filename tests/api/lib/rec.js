@@ -7,28 +7,51 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, cliJson } from './server.js';
+import { startServer, cliJson, runCli } from './server.js';
 
 export const SEG = 65536;
 
-/** A server with `keys generate-recording-keypair` run and an import dir. */
-export async function startRecServer({ args = [], env = {}, keys = true, importDir = true, threads = 2 } = {}) {
+/**
+ * A data dir with an account and a key made by the CLI, before any server:
+ * for options that name the account (pass the result to startRecServer).
+ */
+export function prepareDataDir() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roomgate-api-'));
+  const account = cliJson(runCli(dataDir, ['account', 'create']));
+  const key = cliJson(runCli(dataDir, ['key', 'create', '--account', account.sid]));
+  return { dataDir, account, key };
+}
+
+/**
+ * A server with `keys generate-recording-keypair` run and an import dir.
+ * dataDir/account/key: as startServer's (e.g. from prepareDataDir()).
+ */
+export async function startRecServer({ args = [], env = {}, keys = true, importDir = true, threads = 2,
+  dataDir, account, key } = {}) {
   const imp = fs.mkdtempSync(path.join(os.tmpdir(), 'roomgate-import-'));
   const extra = importDir ? ['--import-dir', imp] : [];
   const srv = await startServer({
     args: [...extra, ...args],
     env,
     threads,
+    dataDir,
+    account,
+    key,
     beforeServe: keys ? (cli) => cliJson(cli(['keys', 'generate-recording-keypair'])) : undefined,
   });
   srv.importDir = imp;
+  // each account imports from its own subdirectory; the harness account's is made here
+  srv.accountImportDir = path.join(imp, srv.account.sid);
+  fs.mkdirSync(srv.accountImportDir);
   srv.privPem = path.join(srv.dataDir, 'recording-private.pem');
   srv.pubPem = path.join(srv.dataDir, 'recording-public.pem');
   const stop = srv.stop.bind(srv);
   srv.stop = async (...a) => {
-    const code = await stop(...a);
-    fs.rmSync(imp, { recursive: true, force: true });
-    return code;
+    try {
+      return await stop(...a);
+    } finally {
+      fs.rmSync(imp, { recursive: true, force: true });
+    }
   };
   return srv;
 }

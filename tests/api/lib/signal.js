@@ -5,6 +5,7 @@
 //   c.send({type: 'join', token});
 //   const joined = await c.next('joined');     // waits for that type (2 s)
 //   await c.closed;                            // {code, reason}
+import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { twilioToken } from './jwt.js';
 
@@ -35,9 +36,18 @@ export function connect(srv, opts = {}) {
         waiters.push(w);
       });
     },
-    /** Resolves true if no message of `type` arrives within ms. */
-    async none(type, ms = 300) {
-      try { await c.next(type, ms); return false; } catch { return true; }
+    /**
+     * Every message up to and including the first one `pred` accepts (the
+     * marker), in arrival order.  Proves a negative without a time window:
+     * what was not among them did not come before the marker.
+     */
+    async until(pred, ms = 3000) {
+      const seen = [];
+      for (;;) {
+        const m = await c.next(undefined, ms);
+        seen.push(m);
+        if (pred(m)) return seen;
+      }
     },
     close() { ws.close(); return c.closed; },
   };
@@ -73,4 +83,13 @@ export async function join(srv, token, room, opts) {
   c.send(room === undefined ? { type: 'join', token } : { type: 'join', token, room });
   const first = await c.next();
   return { c, joined: first };
+}
+
+/** The room's connected participants by REST (Status=connected): their
+ * `field` ('sid' or 'identity'), sorted.  A failed call is a failed test,
+ * not an empty room. */
+export async function connectedList(srv, room, field) {
+  const res = await srv.request('GET', `/v1/Rooms/${room}/Participants?Status=connected`, { auth: srv.keyAuth });
+  assert.equal(res.status, 200, res.text);
+  return res.json.participants.map((p) => p[field]).sort();
 }

@@ -10,6 +10,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -184,15 +185,77 @@ function freeUdpPort() {
   });
 }
 
+/** Whether a TCP listener can be had on 127.0.0.1:port right now. */
+function tcpFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A port free for UDP and for TCP when asked (coturn listens on both). */
+async function freeUdpTcpPort() {
+  for (let i = 0; i < 50; i++) {
+    const port = await freeUdpPort();
+    if (await tcpFree(port)) return port;
+  }
+  throw new Error('no loopback port free for both UDP and TCP in 50 tries');
+}
+
+/** A STUN Binding over TCP; resolves true when the answer is its success. */
+function tcpBinding(port, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    const txid = crypto.randomBytes(12);
+    const sock = net.connect(port, '127.0.0.1');
+    let buf = Buffer.alloc(0);
+    const done = (v) => { clearTimeout(t); sock.destroy(); resolve(v); };
+    const t = setTimeout(() => done(false), timeoutMs);
+    sock.on('error', () => done(false));
+    sock.on('connect', () => sock.write(message(T.BINDING, txid, [])));
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length < 20 || buf.length < 20 + buf.readUInt16BE(2)) return;
+      const m = parse(buf);
+      done(Boolean(m && m.type === T.BINDING_OK && m.txid.equals(txid)));
+    });
+  });
+}
+
+/** Thrown when coturn could not have the port it was given: try another. */
+class PortClash extends Error {}
+
 /**
- * Starts turnserver in the foreground on a free loopback port with a temp
- * config, log, pid file and user db.  Throws (loudly, with the log) when it
- * does not answer a STUN Binding within 10 s.
+ * Starts turnserver in the foreground on a loopback port free for UDP and
+ * TCP, with a temp config, log, pid file and user db.  The port is picked
+ * by binding and closing it, so another process can take it before coturn
+ * does: when coturn then cannot bind it (its log says so, or it answers a
+ * STUN Binding on one transport but not the other), it is stopped and
+ * started again on a new port, up to 5 times.  Throws (loudly, with the
+ * log) on any other failure, or when it does not answer within 10 s.
+ * firstPort: the port of the first attempt (harness test of the retry).
  */
-export async function startCoturn({ secrets, realm = 'roomgate.test' }) {
+export async function startCoturn({ secrets, realm = 'roomgate.test', firstPort } = {}) {
   const bin = turnserverPath();
+  const tried = [];
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = attempt === 0 && firstPort ? firstPort : await freeUdpTcpPort();
+    tried.push(port);
+    try {
+      const turn = await coturnOn(bin, port, secrets, realm);
+      turn.tried = tried;
+      return turn;
+    } catch (e) {
+      if (!(e instanceof PortClash)) throw e;
+    }
+  }
+  throw new Error(`COTURN could not get a port: tried ${tried.join(', ')}`);
+}
+
+const BIND_FAILED_RE = /Address already in use|[Cc]annot bind|bind: /;
+
+async function coturnOn(bin, port, secrets, realm) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roomgate-coturn-'));
-  const port = await freeUdpPort();
   // deploy/turnserver.conf is the base, so the shipped example is what is
   // tested; only ports, secrets, files and the loopback peer are overridden.
   const OVERRIDDEN = new Set(['listening-port', 'static-auth-secret', 'realm', 'pidfile', 'log-file', 'userdb']);
@@ -237,14 +300,26 @@ export async function startCoturn({ secrets, realm = 'roomgate.test' }) {
     if (exited !== null) {
       const text = log();
       fs.rmSync(dir, { recursive: true, force: true });
+      if (BIND_FAILED_RE.test(text)) throw new PortClash(`port ${port} taken`);
       throw new Error(`COTURN DID NOT START (exit ${exited}); log:\n${text}`);
     }
     const s = await stunSocket(port);
+    let udp = false;
     try {
       const m = await s.transact(T.BINDING, [], undefined, 500);
-      if (m.type === T.BINDING_OK) break;
+      udp = m.type === T.BINDING_OK;
     } catch { /* not up yet */ } finally {
       s.close();
+    }
+    if (udp) {
+      // the UDP listener is coturn's; the TCP one on the same number must be too
+      if (await tcpBinding(port)) break;
+      await stop();
+      throw new PortClash(`port ${port}: STUN over UDP answered, over TCP not`);
+    }
+    if (BIND_FAILED_RE.test(log())) {
+      await stop();
+      throw new PortClash(`port ${port} taken`);
     }
     if (Date.now() > deadline) {
       const text = log();

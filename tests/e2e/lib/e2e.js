@@ -56,7 +56,7 @@ export async function startE2E({ args = [], rooms = [] } = {}) {
   try {
     browser = await launchBrowser();
   } catch (e) {
-    await srv.stop();
+    await srv.stop().catch((se) => { e.message += `\n${se.message}`; });
     throw e;
   }
   const pages = new Set();
@@ -85,9 +85,15 @@ export async function startE2E({ args = [], rooms = [] } = {}) {
       await page.click('#join-btn');
       return page;
     },
+    /** Closes the browser, then stops the server: resolves to its exit
+     *  code 0, rejects on any other exit or a sanitizer report (server.js). */
     async stop() {
-      for (const p of pages) await p.close().catch(() => {});
-      await browser.close();
+      try {
+        for (const p of pages) await p.close().catch(() => {});
+        await browser.close();
+      } finally {
+        await srv.stop();
+      }
       return srv.stop();
     },
   };

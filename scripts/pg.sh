@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL 15 for the tests (issue 15): a fresh cluster in a
+# temporary directory, on a free loopback port, run as an unprivileged user
+# (PostgreSQL refuses to run as root: as root the cluster belongs to
+# "nobody"; otherwise to the caller).  Trust authentication on 127.0.0.1
+# only: the cluster holds test data and lives for one test run.
+#   scripts/pg.sh start       - starts one; prints RG_TEST_PG_DIR=... and
+#                               RG_TEST_PG=... (a libpq connection string)
+#                               as shell assignments, for eval
+#   scripts/pg.sh env DIR     - prints the connection string of a running one
+#   scripts/pg.sh stop DIR    - stops it by its PID and removes DIR
+# Startup and shutdown waits are bounded (PG_WAIT seconds, default 30).
+set -euo pipefail
+BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+WAIT=${PG_WAIT:-30}
+
+as_owner() { # runs "$@" as the cluster's owner
+    if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi
+}
+
+free_port() { # a port nothing listens on right now (the start retries on a race)
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+conninfo() { # $1 = dir
+    echo "host=127.0.0.1 port=$(cat "$1/port") user=roomgate dbname=postgres connect_timeout=5"
+}
+
+pid_of() { # the postmaster's PID (first line of postmaster.pid), or nothing
+    head -1 "$1/data/postmaster.pid" 2>/dev/null || true
+}
+
+stop() { # $1 = dir
+    local dir=$1 pid i
+    [ -d "$dir/data" ] || { echo "pg.sh: $dir is not a test cluster" >&2; return 1; }
+    pid=$(pid_of "$dir")
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -INT "$pid" 2>/dev/null || true # fast shutdown: roll back, close sessions
+        for ((i = 0; i < WAIT * 10; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "pg.sh: postgres $pid did not stop in ${WAIT}s; killing it" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    rm -rf "$dir"
+}
+
+start() {
+    local dir pid port try i
+    dir=$(mktemp -d /tmp/rg_pg.XXXXXX)
+    chmod 0755 "$dir"
+    [ "$(id -u)" = 0 ] && chown nobody "$dir"
+    # shellcheck disable=SC2064 # the directory is known now
+    trap "stop '$dir' >/dev/null 2>&1 || rm -rf '$dir'" ERR INT TERM
+    as_owner "$BIN/initdb" -D "$dir/data" -U roomgate -A trust -E UTF8 --no-locale \
+        >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; false; }
+    for try in 1 2 3 4 5; do
+        port=$(free_port)
+        echo "$port" >"$dir/port"
+        # no Unix socket (its default directory needs root), loopback only
+        as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -s \
+            -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories= -c fsync=off" \
+            start -w -t "$WAIT" >/dev/null 2>&1 && break
+        pid=$(pid_of "$dir")
+        [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+        [ "$try" = 5 ] && { echo "pg.sh: postgres did not start" >&2; cat "$dir/postgres.log" >&2; false; }
+    done
+    for ((i = 0; i < WAIT * 10; i++)); do
+        "$BIN/pg_isready" -q -h 127.0.0.1 -p "$port" && break
+        sleep 0.1
+    done
+    "$BIN/pg_isready" -q -h 127.0.0.1 -p "$port" || { echo "pg.sh: postgres not ready" >&2; false; }
+    trap - ERR INT TERM
+    printf "RG_TEST_PG_DIR='%s'\nRG_TEST_PG='%s'\n" "$dir" "$(conninfo "$dir")"
+}
+
+case ${1:-} in
+start) start ;;
+stop) stop "${2:?usage: pg.sh stop DIR}" ;;
+env) conninfo "${2:?usage: pg.sh env DIR}" ;;
+*) echo "usage: scripts/pg.sh start | env DIR | stop DIR" >&2; exit 2 ;;
+esac

@@ -1,0 +1,65 @@
+/* signal/hub_room.c - what a joined participant does to others of its
+ * room, whatever its wire protocol: relay to a peer, answer the lobby,
+ * kick.  Targets are looked up in the sender's room only, so nothing
+ * crosses rooms or accounts.  Permissions are the protocol's to check
+ * (core/sigadmit.h's rg_sig_permitted) before it asks. */
+#include <string.h>
+
+#include "core/errors.h"
+#include "signal/hub.h"
+
+int rg_hub_relay(rg_hub_peer *p, const char *to, const char *body, size_t len)
+{
+    rg_hub_member *m;
+    rg_hub_event ev = {RG_HUB_RELAY, 0, p->sid, p->identity, body, len};
+    int rc = RG_ENOTFOUND;
+    pthread_mutex_lock(&p->room->lock);
+    /* a protocol's bytes mean nothing to another protocol's client */
+    if (strcmp(to, p->sid) != 0 && (m = rg_hub_member_find(p->room, to)) != NULL && m->lobby == 0 &&
+        rg_hub_same_proto(m->proto, p->proto)) {
+        rg_hub_post(p->t->hub, m, &ev);
+        rc = RG_OK;
+    }
+    pthread_mutex_unlock(&p->room->lock);
+    return rc;
+}
+
+int rg_hub_answer(rg_hub_peer *p, const char *guest, int allowed)
+{
+    rg_hub_member *g;
+    rg_hub_event ev = {RG_HUB_ADMIT, allowed, NULL, NULL, NULL, 0};
+    int rc = RG_ENOTFOUND;
+    pthread_mutex_lock(&p->room->lock);
+    /* the first answer wins; the guest is told on its own loop */
+    if ((g = rg_hub_member_find(p->room, guest)) != NULL && g->lobby == 1) {
+        g->lobby = 2;
+        rc = RG_OK;
+        rg_hub_post(p->t->hub, g, &ev);
+        /* the other hosts drop the request from their screens */
+        rg_hub_tell_hosts(p->t->hub, p->room, g, allowed ? "allowed" : "denied", p->sid);
+    }
+    pthread_mutex_unlock(&p->room->lock);
+    return rc;
+}
+
+/* As the REST kick: the hook disconnects and revokes in the store, and
+ * closes the live connection (rg_signal_remove), on whichever loop. */
+int rg_hub_kick(rg_hub_peer *p, const char *target)
+{
+    rg_hub_member *m;
+    rg_room room;
+    int present;
+    pthread_mutex_lock(&p->room->lock);
+    m = rg_hub_member_find(p->room, target);
+    present = m != NULL && m->lobby == 0 && strcmp(target, p->sid) != 0;
+    pthread_mutex_unlock(&p->room->lock);
+    if (!present) return RG_ENOTFOUND;
+    memset(&room, 0, sizeof room);
+    memcpy(room.sid, p->room->sid, sizeof room.sid);
+    memcpy(room.account_sid, p->room->account_sid, sizeof room.account_sid);
+    strncpy(room.unique_name, p->room->name, sizeof room.unique_name - 1);
+    int rc = p->t->hub->hooks.kick(p->t->w, &room, target, rg_hub_now(p->t));
+    /* RG_ENOTFOUND says "not in this room" to the caller; the store not
+     * finding a member the room holds is a failure to remove it */
+    return rc == RG_ENOTFOUND ? RG_EIO : rc;
+}

@@ -1,0 +1,87 @@
+/* dispatch.c - the store's dispatch (store/ops.h): rg_store_open picks
+ * the back end from the location, every other call goes through the
+ * handle's table; an operation a back end lacks answers RG_EIO and says
+ * so once. */
+#include "store/store.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "store/ops.h"
+
+int rg_store_is_postgres(const char *location)
+{
+    return location && (strncmp(location, "postgres://", 11) == 0 ||
+                        strncmp(location, "postgresql://", 13) == 0);
+}
+
+int rg_store_open(const char *location, rg_store **out)
+{
+    *out = NULL;
+    if (!location) return RG_EINVAL;
+    return rg_store_is_postgres(location) ? rg_pgsql_open(location, out)
+                                          : rg_sqlite_open(location, out);
+}
+
+static const rg_store_ops *ops_of(rg_store *st)
+{
+    return ((const rg_store_head *)(void *)st)->ops;
+}
+
+/* An operation the handle's back end does not have yet: RG_EIO, said once
+ * per operation (a busy server would repeat it on every request). */
+static int unsupported(const rg_store_ops *o, const char *op, atomic_flag *said)
+{
+    if (!atomic_flag_test_and_set(said))
+        fprintf(stderr, "roomgate: store: %s is not supported by the %s back end yet\n", op,
+                o->name);
+    return RG_EIO;
+}
+
+void rg_store_close(rg_store *st)
+{
+    if (st) ops_of(st)->close(st);
+}
+
+int rg_store_schema_version(rg_store *st)
+{
+    return ops_of(st)->schema_version(st);
+}
+
+int64_t rg_store_change_mark(rg_store *st)
+{
+    return ops_of(st)->change_mark(st);
+}
+
+void rg_store_set_timer(rg_store *st, void (*fn)(void *ud, int write, uint64_t micros), void *ud)
+{
+    ops_of(st)->set_timer(st, fn, ud);
+}
+
+void rg_store_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
+{
+    static atomic_flag said = ATOMIC_FLAG_INIT;
+    const rg_store_ops *o = ops_of(st);
+    if (o->participant_join_batch) {
+        o->participant_join_batch(st, seats, n);
+        return;
+    }
+    int rc = unsupported(o, "participant_join_batch", &said);
+    for (size_t i = 0; i < n; i++)
+        seats[i].rc = rc;
+}
+
+/* rg_<prefix><op>(params): the table's op, or RG_EIO when it is NULL. */
+#define RG_DISPATCH(prefix, op, params, args)                                                      \
+    int rg_##prefix##op params                                                                     \
+    {                                                                                              \
+        static atomic_flag said = ATOMIC_FLAG_INIT;                                                \
+        const rg_store_ops *o = ops_of(st);                                                        \
+        return o->op ? o->op args : unsupported(o, #op, &said);                                    \
+    }
+#define RG_DISPATCH_STORE(op, params, args) RG_DISPATCH(store_, op, params, args)
+#define RG_DISPATCH_PLAIN(op, params, args) RG_DISPATCH(, op, params, args)
+RG_STORE_OPS(RG_DISPATCH_STORE)
+RG_STORE_OUTBOX_OPS(RG_DISPATCH_PLAIN)

@@ -1,0 +1,140 @@
+/* meetings.c - VideoSDK rooms on PostgreSQL (store/meetings.h), with the
+ * SQLite back end's semantics (src/store/sqlite/meetings.c).
+ *
+ * customRoomId reuse needs no lock: the partial unique index on
+ * (account_sid, custom_room_id) arbitrates, and ON CONFLICT DO NOTHING
+ * waits for a racing insert to commit and then yields to it, so the
+ * loser reads the winner's row. */
+#include "store/meetings.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "store/pg/call.h"
+
+#define COLS                                                                                       \
+    "room_id, id, account_sid, custom_room_id, api_key, disabled, date_created, date_updated"
+
+/* The room id first: a customRoomId that looks like another room's id
+ * never shadows it. */
+#define BY_KEY                                                                                     \
+    "SELECT " COLS " FROM meetings WHERE account_sid = $1 AND (room_id = $2 OR custom_room_id = "  \
+    "$2) ORDER BY room_id = $2 DESC LIMIT 1"
+
+static int read_row(const PGresult *r, int i, void *row)
+{
+    rg_meeting *m = row;
+    int64_t disabled = 0;
+    memset(m, 0, sizeof *m);
+    int rc = rg_pg_text(r, i, 0, m->room_id, sizeof m->room_id);
+    if (rc == RG_OK) rc = rg_pg_text(r, i, 1, m->id, sizeof m->id);
+    if (rc == RG_OK) rc = rg_pg_text(r, i, 2, m->account_sid, sizeof m->account_sid);
+    if (rc == RG_OK) rc = rg_pg_text_opt(r, i, 3, m->custom_room_id, sizeof m->custom_room_id);
+    if (rc == RG_OK) rc = rg_pg_text(r, i, 4, m->api_key, sizeof m->api_key);
+    if (rc == RG_OK) rc = rg_pg_int(r, i, 5, &disabled);
+    if (rc == RG_OK) rc = rg_pg_int(r, i, 6, &m->date_created);
+    if (rc == RG_OK) rc = rg_pg_int(r, i, 7, &m->date_updated);
+    m->disabled = disabled != 0;
+    return rc;
+}
+
+static int get_custom_locked(rg_store *st, const rg_meeting *m, rg_meeting *out)
+{
+    return rg_pg_get_locked(
+        st, "SELECT " COLS " FROM meetings WHERE account_sid = $1 AND custom_room_id = $2",
+        RG_PG_ARGS(RG_PG_SID(m->account_sid), RG_PG_TEXT(m->custom_room_id, RG_IDENTITY_MAX)),
+        read_row, out);
+}
+
+int rg_pgsql_meeting_create(rg_store *st, rg_meeting *m, int *created)
+{
+    int64_t rows = 0;
+    *created = 0;
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = m->custom_room_id[0] ? get_custom_locked(st, m, m) : RG_ENOTFOUND;
+    if (rc == RG_ENOTFOUND) {
+        rc = rg_pg_put_locked(
+            st,
+            "INSERT INTO meetings(" COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8) "
+            "ON CONFLICT (account_sid, custom_room_id) WHERE custom_room_id IS NOT NULL "
+            "DO NOTHING",
+            RG_PG_ARGS(RG_PG_TEXT(m->room_id, RG_ROOMID_LEN), RG_PG_TEXT(m->id, RG_MEETING_OID_LEN),
+                       RG_PG_SID(m->account_sid), RG_PG_OPT(m->custom_room_id, RG_IDENTITY_MAX),
+                       RG_PG_SID(m->api_key), RG_PG_INT(m->disabled != 0),
+                       RG_PG_INT(m->date_created), RG_PG_INT(m->date_updated)),
+            &rows);
+        if (rc == RG_OK && rows == 1)
+            *created = 1;
+        else if (rc == RG_OK) /* another node took the customRoomId since the read */
+            rc = get_custom_locked(st, m, m);
+    }
+    rg_pg_unlock(st, t0, *created);
+    return rc;
+}
+
+int rg_pgsql_meeting_get(rg_store *st, const char *account_sid, const char *key, rg_meeting *out)
+{
+    return rg_pg_get(st, BY_KEY,
+                     RG_PG_ARGS(RG_PG_SID(account_sid), RG_PG_TEXT(key, RG_IDENTITY_MAX)), read_row,
+                     out);
+}
+
+/* The count and the page in one REPEATABLE READ transaction: they see
+ * the same rows. */
+int rg_pgsql_meeting_list(rg_store *st, const char *account_sid, size_t offset, size_t limit,
+                          rg_meeting *out, size_t *count, int64_t *total)
+{
+    PGresult *r = NULL;
+    *count = 0;
+    *total = 0;
+    if (limit >= (size_t)INT64_MAX || offset >= (size_t)INT64_MAX || (limit && !out))
+        return RG_EINVAL;
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = rg_pg_put_locked(st, "BEGIN ISOLATION LEVEL REPEATABLE READ", NULL, 0, NULL);
+    if (rc != RG_OK) {
+        rg_pg_unlock(st, t0, 0);
+        return rc;
+    }
+    rc = rg_pg_int_locked(st, "SELECT COUNT(*) FROM meetings WHERE account_sid = $1",
+                          RG_PG_ARGS(RG_PG_SID(account_sid)), total);
+    if (rc == RG_OK)
+        rc = rg_pg_query(st,
+                         "SELECT " COLS " FROM meetings WHERE account_sid = $1 "
+                         "ORDER BY date_created DESC, seq DESC LIMIT $2 OFFSET $3",
+                         RG_PG_ARGS(RG_PG_SID(account_sid), RG_PG_INT(limit), RG_PG_INT(offset)),
+                         &r);
+    for (int i = 0; rc == RG_OK && i < PQntuples(r) && (size_t)i < limit; i++)
+        if ((rc = read_row(r, i, &out[i])) == RG_OK) *count = (size_t)i + 1;
+    PQclear(r);
+    rc = rg_pg_end(st, rc);
+    rg_pg_unlock(st, t0, 0);
+    if (rc != RG_OK) *count = 0;
+    return rc;
+}
+
+/* The row is locked while read, so two nodes disabling at once move
+ * date_updated once. */
+int rg_pgsql_meeting_disable(rg_store *st, const char *account_sid, const char *key, int64_t now,
+                             rg_meeting *out)
+{
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = rg_pg_begin(st);
+    if (rc == RG_OK) {
+        rc = rg_pg_get_locked(st, BY_KEY " FOR UPDATE",
+                              RG_PG_ARGS(RG_PG_SID(account_sid), RG_PG_TEXT(key, RG_IDENTITY_MAX)),
+                              read_row, out);
+        if (rc == RG_OK && !out->disabled) {
+            rc = rg_pg_put_locked(st,
+                                  "UPDATE meetings SET disabled = 1, date_updated = $3 "
+                                  "WHERE room_id = $1 AND account_sid = $2",
+                                  RG_PG_ARGS(RG_PG_TEXT(out->room_id, RG_ROOMID_LEN),
+                                             RG_PG_SID(account_sid), RG_PG_INT(now)),
+                                  NULL);
+            if (rc == RG_OK) out->disabled = 1, out->date_updated = now;
+        }
+        rc = rg_pg_end(st, rc);
+    }
+    rg_pg_unlock(st, t0, 1);
+    return rc;
+}

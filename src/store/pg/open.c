@@ -1,0 +1,131 @@
+/* open.c - a PostgreSQL store handle: the connection, the migrations, the
+ * change mark and the readiness ping (store.h).  The location given to
+ * rg_pgsql_open is a libpq connection string (a postgres:// URL from
+ * rg_store_open; key=value from the unit tests).  Blocking calls: pg.h. */
+#include "store/pg/pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/errors.h"
+#include "store/pg/pgrooms.h"
+
+/* NOTICEs (e.g. from CREATE ... IF NOT EXISTS) are not errors: dropped
+ * instead of libpq's default print to stderr. */
+static void quiet(void *ud, const PGresult *r)
+{
+    (void)ud;
+    (void)r;
+}
+
+/* libpq's error text, on stderr without the password: libpq quotes a
+ * malformed piece of the location (which may be the password) in its
+ * parse errors, so those are not repeated, and any other message that
+ * holds the password verbatim is withheld too. */
+static int check_location(const char *location, char *password, size_t cap)
+{
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(location, &err);
+    password[0] = '\0';
+    if (!opts) {
+        fprintf(stderr, "roomgate: store: the PostgreSQL location is malformed (%s)\n",
+                err ? "see the URL's syntax in docs/deploy.md" : "out of memory");
+        PQfreemem(err);
+        return RG_EINVAL;
+    }
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, "password") == 0 && o->val) snprintf(password, cap, "%s", o->val);
+    PQconninfoFree(opts);
+    return RG_OK;
+}
+
+static void say_failure(PGconn *conn, const char *password)
+{
+    const char *msg = conn ? PQerrorMessage(conn) : "out of memory\n";
+    if (password[0] && strstr(msg, password))
+        msg = "cannot connect (libpq's message is withheld: it quotes the password)\n";
+    fprintf(stderr, "roomgate: store: %s", msg);
+}
+
+int rg_pgsql_open(const char *location, rg_store **out)
+{
+    char password[256];
+    *out = NULL;
+    if (check_location(location, password, sizeof password) != RG_OK) return RG_EIO;
+    rg_store *st = calloc(1, sizeof *st);
+    if (!st) return RG_ENOMEM;
+    st->head.ops = &rg_pgsql_ops;
+    pthread_mutex_init(&st->lock, NULL);
+    st->conn = PQconnectdb(location);
+    if (!st->conn || PQstatus(st->conn) != CONNECTION_OK) {
+        say_failure(st->conn, password);
+        OPENSSL_cleanse(password, sizeof password);
+        rg_pgsql_close(st);
+        return RG_EIO;
+    }
+    OPENSSL_cleanse(password, sizeof password);
+    PQsetNoticeReceiver(st->conn, quiet, NULL);
+    if (rg_pg_migrate(st->conn, &st->schema_version) != RG_OK || rg_pg_session_start(st) != RG_OK) {
+        rg_pgsql_close(st);
+        return RG_EIO;
+    }
+    *out = st;
+    return RG_OK;
+}
+
+void rg_pgsql_close(rg_store *st)
+{
+    if (!st) return;
+    PQfinish(st->conn);
+    pthread_mutex_destroy(&st->lock);
+    OPENSSL_cleanse(st->audit.key, sizeof st->audit.key);
+    free(st);
+}
+
+int rg_pgsql_schema_version(rg_store *st)
+{
+    return st->schema_version;
+}
+
+/* The count of changes to the store's tables from every client, less
+ * this session's own (counted by the same trigger in a setting of the
+ * session, migration 2): it moves only when someone else committed.
+ * Unlike SQLite's this costs a round trip (the next slice: LISTEN/NOTIFY,
+ * read from the socket without one). */
+int64_t rg_pgsql_change_mark(rg_store *st)
+{
+    PGresult *r;
+    int64_t n = -1;
+    uint64_t t0 = rg_pg_lock(st);
+    if (rg_pg_query(st,
+                    "SELECT n - COALESCE(NULLIF(current_setting('roomgate.own_changes', true), "
+                    "''), '0')::bigint FROM store_changes",
+                    NULL, 0, &r) == RG_OK) {
+        if (PQntuples(r) != 1 || rg_pg_int(r, 0, 0, &n) != RG_OK) n = -1;
+        PQclear(r);
+    }
+    rg_pg_unlock(st, t0, 0);
+    return n < 0 ? -1 : n;
+}
+
+int rg_pgsql_ping(rg_store *st)
+{
+    PGresult *r;
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = rg_pg_query(st, "SELECT version FROM roomgate_schema", NULL, 0, &r);
+    if (rc == RG_OK) {
+        rc = PQntuples(r) == 1 ? RG_OK : RG_EIO;
+        PQclear(r);
+    }
+    rg_pg_unlock(st, t0, 0);
+    return rc == RG_OK ? RG_OK : RG_EIO;
+}
+
+void rg_pgsql_set_timer(rg_store *st, void (*fn)(void *ud, int write, uint64_t micros), void *ud)
+{
+    st->timer = fn;
+    st->timer_ud = ud;
+}

@@ -1,0 +1,426 @@
+/* participants.c - participants (seats) on PostgreSQL (store/rooms.h),
+ * with the SQLite back end's semantics and status callback events
+ * (src/store/sqlite/participants.c; the events by pg/outbox_emit.h,
+ * revocations in revocations.c).
+ *
+ * Exact capacity across nodes: a join locks its room's row (FOR UPDATE)
+ * before it counts the connected participants, so two nodes racing for
+ * the last seat take turns and the second counts the first's seat.  Lock
+ * order as in rooms.c: rooms first (sorted when several), then writes.
+ *
+ * A seat records the database session that took it (st->session: the
+ * backend's pid and start time).  When a node dies, PostgreSQL ends its
+ * sessions, so participant_disconnect_all frees exactly the seats whose
+ * session is gone, and never a live node's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "store/pg/call.h"
+#include "store/pg/outbox_emit.h"
+#include "store/pg/pgrooms.h"
+#include "store/pg/revoke.h"
+#include "store/rooms.h"
+
+#define PART_COLS                                                                                  \
+    "p.sid, p.room_sid, r.account_sid, p.identity, p.connected, p.start_time, p.end_time "         \
+    "FROM participants p JOIN rooms r ON r.sid = p.room_sid"
+
+/* By PA sid, else by identity: the connected one, else the newest. */
+#define PART_BY_SID_OR_IDENTITY                                                                    \
+    "SELECT " PART_COLS " WHERE p.room_sid = $1 AND (p.sid = $2 OR p.identity = $2) "              \
+    "ORDER BY p.sid = $2 DESC, p.connected DESC, p.start_time DESC, p.seq DESC LIMIT 1"
+
+static int read_participant(const PGresult *r, int i, void *row)
+{
+    rg_participant *p = row;
+    int64_t connected = 0;
+    memset(p, 0, sizeof *p);
+    int rc = rg_pg_text(r, i, 0, p->sid, sizeof p->sid);
+    if (rc == RG_OK) rc = rg_pg_text(r, i, 1, p->room_sid, sizeof p->room_sid);
+    if (rc == RG_OK) rc = rg_pg_text(r, i, 2, p->account_sid, sizeof p->account_sid);
+    if (rc == RG_OK) rc = rg_pg_text(r, i, 3, p->identity, sizeof p->identity);
+    if (rc == RG_OK) rc = rg_pg_int(r, i, 4, &connected);
+    if (rc == RG_OK) rc = rg_pg_int(r, i, 5, &p->start_time);
+    if (rc == RG_OK) rc = rg_pg_int(r, i, 6, &p->end_time);
+    p->connected = connected != 0;
+    return rc;
+}
+
+int rg_pg_session_start(rg_store *st)
+{
+    PGresult *r;
+    int rc = rg_pg_query(
+        st,
+        "SELECT " RG_PG_SESSION_OF(
+            "pid", "backend_start") " FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+        NULL, 0, &r);
+    if (rc != RG_OK) return rc;
+    rc = PQntuples(r) == 1 ? rg_pg_text(r, 0, 0, st->session, sizeof st->session) : RG_EIO;
+    PQclear(r);
+    return rc;
+}
+
+static int get_locked(rg_store *st, const char *sql, const char *a, const char *b,
+                      rg_participant *out)
+{
+    rg_pg_arg args[2] = {RG_PG_TEXT(a, RG_IDENTITY_MAX), RG_PG_TEXT(b, RG_IDENTITY_MAX)};
+    return rg_pg_get_locked(st, sql, args, b ? 2 : 1, read_participant, out);
+}
+
+static int identity_ok(const char *identity)
+{
+    return identity && identity[0] && strnlen(identity, RG_IDENTITY_MAX + 1) <= RG_IDENTITY_MAX;
+}
+
+static int join_args_ok(const char *room_sid, const char *identity, const char *participant_sid)
+{
+    return identity_ok(identity) && participant_sid &&
+           rg_sid_valid(participant_sid, strnlen(participant_sid, RG_SID_SIZE), "PA") && room_sid &&
+           strnlen(room_sid, RG_IDENTITY_MAX + 1) <= RG_IDENTITY_MAX;
+}
+
+/* Locks the room and answers its capacity: RG_ENOTFOUND, RG_EGONE when
+ * it is not in progress. */
+static int lock_room(rg_store *st, const char *room_sid, int64_t *max)
+{
+    int rc = rg_pg_int_locked(st,
+                              "SELECT CASE WHEN status = 1 THEN max_participants ELSE -1 END "
+                              "FROM rooms WHERE sid = $1 FOR UPDATE",
+                              RG_PG_ARGS(RG_PG_TEXT(room_sid, RG_IDENTITY_MAX)), max);
+    return rc == RG_OK && *max < 0 ? RG_EGONE : rc;
+}
+
+/* One seat inside the caller's transaction, its room already locked: the
+ * same identity's old connection replaced, then a free seat or
+ * RG_EFULL. */
+static int join_locked(rg_store *st, const char *room_sid, const char *identity,
+                       const char *participant_sid, int64_t now, int64_t max)
+{
+    int64_t used = 0;
+    int rc = rg_pg_outbox_disconnected_locked(st, RG_PG_OUTBOX_IDENTITY, room_sid, identity, now);
+    if (rc == RG_OK)
+        rc = rg_pg_put_locked(st,
+                              "UPDATE participants SET connected = 0, end_time = $3 "
+                              "WHERE room_sid = $1 AND identity = $2 AND connected = 1",
+                              RG_PG_ARGS(RG_PG_TEXT(room_sid, RG_IDENTITY_MAX),
+                                         RG_PG_TEXT(identity, RG_IDENTITY_MAX), RG_PG_INT(now)),
+                              NULL);
+    if (rc == RG_OK)
+        rc = rg_pg_int_locked(st,
+                              "SELECT COUNT(*) FROM participants WHERE room_sid = $1 AND "
+                              "connected = 1",
+                              RG_PG_ARGS(RG_PG_TEXT(room_sid, RG_IDENTITY_MAX)), &used);
+    if (rc == RG_OK && used >= max) rc = RG_EFULL;
+    if (rc == RG_OK)
+        rc = rg_pg_put_locked(st,
+                              "INSERT INTO participants(sid, room_sid, identity, connected, "
+                              "start_time, end_time, session) VALUES($1, $2, $3, 1, $4, 0, $5)",
+                              RG_PG_ARGS(RG_PG_SID(participant_sid),
+                                         RG_PG_TEXT(room_sid, RG_IDENTITY_MAX),
+                                         RG_PG_TEXT(identity, RG_IDENTITY_MAX), RG_PG_INT(now),
+                                         RG_PG_TEXT(st->session, sizeof st->session)),
+                              NULL);
+    if (rc == RG_OK) rc = rg_pg_outbox_connected_locked(st, participant_sid, now);
+    if (rc == RG_OK)
+        rc = rg_pg_put_locked(st,
+                              "UPDATE rooms SET ever_joined = 1 WHERE sid = $1 AND ever_joined = 0",
+                              RG_PG_ARGS(RG_PG_TEXT(room_sid, RG_IDENTITY_MAX)), NULL);
+    return rc;
+}
+
+int rg_pgsql_participant_join(rg_store *st, const char *room_sid, const char *identity,
+                              const char participant_sid[RG_SID_SIZE], int64_t now,
+                              rg_participant *out)
+{
+    int64_t max = 0;
+    if (!join_args_ok(room_sid, identity, participant_sid)) return RG_EINVAL;
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = rg_pg_begin(st);
+    if (rc == RG_OK) {
+        rc = lock_room(st, room_sid, &max);
+        if (rc == RG_OK) rc = join_locked(st, room_sid, identity, participant_sid, now, max);
+        if (rc == RG_OK && out)
+            rc =
+                get_locked(st, "SELECT " PART_COLS " WHERE p.sid = $1", participant_sid, NULL, out);
+        rc = rg_pg_end(st, rc);
+    }
+    rg_pg_unlock(st, t0, 1);
+    return rc;
+}
+
+static int simple(rg_store *st, const char *sql)
+{
+    return rg_pg_put_locked(st, sql, NULL, 0, NULL);
+}
+
+/* A refused seat rolls back to its savepoint: no trace (a room it opened
+ * too), and the seats after it are decided as if it had never been
+ * asked.  A room a seat opens is new: nobody else can hold its row, so
+ * creating it after lock_rooms keeps the lock order (two nodes opening
+ * the same two new names in opposite orders at once could still wait on
+ * each other's index entries: PostgreSQL then fails one batch, RG_EIO). */
+static int batch_one(rg_store *st, rg_seat *s)
+{
+    int64_t max = 0;
+    int rc = simple(st, "SAVEPOINT seat");
+    if (rc != RG_OK) return rc;
+    if (s->open != NULL)
+        rc = strcmp(s->open->sid, s->room_sid) == 0 ? rg_pg_room_open_locked(st, s->open)
+                                                    : RG_EINVAL;
+    if (rc == RG_OK) rc = lock_room(st, s->room_sid, &max);
+    if (rc == RG_OK)
+        rc = join_locked(st, s->room_sid, s->identity, s->participant_sid, s->now, max);
+    if (rc != RG_OK && simple(st, "ROLLBACK TO SAVEPOINT seat") != RG_OK) return RG_EIO;
+    int rel = simple(st, "RELEASE SAVEPOINT seat");
+    return rc != RG_OK ? rc : rel;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Locks the batch's rooms in sid order before any write (rooms.c's rule:
+ * the seats of two batches on two nodes never wait on each other in a
+ * circle).  A room that does not exist is left to its seat. */
+static int lock_rooms(rg_store *st, const rg_seat *seats, size_t n)
+{
+    const char **sids = malloc(n * sizeof *sids);
+    size_t k = 0;
+    int rc = RG_OK;
+    if (!sids) return RG_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (join_args_ok(seats[i].room_sid, seats[i].identity, seats[i].participant_sid))
+            sids[k++] = seats[i].room_sid;
+    qsort(sids, k, sizeof *sids, cmp_str);
+    for (size_t i = 0; rc == RG_OK && i < k; i++) {
+        int64_t max;
+        if (i > 0 && strcmp(sids[i], sids[i - 1]) == 0) continue;
+        rc = lock_room(st, sids[i], &max);
+        if (rc == RG_ENOTFOUND || rc == RG_EGONE) rc = RG_OK; /* the seat's answer */
+    }
+    free(sids);
+    return rc;
+}
+
+void rg_pgsql_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
+{
+    if (n == 0) return;
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = rg_pg_begin(st);
+    if (rc == RG_OK && (rc = lock_rooms(st, seats, n)) != RG_OK) rc = rg_pg_end(st, rc);
+    for (size_t i = 0; i < n; i++) {
+        rg_seat *s = &seats[i];
+        if (!join_args_ok(s->room_sid, s->identity, s->participant_sid))
+            s->rc = RG_EINVAL;
+        else
+            s->rc = rc == RG_OK ? batch_one(st, s) : rc;
+    }
+    if (rc == RG_OK) rc = rg_pg_end(st, RG_OK); /* the commit */
+    for (size_t i = 0; i < n; i++)
+        if (seats[i].rc == RG_OK && rc != RG_OK) seats[i].rc = rc;
+    rg_pg_unlock(st, t0, 1);
+}
+
+/* Locks the room of participant_sid: RG_ENOTFOUND without the
+ * participant. */
+static int lock_room_of(rg_store *st, const char *participant_sid)
+{
+    int64_t one;
+    return rg_pg_int_locked(st,
+                            "SELECT 1::int8 FROM rooms r JOIN participants p ON p.room_sid = r.sid "
+                            "WHERE p.sid = $1 FOR UPDATE OF r",
+                            RG_PG_ARGS(RG_PG_TEXT(participant_sid, RG_IDENTITY_MAX)), &one);
+}
+
+/* Disconnects one participant and stamps its room's last_left; the room
+ * locked by the caller's transaction. */
+static int disconnect_locked(rg_store *st, const char *participant_sid, int64_t now)
+{
+    int rc = rg_pg_outbox_disconnected_locked(st, RG_PG_OUTBOX_ONE, participant_sid, NULL, now);
+    if (rc != RG_OK) return rc;
+    return rg_pg_put_locked(
+        st,
+        "WITH gone AS (UPDATE participants SET connected = 0, end_time = $2 "
+        "WHERE sid = $1 AND connected = 1 RETURNING room_sid) "
+        "UPDATE rooms SET last_left = $2 WHERE sid IN (SELECT room_sid FROM gone)",
+        RG_PG_ARGS(RG_PG_TEXT(participant_sid, RG_IDENTITY_MAX), RG_PG_INT(now)), NULL);
+}
+
+int rg_pgsql_participant_leave(rg_store *st, const char *participant_sid, int64_t now)
+{
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = rg_pg_begin(st);
+    if (rc == RG_OK) {
+        rc = lock_room_of(st, participant_sid);
+        if (rc == RG_OK) rc = disconnect_locked(st, participant_sid, now);
+        rc = rg_pg_end(st, rc);
+    }
+    rg_pg_unlock(st, t0, 1);
+    return rc;
+}
+
+/* Seats whose session is gone: their node died (or a CLI command wrote
+ * them and exited).  A session of another role may hide its start
+ * (pg_stat_activity): then its pid alone keeps its seats. */
+#define ORPHANS "FROM participants p WHERE p.connected = 1 AND " RG_PG_SESSION_GONE("p.session")
+
+/* The orphans' sids into a text[] literal (PA SIDs: nothing to quote). */
+static int orphan_sids(rg_store *st, char **out, int *n)
+{
+    PGresult *r;
+    *out = NULL;
+    int rc = rg_pg_query(st, "SELECT p.sid " ORPHANS " ORDER BY p.start_time, p.sid", NULL, 0, &r);
+    if (rc != RG_OK) return rc;
+    *n = PQntuples(r);
+    size_t cap = (size_t)*n * RG_SID_SIZE + 3, len = 0;
+    char *s = malloc(cap);
+    if (!s) rc = RG_ENOMEM;
+    if (s) s[len++] = '{';
+    for (int i = 0; rc == RG_OK && i < *n; i++) {
+        char sid[RG_SID_SIZE];
+        rc = rg_pg_text(r, i, 0, sid, sizeof sid);
+        if (rc == RG_OK && !rg_sid_valid(sid, strlen(sid), "PA")) rc = RG_EIO;
+        if (rc != RG_OK) break;
+        if (i) s[len++] = ',';
+        memcpy(s + len, sid, strlen(sid));
+        len += strlen(sid);
+    }
+    PQclear(r);
+    if (rc != RG_OK) {
+        free(s);
+        return rc;
+    }
+    s[len++] = '}';
+    s[len] = '\0';
+    *out = s;
+    return RG_OK;
+}
+
+/* The orphans' rooms are locked first, in sid order; each orphan gets its
+ * participant-disconnected event, then is disconnected, its room's
+ * last_left stamped so EmptyRoomTimeout runs from now. */
+int rg_pgsql_participant_disconnect_all(rg_store *st, int64_t now, int *changed)
+{
+    PGresult *r;
+    char *sids = NULL;
+    int n = 0;
+    int64_t rows = 0;
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = rg_pg_begin(st);
+    if (rc == RG_OK) {
+        rc = rg_pg_query(st,
+                         "SELECT sid FROM rooms WHERE sid IN (SELECT p.room_sid " ORPHANS ") "
+                         "ORDER BY sid FOR UPDATE",
+                         NULL, 0, &r);
+        if (rc == RG_OK) PQclear(r);
+    }
+    if (rc == RG_OK) rc = orphan_sids(st, &sids, &n);
+    for (int i = 0; rc == RG_OK && i < n; i++) {
+        char sid[RG_SID_SIZE];
+        memcpy(sid, sids + 1 + (size_t)i * RG_SID_SIZE, RG_SID_LEN);
+        sid[RG_SID_LEN] = '\0';
+        rc = rg_pg_outbox_disconnected_locked(st, RG_PG_OUTBOX_ONE, sid, NULL, now);
+    }
+    if (rc == RG_OK && n > 0)
+        rc = rg_pg_put_locked(st,
+                              "UPDATE rooms SET last_left = $1 WHERE sid IN (SELECT room_sid "
+                              "FROM participants WHERE sid = ANY($2::text[]))",
+                              RG_PG_ARGS(RG_PG_INT(now), RG_PG_TEXT(sids, strlen(sids))), NULL);
+    if (rc == RG_OK && n > 0)
+        rc = rg_pg_put_locked(st,
+                              "UPDATE participants SET connected = 0, end_time = $1 "
+                              "WHERE sid = ANY($2::text[]) AND connected = 1",
+                              RG_PG_ARGS(RG_PG_INT(now), RG_PG_TEXT(sids, strlen(sids))), &rows);
+    free(sids);
+    rc = rg_pg_end(st, rc);
+    rg_pg_unlock(st, t0, 1);
+    if (changed) *changed = rc == RG_OK ? (int)rows : 0;
+    return rc;
+}
+
+int rg_pgsql_track_events(rg_store *st, const char *participant_sid, const rg_track_event *ev,
+                          size_t n, int64_t now)
+{
+    if (n == 0) return RG_OK;
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = rg_pg_begin(st);
+    if (rc == RG_OK) {
+        for (size_t i = 0; i < n && rc == RG_OK; i++) {
+            rc = rg_pg_outbox_track_locked(st, participant_sid, &ev[i], now);
+            if (rc == RG_OK) rc = rg_pg_outbox_tracks_keep_locked(st, participant_sid, &ev[i]);
+        }
+        rc = rg_pg_end(st, rc);
+    }
+    rg_pg_unlock(st, t0, 1);
+    return rc;
+}
+
+int rg_pgsql_participant_get(rg_store *st, const char *room_sid, const char *sid_or_identity,
+                             rg_participant *out)
+{
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = get_locked(st, PART_BY_SID_OR_IDENTITY, room_sid, sid_or_identity, out);
+    rg_pg_unlock(st, t0, 0);
+    return rc;
+}
+
+/* In join order. */
+int rg_pgsql_participant_list(rg_store *st, const char *room_sid, int connected, size_t offset,
+                              size_t limit, rg_participant *out, size_t *count, int *more)
+{
+    *count = 0;
+    *more = 0;
+    if (connected < -1 || connected > 1) return RG_EINVAL;
+    return rg_pg_list(st,
+                      "SELECT " PART_COLS " WHERE p.room_sid = $1 AND "
+                      "($2 < 0 OR p.connected = $2) "
+                      "ORDER BY p.start_time, p.seq LIMIT $3 OFFSET $4",
+                      RG_PG_ARGS(RG_PG_TEXT(room_sid, RG_IDENTITY_MAX), RG_PG_INT(connected)),
+                      read_participant, out, sizeof *out, offset, limit, count, more);
+}
+
+int rg_pgsql_participant_kick(rg_store *st, const char *room_sid, const char *sid_or_identity,
+                              int64_t now, rg_participant *out)
+{
+    rg_participant p;
+    int64_t max;
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = rg_pg_begin(st);
+    if (rc == RG_OK) {
+        rc = lock_room(st, room_sid, &max);
+        if (rc == RG_EGONE) rc = RG_OK; /* a completed room's participant can be kicked */
+        if (rc == RG_OK)
+            rc = get_locked(st, PART_BY_SID_OR_IDENTITY, room_sid, sid_or_identity, &p);
+        if (rc == RG_OK) rc = disconnect_locked(st, p.sid, now);
+        if (rc == RG_OK) rc = rg_pg_revoke_locked(st, room_sid, p.identity, NULL, now, NULL);
+        if (rc == RG_OK && out)
+            rc = get_locked(st, "SELECT " PART_COLS " WHERE p.sid = $1", p.sid, NULL, out);
+        rc = rg_pg_end(st, rc);
+    }
+    rg_pg_unlock(st, t0, 1);
+    return rc;
+}
+
+/* 1 / 0 from a "SELECT 1 ... LIMIT 1", or a negative code. */
+static int exists(rg_store *st, const char *sql, const rg_pg_arg *args, int n)
+{
+    int64_t one;
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = rg_pg_int_locked(st, sql, args, n, &one);
+    rg_pg_unlock(st, t0, 0);
+    return rc == RG_OK ? 1 : rc == RG_ENOTFOUND ? 0 : rc;
+}
+
+int rg_pgsql_participant_was_in(rg_store *st, const char *account_sid, const char *room_sid,
+                                const char *identity)
+{
+    if (!account_sid || !room_sid || !identity) return RG_EINVAL;
+    return exists(st,
+                  "SELECT 1::int8 FROM participants p JOIN rooms r ON r.sid = p.room_sid "
+                  "WHERE r.account_sid = $1 AND p.room_sid = $2 AND p.identity = $3 LIMIT 1",
+                  RG_PG_ARGS(RG_PG_SID(account_sid), RG_PG_TEXT(room_sid, RG_IDENTITY_MAX),
+                             RG_PG_TEXT(identity, RG_IDENTITY_MAX)));
+}

@@ -1,0 +1,46 @@
+/* pgrooms.h - internal to the PostgreSQL back end: what rooms.c and
+ * participants.c share (the room row's columns and reader, completing a
+ * room inside a transaction). */
+#ifndef RG_STORE_PG_PGROOMS_H
+#define RG_STORE_PG_PGROOMS_H
+
+#include "store/pg/pg.h"
+#include "store/rooms.h"
+
+#define RG_PG_ROOM_COLS                                                                            \
+    "sid, account_sid, unique_name, type, status, max_participants, empty_room_timeout, "          \
+    "unused_room_timeout, status_callback, date_created, date_updated, end_time, last_left, "      \
+    "ever_joined, status_callback_method"
+
+/* Row i of res (RG_PG_ROOM_COLS) into *(rg_room *)row; RG_EIO for values
+ * this build does not know. */
+int rg_pg_read_room(const PGresult *res, int i, void *row);
+
+/* Completes an in-progress room and disconnects whoever is still in it;
+ * inside the caller's transaction, the room row already locked. */
+int rg_pg_room_complete_locked(rg_store *st, const char *room_sid, int64_t now);
+
+/* Opens the room a batch seat asks for (rg_seat.open) inside the
+ * caller's transaction: RG_OK when it is created or is the account's live
+ * room of that name already, RG_EEXIST when that room is another,
+ * RG_EGONE for a deactivated VideoSDK room's name. */
+int rg_pg_room_open_locked(rg_store *st, const rg_room *want);
+
+/* Names this connection's database session in st->session (its backend's
+ * pid and start): the seats it takes carry it, and the outbox's claims. */
+int rg_pg_session_start(rg_store *st);
+
+/* The id of a live session: pid and start (microseconds), SQL over
+ * pg_stat_activity's columns; st->session is this expression for the
+ * connection's own backend. */
+#define RG_PG_SESSION_OF(pid, start)                                                               \
+    pid "::text || ':' || (extract(epoch FROM " start ") * 1000000)::int8::text"
+/* SQL true when the session named by column col is gone (its node died,
+ * or its process exited).  A session of another role may hide its start
+ * (pg_stat_activity): then its pid alone keeps it alive. */
+#define RG_PG_SESSION_GONE(col)                                                                    \
+    "NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid::text = split_part(" col             \
+    ", ':', 1) AND (a.backend_start IS NULL OR " RG_PG_SESSION_OF(                                 \
+        "a.pid", "a.backend_start") " = " col "))"
+
+#endif

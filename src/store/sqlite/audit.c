@@ -1,0 +1,304 @@
+/* audit.c - appending to, reading and verifying the audit chain: the
+ * rows, the head row (in the batch's transaction) and the transactions;
+ * the head file, where a batch starts and the verdict are
+ * store/auditcheck.c's, shared with the PostgreSQL back end. */
+#include "store/audit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "store/sqlite/sql.h"
+
+#define COLS                                                                                       \
+    "seq, ts_ms, action, outcome, reason, account_sid, recording_sid, identity, realm_user_id, "   \
+    "roles, client_ip, user_agent, prev_hash, hash"
+
+/* The head row into h->db / h->db_state; store locked (inside the
+ * caller's transaction).  RG_OK or a store error (a missing row is a
+ * state). */
+static int read_head_row(rg_store *st, rg_aheads *h)
+{
+    sqlite3_stmt *s = NULL;
+    size_t l1 = 0, l2 = 0;
+    int rc = rg_sql_prepare(st, "SELECT seq, hash, mac FROM audit_head WHERE id = 1", &s);
+    memset(&h->db, 0, sizeof h->db);
+    if (rc == RG_OK) rc = rg_sql_step_row(st, s, "audit head row");
+    if (rc == RG_ENOTFOUND) {
+        h->db_state = RG_AHEAD_ABSENT;
+        rc = RG_OK;
+    } else if (rc == RG_OK) {
+        h->db.seq = sqlite3_column_int64(s, 0);
+        if (h->db.seq == -1 && sqlite3_column_type(s, 1) == SQLITE_NULL) {
+            h->db_state = RG_AHEAD_PLACEHOLDER; /* the row migration 6 left */
+        } else {
+            int ok = rg_sql_col_blob(s, 1, h->db.hash, RG_AUDIT_HASH_LEN, &l1) == RG_OK &&
+                     rg_sql_col_blob(s, 2, h->db.mac, RG_AUDIT_HASH_LEN, &l2) == RG_OK &&
+                     l1 == RG_AUDIT_HASH_LEN && l2 == RG_AUDIT_HASH_LEN;
+            h->db_state =
+                ok && rg_audit_head_valid(st->audit.key, &h->db) ? RG_AHEAD_OK : RG_AHEAD_BAD;
+        }
+    }
+    rg_sql_release(st, s);
+    return rc;
+}
+
+/* Seals h and writes it to the head row; store locked, in a transaction. */
+static int put_head_row(rg_store *st, rg_audit_head *h)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = rg_audit_head_seal(st->audit.key, h);
+    if (rc == RG_OK)
+        rc = rg_sql_prepare(st, "UPDATE audit_head SET seq = ?1, hash = ?2, mac = ?3 WHERE id = 1",
+                            &s);
+    if (rc == RG_OK) rc = rg_sql_bind_int64(s, 1, h->seq);
+    if (rc == RG_OK) rc = rg_sql_bind_blob(s, 2, h->hash, RG_AUDIT_HASH_LEN);
+    if (rc == RG_OK) rc = rg_sql_bind_blob(s, 3, h->mac, RG_AUDIT_HASH_LEN);
+    if (rc == RG_OK) rc = rg_sql_step_done(st, s, "audit head update");
+    rg_sql_release(st, s);
+    return rc;
+}
+
+/* The last row of the table: its seq and hash (0 and zeros when empty). */
+static int read_tail(rg_store *st, int64_t *seq, uint8_t hash[RG_AUDIT_HASH_LEN])
+{
+    sqlite3_stmt *s = NULL;
+    size_t len = 0;
+    int rc = rg_sql_prepare(st, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &s);
+    *seq = 0;
+    memset(hash, 0, RG_AUDIT_HASH_LEN);
+    if (rc == RG_OK) rc = rg_sql_step_row(st, s, "audit tail");
+    if (rc == RG_OK) {
+        *seq = sqlite3_column_int64(s, 0);
+        rc = rg_sql_col_blob(s, 1, hash, RG_AUDIT_HASH_LEN, &len);
+        if (rc == RG_OK && len != RG_AUDIT_HASH_LEN) rc = RG_EIO;
+    } else if (rc == RG_ENOTFOUND) {
+        rc = RG_OK;
+    }
+    rg_sql_release(st, s);
+    return rc;
+}
+
+/* 1 when the nonce is new (now recorded), 0 when it was used, or < 0. */
+static int consume(rg_store *st, const char *nonce, int64_t exp)
+{
+    int changed = 0;
+    int rc = rg_sql_run(st, "INSERT OR IGNORE INTO media_nonces(nonce, exp) VALUES(?1, ?4)", nonce,
+                        NULL, NULL, exp, &changed, "consume nonce");
+    return rc != RG_OK ? rc : changed;
+}
+
+static int bind_row(sqlite3_stmt *s, const rg_audit_row *r)
+{
+    const rg_audit_fields f = rg_audit_fields_of(r);
+    const char *const t[] = {f.action,   f.outcome,       f.reason, f.account_sid, f.recording_sid,
+                             f.identity, f.realm_user_id, f.roles,  f.client_ip,   f.user_agent};
+    int rc =
+        sqlite3_reset(s) == SQLITE_OK && sqlite3_clear_bindings(s) == SQLITE_OK ? RG_OK : RG_EIO;
+    if (rc == RG_OK) rc = rg_sql_bind_int64(s, 1, r->seq);
+    if (rc == RG_OK) rc = rg_sql_bind_int64(s, 2, r->ts_ms);
+    for (int i = 0; rc == RG_OK && i < 10; i++)
+        if (t[i]) rc = rg_sql_bind_text(s, 3 + i, t[i], RG_AUDIT_ROLES_MAX); /* the longest */
+    if (rc == RG_OK) rc = rg_sql_bind_blob(s, 13, r->prev_hash, RG_AUDIT_HASH_LEN);
+    if (rc == RG_OK) rc = rg_sql_bind_blob(s, 14, r->hash, RG_AUDIT_HASH_LEN);
+    return rc;
+}
+
+/* Where the batch continues the chain (rg_audit_start): both heads read,
+ * the last row as the fallback. */
+static int start_of(rg_store *st, rg_aheads *h, rg_audit_head *start)
+{
+    int64_t tail_seq;
+    uint8_t tail_hash[RG_AUDIT_HASH_LEN];
+    int rc = read_tail(st, &tail_seq, tail_hash);
+    if (rc == RG_OK) rc = read_head_row(st, h);
+    if (rc != RG_OK) return rc;
+    rg_aheads_read_file(&st->audit, h);
+    rg_audit_start(&st->audit, h, tail_seq, tail_hash, start);
+    return RG_OK;
+}
+
+static int append_locked(rg_store *st, rg_audit_item *const *items, size_t n, int64_t now,
+                         rg_audit_head *out)
+{
+    sqlite3_stmt *s = NULL;
+    uint8_t head[RG_AUDIT_HASH_LEN];
+    rg_aheads heads;
+    rg_audit_head start = {0};
+    int rc = start_of(st, &heads, &start);
+    int64_t seq = start.seq;
+    memcpy(head, start.hash, RG_AUDIT_HASH_LEN);
+    if (rc == RG_OK)
+        rc = rg_sql_prepare(st,
+                            "INSERT INTO audit_log(" COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                            "?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                            &s);
+    for (size_t i = 0; rc == RG_OK && i < n; i++) {
+        rg_audit_item *it = items[i];
+        rg_audit_row *r = &it->row;
+        it->result = RG_OK;
+        if (it->consume_nonce) {
+            int fresh = consume(st, it->consume_nonce, it->nonce_exp);
+            if (fresh < 0) rc = fresh;
+            if (fresh == 0) {
+                it->result = RG_EEXIST;
+                strcpy(r->outcome, "refused");
+                strcpy(r->reason, "link already used");
+            }
+        }
+        r->seq = ++seq;
+        memcpy(r->prev_hash, head, RG_AUDIT_HASH_LEN);
+        const rg_audit_fields f = rg_audit_fields_of(r);
+        if (rc == RG_OK) rc = rg_audit_hash(r->seq, r->ts_ms, r->prev_hash, &f, r->hash);
+        if (rc == RG_OK) rc = bind_row(s, r);
+        if (rc == RG_OK) rc = rg_sql_step_done(st, s, "audit insert");
+        memcpy(head, r->hash, RG_AUDIT_HASH_LEN);
+    }
+    rg_sql_release(st, s);
+    out->seq = seq;
+    memcpy(out->hash, head, RG_AUDIT_HASH_LEN);
+    /* the head moves in this transaction; a head row deleted or forged is
+     * left as it is: the evidence verify reports */
+    if (rc == RG_OK && (heads.db_state == RG_AHEAD_OK || heads.db_state == RG_AHEAD_PLACEHOLDER))
+        rc = put_head_row(st, out);
+    /* Nonces of expired links can go: their links fail on the expiry first. */
+    if (rc == RG_OK)
+        rc = rg_sql_run(st, "DELETE FROM media_nonces WHERE exp < ?4", NULL, NULL, NULL, now - 60,
+                        NULL, "purge nonces");
+    return rc;
+}
+
+int rg_sqlite_audit_anchor(rg_store *st, const uint8_t key[32], const char *head_path)
+{
+    return rg_aanchor_set(&st->audit, key, head_path);
+}
+
+int rg_sqlite_audit_anchor_dir(rg_store *st, const uint8_t master[32], const char *data_dir,
+                               const char *head_file)
+{
+    return rg_aanchor_set_dir(&st->audit, master, data_dir, head_file);
+}
+
+int rg_sqlite_audit_append(rg_store *st, rg_audit_item *const *items, size_t n, int64_t now)
+{
+    rg_audit_head h;
+    if (n == 0) return RG_OK;
+    if (!st->audit.anchored) return RG_EINVAL; /* rows no head covers could go unnoticed */
+    rg_sql_lock(st);
+    int rc = rg_sql_begin(st);
+    if (rc == RG_OK) rc = rg_sql_end(st, append_locked(st, items, n, now, &h));
+    /* after the commit the file follows the database (rg_ahead_publish) */
+    if (rc == RG_OK) rg_ahead_publish(&st->audit, &h);
+    rg_sql_unlock(st);
+    return rc;
+}
+
+int rg_sqlite_audit_head_start(rg_store *st)
+{
+    rg_aheads heads;
+    rg_audit_head h;
+    int rc;
+    if (!st->audit.anchored) return RG_EINVAL;
+    memset(&heads, 0, sizeof heads);
+    rg_sql_lock(st);
+    rc = rg_sql_begin(st);
+    if (rc == RG_OK) rc = read_head_row(st, &heads);
+    h = heads.db;
+    if (rc == RG_OK && heads.db_state == RG_AHEAD_PLACEHOLDER) {
+        rc = read_tail(st, &h.seq, h.hash);
+        if (rc == RG_OK) rc = put_head_row(st, &h);
+        if (rc == RG_OK) heads.db_state = RG_AHEAD_OK;
+    }
+    rc = rg_sql_end(st, rc);
+    if (rc == RG_OK && heads.db_state == RG_AHEAD_OK) rg_ahead_publish(&st->audit, &h);
+    rg_sql_unlock(st);
+    return rc;
+}
+
+static int read_row(sqlite3_stmt *s, void *row)
+{
+    rg_audit_row *r = row;
+    struct {
+        char *dst;
+        size_t cap;
+    } t[] = {{r->action, sizeof r->action},
+             {r->outcome, sizeof r->outcome},
+             {r->reason, sizeof r->reason},
+             {r->account_sid, sizeof r->account_sid},
+             {r->recording_sid, sizeof r->recording_sid},
+             {r->identity, sizeof r->identity},
+             {r->realm_user_id, sizeof r->realm_user_id},
+             {r->roles, sizeof r->roles},
+             {r->client_ip, sizeof r->client_ip},
+             {r->user_agent, sizeof r->user_agent}};
+    size_t l1 = 0, l2 = 0;
+    int rc = RG_OK;
+    memset(r, 0, sizeof *r);
+    r->seq = sqlite3_column_int64(s, 0);
+    r->ts_ms = sqlite3_column_int64(s, 1);
+    for (int i = 0; rc == RG_OK && i < 10; i++)
+        rc = rg_sql_col_text_opt(s, 2 + i, t[i].dst, t[i].cap);
+    if (rc == RG_OK) rc = rg_sql_col_blob(s, 12, r->prev_hash, RG_AUDIT_HASH_LEN, &l1);
+    if (rc == RG_OK) rc = rg_sql_col_blob(s, 13, r->hash, RG_AUDIT_HASH_LEN, &l2);
+    if (rc == RG_OK && (l1 != RG_AUDIT_HASH_LEN || l2 != RG_AUDIT_HASH_LEN)) rc = RG_EIO;
+    return rc;
+}
+
+int rg_sqlite_audit_list(rg_store *st, const char *recording_sid, size_t offset, size_t limit,
+                         rg_audit_row *out, size_t *count, int *more)
+{
+    return rg_sql_list(st,
+                       "SELECT " COLS " FROM audit_log WHERE recording_sid = ?1 "
+                       "ORDER BY seq LIMIT ?2 OFFSET ?3",
+                       RG_ARGS(RG_ARG_SID(recording_sid)), read_row, out, sizeof *out, offset,
+                       limit, count, more, "audit list");
+}
+
+RG_SQL_VISITOR(visit_row, rg_audit_row)
+
+/* Calls fn on every row (ts_ms >= since) in seq order, store locked. */
+static int each_locked(rg_store *st, int64_t since, int (*fn)(void *, const rg_audit_row *),
+                       void *ud)
+{
+    rg_audit_row r;
+    visit_row_visit v = {fn, ud};
+    return rg_sql_each_locked(st, "SELECT " COLS " FROM audit_log WHERE ts_ms >= ?1 ORDER BY seq",
+                              RG_ARGS(RG_ARG_INT(since)), read_row, &r, visit_row, &v,
+                              "audit each");
+}
+
+int rg_sqlite_audit_each(rg_store *st, int64_t since_ms, int (*fn)(void *ud, const rg_audit_row *r),
+                         void *ud)
+{
+    rg_sql_lock(st);
+    int rc = each_locked(st, since_ms, fn, ud);
+    rg_sql_unlock(st);
+    return rc;
+}
+
+int rg_sqlite_audit_verify(rg_store *st, rg_audit_verdict *v)
+{
+    rg_aheads heads;
+    rg_audit_walk w;
+    int rc;
+    memset(&heads, 0, sizeof heads);
+    memset(v, 0, sizeof *v);
+    v->head_seq = -1;
+    if (!st->audit.anchored) return RG_EINVAL;
+    /* The file before the snapshot: it is written after each commit, so it
+     * can only name rows the snapshot has. */
+    rg_aheads_read_file(&st->audit, &heads);
+    rg_audit_walk_init(&w, v, &heads);
+    /* A read transaction: one consistent snapshot while appends go on. */
+    rg_sql_lock(st);
+    rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? RG_OK : RG_EIO;
+    if (rc == RG_OK) {
+        rc = read_head_row(st, &heads);
+        if (rc == RG_OK) rc = each_locked(st, INT64_MIN, rg_audit_walk_row, &w);
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    }
+    rg_sql_unlock(st);
+    if (rc != RG_OK && rc != 1) return rc;
+    rg_audit_judge(v, &heads, &w);
+    return RG_OK;
+}

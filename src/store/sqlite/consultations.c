@@ -1,0 +1,85 @@
+/* consultations.c - consultations on SQLite (see consultations.h). */
+#include "store/consultations.h"
+
+#include <string.h>
+
+#include "core/errors.h"
+#include "store/sqlite/sql.h"
+
+#define COLS                                                                                       \
+    "sid, account_sid, consultation_id, detail_id, client_identity, provider_identity, "           \
+    "starts_at, ends_at, status, date_created, date_updated"
+
+static const rg_sql_col READ[] = {RG_COL_TEXT(rg_consultation, sid),
+                                  RG_COL_TEXT(rg_consultation, account_sid),
+                                  RG_COL_TEXT(rg_consultation, consultation_id),
+                                  RG_COL_TEXT(rg_consultation, detail_id),
+                                  RG_COL_TEXT(rg_consultation, client_identity),
+                                  RG_COL_TEXT(rg_consultation, provider_identity),
+                                  RG_COL_I64(rg_consultation, starts_at),
+                                  RG_COL_I64(rg_consultation, ends_at),
+                                  RG_COL_INT(rg_consultation, status),
+                                  RG_COL_I64(rg_consultation, date_created),
+                                  RG_COL_I64(rg_consultation, date_updated)};
+
+/* Columns in COLS order; a status this build does not know reads as
+ * scheduled, as it always did. */
+static int read_row(sqlite3_stmt *s, void *row)
+{
+    rg_consultation *c = row;
+    int rc = rg_sql_read_cols(s, row, sizeof *c, READ, RG_NCOLS(READ));
+    if (c->status != RG_CONSULT_STATUS_CANCELLED) c->status = RG_CONSULT_SCHEDULED;
+    return rc;
+}
+
+int rg_sqlite_consultation_insert(rg_store *st, const rg_consultation *c)
+{
+    return rg_sql_put(
+        st, "INSERT INTO consultations(" COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+        RG_ARGS(RG_ARG_SID(c->sid), RG_ARG_SID(c->account_sid),
+                RG_ARG_TEXT(c->consultation_id, RG_CONSULT_ID_MAX),
+                RG_ARG_TEXT(c->detail_id, RG_CONSULT_ID_MAX),
+                RG_ARG_TEXT(c->client_identity, RG_IDENTITY_MAX),
+                RG_ARG_TEXT(c->provider_identity, RG_IDENTITY_MAX), RG_ARG_INT(c->starts_at),
+                RG_ARG_INT(c->ends_at), RG_ARG_INT(c->status), RG_ARG_INT(c->date_created),
+                RG_ARG_INT(c->date_updated)),
+        NULL, "consultation insert");
+}
+
+/* The caller holds the lock.  The consultation_id wins over a sid that
+ * happens to be spelled the same. */
+static int get_locked(rg_store *st, const char *account_sid, const char *id, rg_consultation *out)
+{
+    return rg_sql_get_locked(st,
+                             "SELECT " COLS " FROM consultations WHERE account_sid = ?1 AND "
+                             "(consultation_id = ?2 OR sid = ?2) "
+                             "ORDER BY consultation_id = ?2 DESC LIMIT 1",
+                             RG_ARGS(RG_ARG_SID(account_sid), RG_ARG_TEXT(id, RG_CONSULT_ID_MAX)),
+                             read_row, out, "consultation get");
+}
+
+int rg_sqlite_consultation_get(rg_store *st, const char *account_sid, const char *id,
+                               rg_consultation *out)
+{
+    rg_sql_lock(st);
+    int rc = get_locked(st, account_sid, id, out);
+    rg_sql_unlock(st);
+    return rc;
+}
+
+int rg_sqlite_consultation_cancel(rg_store *st, const char *account_sid, const char *id,
+                                  int64_t now, rg_consultation *out)
+{
+    int rc;
+    rg_sql_lock(st);
+    rc = get_locked(st, account_sid, id, out);
+    if (rc == RG_OK && out->status != RG_CONSULT_STATUS_CANCELLED) {
+        rc = rg_sql_run(st,
+                        "UPDATE consultations SET status = 2, date_updated = ?4 "
+                        "WHERE sid = ?1 AND account_sid = ?2",
+                        out->sid, account_sid, NULL, now, NULL, "consultation cancel");
+        if (rc == RG_OK) out->status = RG_CONSULT_STATUS_CANCELLED, out->date_updated = now;
+    }
+    rg_sql_unlock(st);
+    return rc;
+}

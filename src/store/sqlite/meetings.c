@@ -1,0 +1,122 @@
+/* meetings.c - VideoSDK rooms on SQLite (see meetings.h).
+ *
+ * customRoomId reuse needs no transaction: the partial unique index on
+ * (account_sid, custom_room_id) makes the insert itself the arbiter, and a
+ * losing insert reads the winner's row. */
+#include "store/meetings.h"
+
+#include <string.h>
+
+#include "core/errors.h"
+#include "store/sqlite/sql.h"
+
+#define COLS                                                                                       \
+    "room_id, id, account_sid, custom_room_id, api_key, disabled, date_created, date_updated"
+
+/* Matches the room id first: a customRoomId that happens to look like
+ * another room's id never shadows it. */
+#define BY_KEY                                                                                     \
+    "SELECT " COLS " FROM meetings WHERE account_sid = ?1 AND (room_id = ?2 OR custom_room_id = "  \
+    "?2) ORDER BY room_id = ?2 DESC LIMIT 1"
+
+/* Columns in COLS order (custom_room_id is NULL when not given). */
+static const rg_sql_col READ[] = {
+    RG_COL_TEXT(rg_meeting, room_id),     RG_COL_TEXT(rg_meeting, id),
+    RG_COL_TEXT(rg_meeting, account_sid), RG_COL_OPT(rg_meeting, custom_room_id),
+    RG_COL_TEXT(rg_meeting, api_key),     RG_COL_BOOL(rg_meeting, disabled),
+    RG_COL_I64(rg_meeting, date_created), RG_COL_I64(rg_meeting, date_updated)};
+
+static int read_row(sqlite3_stmt *s, void *row)
+{
+    return rg_sql_read_cols(s, row, sizeof(rg_meeting), READ, RG_NCOLS(READ));
+}
+
+/* The lookup itself; the caller holds the lock. */
+static int get_locked(rg_store *st, const char *account_sid, const char *key, rg_meeting *out)
+{
+    return rg_sql_get_locked(st, BY_KEY,
+                             RG_ARGS(RG_ARG_SID(account_sid), RG_ARG_TEXT(key, RG_IDENTITY_MAX)),
+                             read_row, out, "meeting get");
+}
+
+/* The account's room with this customRoomId, exactly (not by room id). */
+static int get_custom_locked(rg_store *st, const rg_meeting *m, rg_meeting *out)
+{
+    return rg_sql_get_locked(
+        st, "SELECT " COLS " FROM meetings WHERE account_sid = ?1 AND custom_room_id = ?2",
+        RG_ARGS(RG_ARG_SID(m->account_sid), RG_ARG_TEXT(m->custom_room_id, RG_IDENTITY_MAX)),
+        read_row, out, "meeting get custom");
+}
+
+static int insert_locked(rg_store *st, const rg_meeting *m)
+{
+    return rg_sql_put_locked(
+        st, "INSERT INTO meetings(" COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+        RG_ARGS(RG_ARG_TEXT(m->room_id, RG_ROOMID_LEN), RG_ARG_TEXT(m->id, RG_MEETING_OID_LEN),
+                RG_ARG_SID(m->account_sid), RG_ARG_OPT(m->custom_room_id, RG_IDENTITY_MAX),
+                RG_ARG_SID(m->api_key), RG_ARG_INT(m->disabled != 0), RG_ARG_INT(m->date_created),
+                RG_ARG_INT(m->date_updated)),
+        NULL, "meeting insert");
+}
+
+int rg_sqlite_meeting_create(rg_store *st, rg_meeting *m, int *created)
+{
+    int rc;
+    *created = 0;
+    rg_sql_lock(st);
+    rc = m->custom_room_id[0] != '\0' ? get_custom_locked(st, m, m) : RG_ENOTFOUND;
+    if (rc == RG_ENOTFOUND) {
+        rc = insert_locked(st, m);
+        if (rc == RG_OK) *created = 1;
+        /* Another connection took the customRoomId since the read. */
+        else if (rc == RG_EEXIST && m->custom_room_id[0] != '\0' &&
+                 get_custom_locked(st, m, m) == RG_OK)
+            rc = RG_OK;
+    }
+    rg_sql_unlock(st);
+    return rc;
+}
+
+int rg_sqlite_meeting_get(rg_store *st, const char *account_sid, const char *key, rg_meeting *out)
+{
+    rg_sql_lock(st);
+    int rc = get_locked(st, account_sid, key, out);
+    rg_sql_unlock(st);
+    return rc;
+}
+
+int rg_sqlite_meeting_list(rg_store *st, const char *account_sid, size_t offset, size_t limit,
+                           rg_meeting *out, size_t *count, int64_t *total)
+{
+    int more, rc;
+    *count = 0;
+    *total = 0;
+    rg_sql_lock(st); /* the count and the page see the same rows */
+    rc = rg_sql_int(st, "SELECT COUNT(*) FROM meetings WHERE account_sid = ?1", account_sid, NULL,
+                    NULL, 0, total, "meeting count");
+    if (rc == RG_OK)
+        rc = rg_sql_list_locked(st,
+                                "SELECT " COLS " FROM meetings WHERE account_sid = ?1 "
+                                "ORDER BY date_created DESC, rowid DESC LIMIT ?2 OFFSET ?3",
+                                RG_ARGS(RG_ARG_SID(account_sid)), read_row, out, sizeof *out,
+                                offset, limit, count, &more, "meeting list");
+    rg_sql_unlock(st);
+    return rc;
+}
+
+int rg_sqlite_meeting_disable(rg_store *st, const char *account_sid, const char *key, int64_t now,
+                              rg_meeting *out)
+{
+    int rc;
+    rg_sql_lock(st);
+    rc = get_locked(st, account_sid, key, out);
+    if (rc == RG_OK && !out->disabled) {
+        rc = rg_sql_run(st,
+                        "UPDATE meetings SET disabled = 1, date_updated = ?4 "
+                        "WHERE room_id = ?1 AND account_sid = ?2",
+                        out->room_id, account_sid, NULL, now, NULL, "meeting disable");
+        if (rc == RG_OK) out->disabled = 1, out->date_updated = now;
+    }
+    rg_sql_unlock(st);
+    return rc;
+}

@@ -1,0 +1,19 @@
+/* room_open.h - internal to src/store/sqlite/: a room a join opens,
+ * inside the seat batch's transaction (participants.c, rg_seat.open). */
+#ifndef RG_STORE_SQLITE_ROOM_OPEN_H
+#define RG_STORE_SQLITE_ROOM_OPEN_H
+
+#include "store/rooms.h"
+#include "store/sqlite/sql.h"
+
+/* Inside the caller's transaction: want (sid chosen by the caller; type,
+ * capacity, timeouts and date_created filled; the rest as
+ * rg_store_room_create sets it) is the account's in-progress room of its
+ * name afterwards.  RG_OK when it was created (with its room-created
+ * event) or already was that room; RG_EEXIST when the in-progress room of
+ * that name is another, or a room with want's sid exists already;
+ * RG_EGONE when the name is the room id of a deactivated VideoSDK room;
+ * RG_EINVAL for values out of range. */
+int rg_room_open_locked(rg_store *st, const rg_room *want);
+
+#endif

@@ -1,0 +1,183 @@
+// The multi-node scenarios (issue 15, docs/deploy.md "Several nodes"),
+// run on each store by tests/api/multinode_*.test.js: three roomgate nodes
+// on one store and one throw-away redis-server (lib/redis.js).
+//
+//   multinodeTests(() => ({ a, b, c, redis }))   inside a describe()
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertInvalid, assertValid, mint, validate } from './check.js';
+import { basic } from './server.js';
+import { join, tok } from './signal.js';
+
+/** Polls cond (an async predicate) until it holds; fails after ms. */
+export async function until(cond, what, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await cond()) return;
+    if (Date.now() > end) throw new Error(`never: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const readiness = async (srv) => (await srv.request('GET', '/readyz')).json?.status;
+
+/** Joins identity to room on srv; asserts it joined. */
+async function enter(srv, identity, room) {
+  const j = await join(srv, tok(srv, identity), room);
+  assert.equal(j.joined.type, 'joined', JSON.stringify(j.joined));
+  return { c: j.c, sid: j.joined.participant.sid, joined: j.joined };
+}
+
+/** x learns of each of ys: in its joined list, or by participant_joined
+ * (in any order: a newcomer on a node that had nobody of the room yet
+ * hears of the others when their nodes answer its node's hello). */
+async function sees(x, ...ys) {
+  const missing = new Set(ys.map((y) => y.sid).filter((sid) => !x.joined.participants.some((p) => p.sid === sid)));
+  while (missing.size > 0) {
+    const m = await x.c.next('participant_joined', 5000);
+    assert.ok(missing.delete(m.participant.sid), `unexpected ${JSON.stringify(m)}`);
+  }
+}
+
+/** from's signal reaches to across nodes, with its data. */
+async function relays(from, to, data) {
+  from.c.send({ type: 'signal', to: to.sid, data });
+  const m = await to.c.next('signal', 5000);
+  assert.deepEqual(m, { type: 'signal', from: from.sid, data });
+}
+
+export function multinodeTests(nodes) {
+  let a;
+  let b;
+  let c;
+  let redis;
+  const setup = () => ({ a, b, c, redis } = nodes());
+
+  it('two participants on different nodes see each other and exchange signals', async () => {
+    setup();
+    const alice = await enter(a, 'alice', 'mn-relay');
+    const bob = await enter(b, 'bob', 'mn-relay');
+    await sees(alice, bob);
+    await sees(bob, alice);
+    await relays(alice, bob, { description: { type: 'offer', sdp: 'v=0 from A' } });
+    await relays(bob, alice, { description: { type: 'answer', sdp: 'v=0 from B' } });
+    await relays(alice, bob, { candidate: { candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host' } });
+    // a third on node C: everyone hears of it, and it reaches both
+    const carol = await enter(c, 'carol', 'mn-relay');
+    await sees(carol, alice, bob);
+    assert.equal((await alice.c.next('participant_joined')).participant.identity, 'carol');
+    assert.equal((await bob.c.next('participant_joined')).participant.identity, 'carol');
+    await relays(carol, alice, { n: 1 });
+    await relays(carol, bob, { n: 2 });
+    // leaving is heard on the other nodes
+    await bob.c.close();
+    for (const x of [alice, carol]) {
+      const left = await x.c.next('participant_left');
+      assert.equal(left.participant.sid, bob.sid);
+    }
+    await Promise.all([alice.c.close(), carol.c.close()]);
+  });
+
+  it('a REST kick on node B closes the connection on node C, and node A hears it left', async () => {
+    setup();
+    const carol = await enter(c, 'carol', 'mn-kick');
+    const dave = await enter(a, 'dave', 'mn-kick');
+    await sees(carol, dave);
+    await sees(dave, carol);
+    const res = await b.request('POST', `/v1/Rooms/mn-kick/Participants/${carol.sid}`,
+      { auth: b.keyAuth, form: { Status: 'disconnected' } });
+    assert.equal(res.status, 200, res.text);
+    const err = await carol.c.next('error', 5000);
+    assert.equal(err.code, 53216);
+    await carol.c.closed;
+    const left = await dave.c.next('participant_left', 5000);
+    assert.equal(left.participant.sid, carol.sid);
+    // the kick revoked carol's token on every node: a rejoin on A is
+    // refused once A has the revocation (at once through Redis, else at its
+    // next store poll: C may close carol on its own poll before B's message
+    // leaves, so "before participant_left" is not guaranteed)
+    let again;
+    await until(async () => {
+      again = await join(a, tok(a, 'carol'), 'mn-kick');
+      if (again.joined.type === 'error') return true;
+      await again.c.close();
+      return false;
+    }, 'rejoin refused on A');
+    assert.equal(again.joined.code, 20106);
+    await again.c.closed;
+    await dave.c.close();
+  });
+
+  it('a room completed through node A closes its connections on nodes B and C', async () => {
+    setup();
+    const erin = await enter(b, 'erin', 'mn-complete');
+    const frank = await enter(c, 'frank', 'mn-complete');
+    await sees(erin, frank);
+    const res = await a.request('POST', '/v1/Rooms/mn-complete', { auth: a.accountAuth, form: { Status: 'completed' } });
+    assert.equal(res.status, 200, res.text);
+    for (const x of [erin, frank]) {
+      assert.equal((await x.c.next('error', 5000)).code, 53118);
+      await x.c.closed;
+    }
+  });
+
+  it('a key deleted through node A is refused by node C', async () => {
+    setup();
+    const keys = `/2010-04-01/Accounts/${a.account.sid}/Keys`;
+    const made = await a.request('POST', `${keys}.json`, { auth: a.accountAuth, form: { FriendlyName: 'mn' } });
+    assert.equal(made.status, 201, made.text);
+    const minted = await mint(a, { auth: basic(made.json.sid, made.json.secret), identity: 'kd', room: 'r' });
+    assertValid(await validate(c, minted.token), { identity: 'kd', keySid: made.json.sid }); // now in C's cache
+    const del = await a.request('DELETE', `${keys}/${made.json.sid}.json`, { auth: a.accountAuth });
+    assert.equal(del.status, 204, del.text);
+    // C's key cache follows the shared store's change mark (every 100 ms)
+    await until(async () => (await validate(c, minted.token)).json.valid === false, 'refused on C');
+    assertInvalid(await validate(c, minted.token), 20103);
+  });
+
+  it('a host on node A admits a guest waiting on node B', async () => {
+    setup();
+    const vtok = async (permissions, participantId) => {
+      const res = await a.request('GET', '/get-token', { auth: a.keyAuth, query: { permissions, participantId } });
+      assert.equal(res.status, 200, res.text);
+      return res.json.token;
+    };
+    const host = await join(a, await vtok('allow_join', 'host'), 'mn-lobby');
+    assert.equal(host.joined.type, 'joined');
+    const guest = await join(b, await vtok('ask_join', 'guest'), 'mn-lobby');
+    assert.equal(guest.joined.type, 'waiting', JSON.stringify(guest.joined));
+    const gsid = guest.joined.participant.sid;
+    const asked = await host.c.next('entry_requested', 5000);
+    assert.deepEqual(asked.participant, { sid: gsid, identity: 'guest' });
+    host.c.send({ type: 'entry_response', participant: gsid, decision: 'allowed' });
+    assert.deepEqual(await guest.c.next('entry_responded', 5000), { type: 'entry_responded', decision: 'allowed' });
+    const joined = await guest.c.next('joined', 5000);
+    assert.equal(joined.participant.sid, gsid);
+    assert.equal((await host.c.next('participant_joined', 5000)).participant.sid, gsid);
+    await Promise.all([host.c.close(), guest.c.close()]);
+  });
+
+  it('Redis restarted mid-call: nodes report degraded, keep their connections, resync, and relay again', async () => {
+    setup();
+    const alice = await enter(a, 'alice', 'mn-outage');
+    const bob = await enter(b, 'bob', 'mn-outage');
+    await sees(alice, bob);
+    await sees(bob, alice);
+    await relays(alice, bob, { before: true });
+    await redis.stop();
+    for (const s of [a, b]) await until(async () => (await readiness(s)) === 'degraded', `${s.url} degraded`);
+    const ready = await a.request('GET', '/readyz');
+    assert.equal(ready.status, 200, 'degraded is still 200: a Redis outage must not take every node out');
+    // a node alone still serves its own participants
+    const local = await enter(a, 'alone', 'mn-outage-local');
+    await local.c.close();
+    await redis.start();
+    for (const s of [a, b]) await until(async () => (await readiness(s)) === 'ready', `${s.url} ready again`);
+    // what was sent during the outage may be lost: both renegotiate
+    assert.equal((await alice.c.next('resync', 5000)).reason, 'signaling_interrupted');
+    assert.equal((await bob.c.next('resync', 5000)).reason, 'signaling_interrupted');
+    await relays(alice, bob, { after: 1 });
+    await relays(bob, alice, { after: 2 });
+    await Promise.all([alice.c.close(), bob.c.close()]);
+  });
+}

@@ -1,0 +1,333 @@
+/* test_pg.c - the PostgreSQL back end's own tests (as test_sqlite.c is
+ * SQLite's): what the interface tests cannot see.  Migrations refuse a
+ * database from a newer roomgate and are safe when several nodes start at
+ * once; text PostgreSQL cannot store is refused, not half-written; the
+ * change mark sees writes from any client, not only roomgate's.  Built
+ * only against the PostgreSQL back end (Makefile PG_UNITS), with
+ * tests/unit/backend_pg.c mapping each test's path to a schema. */
+#include "unit.h"
+
+#include <pthread.h>
+
+#include "core/errors.h"
+#include "store/audit.h"
+#include "store/consultations.h"
+#include "store/outbox.h"
+#include "backend.h"
+#include "store/pg/pg.h"
+#include "store_fixture.h"
+
+/* tests/unit/backend_pg.c: sets the schema version past the store. */
+int rg_tb_pg_set_version(const char *path, int version);
+
+static int raw(rg_store *st, const char *sql)
+{
+    PGresult *r = PQexec(st->conn, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    fixture *f = *state;
+    int version = rg_store_schema_version(f->st);
+    assert_true(version >= 1);
+    assert_int_equal(raw(f->st, "UPDATE roomgate_schema SET version = version + 1"), 0);
+    rg_store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(rg_store_open(f->path, &f->st), RG_EIO);
+    assert_null(f->st);
+    /* put back, so the reopen (and teardown) work again */
+    rg_store *st = NULL;
+    assert_int_equal(rg_tb_pg_set_version(f->path, version), 0);
+    assert_int_equal(rg_store_open(f->path, &st), RG_OK);
+    assert_int_equal(rg_store_schema_version(st), version);
+    f->st = st;
+}
+
+typedef struct {
+    const char *path;
+    int rc, version;
+} opener;
+
+static void *open_one(void *ud)
+{
+    opener *o = ud;
+    rg_store *st = NULL;
+    o->rc = rg_store_open(o->path, &st);
+    if (st) o->version = rg_store_schema_version(st);
+    rg_store_close(st);
+    return NULL;
+}
+
+/* Nodes starting together on an empty database: each migration runs once
+ * (the advisory lock), every node opens. */
+static void test_concurrent_first_open(void **state)
+{
+    fixture *f = *state;
+    char path[160];
+    enum { N = 6 };
+    pthread_t t[N];
+    opener o[N];
+    snprintf(path, sizeof path, "%s/sub", f->dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/sub/roomgate.db", f->dir);
+    for (int i = 0; i < N; i++) {
+        o[i] = (opener){path, -99, -1};
+        assert_int_equal(pthread_create(&t[i], NULL, open_one, &o[i]), 0);
+    }
+    for (int i = 0; i < N; i++)
+        pthread_join(t[i], NULL); /* all of them before any assert leaves */
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(o[i].rc, RG_OK);
+        assert_int_equal(o[i].version, rg_store_schema_version(f->st));
+    }
+    rg_test_remove_db(path);
+    snprintf(path, sizeof path, "%s/sub", f->dir);
+    rmdir(path);
+}
+
+/* Not UTF-8: PostgreSQL's text cannot hold it, so it is bad input, and
+ * nothing is stored. */
+static void test_bad_text_refused(void **state)
+{
+    fixture *f = *state;
+    rg_account a = make_account(1, "ok \xff\xfe"), got;
+    assert_int_equal(rg_store_account_insert(f->st, &a), RG_EINVAL);
+    assert_int_equal(rg_store_account_get(f->st, a.sid, &got), RG_ENOTFOUND);
+    add_account(f->st, 1);
+    rg_key_row k = make_key(1, a.sid, 5);
+    assert_int_equal(rg_store_key_insert(f->st, &k), RG_OK);
+    assert_int_equal(rg_store_key_rename(f->st, k.sid, "\xc3(", 6), RG_EINVAL);
+    assert_int_equal(rg_store_key_get(f->st, k.sid, &k), RG_OK);
+    assert_string_equal(k.friendly_name, "key 1");
+}
+
+/* A write by any client (here plain SQL on another connection, as an
+ * operator's psql would) moves the mark; the store's own writes do not. */
+static void test_change_mark_any_client(void **state)
+{
+    fixture *f = *state;
+    rg_store *other = NULL;
+    assert_int_equal(rg_store_open(f->path, &other), RG_OK);
+    int64_t v1 = rg_store_change_mark(f->st);
+    assert_true(v1 >= 0);
+    assert_int_equal(raw(other, "INSERT INTO accounts(sid, friendly_name, token_hash, "
+                                "date_created) VALUES ('ACx', 'by hand', '\\x00', 1)"),
+                     0);
+    int64_t v2 = rg_store_change_mark(f->st);
+    assert_true(v2 != v1);
+    assert_int_equal(raw(other, "DELETE FROM accounts WHERE sid = 'ACx'"), 0);
+    assert_true(rg_store_change_mark(f->st) != v2);
+    rg_store_close(other);
+}
+
+/* The store's own writes never move its mark, however many triggers a
+ * statement fires and whether its transaction commits: a cancel (a
+ * transaction), an insert refused as a duplicate (rolled back).  Another
+ * client's consultation does move it. */
+static void test_change_mark_own_transactions(void **state)
+{
+    fixture *f = *state;
+    rg_store *other = NULL;
+    rg_consultation k, out;
+    add_account(f->st, 1);
+    memset(&k, 0, sizeof k);
+    make_sid(k.sid, "CN", 1);
+    make_sid(k.account_sid, "AC", 1);
+    strcpy(k.consultation_id, "c-1");
+    strcpy(k.detail_id, "d");
+    strcpy(k.client_identity, "client");
+    strcpy(k.provider_identity, "provider");
+    k.status = RG_CONSULT_SCHEDULED;
+    int64_t v0 = rg_store_change_mark(f->st);
+    assert_true(v0 >= 0);
+    assert_int_equal(rg_store_consultation_insert(f->st, &k), RG_OK);
+    assert_int_equal(rg_store_consultation_insert(f->st, &k), RG_EEXIST);
+    assert_int_equal(rg_store_consultation_cancel(f->st, k.account_sid, "c-1", 5, &out), RG_OK);
+    assert_int_equal(rg_store_change_mark(f->st), v0);
+    assert_int_equal(rg_store_open(f->path, &other), RG_OK);
+    int64_t w0 = rg_store_change_mark(other);
+    make_sid(k.sid, "CN", 2);
+    strcpy(k.consultation_id, "c-2");
+    assert_int_equal(rg_store_consultation_insert(f->st, &k), RG_OK);
+    assert_int_equal(rg_store_change_mark(f->st), v0);
+    assert_true(rg_store_change_mark(other) != w0);
+    rg_store_close(other);
+}
+
+/* Two nodes appending to one chain at once: the advisory lock orders
+ * their batches, so the chain verifies with every row in it. */
+typedef struct {
+    rg_store *st;
+    int rc;
+} appender;
+
+static void *append_some(void *ud)
+{
+    appender *a = ud;
+    for (int i = 0; i < 20 && a->rc == RG_OK; i++) {
+        rg_audit_item it[3];
+        rg_audit_item *batch[3] = {&it[0], &it[1], &it[2]};
+        memset(it, 0, sizeof it);
+        for (int j = 0; j < 3; j++) {
+            strcpy(it[j].row.action, "sec_rec");
+            strcpy(it[j].row.outcome, "granted");
+            it[j].row.ts_ms = 1000 + i;
+        }
+        a->rc = rg_store_audit_append(a->st, batch, 3, 1);
+    }
+    return NULL;
+}
+
+static void test_audit_two_nodes(void **state)
+{
+    fixture *f = *state;
+    static const uint8_t key[32] = {7};
+    char head[160];
+    appender a[2] = {{f->st, RG_OK}, {NULL, RG_OK}};
+    pthread_t t[2];
+    rg_audit_verdict v;
+    snprintf(head, sizeof head, "%s/audit.head", f->dir);
+    assert_int_equal(rg_store_open(f->path, &a[1].st), RG_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(rg_store_audit_anchor(a[i].st, key, head), RG_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, append_some, &a[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(a[0].rc, RG_OK);
+    assert_int_equal(a[1].rc, RG_OK);
+    assert_int_equal(rg_store_audit_verify(a[1].st, &v), RG_OK);
+    assert_true(v.ok);
+    assert_int_equal(v.rows, 120);
+    assert_int_equal(v.head_seq, 120);
+    rg_store_close(a[1].st);
+    unlink(head);
+    snprintf(head, sizeof head, "%s/audit.head.lock", f->dir);
+    unlink(head);
+}
+
+/* Two nodes' dispatchers on one outbox: what one is delivering the other
+ * leaves alone until it is rescheduled or the claim lapses (the node
+ * died); a room's events are numbered from 0 in order. */
+static void test_outbox_claims(void **state)
+{
+    fixture *f = *state;
+    rg_store *other = NULL;
+    rg_outbox_row out[4];
+    size_t n, fair;
+    char ac[RG_SID_SIZE];
+    const char *rm1 = "RM00000000000000000000000000000001",
+               *rm2 = "RM00000000000000000000000000000002";
+    add_account(f->st, 1);
+    make_sid(ac, "AC", 1);
+    assert_int_equal(rg_tb_outbox_add(f->st, "EV1", ac, rm1, 1, 0), 0);
+    assert_int_equal(rg_tb_outbox_add(f->st, "EV2", ac, rm1, 2, 0), 0);
+    assert_int_equal(rg_tb_outbox_add(f->st, "EV3", ac, rm2, 3, 0), 0);
+    assert_int_equal(rg_store_open(f->path, &other), RG_OK);
+    assert_int_equal(rg_outbox_heads(f->st, 1000, NULL, 0, 8, out, 4, &n, &fair), RG_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0].event_id, "EV1");
+    assert_int_equal(out[0].seq, 0);
+    assert_string_equal(out[1].event_id, "EV3");
+    assert_int_equal(out[1].seq, 0);
+    int64_t ev1 = out[0].id, ev3 = out[1].id;
+    assert_int_equal(rg_outbox_heads(other, 1000, NULL, 0, 8, out, 4, &n, &fair), RG_OK);
+    assert_int_equal(n, 0);
+    /* the claimer itself sees them again (a row it did not start) */
+    assert_int_equal(rg_outbox_heads(f->st, 1000, NULL, 0, 8, out, 4, &n, &fair), RG_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(rg_outbox_retry(f->st, ev3, 1, 1000), RG_OK);
+    assert_int_equal(rg_outbox_heads(other, 1000, NULL, 0, 8, out, 4, &n, &fair), RG_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0].event_id, "EV3");
+    assert_int_equal(out[0].attempts, 1);
+    /* the first node died: its claim on EV1 lapses */
+    assert_int_equal(rg_outbox_heads(other, 1000 + 180000, NULL, 0, 8, out, 4, &n, &fair), RG_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0].event_id, "EV1");
+    assert_int_equal(rg_outbox_ack(other, ev1), RG_OK);
+    assert_int_equal(rg_outbox_heads(other, 1000, NULL, 0, 8, out, 4, &n, &fair), RG_OK);
+    assert_int_equal(n, 2); /* and EV3, its own */
+    assert_string_equal(out[0].event_id, "EV2");
+    assert_int_equal(out[0].seq, 1);
+    /* a node that stops (killed: its database session ends) leaves its
+     * claims to the others at once */
+    assert_int_equal(rg_outbox_heads(f->st, 2000, NULL, 0, 8, out, 4, &n, &fair), RG_OK);
+    assert_int_equal(n, 0);
+    rg_store_close(other);
+    for (int i = 0; i < 100; i++) { /* the server ends the session just after the close */
+        assert_int_equal(rg_outbox_heads(f->st, 2000, NULL, 0, 8, out, 4, &n, &fair), RG_OK);
+        if (n == 2) break;
+        usleep(20000);
+    }
+    assert_int_equal(n, 2);
+}
+
+/* Two nodes recording events for one room at once: ids and
+ * SequenceNumbers come out in the same order, numbered 0, 1, 2... without
+ * a gap or a repeat, so the room's queue is delivered in order. */
+typedef struct {
+    rg_store *st;
+    const char *ac;
+    int node, rc;
+} recorder;
+
+static void *record_some(void *ud)
+{
+    recorder *r = ud;
+    for (int i = 0; i < 40 && r->rc == 0; i++) {
+        char ev[16];
+        snprintf(ev, sizeof ev, "EV%d-%d", r->node, i);
+        r->rc = rg_tb_outbox_add(r->st, ev, r->ac, "RM00000000000000000000000000000009", i, 0);
+    }
+    return NULL;
+}
+
+static void test_outbox_numbering_two_nodes(void **state)
+{
+    fixture *f = *state;
+    char ac[RG_SID_SIZE];
+    recorder r[2] = {{f->st, ac, 0, 0}, {NULL, ac, 1, 0}};
+    pthread_t t[2];
+    add_account(f->st, 1);
+    make_sid(ac, "AC", 1);
+    assert_int_equal(rg_store_open(f->path, &r[1].st), RG_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, record_some, &r[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(r[0].rc, 0);
+    assert_int_equal(r[1].rc, 0);
+    int64_t last_id = 0;
+    for (int64_t want = 0; want < 80; want++) {
+        rg_outbox_row out[1];
+        size_t n, fair;
+        assert_int_equal(rg_outbox_heads(f->st, 1, NULL, 0, 8, out, 1, &n, &fair), RG_OK);
+        assert_int_equal(n, 1);
+        assert_int_equal(out[0].seq, want);
+        assert_true(out[0].id > last_id);
+        last_id = out[0].id;
+        assert_int_equal(rg_outbox_ack(f->st, out[0].id), RG_OK);
+    }
+    rg_store_close(r[1].st);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_newer_schema_refused),
+        T(test_concurrent_first_open),
+        T(test_bad_text_refused),
+        T(test_change_mark_any_client),
+        T(test_change_mark_own_transactions),
+        T(test_audit_two_nodes),
+        T(test_outbox_claims),
+        T(test_outbox_numbering_two_nodes),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,390 @@
+/* test_hub.c - the signaling hub (signal/hub.h) driven by a protocol and
+ * hooks of the test's own, with no socket and no store: what a second wire
+ * protocol sees when it is added beside roomgate's.  The protocol records
+ * every event and call the hub makes; the hooks admit "identity@room"
+ * tokens, seat up to CAPACITY per room and record leaves and kicks.  One
+ * loop, on this thread, so every post but the lobby's answer is delivered
+ * at once (signal/hub.c rg_hub_post). */
+#include "unit.h"
+
+#include <stdlib.h>
+
+#include "core/errors.h"
+#include "http/module.h"
+#include "signal/hub.h"
+#include "signal/signal.h"
+
+#define CAPACITY 3
+
+/* ---- a protocol that writes down what it is told ------------------------ */
+
+typedef struct {
+    rg_hub_peer p; /* first, as signal/hub.h asks */
+    char log[2048];
+    int entered_with; /* participants already in when it entered */
+    int failed;       /* the code of its fail, 0 if none */
+} fake_peer;
+
+static void note(fake_peer *f, const char *fmt, const char *a, const char *b)
+{
+    size_t n = strlen(f->log);
+    snprintf(f->log + n, sizeof f->log - n, fmt, a ? a : "", b ? b : "");
+}
+
+static void deliver(rg_hub_peer *p, const rg_hub_event *ev)
+{
+    fake_peer *f = (fake_peer *)p;
+    static const char *const kinds[] = {"",        "joined",  "left",  "close", "waiting",
+                                        "request", "settled", "admit", "relay"};
+    note(f, "%s:", kinds[ev->kind], NULL);
+    if (ev->kind == RG_HUB_RELAY)
+        note(f, "%s;", ev->text, NULL);
+    else if (ev->kind == RG_HUB_CLOSE)
+        note(f, "%s;", ev->code == RG_SIG_E_DUPLICATE_IDENTITY ? "53205" : "other", NULL);
+    else
+        note(f, "%s;", ev->identity, NULL);
+}
+
+static void entered(rg_hub_peer *p, rg_hub_room *room)
+{
+    fake_peer *f = (fake_peer *)p;
+    for (rg_hub_member *m = room->members; m; m = m->next)
+        f->entered_with += m->lobby == 0;
+    note(f, "entered:%s;", room->name, NULL);
+}
+
+static void fake_fail(rg_hub_peer *p, int code, const char *message)
+{
+    (void)message;
+    ((fake_peer *)p)->failed = code;
+}
+
+static int is_open(const rg_hub_peer *p)
+{
+    return ((const fake_peer *)p)->failed == 0;
+}
+
+static void drain_hint(rg_hub_peer *p, int close_in_ms)
+{
+    (void)close_in_ms;
+    note((fake_peer *)p, "hint;", NULL, NULL);
+}
+
+static void shut(rg_hub_peer *p)
+{
+    note((fake_peer *)p, "shut;", NULL, NULL);
+}
+
+static void destroy(rg_hub_peer *p)
+{
+    rg_hub_leave(p);
+    rg_hub_peer_detach(p);
+    free(p->identity);
+    p->identity = NULL;
+}
+
+static const rg_sig_proto FAKE = {"fake",  deliver,    entered, fake_fail,
+                                  is_open, drain_hint, shut,    destroy};
+/* the same ops under another protocol's name: a room is one protocol's */
+static const rg_sig_proto OTHER = {"other", deliver,    entered, fake_fail,
+                                   is_open, drain_hint, shut,    destroy};
+
+/* ---- hooks that need no store ----------------------------------------- */
+
+static int seated, left, kicked;
+static char kicked_sid[RG_SID_SIZE];
+static unsigned sids;
+
+/* Rooms a join opens ("open:identity@room"): opened_elsewhere says another
+ * loop (or the REST API) opened every such room first, so a seat that
+ * opens one hears RG_EEXIST, and an admission finds the room made. */
+static int opened_elsewhere, open_seats, open_admits;
+static char last_open_sid[RG_SID_SIZE];
+
+/* "identity@room"; "refuse@room" is refused as a bad token would be. */
+static int admit(struct rg_worker *w, const char *token, size_t len, const char *room, int64_t now,
+                 rg_sig_entry *out, int *code, const char **message)
+{
+    const char *at = memchr(token, '@', len);
+    uint8_t rnd[16] = {0};
+    int open = len > 5 && memcmp(token, "open:", 5) == 0;
+    (void)w, (void)room, (void)now;
+    if (open) token += 5, len -= 5;
+    if (at == NULL || strncmp(token, "refuse", 6) == 0) {
+        *code = RG_TOK_INVALID;
+        *message = "bad token";
+        return -1;
+    }
+    uint8_t key[16] = {0};
+    memset(&out->room, 0, sizeof out->room);
+    snprintf(out->room.unique_name, sizeof out->room.unique_name, "%.*s",
+             (int)(len - (size_t)(at + 1 - token)), at + 1);
+    /* one room per name: the hub keys rooms by their sid */
+    memcpy(key, out->room.unique_name, strnlen(out->room.unique_name, sizeof key));
+    out->open = open && opened_elsewhere < 2;
+    key[15] = (uint8_t)(out->open ? ++open_admits : 0); /* a fresh sid when it opens */
+    rg_sid_format(out->room.sid, "RM", key);
+    snprintf(out->room.account_sid, sizeof out->room.account_sid, "AC%032d", 1);
+    out->room.type = RG_ROOM_GROUP;
+    rnd[0] = (uint8_t)++sids;
+    rg_sid_format(out->sid, "PA", rnd);
+    out->identity = strndup(token, (size_t)(at - token));
+    out->kind = RG_TOKEN_TWILIO;
+    out->perms = RG_PERM_ALLOW_JOIN;
+    out->lobby = 0;
+    return 0;
+}
+
+static void seat(struct rg_worker *w, rg_seat *seats, size_t n)
+{
+    (void)w;
+    for (size_t i = 0; i < n; i++) {
+        if (seats[i].open != NULL) {
+            assert_string_equal(seats[i].open->sid, seats[i].room_sid);
+            memcpy(last_open_sid, seats[i].room_sid, sizeof last_open_sid);
+            open_seats++;
+            if (opened_elsewhere) {
+                opened_elsewhere++; /* the next admission finds the room */
+                seats[i].rc = RG_EEXIST;
+                continue;
+            }
+        }
+        seats[i].rc = seated < CAPACITY ? (seated++, RG_OK) : RG_EFULL;
+    }
+}
+
+static void leave(struct rg_worker *w, const char *sid, int64_t now)
+{
+    (void)w, (void)sid, (void)now;
+    left++;
+    seated--;
+}
+
+static int kick(struct rg_worker *w, const rg_room *room, const char *sid, int64_t now)
+{
+    (void)now;
+    assert_memory_equal(room->sid, "RM", 2);
+    assert_string_equal(room->unique_name, "r1");
+    memcpy(kicked_sid, sid, sizeof kicked_sid);
+    kicked++;
+    /* as app/rooms.c: the store first, then the live connection */
+    rg_signal_remove(w->app, room->sid, sid, RG_SIG_E_REMOVED, "Removed from the room");
+    return RG_OK;
+}
+
+static const rg_sig_hooks HOOKS = {admit, seat, leave, NULL, kick, NULL, NULL};
+
+/* ---- one loop on this thread --------------------------------------------- */
+
+extern const rg_module rg_mod_signal;
+static const rg_module *const MODULES[] = {&rg_mod_signal, NULL};
+
+typedef struct {
+    rg_app app;
+    rg_worker w;
+    h2o_context_t ctx;
+} world;
+
+static world *world_new(void)
+{
+    world *x = calloc(1, sizeof *x);
+    x->app.cfg.signal.ping_interval_ms = 20000;
+    x->app.cfg.signal.lobby_timeout = 120;
+    x->app.signal = rg_hub_new(&x->app, &HOOKS);
+    x->app.modules = MODULES; /* the loop's state is in signaling's slot */
+    x->w.app = &x->app;
+    x->ctx.loop = h2o_evloop_create();
+    x->ctx.queue = h2o_multithread_create_queue(x->ctx.loop);
+    assert_int_equal(rg_signal_thread_init(&x->w, &x->ctx), 0);
+    seated = left = kicked = 0;
+    opened_elsewhere = open_seats = open_admits = 0;
+    return x;
+}
+
+static void world_free(world *x)
+{
+    rg_signal_thread_dispose(&x->w);
+    h2o_multithread_destroy_queue(x->ctx.queue);
+    free(x->ctx.queue);             /* the caller's, as h2o_context_dispose does */
+    h2o_evloop_run(x->ctx.loop, 0); /* releases the queue's closed socket */
+    h2o_evloop_destroy(x->ctx.loop);
+    rg_hub_free(x->app.signal);
+    free(x);
+}
+
+/* A peer of proto joins with token; its seat is taken at once. */
+static fake_peer *join(world *x, const rg_sig_proto *proto, const char *token)
+{
+    fake_peer *f = calloc(1, sizeof *f);
+    rg_hub_peer_attach(rg_sig_loop(&x->w), &f->p, proto);
+    int lobby = rg_hub_admit(&f->p, token, strlen(token), NULL);
+    if (lobby >= 0) {
+        rg_hub_enter(&f->p, lobby);
+        rg_hub_seats_run(rg_sig_loop(&x->w));
+    }
+    return f;
+}
+
+static void drop(fake_peer *f)
+{
+    f->p.proto->destroy(&f->p);
+    free(f);
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+/* Seats through the hook, the others told, capacity the hook's answer. */
+static void test_join_and_capacity(void **state)
+{
+    world *x = world_new();
+    (void)state;
+    fake_peer *a = join(x, &FAKE, "alice@r1"), *b = join(x, &FAKE, "bob@r1");
+    assert_string_equal(a->log, "entered:r1;joined:bob;");
+    assert_string_equal(b->log, "entered:r1;");
+    assert_int_equal(b->entered_with, 1);
+    fake_peer *c = join(x, &FAKE, "carol@r1"), *d = join(x, &FAKE, "dave@r1");
+    assert_int_equal(c->failed, 0);
+    assert_int_equal(d->failed, RG_SIG_E_ROOM_FULL); /* the seat hook said full */
+    fake_peer *e = join(x, &FAKE, "refuse@r1");
+    assert_int_equal(e->failed, RG_TOK_INVALID); /* the admit hook's code */
+    drop(e);
+    drop(d);
+    assert_int_equal(left, 0); /* never seated: no leave */
+    drop(c);
+    assert_int_equal(left, 1);
+    assert_string_equal(a->log, "entered:r1;joined:bob;joined:carol;left:carol;");
+    drop(b);
+    drop(a);
+    assert_int_equal(left, 3);
+    world_free(x);
+}
+
+/* The same identity again replaces the older connection: it is closed with
+ * 53205 and the others hear it left, then joined again. */
+static void test_replacement(void **state)
+{
+    world *x = world_new();
+    (void)state;
+    fake_peer *a = join(x, &FAKE, "alice@r1"), *b = join(x, &FAKE, "bob@r1");
+    fake_peer *b2 = join(x, &FAKE, "bob@r1");
+    assert_string_equal(b->log, "entered:r1;close:53205;");
+    assert_string_equal(a->log, "entered:r1;joined:bob;left:bob;joined:bob;");
+    assert_int_equal(b2->entered_with, 1);
+    drop(b); /* already out of the room: no second leave */
+    assert_int_equal(left, 0);
+    drop(b2);
+    drop(a);
+    world_free(x);
+}
+
+/* A relay reaches a peer of the sender's protocol; a room in use by one
+ * protocol refuses the other's joins (53104). */
+static void test_relay_and_protocols(void **state)
+{
+    world *x = world_new();
+    (void)state;
+    fake_peer *a = join(x, &FAKE, "alice@r1"), *b = join(x, &FAKE, "bob@r1");
+    assert_int_equal(rg_hub_relay(&a->p, b->p.sid, "hello", 5), RG_OK);
+    assert_int_equal(rg_hub_relay(&a->p, a->p.sid, "self", 4), RG_ENOTFOUND);
+    assert_int_equal(rg_hub_relay(&a->p, "PA00000000000000000000000000000000", "x", 1),
+                     RG_ENOTFOUND);
+    assert_string_equal(b->log, "entered:r1;relay:hello;");
+    fake_peer *o = join(x, &OTHER, "olga@r1");
+    assert_int_equal(o->failed, RG_SIG_E_OTHER_PROTOCOL);
+    drop(o);
+    drop(b);
+    drop(a);
+    world_free(x);
+}
+
+/* A kick goes through the kick hook, which closes the target through
+ * rg_signal_remove: the target is told, the others hear it left. */
+static void test_kick(void **state)
+{
+    world *x = world_new();
+    (void)state;
+    fake_peer *a = join(x, &FAKE, "alice@r1"), *b = join(x, &FAKE, "bob@r1");
+    assert_int_equal(rg_hub_kick(&a->p, a->p.sid), RG_ENOTFOUND); /* not oneself */
+    assert_int_equal(kicked, 0);
+    assert_int_equal(rg_hub_kick(&a->p, b->p.sid), RG_OK);
+    assert_int_equal(kicked, 1);
+    assert_string_equal(kicked_sid, b->p.sid);
+    assert_string_equal(b->log, "entered:r1;close:other;");
+    assert_string_equal(a->log, "entered:r1;joined:bob;left:bob;");
+    drop(b);
+    drop(a);
+    world_free(x);
+}
+
+/* Joins of one loop turn that open the same new room share its sid (one
+ * hub room, one room in the store); a join whose room someone else opened
+ * first (RG_EEXIST) is admitted again into that room within the same
+ * rg_hub_seats_run, before anything it sent after the join. */
+static void test_open_rooms(void **state)
+{
+    world *x = world_new();
+    rg_sig_thread *t = rg_sig_loop(&x->w);
+    (void)state;
+    fake_peer *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    rg_hub_peer_attach(t, &a->p, &FAKE);
+    rg_hub_peer_attach(t, &b->p, &FAKE);
+    assert_int_equal(rg_hub_admit(&a->p, "open:ann@r5", 11, NULL), 0);
+    rg_hub_enter(&a->p, 0);
+    assert_int_equal(rg_hub_admit(&b->p, "open:bob@r5", 11, NULL), 0);
+    rg_hub_enter(&b->p, 0);
+    assert_ptr_equal(a->p.room, b->p.room); /* bob's admission took ann's sid */
+    rg_hub_seats_run(t);
+    assert_int_equal(open_seats, 2);
+    assert_string_equal(last_open_sid, a->p.room->sid);
+    assert_string_equal(a->log, "entered:r5;joined:bob;");
+    assert_string_equal(b->log, "entered:r5;");
+
+    /* opened elsewhere first: admitted again, seated in that room */
+    opened_elsewhere = 1;
+    fake_peer *c = join(x, &FAKE, "open:cat@r6");
+    assert_int_equal(c->failed, 0);
+    assert_string_equal(c->log, "entered:r6;");
+    assert_int_equal(c->p.room->sid[RG_SID_LEN - 1], '0'); /* the room found, not its own */
+    assert_string_not_equal(last_open_sid, c->p.room->sid);
+    assert_null(c->p.opening);
+
+    /* and when that room is taken from under it again: try again */
+    opened_elsewhere = -100; /* every admission opens, every open is beaten */
+    fake_peer *d = join(x, &FAKE, "open:dan@r7");
+    assert_int_equal(d->failed, RG_SIG_E_SERVER);
+    assert_null(d->p.opening);
+    drop(d);
+    drop(c);
+    drop(b);
+    drop(a);
+    assert_int_equal(left, 3);
+    world_free(x);
+}
+
+/* The drain asks each protocol: the hint, how many are open, then shut. */
+static void test_drain(void **state)
+{
+    world *x = world_new();
+    (void)state;
+    fake_peer *a = join(x, &FAKE, "alice@r1"), *o = join(x, &OTHER, "olga@r2");
+    assert_int_equal(o->failed, 0); /* another room: no conflict */
+    assert_int_equal(rg_signal_thread_drain(&x->w, 1000), 2);
+    rg_signal_thread_close_all(&x->w);
+    assert_string_equal(o->log, "entered:r2;hint;shut;");
+    drop(o);
+    drop(a);
+    world_free(x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_join_and_capacity),
+        cmocka_unit_test(test_replacement),
+        cmocka_unit_test(test_relay_and_protocols),
+        cmocka_unit_test(test_kick),
+        cmocka_unit_test(test_drain),
+        cmocka_unit_test(test_open_rooms),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
