@@ -65,6 +65,20 @@ describe('lobby and moderation', { skip: skipReason }, () => {
     await dave.close();
   });
 
+  it('an admitted guest\'s lobby news leaves the host\'s banner at once', async () => {
+    const greta = await env.join({ identity: 'greta', room: 'standup', role: 'guest' });
+    await greta.waitForSelector('#waiting-view:not([hidden])', { timeout: 10000 });
+    await host.waitForSelector(guestRow('greta'), { timeout: 10000 });
+    assert.match(await host.textContent('#banner.show'), /greta is waiting in the lobby/);
+    await host.click(`${guestRow('greta')} .admit`);
+    // the news is over the moment it is answered (it used to stay 8 s)
+    assert.equal(await host.evaluate(() => document.querySelector('#banner').classList.contains('show')), false, 'lobby banner cleared at once on admit');
+    await waitInCall(greta);
+    await host.waitForFunction(() => [...window.roomgateDemo.room.participants.values()].some((p) => p.identity === 'greta'), null, { timeout: 10000, polling: 50 });
+    await greta.close();
+    await host.waitForFunction(() => [...window.roomgateDemo.room.participants.values()].every((p) => p.identity !== 'greta'), null, { timeout: 10000, polling: 50 });
+  });
+
   it('a participant without allow_mod gets no moderator buttons; a host sees them without hovering', async () => {
     assert.equal(await host.locator('.tile[data-identity="gina"] .mod').count(), 1);
     await host.mouse.move(0, 0);
