@@ -71,6 +71,18 @@ static int configure(rg_store *st)
     return rc == SQLITE_OK ? RG_OK : rg_sql_fail(st, rc, "pragmas");
 }
 
+/* The -wal file rg_sql_sync flushes; none for an in-memory database. */
+static int set_wal_path(rg_store *st)
+{
+    const char *db = sqlite3_db_filename(st->db, "main");
+    if (db == NULL || db[0] == '\0') return RG_OK;
+    size_t n = strlen(db);
+    if ((st->wal_path = malloc(n + sizeof "-wal")) == NULL) return RG_ENOMEM;
+    memcpy(st->wal_path, db, n);
+    memcpy(st->wal_path + n, "-wal", sizeof "-wal");
+    return RG_OK;
+}
+
 int rg_sqlite_open(const char *path, rg_store **out)
 {
     *out = NULL;
@@ -84,6 +96,11 @@ int rg_sqlite_open(const char *path, rg_store **out)
         free(st);
         return RG_ENOMEM;
     }
+    if (pthread_mutex_init(&st->sync_mu, NULL) != 0) {
+        pthread_mutex_destroy(&st->mu);
+        free(st);
+        return RG_ENOMEM;
+    }
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         fprintf(stderr, "roomgate: store: open %s: %s\n", path,
@@ -91,6 +108,7 @@ int rg_sqlite_open(const char *path, rg_store **out)
         rc = RG_EIO;
     }
     if (rc == RG_OK) rc = configure(st);
+    if (rc == RG_OK) rc = set_wal_path(st);
     if (rc == RG_OK) rc = rg_sqlite_migrate(st->db, &st->schema_version);
     if (rc != RG_OK) {
         rg_sqlite_close(st);
@@ -106,6 +124,8 @@ void rg_sqlite_close(rg_store *st)
     rg_sql_cache_clear(st); /* every other statement was released by its caller */
     sqlite3_close(st->db);
     pthread_mutex_destroy(&st->mu);
+    pthread_mutex_destroy(&st->sync_mu);
+    free(st->wal_path);
     OPENSSL_cleanse(st->audit.key, sizeof st->audit.key);
     free(st);
 }

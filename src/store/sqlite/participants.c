@@ -135,8 +135,22 @@ static int batch_one(rg_store *st, rg_seat *s)
     return rc != RG_OK ? rc : rel;
 }
 
+/* After a failed sync the seats' rows are committed but nobody may be
+ * told: they are refused, so their rows are marked disconnected too. */
+static void unseat(rg_store *st, rg_seat *seats, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (seats[i].rc == RG_OK) {
+            rg_sqlite_participant_leave(st, seats[i].participant_sid, seats[i].now);
+            seats[i].rc = RG_EIO;
+        }
+}
+
 /* Participant rows commit light (README "Decisions"); a batch that opens
- * a room commits durably, as every room does, before anyone is told. */
+ * a room is made durable, as every room is, before anyone is told: by one
+ * fdatasync of the WAL after the store is unlocked (rg_sql_sync), which
+ * the other loop's batch shares, and a batch seating joins in a room not
+ * yet durable waits for it too. */
 void rg_sqlite_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
 {
     int rc, opens = 0;
@@ -144,7 +158,7 @@ void rg_sqlite_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
     for (size_t i = 0; i < n; i++)
         opens |= seats[i].open != NULL;
     rg_sql_lock(st);
-    rc = opens ? rg_sql_begin(st) : rg_sql_begin_light(st);
+    rc = rg_sql_begin_light(st);
     for (size_t i = 0; i < n; i++) {
         rg_seat *s = &seats[i];
         if (!join_args_ok(s->room_sid, s->identity, s->participant_sid))
@@ -155,7 +169,9 @@ void rg_sqlite_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
     if (rc == RG_OK) rc = rg_sql_end(st, RG_OK); /* the commit */
     for (size_t i = 0; i < n; i++)
         if (seats[i].rc == RG_OK && rc != RG_OK) seats[i].rc = rc;
+    int64_t point = rg_sql_sync_point(st, rc == RG_OK && opens);
     rg_sql_unlock(st);
+    if (rg_sql_sync(st, point) != RG_OK) unseat(st, seats, n);
 }
 
 /* Disconnects one participant and stamps its room's last_left, which the

@@ -2,9 +2,12 @@
  * binding with length checks, stepping, bounded column reads. */
 #include "store/sqlite/sql.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/errors.h"
 #include "core/fnv.h"
@@ -177,6 +180,43 @@ int rg_sql_end(rg_store *st, int rc)
         exec_cached(st, "PRAGMA synchronous=FULL", "synchronous");
         st->light = 0;
     }
+    return rc;
+}
+
+/* ---- durability outside the lock ---------------------------------------- */
+
+int64_t rg_sql_sync_point(rg_store *st, int durable)
+{
+    if (st->wal_path == NULL) return 0; /* in memory: nothing reaches a disk */
+    if (durable) st->sync_want++;
+    pthread_mutex_lock(&st->sync_mu);
+    int64_t done = st->sync_done;
+    pthread_mutex_unlock(&st->sync_mu);
+    return st->sync_want > done ? st->sync_want : 0;
+}
+
+/* In WAL mode a commit is the frames appended to the -wal file, and
+ * synchronous=FULL is one fsync of that file after them: the same
+ * fdatasync, made here on our own descriptor of the file (fsync flushes
+ * the file, not the descriptor), gives a light commit the same
+ * guarantee.  Serialized, so a caller whose point another's sync covered
+ * returns at once. */
+int rg_sql_sync(rg_store *st, int64_t point)
+{
+    int rc = RG_OK;
+    if (point <= 0) return RG_OK;
+    pthread_mutex_lock(&st->sync_mu);
+    if (st->sync_done < point) {
+        int fd = open(st->wal_path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fdatasync(fd) != 0) {
+            fprintf(stderr, "roomgate: store: sync %s: %s\n", st->wal_path, strerror(errno));
+            rc = RG_EIO;
+        } else {
+            st->sync_done = point;
+        }
+        if (fd >= 0) close(fd);
+    }
+    pthread_mutex_unlock(&st->sync_mu);
     return rc;
 }
 

@@ -22,7 +22,10 @@
 #include "store/ops.h"
 #include "store/store.h"
 
-#define RG_SQL_CACHE 64 /* prepared statements kept per connection */
+/* prepared statements kept per connection: more than the server's
+ * constant SQL texts, so none is parsed again on every call (at 64, some
+ * leave statements found their probe path full and were) */
+#define RG_SQL_CACHE 256
 
 typedef struct {
     char *sql; /* the text it was prepared from (owned); NULL: a free slot */
@@ -57,6 +60,13 @@ struct rg_store {
     struct timespec t0;
     int wrote;               /* a transaction began under this lock */
     rg_sql_outbox_look look; /* the dispatcher's heads scans (outbox.c) */
+    /* Durability outside the lock (rg_sql_sync_point): commits that must
+     * reach the disk before anyone hears of them, counted under mu, and
+     * how many of them an fdatasync of the WAL has covered (sync_mu). */
+    char *wal_path; /* NULL: an in-memory database, nothing to sync */
+    int64_t sync_want;
+    int64_t sync_done;
+    pthread_mutex_t sync_mu;
 };
 
 /* The back end's operations (store/ops.h) and its table (ops.c). */
@@ -67,6 +77,17 @@ extern const rg_store_ops rg_sqlite_ops;
 
 void rg_sql_lock(rg_store *st);
 void rg_sql_unlock(rg_store *st);
+
+/* Durable commits without holding the lock through the fsync: a
+ * transaction commits light (rg_sql_begin_light), then, still locked,
+ * takes rg_sql_sync_point(st, 1) and, after rg_sql_unlock, calls
+ * rg_sql_sync with it before telling anyone.  The one fdatasync of the
+ * WAL makes every commit before it durable, so callers on other threads
+ * share it, and the store serves others meanwhile.  A light commit whose
+ * callers must not be told before earlier durable ones (a seat in a room
+ * just opened) takes rg_sql_sync_point(st, 0): 0 when none is pending. */
+int64_t rg_sql_sync_point(rg_store *st, int durable);
+int rg_sql_sync(rg_store *st, int64_t point);
 
 /* SQLite result -> RG_*: constraint -> RG_EEXIST (foreign key ->
  * RG_ENOTFOUND), nomem -> RG_ENOMEM, else logs `what` and gives RG_EIO. */
