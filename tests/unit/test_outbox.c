@@ -326,6 +326,94 @@ static void test_events_recorded(void **state)
     assert_int_equal(depth, 0);
 }
 
+/* Two rooms, two participants each, two tracks each.  Every room's
+ * SequenceNumber runs 0, 1, 2... without a gap, in the order its events
+ * were recorded, also when one statement records several events of
+ * several rooms: the server-start disconnect of everyone (SQLite: both
+ * rooms' track-removed, then their participant-disconnected,
+ * interleaved), then one room's completion. */
+static void make_room(rg_store *st, rg_room *r, const char *name)
+{
+    memset(r, 0, sizeof *r);
+    strcpy(r->account_sid, acs[1]);
+    strcpy(r->unique_name, name);
+    r->type = RG_ROOM_GROUP;
+    r->max_participants = 10;
+    r->empty_room_timeout = r->unused_room_timeout = RG_ROOM_DEFAULT_TIMEOUT;
+    r->date_created = 1700000000;
+    assert_int_equal(rg_store_room_create(st, r), RG_OK);
+}
+
+static void test_events_numbered(void **state)
+{
+    static const char *const want[] = {"room-created",
+                                       "participant-connected",
+                                       "participant-connected",
+                                       "track-added",
+                                       "track-added",
+                                       "track-added",
+                                       "track-added",
+                                       "track-removed",
+                                       "track-removed",
+                                       "track-removed",
+                                       "track-removed",
+                                       "participant-disconnected",
+                                       "participant-disconnected",
+                                       "room-ended"};
+    fixture *f = *state;
+    rg_account_callback cb;
+    rg_room r[2];
+    rg_participant p;
+    char pa[4][RG_SID_SIZE];
+    accounts(f->st);
+    memset(&cb, 0, sizeof cb);
+    strcpy(cb.url, "https://receiver.example/cb");
+    assert_int_equal(rg_store_account_set_callback(f->st, acs[1], &cb), RG_OK);
+    make_room(f->st, &r[0], "numbered-a");
+    make_room(f->st, &r[1], "numbered-b");
+    for (unsigned i = 0; i < 4; i++) { /* a, b, a, b */
+        make_sid(pa[i], "PA", 10 + i);
+        assert_int_equal(rg_store_participant_join(f->st, r[i % 2].sid, i < 2 ? "alice" : "bob",
+                                                   pa[i], 1700000010, &p),
+                         RG_OK);
+    }
+    for (unsigned i = 0; i < 4; i++) {
+        char mt[2][RG_SID_SIZE];
+        make_sid(mt[0], "MT", 20 + 2 * i);
+        make_sid(mt[1], "MT", 21 + 2 * i);
+        rg_track_event ev[2] = {{RG_TRACK_ADDED, mt[0], "audio", "mic"},
+                                {RG_TRACK_ADDED, mt[1], "video", "cam"}};
+        assert_int_equal(rg_store_track_events(f->st, pa[i], ev, 2, 1700000011), RG_OK);
+    }
+    int changed = 0;
+    assert_int_equal(rg_store_participant_disconnect_all(f->st, 1700000050, &changed), RG_OK);
+    /* PostgreSQL frees only the seats of sessions that are gone, none
+     * here: there room b is completed too */
+    assert_true(changed == 4 || changed == 0);
+    assert_int_equal(rg_store_room_complete(f->st, acs[1], r[0].sid, 1700000100), RG_OK);
+    if (changed == 0)
+        assert_int_equal(rg_store_room_complete(f->st, acs[1], r[1].sid, 1700000100), RG_OK);
+    /* the rooms' queues, head by head: each room's next event after its
+     * head is acknowledged */
+    int64_t next[2] = {0, 0};
+    for (;;) {
+        rg_outbox_row out[2];
+        size_t n = heads(f->st, INT64_MAX / 2, NULL, 0, 8, out, 2, NULL);
+        if (n == 0) break;
+        for (size_t k = 0; k < n; k++) {
+            int room = strcmp(out[k].room_sid, r[0].sid) == 0 ? 0 : 1;
+            assert_string_equal(out[k].room_sid, r[room].sid);
+            assert_int_equal(out[k].seq, next[room]);
+            assert_true(next[room] < (int64_t)(sizeof want / sizeof want[0]));
+            assert_string_equal(out[k].event, want[next[room]]);
+            next[room]++;
+            assert_int_equal(rg_outbox_ack(f->st, out[k].id), RG_OK);
+        }
+    }
+    assert_int_equal(next[0], 14);                /* room a: everything, ended */
+    assert_int_equal(next[1], changed ? 13 : 14); /* room b: still in progress (SQLite) */
+}
+
 /* Recordings: rows, newest first, tombstones kept but not listed; a
  * recording with no room and no callback records no event. */
 static void test_recordings(void **state)
@@ -385,7 +473,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_account_callback), T(test_heads_order_ack_retry), T(test_heads_fair),
-        T(test_give_up),          T(test_events_recorded),       T(test_recordings),
+        T(test_give_up),          T(test_events_recorded),       T(test_events_numbered),
+        T(test_recordings),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

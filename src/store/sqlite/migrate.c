@@ -209,6 +209,39 @@ static const char *const MIGRATIONS[] = {
      * a JSON array of {sid, kind, name}, so that its disconnect records
      * track-removed for each first (outbox_emit.h); NULL when none ever. */
     "ALTER TABLE participants ADD COLUMN tracks TEXT;",
+    /* 10: cheaper recording (bench/README.md "Status callbacks").  The
+     * INSERTs number their events themselves (store/sqlite/outbox.c
+     * "Numbering"), so the trigger of 7, two UPDATEs per event, one of them
+     * rewriting the row just written, goes; and event_id loses its UNIQUE
+     * index, one more b-tree written per event that only checked what 96
+     * random bits already make sure of.  SQLite cannot drop a column's
+     * constraint, so the table is rebuilt, its rows and its AUTOINCREMENT
+     * high-water mark carried over (ids keep growing: outbox_look.c). */
+    "DROP TRIGGER webhook_outbox_seq;"
+    "CREATE TABLE webhook_outbox_new("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  event_id TEXT NOT NULL,"
+    "  account_sid TEXT NOT NULL,"
+    "  room_sid TEXT NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  url TEXT NOT NULL,"
+    "  method TEXT NOT NULL,"
+    "  params TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_ms INTEGER NOT NULL,"
+    "  format TEXT NOT NULL DEFAULT 'twilio',"
+    "  key_sid TEXT NOT NULL DEFAULT '');"
+    "INSERT INTO sqlite_sequence(name, seq)"
+    "  SELECT 'webhook_outbox_new', seq FROM sqlite_sequence WHERE name = 'webhook_outbox';"
+    "INSERT INTO webhook_outbox_new(id, event_id, account_sid, room_sid, event, url, method,"
+    "  params, seq, created, attempts, next_ms, format, key_sid)"
+    "  SELECT id, event_id, account_sid, room_sid, event, url, method, params, seq, created,"
+    "  attempts, next_ms, format, key_sid FROM webhook_outbox;"
+    "DROP TABLE webhook_outbox;"
+    "ALTER TABLE webhook_outbox_new RENAME TO webhook_outbox;"
+    "CREATE INDEX webhook_outbox_by_room ON webhook_outbox(room_sid, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

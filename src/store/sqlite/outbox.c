@@ -34,7 +34,7 @@
  * event in every commit that records one. */
 #define INSERT_COLS                                                                                \
     "INSERT INTO webhook_outbox(event_id, account_sid, room_sid, event, url, method, format, "     \
-    "key_sid, params, created, next_ms) SELECT 'EV' || printf('%08x', ?4 & 4294967295) || "        \
+    "key_sid, params, created, next_ms, seq) SELECT 'EV' || printf('%08x', ?4 & 4294967295) || "   \
     "lower(hex(randomblob(12))), "
 #define INSERT_HEAD                                                                                \
     INSERT_COLS "r.account_sid, r.sid, ?3, " TARGET_URL ", " TARGET_METHOD ", " TARGET_FORMAT      \
@@ -47,12 +47,57 @@
     "'RoomType', CASE r.type WHEN 1 THEN 'go' WHEN 2 THEN 'peer-to-peer' ELSE 'group' END, "       \
     "'StatusCallbackEvent', ?3, 'Timestamp', strftime('%Y-%m-%dT%H:%M:%fZ', ?4, 'unixepoch')"
 
-#define INSERT_TAIL "), ?4, ?4 * 1000 "
+/* The row's number in its room (see "Numbering" below): the room's
+ * counter, for a statement that records one event; plus the event's rank
+ * among the statement's events of its room, in the statement's order, for
+ * one that records several. */
+#define INSERT_TAIL "), ?4, ?4 * 1000, r.hook_seq "
+#define INSERT_TAIL_MANY(order)                                                                    \
+    "), ?4, ?4 * 1000, r.hook_seq - 1 + row_number() OVER (PARTITION BY r.sid ORDER BY " order ")" \
+                                                                                               " "
 #define ROOM_FROM "FROM rooms r JOIN accounts a ON a.sid = r.account_sid "
 #define PART_FROM                                                                                  \
     "FROM participants p JOIN rooms r ON r.sid = p.room_sid JOIN accounts a ON a.sid = "           \
     "r.account_sid "
 #define HAS_TARGET "(" TARGET_URL ") != '' "
+
+/* ---- numbering ----------------------------------------------------------
+ *
+ * Twilio's SequenceNumber: 0, 1, 2... per room, in the order the events
+ * are recorded (docs/webhooks.md), gap-free.  Each INSERT takes its
+ * numbers from the room's counter (rooms.hook_seq, INSERT_TAIL*); then
+ * number() advances the counter of each room by the events the statement
+ * recorded for it, in the same transaction, before the next statement
+ * reads it.  The events of one INSERT have consecutive ids (AUTOINCREMENT,
+ * one writer), the last one sqlite3_last_insert_rowid.  (Until migration
+ * 10 a trigger did this row by row: two UPDATEs per event, one rewriting
+ * the row just written.) */
+static int number(rg_store *st, int n)
+{
+    if (n <= 0) return RG_OK;
+    int64_t last = (int64_t)sqlite3_last_insert_rowid(st->db);
+    if (n == 1)
+        return rg_sql_put_locked(st,
+                                 "UPDATE rooms SET hook_seq = hook_seq + 1 WHERE sid = "
+                                 "(SELECT room_sid FROM webhook_outbox WHERE id = ?1)",
+                                 RG_ARGS(RG_ARG_INT(last)), NULL, "outbox numbering");
+    return rg_sql_put_locked(st,
+                             "UPDATE rooms SET hook_seq = hook_seq + c.n FROM (SELECT room_sid, "
+                             "COUNT(*) AS n FROM webhook_outbox WHERE id > ?1 AND id <= ?2 "
+                             "GROUP BY room_sid) AS c WHERE rooms.sid = c.room_sid",
+                             RG_ARGS(RG_ARG_INT(last - n), RG_ARG_INT(last)), NULL,
+                             "outbox numbering");
+}
+
+/* One event-recording statement (rg_sql_run's arguments), then its
+ * numbering. */
+static int emit(rg_store *st, const char *sql, const char *a, const char *b, const char *event,
+                int64_t now, const char *what)
+{
+    int n = 0;
+    int rc = rg_sql_run(st, sql, a, b, event, now, &n, what);
+    return rc == RG_OK ? number(st, n) : rc;
+}
 
 int rg_outbox_room_locked(rg_store *st, const char *room_sid, int ended, int64_t now)
 {
@@ -61,8 +106,8 @@ int rg_outbox_room_locked(rg_store *st, const char *room_sid, int ended, int64_t
     static const char done[] = INSERT_HEAD ROOM_PARAMS
         ", 'RoomDuration', r.end_time - r.date_created" INSERT_TAIL ROOM_FROM
         "WHERE r.sid = ?1 AND " HAS_TARGET;
-    return rg_sql_run(st, ended ? done : created, room_sid, NULL,
-                      ended ? "room-ended" : "room-created", now, NULL, "outbox room event");
+    return emit(st, ended ? done : created, room_sid, NULL, ended ? "room-ended" : "room-created",
+                now, "outbox room event");
 }
 
 int rg_outbox_connected_locked(rg_store *st, const char *participant_sid, int64_t now)
@@ -71,8 +116,8 @@ int rg_outbox_connected_locked(rg_store *st, const char *participant_sid, int64_
         INSERT_HEAD ROOM_PARAMS ", 'ParticipantSid', p.sid, 'ParticipantStatus', 'connected', "
                                 "'ParticipantIdentity', p.identity" INSERT_TAIL PART_FROM
                                 "WHERE p.sid = ?1 AND " HAS_TARGET;
-    return rg_sql_run(st, sql, participant_sid, NULL, "participant-connected", now, NULL,
-                      "outbox participant event");
+    return emit(st, sql, participant_sid, NULL, "participant-connected", now,
+                "outbox participant event");
 }
 
 /* Twilio's parameters of a track event: the participant's, and the
@@ -86,19 +131,21 @@ int rg_outbox_track_locked(rg_store *st, const char *participant_sid, const rg_t
         "'TrackKind', ?6, 'TrackName', ?7" INSERT_TAIL PART_FROM "WHERE p.sid = ?1 AND " HAS_TARGET;
     const char *event = rg_track_change_name(ev->change);
     if (event[0] == '\0') return RG_EINVAL;
-    return rg_sql_put_locked(st, sql,
-                             RG_ARGS(RG_ARG_SID(participant_sid), RG_ARG_NULL,
-                                     RG_ARG_TEXT(event, 32), RG_ARG_INT(now), RG_ARG_SID(ev->sid),
-                                     RG_ARG_TEXT(ev->kind, 8),
-                                     RG_ARG_TEXT(ev->name, RG_TRACK_NAME_MAX)),
-                             NULL, "outbox track event");
+    int n = 0;
+    int rc =
+        rg_sql_put_locked(st, sql,
+                          RG_ARGS(RG_ARG_SID(participant_sid), RG_ARG_NULL, RG_ARG_TEXT(event, 32),
+                                  RG_ARG_INT(now), RG_ARG_SID(ev->sid), RG_ARG_TEXT(ev->kind, 8),
+                                  RG_ARG_TEXT(ev->name, RG_TRACK_NAME_MAX)),
+                          &n, "outbox track event");
+    return rc == RG_OK ? number(st, n) : rc;
 }
 
 #define DISCONNECTED                                                                               \
     INSERT_HEAD ROOM_PARAMS ", 'ParticipantSid', p.sid, 'ParticipantStatus', 'disconnected', "     \
                             "'ParticipantIdentity', p.identity, 'ParticipantDuration', "           \
-                            "MAX(?4 - p.start_time, 0)" INSERT_TAIL PART_FROM                      \
-                            "WHERE p.connected = 1 AND " HAS_TARGET
+                            "MAX(?4 - p.start_time, 0)" INSERT_TAIL_MANY("p.rowid") PART_FROM      \
+        "WHERE p.connected = 1 AND " HAS_TARGET
 
 /* track-removed for each track the participant still publishes
  * (participants.tracks, kept by rg_outbox_tracks_keep_locked), as Twilio
@@ -107,9 +154,9 @@ int rg_outbox_track_locked(rg_store *st, const char *participant_sid, const rg_t
     INSERT_HEAD ROOM_PARAMS ", 'ParticipantSid', p.sid, 'ParticipantStatus', 'connected', "        \
                             "'ParticipantIdentity', p.identity, "                                  \
                             "'TrackSid', t.value ->> 'sid', 'TrackKind', t.value ->> 'kind', "     \
-                            "'TrackName', t.value ->> 'name'" INSERT_TAIL PART_FROM                \
-                            "JOIN json_each(p.tracks) t WHERE p.connected = 1 AND "                \
-                            "p.tracks IS NOT NULL AND " HAS_TARGET
+                            "'TrackName', t.value ->> 'name'" INSERT_TAIL_MANY("p.rowid, t.key")   \
+                                PART_FROM "JOIN json_each(p.tracks) t WHERE p.connected = 1 AND "  \
+                                          "p.tracks IS NOT NULL AND " HAS_TARGET
 
 int rg_outbox_disconnected_locked(rg_store *st, rg_outbox_who who, const char *a, const char *b,
                                   int64_t now)
@@ -127,10 +174,9 @@ int rg_outbox_disconnected_locked(rg_store *st, rg_outbox_who who, const char *a
 #undef WHO
     /* a room's completion: every participant's tracks, then every
      * participant (each participant's come before its own disconnect) */
-    int rc = rg_sql_run(st, removed[who], a, b, "track-removed", now, NULL, "outbox track event");
+    int rc = emit(st, removed[who], a, b, "track-removed", now, "outbox track event");
     if (rc != RG_OK) return rc;
-    return rg_sql_run(st, sql[who], a, b, "participant-disconnected", now, NULL,
-                      "outbox participant event");
+    return emit(st, sql[who], a, b, "participant-disconnected", now, "outbox participant event");
 }
 
 int rg_outbox_tracks_keep_locked(rg_store *st, const char *participant_sid,
@@ -169,10 +215,10 @@ int rg_outbox_recording_locked(rg_store *st, const char *recording_sid, int64_t 
         "'Container', substr(rec.content_type, instr(rec.content_type, '/') + 1), "
         "'Type', CASE WHEN rec.content_type LIKE 'video/%' THEN 'video' ELSE 'audio' END, "
         "'StatusCallbackEvent', ?3, 'Timestamp', strftime('%Y-%m-%dT%H:%M:%fZ', ?4, 'unixepoch')"
-        "), ?4, ?4 * 1000 FROM recordings rec JOIN accounts a ON a.sid = rec.account_sid "
+        "), ?4, ?4 * 1000, COALESCE(r.hook_seq, 0) FROM recordings rec JOIN accounts a ON a.sid = "
+        "rec.account_sid "
         "LEFT JOIN rooms r ON r.sid = rec.room_sid WHERE rec.sid = ?1 AND " HAS_TARGET;
-    return rg_sql_run(st, sql, recording_sid, NULL, "recording-completed", now, NULL,
-                      "outbox recording event");
+    return emit(st, sql, recording_sid, NULL, "recording-completed", now, "outbox recording event");
 }
 
 /* ---- the dispatcher's side --------------------------------------------- */
