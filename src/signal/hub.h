@@ -95,6 +95,11 @@ typedef struct {
 /* A member's thread on another node (--redis): events to it go there
  * through Redis (signal/hub_remote.c). */
 #define RG_HUB_REMOTE (-1)
+/* RG_HUB_JOINED's code when the member is served by another node (the
+ * node heard of it on the room's channel, perhaps only after its own
+ * members entered: Twilio's connections then exchange their states with
+ * it, signal/twilio_room.c). */
+#define RG_HUB_JOINED_ELSEWHERE 1
 
 typedef struct rg_hub_member {
     char sid[RG_SID_SIZE];

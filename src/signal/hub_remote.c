@@ -218,7 +218,8 @@ static void on_member(rg_sig_hub *hub, rg_hub_room *room, const json_t *item)
     if (!sid_ok(sid) || identity == NULL || proto == NULL) return;
     if ((m = rg_hub_member_find(room, sid)) != NULL) {
         if (m->thread == RG_HUB_REMOTE && m->lobby != 0 && !lobby) {
-            rg_hub_event joined = {RG_HUB_JOINED, 0, m->sid, m->identity, NULL, 0};
+            rg_hub_event joined = {
+                RG_HUB_JOINED, RG_HUB_JOINED_ELSEWHERE, m->sid, m->identity, NULL, 0};
             m->lobby = 0; /* an admitted guest */
             m->perms = perms;
             rg_hub_broadcast(hub, room, m->sid, &joined);
@@ -238,7 +239,8 @@ static void on_member(rg_sig_hub *hub, rg_hub_room *room, const json_t *item)
     m->next = room->members;
     room->members = m;
     if (!lobby) {
-        rg_hub_event joined = {RG_HUB_JOINED, 0, m->sid, m->identity, NULL, 0};
+        rg_hub_event joined = {
+            RG_HUB_JOINED, RG_HUB_JOINED_ELSEWHERE, m->sid, m->identity, NULL, 0};
         rg_hub_broadcast(hub, room, m->sid, &joined);
     } else {
         rg_hub_event ask = {RG_HUB_ENTRY_REQUESTED, 0, m->sid, m->identity, NULL, 0};

@@ -13,6 +13,17 @@
  * Descriptions and candidates are then relayed, unchanged, to the other
  * end of their id.
  *
+ * Across nodes (--redis) a newcomer's node may hear of the room's
+ * members on other nodes only after the newcomer entered, and theirs of
+ * it only after they did: nobody's `connected` knew the other.  So each
+ * connection that hears of a member elsewhere (RG_HUB_JOINED_ELSEWHERE)
+ * sends it its state, asking for the other's, with "paired": whether it
+ * has a peer connection with it.  A pair that neither has paired gets one
+ * peer connection, asked of the end with the smaller sid (create-offer):
+ * one end, whatever order the states cross in.  An end that paired in its
+ * `connected` (it knew the other) says so in every such state, so the
+ * other never offers too.
+ *
  * Revisions: a participant's state (tracks, connected/disconnected) has
  * one revision, raised by its own connection at each change; `published`
  * and `subscribed` have one per recipient, raised at each message. */
@@ -48,6 +59,23 @@ json_t *tw_state(sig_conn *c, int want)
                           "state", tw->detached ? "reconnecting" : "connected", "revision",
                           (json_int_t)tw->rev, "tracks", tw->mine);
     if (v && want) json_object_set_new(v, "want", json_true());
+    return v;
+}
+
+/* 1 when one of my peer connections pairs me with sid. */
+static int paired_with(const tw_conn *tw, const char *sid)
+{
+    const char *key;
+    const json_t *to;
+    json_object_foreach(tw->pcs, key, to) if (strcmp(json_string_value(to), sid) == 0) return 1;
+    return 0;
+}
+
+/* My state for sid alone, saying whether I am paired with it. */
+static json_t *state_to(sig_conn *c, const char *sid, int want)
+{
+    json_t *v = tw_state(c, want);
+    if (v) json_object_set_new(v, "paired", json_boolean(paired_with(tw_of(c), sid)));
     return v;
 }
 
@@ -161,14 +189,46 @@ static void tell_peer(sig_conn *c, const char *sid, const json_t *peer, const js
     free(s);
 }
 
+/* A peer elsewhere that has no peer connection with me and says it has
+ * none with me either: the end with the smaller sid asks its client for
+ * an offer on a new id (my unpaired first offer, useless now, closed). */
+static void pair_late(sig_conn *c, const char *from, int peer_paired)
+{
+    tw_conn *tw = tw_of(c);
+    json_t *pcs, *to;
+    const char *key;
+    void *tmp;
+    char id[RG_SID_SIZE];
+    /* at most one per peer (paired_with), so the room's size bounds them */
+    if (peer_paired || strcmp(c->p.sid, from) >= 0 || paired_with(tw, from) ||
+        fresh_id(id, "PC") != 0 || (pcs = json_array()) == NULL)
+        return;
+    json_object_foreach_safe(tw->pcs, tmp, key, to)
+    {
+        if (json_string_length(to) != 0) continue;
+        json_array_append_new(pcs, close_pc(key));
+        json_object_del(tw->pcs, key);
+    }
+    json_object_set_new(tw->pcs, id, json_string(from));
+    json_array_append_new(pcs, json_pack("{s:s, s:{s:s, s:i}}", "id", id, "description", "type",
+                                         "create-offer", "revision", 1));
+    send_update(c, json_pack("{s:o}", "peer_connections", pcs));
+}
+
 static void on_state(sig_conn *c, const char *from, json_t *data)
 {
     tw_conn *tw = tw_of(c);
     json_t *old = json_object_get(tw->peers, from);
     json_t *rev = json_object_get(data, "revision"), *tracks = json_object_get(data, "tracks");
+    json_t *paired = json_object_get(data, "paired");
     if (!json_is_integer(rev) || !json_is_array(tracks) ||
         !json_is_string(json_object_get(data, "identity")))
         return;
+    if (json_is_boolean(paired)) { /* a peer elsewhere */
+        pair_late(c, from, json_is_true(paired));
+        if (json_is_true(json_object_get(data, "want"))) tw_queue(c, from, state_to(c, from, 0));
+        json_object_del(data, "want"); /* answered */
+    }
     if (old && tw_peer_rev(old) >= json_integer_value(rev))
         return; /* an older state overtaken by a newer one */
     const char *state = json_string_value(json_object_get(data, "state"));
@@ -278,9 +338,12 @@ static void deliver(rg_hub_peer *p, const rg_hub_event *ev)
     case RG_HUB_ADMIT:
         rg_sig_admitted(c, ev->code);
         break;
+    case RG_HUB_JOINED: /* a local newcomer announces itself with its state */
+        if (ev->code == RG_HUB_JOINED_ELSEWHERE && tw_of(c)->joined && ev->sid != NULL)
+            tw_queue(c, ev->sid, state_to(c, ev->sid, 1));
+        break;
     default:
-        /* the rest (a participant joined, the lobby's requests) has no
-         * Twilio counterpart: a newcomer announces itself with its state */
+        /* the rest (the lobby's requests) has no Twilio counterpart */
         break;
     }
 }

@@ -3,7 +3,8 @@
 // each serving the demo pages; one Chromium page on node A and one on node
 // B join the same room, their offers, answers and candidates relayed
 // between the nodes through Redis, connect peer to peer and play each
-// other's video.
+// other's video.  Then the same with Twilio's twilio-video.js on GET
+// /signaling, one page per node.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -15,8 +16,10 @@ import { launchBrowser, skipReason, waitInCall, waitConnected, waitRemoteVideo, 
 import { startServer, cliJson, REPO_ROOT } from '../api/lib/server.js';
 import { startRedis } from '../api/lib/redis.js';
 import { readiness, until } from '../api/lib/multinode.js';
+import { twilioToken } from '../api/lib/jwt.js';
 
 const PG_SH = path.join(REPO_ROOT, 'scripts/pg.sh');
+const DIST = path.join(REPO_ROOT, 'tests/node_modules/twilio-video/dist');
 
 describe('a call across two nodes on PostgreSQL and Redis', { skip: skipReason }, () => {
   let pgDir;
@@ -36,7 +39,8 @@ describe('a call across two nodes on PostgreSQL and Redis', { skip: skipReason }
       ROOMGATE_DB: `postgres://roomgate@127.0.0.1:${port}/postgres?connect_timeout=5`,
       ROOMGATE_MASTER_KEY: randomBytes(32).toString('hex'), // one key for the cluster
     };
-    const args = ['--access-log', 'off', '--redis', redis.url, '--demo', '--web', path.join(REPO_ROOT, 'web')];
+    const args = ['--access-log', 'off', '--redis', redis.url, '--demo', '--web', path.join(REPO_ROOT, 'web'),
+      '--twilio-video', DIST];
     a = await startServer({
       env, args, beforeServe: (cli) => {
         demo = cliJson(cli(['demo', 'init']));
@@ -111,5 +115,44 @@ describe('a call across two nodes on PostgreSQL and Redis', { skip: skipReason }
     await alice.waitForFunction(() => window.roomgateDemo.room.participants.size === 0, null, { timeout: 20000, polling: 50 });
     assert.deepEqual(alice.errors || [], []);
     assert.deepEqual(bob.errors || [], []);
+  });
+
+  it('twilio-video.js: a page on node A and one on node B see and play each other', async () => {
+    const token = (identity, room) => twilioToken({
+      keySid: demo.key_sid, secret: demo.key_secret, accountSid: demo.account_sid, identity, room,
+    });
+    async function open(srv, identity, room) {
+      const page = await newPage(srv, '/examples/twilio-video/');
+      await page.fill('#identity', identity);
+      await page.fill('#room', room);
+      await page.fill('#token', token(identity, room));
+      await page.click('#join-btn');
+      await page.waitForFunction(() => window.twApp.room?.state === 'connected', null, { timeout: 20000, polling: 50 });
+      return page;
+    }
+    async function playsVideo(page, identity) {
+      const sel = `.tile[data-identity="${identity}"] video`;
+      await page.waitForFunction((s) => { const v = document.querySelector(s); return v && v.videoWidth > 0 && v.currentTime > 0; },
+        sel, { timeout: 20000, polling: 100 });
+      const t0 = await page.$eval(sel, (v) => v.currentTime);
+      await page.waitForFunction(({ s, t }) => document.querySelector(s).currentTime > t + 0.2, { s: sel, t: t0 }, { timeout: 20000, polling: 100 });
+      return page.$eval(sel, (v) => v.videoWidth);
+    }
+    const remotes = (page) => page.evaluate(() => [...window.twApp.room.participants.values()].map((p) => p.identity).sort());
+    const erin = await open(a, 'erin', 'mn-tw');
+    const frank = await open(b, 'frank', 'mn-tw');
+    await frank.waitForFunction(() => window.twApp.room.participants.size === 1, null, { timeout: 20000, polling: 50 });
+    assert.deepEqual(await remotes(frank), ['erin']);
+    await erin.waitForFunction(() => window.twApp.room.participants.size === 1, null, { timeout: 20000, polling: 50 });
+    assert.deepEqual(await remotes(erin), ['frank']);
+    assert.ok(await playsVideo(erin, 'frank') > 0);
+    assert.ok(await playsVideo(frank, 'erin') > 0);
+    const sids = await Promise.all([erin, frank].map((p) => p.evaluate(() => window.twApp.room.sid)));
+    assert.equal(sids[0], sids[1]);
+    // leaving on A is heard on B
+    await erin.evaluate(() => window.twApp.room.disconnect());
+    await frank.waitForFunction(() => window.twApp.room.participants.size === 0, null, { timeout: 20000, polling: 50 });
+    assert.deepEqual(erin.errors || [], []);
+    assert.deepEqual(frank.errors || [], []);
   });
 });
