@@ -286,9 +286,11 @@ void rg_hub_tell_hosts(rg_sig_hub *hub, rg_hub_room *room, const rg_hub_member *
 {
     rg_hub_event ev = {RG_HUB_ENTRY_SETTLED, 0, guest->sid, guest->identity, decision, 0};
     for (rg_hub_member *h = room->members; h; h = h->next)
-        if (h->lobby == 0 && (h->perms & RG_PERM_ALLOW_JOIN) &&
+        if (h->lobby == 0 && (h->perms & RG_PERM_ALLOW_JOIN) && h->thread != RG_HUB_REMOTE &&
             (except == NULL || strcmp(h->sid, except) != 0))
             rg_hub_post(hub, h, &ev);
+    /* the other nodes' hosts, whether or not this node knows them yet */
+    RG_HUB_FANOUT(hub, settled, guest, decision, except);
 }
 
 void rg_hub_evict(rg_sig_hub *hub, rg_hub_room *room, rg_hub_member *m, int code,

@@ -251,7 +251,8 @@ void rg_hub_broadcast(rg_sig_hub *hub, rg_hub_room *room, const char *except,
                       const rg_hub_event *ev);
 /* Tells the room's hosts (allow_join participants) but `except` that the
  * guest's request is settled (RG_HUB_ENTRY_SETTLED: "allowed", "denied",
- * or "left" when it gave up or timed out).  room->lock held. */
+ * or "left" when it gave up or timed out), on every node: the guest's
+ * node is the one that settles it (hub_remote.c).  room->lock held. */
 void rg_hub_tell_hosts(rg_sig_hub *hub, rg_hub_room *room, const rg_hub_member *guest,
                        const char *decision, const char *except);
 /* m is out of the room (kicked, replaced, room closed): it is told why
@@ -304,6 +305,10 @@ typedef struct rg_hub_fanout {
      * revocation (a kick), or that accounts or keys changed. */
     void (*revoked)(rg_sig_hub *hub, const rg_revocation *r);
     void (*keys)(rg_sig_hub *hub, int unused);
+    /* A guest this node serves is settled (rg_hub_tell_hosts): the other
+     * nodes tell their hosts but `except` (NULL: all); room->lock held. */
+    void (*settled)(rg_sig_hub *hub, const rg_hub_member *guest, const char *decision,
+                    const char *except);
 } rg_hub_fanout;
 
 /* hub's fanout op with these arguments, when there is a fanout (a

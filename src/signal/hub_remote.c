@@ -12,6 +12,10 @@
  *                 an event for a member the receiving node serves
  *     {"t":"h","re":0|1}          a node (re)subscribed: who is here?
  *                 (re 1: after an outage, so everyone renegotiates)
+ *     {"t":"s","s":PA,"i":identity,"x":decision,"w":PA or ""}
+ *                 a guest the sending node serves is settled: the hosts
+ *                 but w hear it (the guest's node decides: the first
+ *                 answer it hears wins, "e" k ADMIT carrying the host)
  *   ctl         {"t":"rm","r":RM,"s":PA,"c":code,"m":text} a removal,
  *               {"t":"close","r":RM,"c":code,"m":text} a room closed,
  *               {"t":"rev","a":AC,"r":RM,"rn":name,"i":identity,"b":before}
@@ -146,8 +150,7 @@ static void fan_post(rg_sig_hub *hub, const rg_hub_member *to, const rg_hub_even
     char ch[64];
     json_t *msg;
     if (hub->remote == NULL || !rg_bus_up(hub->remote->bus)) return;
-    if (ev->kind != RG_HUB_CLOSE && ev->kind != RG_HUB_ENTRY_SETTLED && ev->kind != RG_HUB_ADMIT &&
-        ev->kind != RG_HUB_RELAY)
+    if (ev->kind != RG_HUB_CLOSE && ev->kind != RG_HUB_ADMIT && ev->kind != RG_HUB_RELAY)
         return; /* room-wide news: the member's node hears the announcement */
     msg = json_pack("{s:s, s:s, s:i, s:i}", "t", "e", "to", to->sid, "k", (int)ev->kind, "c",
                     ev->code);
@@ -186,6 +189,18 @@ static void fan_revoked(rg_sig_hub *hub, const rg_revocation *v)
             json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "t", "rev", "a", v->account_sid, "r",
                       v->room_sid, "rn", v->room_name, "i", v->identity, "b",
                       (json_int_t)v->before));
+}
+
+static void fan_settled(rg_sig_hub *hub, const rg_hub_member *guest, const char *decision,
+                        const char *except)
+{
+    char ch[64];
+    if (hub->remote == NULL || guest->thread == RG_HUB_REMOTE || !rg_bus_up(hub->remote->bus))
+        return;
+    ROOM_CHANNEL(ch, guest->room_sid);
+    publish(hub->remote, ch,
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "t", "s", "s", guest->sid, "i", guest->identity,
+                      "x", decision, "w", except ? except : ""));
 }
 
 static void fan_keys(rg_sig_hub *hub, int unused)
@@ -262,6 +277,24 @@ static void on_gone(rg_sig_hub *hub, rg_hub_room *room, const char *sid)
     rg_hub_member_free(m);
 }
 
+/* A guest another node serves is settled: this node's hosts but the one
+ * whose answer won hear it. */
+static void on_settled(rg_sig_hub *hub, rg_hub_room *room, const json_t *v)
+{
+    const char *sid = str(v, "s"), *identity = str(v, "i"), *decision = str(v, "x");
+    const char *winner = str(v, "w");
+    rg_hub_event ev = {RG_HUB_ENTRY_SETTLED, 0, sid, identity, decision, 0};
+    if (!sid_ok(sid) || identity == NULL || winner == NULL ||
+        (strcmp(decision ? decision : "", "allowed") != 0 &&
+         strcmp(decision ? decision : "", "denied") != 0 &&
+         strcmp(decision ? decision : "", "left") != 0))
+        return;
+    for (rg_hub_member *h = room->members; h; h = h->next)
+        if (h->lobby == 0 && (h->perms & RG_PERM_ALLOW_JOIN) && h->thread != RG_HUB_REMOTE &&
+            strcmp(h->sid, winner) != 0)
+            rg_hub_post(hub, h, &ev);
+}
+
 /* An event for a member this node serves. */
 static void on_event(rg_sig_hub *hub, rg_hub_room *room, const json_t *v)
 {
@@ -281,11 +314,11 @@ static void on_event(rg_sig_hub *hub, rg_hub_room *room, const json_t *v)
                      text ? text : "Removed from the room");
         break;
     case RG_HUB_ADMIT:
-        if (m->lobby != 1) break; /* the first answer wins */
+        if (m->lobby != 1) break; /* the first answer wins: the host that sent it hears */
         m->lobby = 2;
         rg_hub_post(hub, m, &ev);
+        rg_hub_tell_hosts(hub, room, m, ev.code ? "allowed" : "denied", ev.sid);
         break;
-    case RG_HUB_ENTRY_SETTLED:
     case RG_HUB_RELAY:
         if (ev.sid != NULL && ev.text != NULL) rg_hub_post(hub, m, &ev);
         break;
@@ -307,6 +340,8 @@ static void on_room(rg_sig_hub *hub, const char *room_sid, const json_t *v, cons
         on_gone(hub, room, str(v, "s"));
     } else if (strcmp(t, "e") == 0) {
         on_event(hub, room, v);
+    } else if (strcmp(t, "s") == 0) {
+        on_settled(hub, room, v);
     } else if (strcmp(t, "h") == 0) {
         publish_roster(hub->remote, room);
         if (json_integer_value(json_object_get(v, "re"))) resync(hub, room);
@@ -404,8 +439,8 @@ static void on_state(void *ud, int up)
 
 /* ---- start and stop ------------------------------------------------------- */
 
-static const rg_hub_fanout fanout = {fan_room,    fan_announce, fan_gone,    fan_post,
-                                     fan_removed, fan_closed,   fan_revoked, fan_keys};
+static const rg_hub_fanout fanout = {fan_room,   fan_announce, fan_gone, fan_post,   fan_removed,
+                                     fan_closed, fan_revoked,  fan_keys, fan_settled};
 
 int rg_hub_remote_start(rg_sig_hub *hub, const rg_redis_url *url)
 {

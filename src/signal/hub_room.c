@@ -34,9 +34,16 @@ int rg_hub_answer(rg_hub_peer *p, const char *guest, int allowed)
     if ((g = rg_hub_member_find(p->room, guest)) != NULL && g->lobby == 1) {
         g->lobby = 2;
         rc = RG_OK;
-        rg_hub_post(p->t->hub, g, &ev);
-        /* the other hosts drop the request from their screens */
-        rg_hub_tell_hosts(p->t->hub, p->room, g, allowed ? "allowed" : "denied", p->sid);
+        if (g->thread == RG_HUB_REMOTE) {
+            /* a host on another node may answer at once: the guest's node
+             * takes the first answer it hears and tells the hosts which */
+            ev.sid = p->sid;
+            rg_hub_post(p->t->hub, g, &ev);
+        } else {
+            rg_hub_post(p->t->hub, g, &ev);
+            /* the other hosts drop the request from their screens */
+            rg_hub_tell_hosts(p->t->hub, p->room, g, allowed ? "allowed" : "denied", p->sid);
+        }
     }
     pthread_mutex_unlock(&p->room->lock);
     return rc;

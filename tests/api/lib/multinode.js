@@ -158,6 +158,54 @@ export function multinodeTests(nodes) {
     await Promise.all([host.c.close(), guest.c.close()]);
   });
 
+  it('two hosts on two nodes answer one guest at once: one decision wins, the guest gets it once, both hosts learn it', async () => {
+    setup();
+    const vtok = async (permissions, participantId) => {
+      const res = await a.request('GET', '/get-token', { auth: a.keyAuth, query: { permissions, participantId } });
+      assert.equal(res.status, 200, res.text);
+      return res.json.token;
+    };
+    const h1 = await join(a, await vtok('allow_join', 'host-a'), 'mn-lobby-race');
+    const h2 = await join(c, await vtok('allow_join', 'host-c'), 'mn-lobby-race');
+    assert.equal(h1.joined.type, 'joined');
+    assert.equal(h2.joined.type, 'joined');
+    const hosts = [{ x: h1, sid: h1.joined.participant.sid }, { x: h2, sid: h2.joined.participant.sid }];
+    // a few rounds: "at once" is a race the nodes may run either way
+    for (let round = 0; round < 3; round++) {
+      const identity = `guest-${round}`;
+      const guest = await join(b, await vtok('ask_join', identity), 'mn-lobby-race');
+      assert.equal(guest.joined.type, 'waiting', JSON.stringify(guest.joined));
+      const gsid = guest.joined.participant.sid;
+      for (const h of hosts) assert.equal((await h.x.c.next('entry_requested', 5000)).participant.sid, gsid);
+      // at once, opposite answers (who says which alternates)
+      const says = round % 2 ? ['denied', 'allowed'] : ['allowed', 'denied'];
+      hosts.forEach((h, k) => h.x.c.send({ type: 'entry_response', participant: gsid, decision: says[k] }));
+      const told = await guest.c.next('entry_responded', 5000);
+      const won = told.decision;
+      assert.ok(says.includes(won), JSON.stringify(told));
+      if (won === 'allowed') assert.equal((await guest.c.next('joined', 5000)).participant.sid, gsid);
+      else await guest.c.closed;
+      // the losing host hears the decision that won; the winner hears no other
+      const winner = hosts[says.indexOf(won)];
+      const loser = hosts[1 - says.indexOf(won)];
+      assert.deepEqual(await loser.x.c.next('entry_responded', 5000),
+        { type: 'entry_responded', participant: { sid: gsid, identity }, decision: won });
+      // a marker from the loser's node, sent after its answer: whatever that
+      // node said of the guest reached the winner before it
+      loser.x.c.send({ type: 'signal', to: winner.sid, data: { marker: round } });
+      const seen = await winner.x.c.until((m) => m.type === 'signal' && m.data?.marker === round, 5000);
+      for (const m of seen.filter((x) => x.type === 'entry_responded')) assert.equal(m.decision, won, JSON.stringify(m));
+      // the guest heard one outcome only (by then the other answer reached its node)
+      assert.equal(guest.c.inbox.filter((m) => m.type === 'entry_responded').length, 0);
+      if (won === 'allowed') {
+        await guest.c.close();
+        for (const h of hosts) await h.x.c.next('participant_left', 5000);
+      }
+      for (const h of hosts) h.x.c.inbox.length = 0; // joins, errors of a late answer
+    }
+    await Promise.all([h1.c.close(), h2.c.close()]);
+  });
+
   it('Twilio clients across nodes: a newcomer hears of everyone elsewhere with their tracks, one peer connection a pair', async () => {
     setup();
     const room = 'mn-twilio';
