@@ -9,7 +9,7 @@
 
 extern const rg_module rg_mod_web, rg_mod_health, rg_mod_keys, rg_mod_tokens, rg_mod_validate,
     rg_mod_meetings, rg_mod_consultations, rg_mod_rooms, rg_mod_participants, rg_mod_playback,
-    rg_mod_signal, rg_mod_turn, rg_mod_limits, rg_mod_metrics, rg_mod_webhooks;
+    rg_mod_signal, rg_mod_nodes, rg_mod_turn, rg_mod_limits, rg_mod_metrics, rg_mod_webhooks;
 
 /* VideoSDK rooms and consultations in memory (store/hotcache.h), read by
  * meetings, consultations and signaling. */
@@ -50,6 +50,7 @@ const rg_module *const rg_serve_modules[] = {
     &rg_mod_playback,
     &rg_mod_caches,
     &rg_mod_signal,
+    &rg_mod_nodes,
     &rg_mod_turn,
     &rg_mod_limits,
     &rg_mod_metrics,

@@ -17,6 +17,7 @@ extern const rg_opt_section rg_server_options;
 extern const rg_opt_section rg_web_options;           /* api/root.c */
 extern const rg_opt_section rg_consultations_options; /* api/consultations.c */
 extern const rg_opt_section rg_rooms_options;         /* api/rooms.c */
+extern const rg_opt_section rg_nodes_options;         /* app/nodes.c */
 extern const rg_opt_section rg_playback_options;      /* playback/module.c */
 extern const rg_opt_section rg_signal_options;        /* signal/module.c */
 extern const rg_opt_section rg_turn_options;          /* api/turn.c */

@@ -211,6 +211,11 @@ const rg_opt rg_serve_opts[] = {
     NUM("drain-grace", "ROOMGATE_DRAIN_GRACE", 0, 1, 3600, drain_grace, "10", "SECONDS", S_SERVER,
         "how long SIGTERM's drain may take: WebSocket clients are told to reconnect elsewhere "
         "and get half of it to leave, then requests in flight finish"),
+    NUM("node-timeout", "ROOMGATE_NODE_TIMEOUT", 0, 1, 3600, node_timeout, "15", "SECONDS",
+        rg_nodes_options,
+        "on PostgreSQL, a node silent this long (no heartbeat) counts as dead: another node "
+        "frees its seats and records participant-disconnected for them (docs/deploy.md); "
+        "keep it above --drain-grace"),
 
     STR("recording-public-key", "ROOMGATE_RECORDING_PUBLIC_KEY", WARN, playback.public_key, NULL,
         "FILE", S_PB,

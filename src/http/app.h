@@ -44,6 +44,7 @@ typedef struct {
     rg_limit_config limits;   /* HTTP rate limits (http/limitcfg.h) */
     rg_hook_config hook;      /* status callback delivery (hook/config.h) */
     int drain_grace;          /* seconds SIGTERM's drain may take (server.c) */
+    int node_timeout;         /* seconds a silent node keeps its seats (app/nodes.h) */
     char metrics_host[256];   /* --metrics-listen; "" when off */
     unsigned short metrics_port; /* 0: pick a free port */
 } rg_serve_config;
@@ -74,6 +75,7 @@ typedef struct {
     struct rg_limits *limits;  /* HTTP rate limits (http/limits.h) */
     struct rg_metrics *metrics; /* --metrics-listen (http/metrics.h); NULL when off */
     struct rg_hook *hook;       /* status callback dispatcher (hook/hook.h) */
+    struct rg_node *node;       /* this process in the store's nodes table (app/nodes.h) */
     atomic_int draining;       /* SIGTERM seen: /readyz 503, no new WebSockets */
     atomic_int store_ok;       /* the last readiness ping answered (api/health.c) */
     const struct rg_module *const *modules; /* every feature, NULL-terminated (http/module.h) */

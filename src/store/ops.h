@@ -30,6 +30,7 @@
 #include "store/audit.h"
 #include "store/consultations.h"
 #include "store/meetings.h"
+#include "store/nodes.h"
 #include "store/outbox.h"
 #include "store/recordings.h"
 #include "store/rooms.h"
@@ -41,6 +42,7 @@ typedef void (*rg_store_room_fn)(void *ud, const rg_room *r);
 typedef int (*rg_store_revocation_fn)(void *ud, const rg_revocation *r);
 typedef int (*rg_store_audit_fn)(void *ud, const rg_audit_row *r);
 typedef void (*rg_store_timer_fn)(void *ud, int write, uint64_t micros);
+typedef void (*rg_store_seat_fn)(void *ud, const rg_participant *p);
 
 /* The operations that answer an RG_ code: X(op, (parameters), (arguments)).
  * The store handle parameter is always named st. */
@@ -114,6 +116,12 @@ typedef void (*rg_store_timer_fn)(void *ud, int write, uint64_t micros);
     X(participant_was_in,                                                                          \
       (rg_store * st, const char *account_sid, const char *room_sid, const char *identity),        \
       (st, account_sid, room_sid, identity))                                                       \
+    X(node_beat, (rg_store * st, const char *node, rg_node_state state, int *was_down),            \
+      (st, node, state, was_down))                                                                 \
+    X(node_sweep,                                                                                  \
+      (rg_store * st, const char *self, int64_t timeout_ms, int64_t now, rg_store_seat_fn fn,      \
+       void *ud),                                                                                  \
+      (st, self, timeout_ms, now, fn, ud))                                                         \
     X(revocation_add,                                                                              \
       (rg_store * st, const char *account_sid, const char *room_sid, const char *identity,         \
        int64_t before),                                                                            \

@@ -262,6 +262,15 @@ static const char *const MIGRATIONS[] = {
      * disconnect records track-removed for each first (outbox_emit.h);
      * NULL when none ever. */
     "ALTER TABLE participants ADD COLUMN tracks jsonb;",
+    /* 6: dead nodes (nodes.c).  A seat names the node that holds it (''
+     * for the CLI's seats and those taken before this migration: no
+     * sweeper frees them, a starting node frees them by session); a node
+     * that exits cleanly says 'stopped' ('draining' is not written). */
+    "ALTER TABLE participants ADD COLUMN node text NOT NULL DEFAULT '';"
+    "CREATE INDEX participants_live_node ON participants(node) WHERE connected = 1;"
+    "ALTER TABLE nodes DROP CONSTRAINT nodes_state_check;"
+    "ALTER TABLE nodes ADD CONSTRAINT nodes_state_check"
+    "  CHECK (state IN ('up', 'draining', 'stopped', 'down'));",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 

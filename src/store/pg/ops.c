@@ -39,6 +39,9 @@ const rg_store_ops rg_pgsql_ops = {
     .participant_kick = rg_pgsql_participant_kick,
     .participant_was_in = rg_pgsql_participant_was_in,
     .track_events = rg_pgsql_track_events,
+    /* the nodes' heartbeat and the dead nodes' sweeper (nodes.c) */
+    .node_beat = rg_pgsql_node_beat,
+    .node_sweep = rg_pgsql_node_sweep,
     /* VideoSDK rooms (meetings.c) */
     .meeting_create = rg_pgsql_meeting_create,
     .meeting_get = rg_pgsql_meeting_get,

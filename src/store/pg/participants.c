@@ -11,7 +11,8 @@
  * A seat records the database session that took it (st->session: the
  * backend's pid and start time).  When a node dies, PostgreSQL ends its
  * sessions, so participant_disconnect_all frees exactly the seats whose
- * session is gone, and never a live node's. */
+ * session is gone, and never a live node's.  A seat also records the node
+ * that holds it (st->node), for the sweeper of silent nodes (nodes.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,11 +117,13 @@ static int join_locked(rg_store *st, const char *room_sid, const char *identity,
     if (rc == RG_OK)
         rc = rg_pg_put_locked(st,
                               "INSERT INTO participants(sid, room_sid, identity, connected, "
-                              "start_time, end_time, session) VALUES($1, $2, $3, 1, $4, 0, $5)",
+                              "start_time, end_time, session, node) "
+                              "VALUES($1, $2, $3, 1, $4, 0, $5, $6)",
                               RG_PG_ARGS(RG_PG_SID(participant_sid),
                                          RG_PG_TEXT(room_sid, RG_IDENTITY_MAX),
                                          RG_PG_TEXT(identity, RG_IDENTITY_MAX), RG_PG_INT(now),
-                                         RG_PG_TEXT(st->session, sizeof st->session)),
+                                         RG_PG_TEXT(st->session, sizeof st->session),
+                                         RG_PG_TEXT(st->node, RG_NODE_ID_MAX)),
                               NULL);
     if (rc == RG_OK) rc = rg_pg_outbox_connected_locked(st, participant_sid, now);
     if (rc == RG_OK)
@@ -235,9 +238,8 @@ static int lock_room_of(rg_store *st, const char *participant_sid)
                             RG_PG_ARGS(RG_PG_TEXT(participant_sid, RG_IDENTITY_MAX)), &one);
 }
 
-/* Disconnects one participant and stamps its room's last_left; the room
- * locked by the caller's transaction. */
-static int disconnect_locked(rg_store *st, const char *participant_sid, int64_t now)
+int rg_pg_participant_disconnect_locked(rg_store *st, const char *participant_sid, int64_t now,
+                                        int64_t *rows)
 {
     int rc = rg_pg_outbox_disconnected_locked(st, RG_PG_OUTBOX_ONE, participant_sid, NULL, now);
     if (rc != RG_OK) return rc;
@@ -246,7 +248,12 @@ static int disconnect_locked(rg_store *st, const char *participant_sid, int64_t 
         "WITH gone AS (UPDATE participants SET connected = 0, end_time = $2 "
         "WHERE sid = $1 AND connected = 1 RETURNING room_sid) "
         "UPDATE rooms SET last_left = $2 WHERE sid IN (SELECT room_sid FROM gone)",
-        RG_PG_ARGS(RG_PG_TEXT(participant_sid, RG_IDENTITY_MAX), RG_PG_INT(now)), NULL);
+        RG_PG_ARGS(RG_PG_TEXT(participant_sid, RG_IDENTITY_MAX), RG_PG_INT(now)), rows);
+}
+
+static int disconnect_locked(rg_store *st, const char *participant_sid, int64_t now)
+{
+    return rg_pg_participant_disconnect_locked(st, participant_sid, now, NULL);
 }
 
 int rg_pgsql_participant_leave(rg_store *st, const char *participant_sid, int64_t now)

@@ -21,6 +21,7 @@
 #include <libpq-fe.h>
 
 #include "store/auditcheck.h"
+#include "store/nodes.h"
 #include "store/ops.h"
 #include "store/store.h"
 
@@ -29,8 +30,9 @@ struct rg_store {
     PGconn *conn;
     pthread_mutex_t lock; /* one call at a time on the connection */
     int schema_version;
-    rg_aanchor audit;  /* the audit chain's head key and file (audit.c) */
-    char session[48];  /* this connection's database session (participants.c) */
+    rg_aanchor audit;              /* the audit chain's head key and file (audit.c) */
+    char session[48];              /* this connection's database session (participants.c) */
+    char node[RG_NODE_ID_MAX + 1]; /* the node its seats record, from its first beat (nodes.c) */
     void (*timer)(void *ud, int write, uint64_t micros);
     void *timer_ud;
 };

@@ -26,6 +26,12 @@ int rg_pg_room_complete_locked(rg_store *st, const char *room_sid, int64_t now);
  * RG_EGONE for a deactivated VideoSDK room's name. */
 int rg_pg_room_open_locked(rg_store *st, const rg_room *want);
 
+/* Disconnects one participant (its participant-disconnected event first)
+ * and stamps its room's last_left, inside the caller's transaction, the
+ * room locked; *rows (may be NULL) = 1 when it was connected, else 0. */
+int rg_pg_participant_disconnect_locked(rg_store *st, const char *participant_sid, int64_t now,
+                                        int64_t *rows);
+
 /* Names this connection's database session in st->session (its backend's
  * pid and start): the seats it takes carry it, and the outbox's claims. */
 int rg_pg_session_start(rg_store *st);

@@ -1,0 +1,115 @@
+// Issue 15, "Dead nodes": three nodes on one throw-away PostgreSQL
+// (scripts/pg.sh) and one redis-server (lib/redis.js), as
+// multinode_redis_pg.test.js.  Node C is killed with SIGKILL (the real
+// process: under valgrind the wrapper exec's valgrind, so the pid is the
+// server's) while it holds one of a go room's two seats.  Within
+// --node-timeout a sweeper on A or B frees that seat (docs/deploy.md "Dead
+// nodes"): the participant on node A gets participant_left, REST lists the
+// participant as disconnected, the account's status callback receives
+// participant-disconnected for it, and a new participant takes the seat.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { startServer, REPO_ROOT, UNDER_VALGRIND } from './lib/server.js';
+import { assertExit0 } from './lib/check.js';
+import { startRedis } from './lib/redis.js';
+import { startReceiver } from './lib/hooks.js';
+import { readiness, until } from './lib/multinode.js';
+import { join, tok, connectedList } from './lib/signal.js';
+
+const PG_SH = path.join(REPO_ROOT, 'scripts/pg.sh');
+// small, so the test is quick; larger under valgrind, where a node's
+// main thread may well stall for a second or two and must not be taken
+// for dead (A and B beat every timeout / 5)
+const NODE_TIMEOUT = UNDER_VALGRIND ? 10 : 3;
+// the deadline for what the sweep brings: generous, never asserted as a time
+const SWEPT_MS = (NODE_TIMEOUT + (UNDER_VALGRIND ? 120 : 45)) * 1000;
+
+let pgDir;
+let redis;
+let rx;
+let a;
+let b;
+let c;
+
+before(async () => {
+  const out = execFileSync('bash', [PG_SH, 'start'], { encoding: 'utf8', timeout: 120000 });
+  pgDir = /RG_TEST_PG_DIR='([^']+)'/.exec(out)[1];
+  const port = /port=(\d+)/.exec(out)[1];
+  redis = await startRedis();
+  const env = {
+    ROOMGATE_DB: `postgres://roomgate@127.0.0.1:${port}/postgres?connect_timeout=5`,
+    ROOMGATE_MASTER_KEY: randomBytes(32).toString('hex'), // one key for the cluster
+  };
+  const args = ['--access-log', 'off', '--redis', redis.url, '--signal-join-burst', '0',
+    '--node-timeout', String(NODE_TIMEOUT), '--webhook-allow-private', '--webhook-retry-base', '50'];
+  a = await startServer({ env, args, threads: 2 });
+  b = await startServer({ env, args, threads: 2, account: a.account, key: a.key });
+  c = await startServer({ env, args, threads: 2, account: a.account, key: a.key });
+  for (const s of [a, b, c]) await until(async () => (await readiness(s)) === 'ready', `${s.url} ready`, 60000);
+  rx = await startReceiver(a.account.auth_token);
+});
+
+after(async () => {
+  for (const s of [c, b, a]) if (s) assertExit0(s, await s.stop());
+  if (rx) await rx.close();
+  if (redis) await redis.close();
+  if (pgDir) execFileSync('bash', [PG_SH, 'stop', pgDir], { timeout: 120000 });
+});
+
+describe('a node killed with SIGKILL', () => {
+  it('has its seats freed within --node-timeout: participant_left, the webhook, the seat free again', async () => {
+    const set = await a.request('POST', '/v1/StatusCallback', { auth: a.keyAuth, form: { StatusCallback: `${rx.base}/hook` } });
+    assert.equal(set.status, 200, set.text);
+    const made = await a.request('POST', '/v1/Rooms', { auth: a.keyAuth, form: { UniqueName: 'dead-go', Type: 'go' } });
+    assert.equal(made.status, 201, made.text);
+
+    const alice = await join(a, tok(a, 'alice'), 'dead-go');
+    assert.equal(alice.joined.type, 'joined', JSON.stringify(alice.joined));
+    const carol = await join(c, tok(c, 'carol'), 'dead-go');
+    assert.equal(carol.joined.type, 'joined', JSON.stringify(carol.joined));
+    const carolSid = carol.joined.participant.sid;
+    // alice hears of carol (across nodes, through Redis)
+    const joined = await alice.c.next('participant_joined', 15000);
+    assert.equal(joined.participant.sid, carolSid);
+    // the go room is full: a third is refused, on any node
+    const over = await join(b, tok(b, 'dave'), 'dead-go');
+    assert.equal(over.joined.code, 53105, JSON.stringify(over.joined));
+    await over.c.closed;
+
+    c.proc.kill('SIGKILL');
+    assert.equal(await c.stop({ expect: 'SIGKILL' }), 'signal:SIGKILL');
+    c = null;
+    await carol.c.closed; // its socket went with the process
+
+    // the sweep (on A or B) frees carol's seat; alice is told
+    const left = await alice.c.next('participant_left', SWEPT_MS);
+    assert.equal(left.participant.sid, carolSid);
+    assert.deepEqual(await connectedList(a, 'dead-go', 'identity'), ['alice']);
+    const carolRow = await b.request('GET', `/v1/Rooms/dead-go/Participants/${carolSid}`, { auth: b.keyAuth });
+    assert.equal(carolRow.status, 200, carolRow.text);
+    assert.equal(carolRow.json.status, 'disconnected');
+    // the status callback, through the outbox as for a leave
+    const [ev] = await rx.seen((e) => e.params.StatusCallbackEvent === 'participant-disconnected' &&
+      e.params.ParticipantSid === carolSid, 1, 'participant-disconnected for carol');
+    assert.equal(ev.params.ParticipantIdentity, 'carol');
+    assert.equal(ev.params.ParticipantStatus, 'disconnected');
+    assert.equal(ev.params.RoomName, 'dead-go');
+
+    // the room's capacity is available again: dave takes the seat on B
+    let dave;
+    await until(async () => {
+      dave = await join(b, tok(b, 'dave'), 'dead-go');
+      if (dave.joined.type === 'joined') return true;
+      await dave.c.close();
+      return false;
+    }, 'dave admitted to the freed seat', SWEPT_MS);
+    const daveHeard = await alice.c.next('participant_joined', 15000);
+    assert.equal(daveHeard.participant.identity, 'dave');
+    // and the room is full again
+    assert.deepEqual(await connectedList(b, 'dead-go', 'identity'), ['alice', 'dave']);
+    await Promise.all([alice.c.close(), dave.c.close()]);
+  });
+});
