@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import twilio from 'twilio';
-import { startServer, basic, cliJson, rawRequest, waitFor, waitCredentials } from './lib/server.js';
+import { startServer, basic, cliJson, rawRequest, waitFor, waitCredentials, UNDER_VALGRIND } from './lib/server.js';
 import { assertError, assert401, assertStatus, assertJsonContentType, assertExit0 } from './lib/check.js';
 import { makeHttpClient } from './lib/twilio_http.js';
 import { ISO_S_RE } from './lib/jwt.js';
@@ -45,11 +45,11 @@ async function created(form, auth) {
 }
 
 /** Polls fetch until the room is completed; returns it. */
-function waitCompleted(sid) {
+function waitCompleted(sid, timeoutMs) {
   return waitFor(async () => {
     const r = (await fetchRoom(sid)).json;
     return r.status === 'completed' && r;
-  }, `room ${sid} to complete`);
+  }, `room ${sid} to complete`, timeoutMs);
 }
 
 function assertRoom(r, { name, type, max, status = 'in-progress', account = srv.account.sid } = {}) {
@@ -320,20 +320,26 @@ describe('room lifecycle timers (--room-timeout-unit 1)', () => {
   });
 
   it('a room with someone connected stays; once empty it completes EmptyRoomTimeout later', async () => {
-    const busy = await created({ UnusedRoomTimeout: '1', EmptyRoomTimeout: '1' });
-    const left = await created({ UnusedRoomTimeout: '1', EmptyRoomTimeout: '3' });
+    // UnusedRoomTimeout 6: the CLI joins below must land before either room
+    // completes as unused (a CLI process on PostgreSQL under ASan on a loaded
+    // machine took over a second); left's EmptyRoomTimeout 7 keeps it the
+    // marker: busy, created first, would complete by its creation + 6 s
+    // should an unused timeout apply to an occupied room, before left can.
+    const busy = await created({ UnusedRoomTimeout: '6', EmptyRoomTimeout: '1' });
+    const left = await created({ UnusedRoomTimeout: '6', EmptyRoomTimeout: '7' });
     join(busy.sid, 'stays');
     join(left.sid, 'goes');
     const gone = leave(left.sid, 'goes');
     assert.equal(gone.status, 'disconnected');
-    const done = await waitCompleted(left.sid);
+    const done = await waitCompleted(left.sid, UNDER_VALGRIND ? 90000 : 30000);
     assert.equal(done.status, 'completed');
     // the server's own clock: not before EmptyRoomTimeout after the last leave
     const emptyFor = (Date.parse(done.end_time) - Date.parse(gone.end_time)) / 1000;
-    assert.ok(emptyFor >= 3, `completed ${emptyFor}s after the last leave`);
-    // busy's timeouts (1) are shorter than left's EmptyRoomTimeout (3): had
-    // they applied to a room with someone in it, busy would have completed
-    // before left did.  left's completion is the marker.
+    assert.ok(emptyFor >= 7, `completed ${emptyFor}s after the last leave`);
+    // busy's timeouts (6 after creation, 1 when empty) end before left's
+    // EmptyRoomTimeout (7 after a later leave): had they applied to a room
+    // with someone in it, busy would have completed before left did.
+    // left's completion is the marker.
     assert.equal((await fetchRoom(busy.sid)).json.status, 'in-progress');
 
     const l2 = leave(busy.sid, 'stays');
