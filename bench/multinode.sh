@@ -9,7 +9,19 @@
 #          msg/s: relay latency p50/p99 (client send -> kernel receive at the
 #          peer, one clock); cpu is node A's only
 #   joins  BENCH_MULTI_JOINS (2000) connect + join, 64 in flight: joins/s
-# Every process is stopped by PID on exit; 127.0.0.1 only.  About 40 s.
+#   http   the hot HTTP paths on a node whose store is PostgreSQL (a
+#          throw-away cluster, scripts/pg.sh) next to a node on SQLite,
+#          both up at once: GET /token (mint) and POST .../Tokens/validate,
+#          wrk -t1 -cBENCH_HTTP_CONNECTIONS (32) for BENCH_HTTP_SECONDS (4)
+#          on both nodes at the same time (after a 1 s warm-up), so both
+#          see the same machine, BENCH_HTTP_ROUNDS (3) rounds; each round's
+#          PostgreSQL/SQLite ratio is printed, and how many transactions
+#          PostgreSQL ran meanwhile (the node's own polls, a few a second:
+#          the hot paths are served from the in-memory caches, keys and
+#          revocations).  The target is within 10 % of SQLite.
+# BENCH_MULTI_SIGNAL=0 leaves out relay and joins, BENCH_MULTI_HTTP=0 the
+# http rows.  Every process is stopped by PID on exit; 127.0.0.1 only.
+# About 40 s, and 35 s for http.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,7 +33,8 @@ THREADS=${BENCH_SIGNAL_THREADS:-2}
 ROOMGATE=${ROOMGATE:-build/roomgate}
 LOAD=${SIGNAL_LOAD:-build/bench/signal_load}
 REDIS=${REDIS_SERVER:-/usr/bin/redis-server}
-[ -x "$LOAD" ] || { echo "multinode bench: $LOAD is missing: make bench builds it" >&2; exit 1; }
+[ "${BENCH_MULTI_SIGNAL:-1}" = 0 ] || [ -x "$LOAD" ] ||
+    { echo "multinode bench: $LOAD is missing: make bench builds it" >&2; exit 1; }
 [ -x "$REDIS" ] || { echo "multinode bench: $REDIS is missing (scripts/deps.sh test)" >&2; exit 1; }
 TMP=$(mktemp -d)
 PIDS=()
@@ -67,6 +80,7 @@ row() { # LABEL RELAY JOINS
         "$(json joins_per_s <<<"$3")")")
 }
 
+if [ "${BENCH_MULTI_SIGNAL:-1}" != 0 ]; then
 # one node, SQLite, no Redis
 U=$(node_start one); P=$(cat "$TMP/one.pid"); PIDS+=("$P")
 R=$(load one "$U" "$P" relay "$ROOMS" "$RATE" "$SECS"); J=$(load one "$U" "$P" joins "$JOINS")
@@ -92,3 +106,111 @@ echo
 echo "== multinode: $ROOMS rooms x $RATE msg/s for ${SECS}s; $JOINS joins; store: SQLite (one directory)"
 printf '%-16s %8s %8s %8s %7s %9s\n' server "relay/s" p50 p99 cpu "joins/s"
 for r in "${ROWS[@]}"; do echo "$r"; done
+fi
+
+[ "${BENCH_MULTI_HTTP:-1}" != 0 ] || exit 0
+
+# ---- http: a node on PostgreSQL next to a node on SQLite ---------------------
+HSECS=${BENCH_HTTP_SECONDS:-4}
+HCONNS=${BENCH_HTTP_CONNECTIONS:-32}
+HROUNDS=${BENCH_HTTP_ROUNDS:-3}
+command -v wrk >/dev/null || die "wrk is missing (scripts/deps.sh bench)"
+PG_ENV=$(scripts/pg.sh start) || die "scripts/pg.sh start failed"
+PG_DIR=$(sed -n "s/^RG_TEST_PG_DIR='\(.*\)'$/\1/p" <<<"$PG_ENV")
+PG_PORT=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$PG_ENV")
+trap 'scripts/pg.sh stop "$PG_DIR" >/dev/null 2>&1 || true; cleanup' EXIT INT TERM
+DP=$TMP/pgdata
+mkdir -p "$DP"
+PGDB="postgres://roomgate@127.0.0.1:$PG_PORT/postgres?connect_timeout=5"
+PGKEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+pgrg() { ROOMGATE_DB=$PGDB ROOMGATE_MASTER_KEY=$PGKEY "$ROOMGATE" "$@"; }
+PG_AC=$(pgrg account create --data "$DP" | json sid)
+PG_K=$(pgrg key create --account "$PG_AC" --data "$DP")
+
+http_start() { # NAME RUNNER DIR -> prints its base URL; PID in $TMP/NAME.pid
+    "$2" serve --data "$3" --listen 127.0.0.1:0 --threads "$THREADS" --access-log off \
+        --mint-rate 0 --auth-fail-limit 0 --max-conns-per-ip 0 --redis "redis://127.0.0.1:$RPORT" \
+        >"$TMP/$1.out" 2>"$TMP/$1.err" &
+    echo $! >"$TMP/$1.pid"
+    echo "http://127.0.0.1:$(wait_line "$TMP/$1.out" '^roomgate: listening on http://127\.0\.0\.1:\([0-9]*\)/.*$')"
+}
+plain() { "$ROOMGATE" "$@"; }
+declare -A HURL HAUTH HTOKEN HVAL
+HURL[sqlite]=$(http_start hsqlite plain "$D"); PIDS+=("$(cat "$TMP/hsqlite.pid")")
+HURL[pg]=$(http_start hpg pgrg "$DP"); PIDS+=("$(cat "$TMP/hpg.pid")")
+HAUTH[sqlite]="Basic $(printf '%s:%s' "$BENCH_KEY_SID" "$BENCH_KEY_SECRET" | base64 -w0)"
+HAUTH[pg]="Basic $(printf '%s:%s' "$(json sid <<<"$PG_K")" "$(json secret <<<"$PG_K")" | base64 -w0)"
+HVAL[sqlite]=/v1/Accounts/$BENCH_ACCOUNT/Tokens/validate
+HVAL[pg]=/v1/Accounts/$PG_AC/Tokens/validate
+for n in sqlite pg; do
+    HTOKEN[$n]=$(curl -sf --max-time 10 -H "Authorization: ${HAUTH[$n]}" \
+        "${HURL[$n]}/token?identity=bench&room=bench" | json token) || die "no token from the $n node"
+    [ -n "${HTOKEN[$n]}" ] || die "no token from the $n node"
+done
+
+# PostgreSQL's transactions so far (pg_stat_database; the stats collector
+# flushes about every 0.5 s): a hot path that asks the store shows as about
+# one a request, the nodes' own polls as a few a second.
+PSQL=${PG_BIN:-/usr/lib/postgresql/15/bin}/psql
+xacts() {
+    sleep 1
+    "$PSQL" "$PGDB" -Atqc "SELECT pg_stat_clear_snapshot(); SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'postgres'" | tail -n1
+}
+
+hwrk_args() { # NODE ENDPOINT -> sets URL and ARGS
+    if [ "$2" = mint ]; then
+        URL="${HURL[$1]}/token?identity=bench&room=bench"; ARGS=(-H "Authorization: ${HAUTH[$1]}")
+    else
+        URL="${HURL[$1]}${HVAL[$1]}"; ARGS=(-s bench/validate.lua)
+    fi
+}
+
+# hwrk ENDPOINT: wrk on both nodes at once, so that both runs see the same
+# machine (loaded by others or not); prints "SQLITE_RPS PG_RPS".  A failed
+# or non-2xx run fails the bench.
+hwrk() {
+    local ep=$1 n x0 x1 rps total
+    local -A pid
+    for n in sqlite pg; do
+        hwrk_args "$n" "$ep"
+        BENCH_TOKEN=${HTOKEN[$n]} BENCH_AUTH=${HAUTH[$n]} timeout 30 wrk -t1 -c"$HCONNS" -d1s "${ARGS[@]}" "$URL" >/dev/null &
+        pid[$n]=$!
+    done
+    wait "${pid[sqlite]}" "${pid[pg]}"
+    x0=$(xacts)
+    for n in sqlite pg; do
+        hwrk_args "$n" "$ep"
+        BENCH_TOKEN=${HTOKEN[$n]} BENCH_AUTH=${HAUTH[$n]} timeout $((HSECS + 30)) \
+            wrk -t1 -c"$HCONNS" -d"${HSECS}s" "${ARGS[@]}" "$URL" >"$TMP/wrk.$n" &
+        pid[$n]=$!
+    done
+    for n in sqlite pg; do wait "${pid[$n]}" || die "wrk $ep on the $n node failed"; done
+    x1=$(xacts)
+    for n in sqlite pg; do
+        grep -q 'Non-2xx' "$TMP/wrk.$n" && { cat "$TMP/wrk.$n" >&2; die "$ep on the $n node answered non-2xx"; }
+        rps=$(awk '/^Requests\/sec:/ {printf "%d", $2}' "$TMP/wrk.$n")
+        [ -n "$rps" ] || die "no figure from wrk $ep on the $n node"
+        printf '%s ' "$rps"
+    done
+    total=$(awk '/ requests in / {print $1}' "$TMP/wrk.pg")
+    echo "  $ep on the PostgreSQL node: $((x1 - x0)) store transactions for $total requests" >&2
+    echo
+}
+
+HROWS=()
+for ((round = 1; round <= HROUNDS; round++)); do
+    for ep in mint validate; do
+        read -r s_rps p_rps <<<"$(hwrk "$ep")"
+        ratio=$(awk -v p="$p_rps" -v s="$s_rps" 'BEGIN {printf "%.2f", p / s}')
+        echo "  http round $round $ep: sqlite $s_rps/s, pg $p_rps/s, pg/sqlite $ratio"
+        HROWS+=("$(printf '%-6s %-9s %9s %9s %9s' "$round" "$ep" "$s_rps" "$p_rps" "$ratio")")
+    done
+done
+echo
+echo "== multinode http: wrk -t1 -c$HCONNS -d${HSECS}s on each node at once; a node on PostgreSQL next to a node on SQLite (both with --redis)"
+printf '%-6s %-9s %9s %9s %9s\n' round endpoint "sqlite/s" "pg/s" "pg/sqlite"
+for r in "${HROWS[@]}"; do echo "$r"; done
+for ep in mint validate; do # the rounds' geometric mean
+    printf '%s\n' "${HROWS[@]}" | awk -v ep="$ep" '$2 == ep { s += log($5); n++ }
+        END { if (n) printf "%-6s %-9s %29.2f\n", "mean", ep, exp(s / n) }'
+done
