@@ -3,6 +3,7 @@
  * RSP room messages inside it, plus the server's welcome (twmsg.h). */
 #include "core/twmsg.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/errors.h"
@@ -247,10 +248,11 @@ char rg_tw_track_kind(const json_t *track)
 
 /* ---- server -> client ---------------------------------------------------- */
 
-char *rg_tw_welcome(int negotiated_ms)
+size_t rg_tw_welcome(char out[RG_TW_WELCOME_MAX], int negotiated_ms)
 {
-    return rg_sig_dump(
-        json_pack("{s:s, s:i}", "type", "welcome", "negotiatedTimeout", negotiated_ms));
+    int n = snprintf(out, RG_TW_WELCOME_MAX, "{\"type\":\"welcome\",\"negotiatedTimeout\":%d}",
+                     negotiated_ms);
+    return n > 0 && n < RG_TW_WELCOME_MAX ? (size_t)n : 0;
 }
 
 char *rg_tw_wrap(json_t *body)

@@ -65,8 +65,11 @@ char rg_tw_track_kind(const json_t *track);
 
 /* ---- server -> client ---------------------------------------------------- */
 
+/* The welcome, compact JSON text written into out (NUL-terminated); its
+ * length.  A constant shape: no DOM for every hello. */
+#define RG_TW_WELCOME_MAX 64
+size_t rg_tw_welcome(char out[RG_TW_WELCOME_MAX], int negotiated_ms);
 /* Compact JSON text, malloc'd (free with free()), NULL when out of memory. */
-char *rg_tw_welcome(int negotiated_ms);
 /* {"type":"msg","body":body}; steals body (may be NULL: then NULL). */
 char *rg_tw_wrap(json_t *body);
 /* {"type":"error","code":code,"message":message}, the room message. */

@@ -140,6 +140,7 @@ void rg_hub_member_free(rg_hub_member *m)
     if (m == NULL) return;
     free(m->identity);
     free(m->tracks);
+    free(m->state);
     free(m);
 }
 

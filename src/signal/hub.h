@@ -115,6 +115,10 @@ typedef struct rg_hub_member {
      * of {sid, name, kind, enabled}, malloc'd, set by its protocol under
      * room->lock; NULL when the protocol says nothing of tracks. */
     char *tracks;
+    /* Its protocol's word for a newcomer, so none has to ask (Twilio's:
+     * its latest state relay, signal/twilio_peers.c), malloc'd, set under
+     * room->lock; NULL when none (a remote member: the newcomer asks). */
+    char *state;
     struct rg_hub_member *next;
 } rg_hub_member;
 

@@ -47,14 +47,72 @@ static void bad(sig_conn *c, const char *why)
     rg_sig_close(c, RG_WS_CLOSE_POLICY);
 }
 
-void tw_queue(sig_conn *c, const char *to, json_t *data)
+/* Appends text (taken) for tw_flush, which runs after this loop turn. */
+static void queue_text(sig_conn *c, const char *to, char *text, size_t len)
 {
     tw_conn *tw = tw_of(c);
-    if (data == NULL) return;
-    if (tw->outbox == NULL) tw->outbox = json_array();
-    json_array_append_new(tw->outbox, json_pack("{s:s, s:o}", "to", to, "data", data));
+    if (text == NULL) return;
+    if (strlen(to) >= RG_SID_SIZE) {
+        free(text);
+        return;
+    }
+    if (tw->nout == tw->capout) {
+        size_t cap = tw->capout ? 2 * tw->capout : 4;
+        tw_out *o = realloc(tw->outbox, cap * sizeof *o);
+        if (o == NULL) {
+            free(text);
+            return;
+        }
+        tw->outbox = o;
+        tw->capout = cap;
+    }
+    tw_out *o = &tw->outbox[tw->nout++];
+    strcpy(o->to, to);
+    o->text = text;
+    o->len = len;
     if (!h2o_timeout_is_linked(&tw->flush_entry))
         h2o_timeout_link(c->p.t->ctx->loop, &c->p.t->reap_timeout, &tw->flush_entry);
+}
+
+void tw_queue(sig_conn *c, const char *to, json_t *data)
+{
+    char *s = data ? rg_sig_dump(json_pack("{s:s, s:s, s:o}", "type", "signal", "from", c->p.sid,
+                                           "data", data))
+                   : NULL;
+    if (s != NULL) queue_text(c, to, s, strlen(s));
+}
+
+/* My texts, made when first needed after a change of `mine` (the identity
+ * is known only once admitted). */
+static const char *me_tail(sig_conn *c)
+{
+    tw_conn *tw = tw_of(c);
+    if (tw->me_tail == NULL &&
+        tw_me_texts(c->p.identity ? c->p.identity : "", tw->mine, &tw->me_tail, &tw->me_rest) != 0)
+        return NULL;
+    return tw->me_tail;
+}
+
+void tw_queue_state(sig_conn *c, const char *to, int want, int paired)
+{
+    tw_conn *tw = tw_of(c);
+    const char *tail = me_tail(c);
+    size_t len;
+    char *s = tail ? tw_state_text(tw->rev, tw->detached, want, paired, tail, &len) : NULL;
+    if (s == NULL) return;
+    if (strcmp(to, "*") == 0) tw->state_queued = 1;
+    queue_text(c, to, s, len);
+}
+
+void tw_set_mine(sig_conn *c, json_t *mine)
+{
+    tw_conn *tw = tw_of(c);
+    json_decref(tw->mine);
+    tw->mine = mine;
+    free(tw->me_tail);
+    free(tw->me_rest);
+    tw->me_tail = tw->me_rest = NULL;
+    tw->rest_dirty = 1;
 }
 
 /* ---- room messages ------------------------------------------------------- */
@@ -93,13 +151,18 @@ static void on_ice(sig_conn *c, const rg_tw_msg *m)
 static void on_connect(sig_conn *c, const rg_tw_msg *m)
 {
     tw_conn *tw = tw_of(c);
-    uint8_t rnd[RG_TW_MAX_TRACKS * 16];
+    /* the session's id, then 16 bytes per track: one draw */
+    uint8_t rnd[16 + RG_TW_MAX_TRACKS * 16];
+    size_t n = json_array_size(m->tracks);
+    json_t *mine;
     /* no participant: nothing published yet (an empty array for assign_sids) */
-    if (rg_random(rnd, sizeof rnd) != RG_OK ||
-        (tw->mine = m->tracks ? rg_tw_assign_sids(m->tracks, NULL, rnd) : json_array()) == NULL) {
+    if (rg_random(rnd, 16 + 16 * n) != RG_OK ||
+        (mine = m->tracks ? rg_tw_assign_sids(m->tracks, NULL, rnd + 16) : json_array()) == NULL) {
         tw_fail(c, RG_SIG_E_SERVER, "Out of memory");
         return;
     }
+    tw_set_mine(c, mine);
+    rg_sid_format(tw->session, "SE", rnd);
     tw->client_rev = m->revision;
     tw->initial = m->peer_connections ? json_incref(m->peer_connections) : json_array();
     tw->connecting = 1;
@@ -170,9 +233,8 @@ static void on_text(sig_conn *c, const uint8_t *text, size_t len)
         rg_sig_close(c, 1000);
     else if (e.type == RG_TW_HELLO || e.type == RG_TW_MSG) {
         if (e.type == RG_TW_HELLO) {
-            char *w = rg_tw_welcome(c->p.t->w->app->cfg.signal.ping_interval_ms);
-            if (w != NULL) rg_sig_send(c, w, strlen(w));
-            free(w);
+            char w[RG_TW_WELCOME_MAX];
+            rg_sig_send(c, w, rg_tw_welcome(w, c->p.t->w->app->cfg.signal.ping_interval_ms));
             tw->welcomed = 1;
         }
         if (e.body != NULL) on_room_message(c, e.body);
@@ -195,7 +257,11 @@ static void dispose(sig_conn *c)
     json_decref(tw->peers);
     json_decref(tw->pcs);
     json_decref(tw->initial);
-    json_decref(tw->outbox);
+    for (size_t i = 0; i < tw->nout; i++)
+        free(tw->outbox[i].text);
+    free(tw->outbox);
+    free(tw->me_tail);
+    free(tw->me_rest);
     json_decref(tw->sync_pcs);
     json_decref(tw->sync_tracks);
     tw_drop_resumed(c);

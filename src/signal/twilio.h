@@ -29,6 +29,13 @@
 #define TW_TRACK_EVENTS_BURST (2 * RG_TW_MAX_TRACKS)
 #define TW_TRACK_EVENTS_RATE 4 /* a second */
 
+/* A relay queued for tw_flush: to a sid, or to everyone ("*"). */
+typedef struct {
+    char to[RG_SID_SIZE];
+    char *text; /* the relayed text, malloc'd */
+    size_t len;
+} tw_out;
+
 typedef struct {
     sig_conn *conn; /* the connection this state is the ext of */
     int welcomed;   /* welcome sent */
@@ -42,7 +49,14 @@ typedef struct {
     json_t *peers;          /* sid -> its state, compact (signal/twilio_peers.c) */
     json_t *pcs;            /* peer connection id -> the peer's sid ("" = mine, unpaired) */
     json_t *initial;        /* connect's peer_connections, until joined */
-    json_t *outbox;         /* [{"to": sid or "*", "data": {...}}], posted by tw_flush */
+    tw_out *outbox;         /* relays for the others, posted by tw_flush */
+    size_t nout, capout;
+    int state_queued;       /* a state for everyone in the outbox: the member's record too */
+    /* my state's texts for the others, made once per change of `mine`
+     * (tw_set_mine; NULL: to make): "\n" identity "\n" shown tracks
+     * "\n" subscriptions, and REST's tracks (rest_dirty: not posted yet) */
+    char *me_tail, *me_rest;
+    int rest_dirty;
     rg_bucket track_budget; /* track events it may still record */
     h2o_timeout_entry_t flush_entry;
     /* resumption (signal/twilio_sync.c) */
@@ -65,6 +79,11 @@ static inline tw_conn *tw_of(sig_conn *c)
 void tw_send_body(sig_conn *c, json_t *body); /* wraps in msg and writes; steals body */
 void tw_fail(sig_conn *c, int code, const char *message);
 void tw_queue(sig_conn *c, const char *to, json_t *data); /* for tw_flush; steals data */
+/* My state (tw_state_text) for tw_flush, to a sid or "*". */
+void tw_queue_state(sig_conn *c, const char *to, int want, int paired);
+/* Takes mine as my published tracks (steals it); the texts made of them
+ * are made again when next needed. */
+void tw_set_mine(sig_conn *c, json_t *mine);
 
 /* Checks m's token and room as a join would, creating nothing (the hub's
  * check hook): 0 with e filled (free e->identity after), or -1 after
@@ -96,22 +115,46 @@ void tw_on_update(sig_conn *c, const rg_tw_msg *m);
  * -1 after failing c (more track changes than its budget allows). */
 int tw_take_tracks(sig_conn *c, json_t *tracks, long long revision);
 /* signal/twilio_peers.c: another participant as tw->peers keeps it (a
- * compact array of the texts its client is sent), from the state relayed
- * (tracks: its `mine`). */
-json_t *tw_peer_new(const char *identity, const char *state, long long rev, const json_t *tracks);
+ * compact array of the texts its client is sent), from the state relayed.
+ *
+ * A state relay is text, not JSON, so neither end builds or parses a DOM:
+ *   "tw1 state " REV " " STATE " " WANT " " PAIRED "\n" identity "\n" shown
+ *   "\n" subs
+ * (STATE connected or reconnecting; WANT 1 asks for the receiver's state;
+ * PAIRED, to a member elsewhere, 1 or 0: whether the sender has a peer
+ * connection with it, else "-"; the rest as a peer keeps them).  A
+ * client's relay is always a JSON object ({"type":"signal",...}), so it
+ * never reads as one. */
+#define TW_STATE_PREFIX "tw1 state "
+/* My texts (me_tail, me_rest) from identity and mine: 0, or -1 out of memory. */
+int tw_me_texts(const char *identity, const json_t *mine, char **tail, char **rest);
+/* A state relay (paired -1: not said), malloc'd (NULL out of memory),
+ * its length in *len. */
+char *tw_state_text(long long rev, int reconnecting, int want, int paired, const char *tail,
+                    size_t *len);
+/* The peer a state relay describes (its want in *want, its paired in
+ * *paired when not NULL, -1 when not said), or NULL when the text is not
+ * one. */
+json_t *tw_state_parse(const char *text, size_t len, int *want, int *paired);
 long long tw_peer_rev(const json_t *peer);
+/* Its entries of `subscribed` (the text between the brackets). */
+const char *tw_peer_subs(const json_t *peer);
 /* It left: disconnected, no tracks, its revision raised. */
 void tw_peer_gone(json_t *peer);
 /* The whole `update` envelope telling of peer sid (with peer_connections
- * when pcs is not NULL) and `subscribed` at sub_rev; malloc'd, NULL when
- * out of memory. */
+ * when pcs is not NULL) and `subscribed` at sub_rev (none when sub_rev is
+ * 0: unchanged); malloc'd, NULL when out of memory. */
 char *tw_update_text(const json_t *peers, const char *sid, const json_t *peer, long long sub_rev,
                      const json_t *pcs);
+/* `connected`: the room, me, the peers already known (tw->peers) and
+ * their subscriptions at sub_rev (none when 0), my published tracks at
+ * pub_rev; the
+ * whole envelope, malloc'd, NULL when out of memory. */
+char *tw_connected_text(sig_conn *c, const char *room_sid, const char *room_name,
+                        long long sub_rev, long long pub_rev);
 /* For `synced`: every peer as `participants` lists them, and `subscribed`. */
 json_t *tw_peers_participants(const json_t *peers);
 json_t *tw_peers_subscribed(const json_t *peers, long long rev);
 
-/* My state for the others: {"tw":"state", identity, state, revision, tracks}. */
-json_t *tw_state(sig_conn *c, int want);
 
 #endif

@@ -43,23 +43,13 @@ static void send_update(sig_conn *c, json_t *update)
     tw_send_body(c, update);
 }
 
-/* A fresh id for a peer connection or a session: 32 hex digits. */
+/* A fresh id for a peer connection: 32 hex digits. */
 static int fresh_id(char out[RG_SID_SIZE], const char prefix[2])
 {
     uint8_t rnd[16];
     if (rg_random(rnd, sizeof rnd) != RG_OK) return -1;
     rg_sid_format(out, prefix, rnd);
     return 0;
-}
-
-json_t *tw_state(sig_conn *c, int want)
-{
-    tw_conn *tw = tw_of(c);
-    json_t *v = json_pack("{s:s, s:s, s:s, s:I, s:O}", "tw", "state", "identity", c->p.identity,
-                          "state", tw->detached ? "reconnecting" : "connected", "revision",
-                          (json_int_t)tw->rev, "tracks", tw->mine);
-    if (v && want) json_object_set_new(v, "want", json_true());
-    return v;
 }
 
 /* 1 when one of my peer connections pairs me with sid. */
@@ -69,14 +59,6 @@ static int paired_with(const tw_conn *tw, const char *sid)
     const json_t *to;
     json_object_foreach(tw->pcs, key, to) if (strcmp(json_string_value(to), sid) == 0) return 1;
     return 0;
-}
-
-/* My state for sid alone, saying whether I am paired with it. */
-static json_t *state_to(sig_conn *c, const char *sid, int want)
-{
-    json_t *v = tw_state(c, want);
-    if (v) json_object_set_new(v, "paired", json_boolean(paired_with(tw_of(c), sid)));
-    return v;
 }
 
 static json_t *pc_message(const json_t *pc)
@@ -92,17 +74,18 @@ static json_t *close_pc(const char *id)
 
 /* ---- joined: `connected`, then the pairs -------------------------------- */
 
-/* The newcomer's peer connections with those already in the room. */
-static void pair_with(sig_conn *c, json_t *participants)
+/* The newcomer's peer connections with those already in the room
+ * (room->lock held). */
+static void pair_with(sig_conn *c, const rg_hub_room *room)
 {
     tw_conn *tw = tw_of(c);
-    json_t *p, *pc, *asks = json_array();
-    size_t i, j;
-    int offered = 0; /* the first offer went to someone */
-    json_array_foreach(participants, i, p)
-    {
-        const char *sid = json_string_value(json_object_get(p, "sid"));
-        if (sid == NULL || strcmp(sid, c->p.sid) == 0) continue;
+    json_t *pc, *asks = json_array();
+    size_t j;
+    int offered = 0, others = 0; /* the first offer went to someone */
+    for (const rg_hub_member *m = room->members; m; m = m->next) {
+        const char *sid = m->sid;
+        if (m->lobby != 0 || strcmp(sid, c->p.sid) == 0) continue;
+        others = 1;
         if (!offered && json_array_size(tw->initial) > 0) {
             offered = 1;
             json_array_foreach(tw->initial, j, pc)
@@ -119,7 +102,7 @@ static void pair_with(sig_conn *c, json_t *participants)
         json_array_append_new(asks, json_pack("{s:s, s:{s:s, s:i}}", "id", id, "description",
                                               "type", "create-offer", "revision", 1));
     }
-    if (json_array_size(participants) == 0)
+    if (!others)
         json_array_foreach(tw->initial, j, pc) json_object_set_new(
             tw->pcs, json_string_value(json_object_get(pc, "id")), json_string(""));
     if (json_array_size(asks) > 0)
@@ -148,14 +131,33 @@ static int record_tracks(sig_conn *c, const json_t *prev, const json_t *next)
     return 0;
 }
 
+/* The others already in the room (room->lock held): each whose record is
+ * here (its latest state, hub member's `state`) is my peer at once, told
+ * in `connected` as Twilio's server does, so nobody has to answer me.  1
+ * when some could not be known so (a member of another node, or one whose
+ * first state is not posted yet): their states are asked for. */
+static int know_members(sig_conn *c, const rg_hub_room *room)
+{
+    tw_conn *tw = tw_of(c);
+    int ask = 0, want;
+    for (const rg_hub_member *m = room->members; m; m = m->next) {
+        if (m->lobby != 0 || strcmp(m->sid, c->p.sid) == 0) continue;
+        json_t *peer = m->state ? tw_state_parse(m->state, strlen(m->state), &want, NULL) : NULL;
+        if (peer == NULL || json_object_set_new(tw->peers, m->sid, peer) != 0) ask = 1;
+    }
+    return ask;
+}
+
 static void on_joined(sig_conn *c, const rg_hub_room *room)
 {
     tw_conn *tw = tw_of(c);
-    json_t *others = json_array();
-    for (const rg_hub_member *m = room->members; m && others; m = m->next)
-        if (m->lobby == 0) json_array_append_new(others, json_pack("{s:s}", "sid", m->sid));
-    if (others == NULL || fresh_id(tw->session, "SE") != 0) {
-        json_decref(others);
+    int ask = know_members(c, room);
+    tw->rev = 1;
+    tw->published_rev = 1;
+    /* `subscribed` only with someone to subscribe to (it is revision 1 then) */
+    long long sub_rev = json_object_size(tw->peers) > 0 ? ++tw->subscribed_rev : 0;
+    char *s = tw_connected_text(c, room->sid, room->name, sub_rev, tw->published_rev);
+    if (s == NULL) {
         tw_fail(c, RG_SIG_E_SERVER, "Out of memory");
         return;
     }
@@ -163,28 +165,25 @@ static void on_joined(sig_conn *c, const rg_hub_room *room)
     /* those of connect, added now it is seated: at most RG_TW_MAX_TRACKS,
      * within a fresh budget */
     (void)record_tracks(c, NULL, tw->mine);
-    tw->rev = 1;
-    tw->published_rev = 1;
-    tw_send_body(c, json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:[], s:[], s:o, s:{s:i}}",
-                              "type", "connected", "session", tw->session, "sid", room->sid, "name",
-                              room->name, "participant", "sid", c->p.sid, "identity", c->p.identity,
-                              "participants", "peer_connections", "published",
-                              rg_tw_published(tw->mine, tw->published_rev), "options",
-                              "session_timeout", TW_SESSION_TIMEOUT));
-    pair_with(c, others);
-    json_decref(others);
+    rg_sig_send(c, s, strlen(s));
+    free(s);
+    pair_with(c, room);
     json_decref(tw->initial);
     tw->initial = NULL;
-    tw_queue(c, "*", tw_state(c, 1));
+    tw_queue_state(c, "*", ask, -1);
 }
 
 /* ---- the others ---------------------------------------------------------- */
 
-/* What the client hears of peer sid: its state and every subscription. */
-static void tell_peer(sig_conn *c, const char *sid, const json_t *peer, const json_t *pcs)
+/* What the client hears of peer sid: its state, and every subscription
+ * when they changed (subs; the SDK takes `subscribed` only when present,
+ * and a list of every track in the room for each state of each peer
+ * would make a join into a room of n cost O(n^2)). */
+static void tell_peer(sig_conn *c, const char *sid, const json_t *peer, const json_t *pcs,
+                      int subs)
 {
     tw_conn *tw = tw_of(c);
-    char *s = tw_update_text(tw->peers, sid, peer, ++tw->subscribed_rev, pcs);
+    char *s = tw_update_text(tw->peers, sid, peer, subs ? ++tw->subscribed_rev : 0, pcs);
     if (s != NULL) rg_sig_send(c, s, strlen(s));
     free(s);
 }
@@ -215,29 +214,23 @@ static void pair_late(sig_conn *c, const char *from, int peer_paired)
     send_update(c, json_pack("{s:o}", "peer_connections", pcs));
 }
 
-static void on_state(sig_conn *c, const char *from, json_t *data)
+/* A peer's state relay (signal/twilio_peers.c). */
+static void on_state(sig_conn *c, const char *from, const char *text, size_t len)
 {
     tw_conn *tw = tw_of(c);
-    json_t *old = json_object_get(tw->peers, from);
-    json_t *rev = json_object_get(data, "revision"), *tracks = json_object_get(data, "tracks");
-    json_t *paired = json_object_get(data, "paired");
-    if (!json_is_integer(rev) || !json_is_array(tracks) ||
-        !json_is_string(json_object_get(data, "identity")))
+    int want = 0, paired = -1;
+    json_t *peer = tw_state_parse(text, len, &want, &paired), *old = json_object_get(tw->peers, from);
+    if (peer == NULL) return;
+    if (paired >= 0) pair_late(c, from, paired); /* a peer elsewhere */
+    /* asked: told, whatever this says (a peer elsewhere: whether paired) */
+    if (want) tw_queue_state(c, from, 0, paired >= 0 ? paired_with(tw, from) : -1);
+    if (old && tw_peer_rev(old) >= tw_peer_rev(peer)) {
+        json_decref(peer); /* an older state overtaken by a newer one */
         return;
-    if (json_is_boolean(paired)) { /* a peer elsewhere */
-        pair_late(c, from, json_is_true(paired));
-        if (json_is_true(json_object_get(data, "want"))) tw_queue(c, from, state_to(c, from, 0));
-        json_object_del(data, "want"); /* answered */
     }
-    if (old && tw_peer_rev(old) >= json_integer_value(rev))
-        return; /* an older state overtaken by a newer one */
-    const char *state = json_string_value(json_object_get(data, "state"));
-    json_t *peer = tw_peer_new(json_string_value(json_object_get(data, "identity")),
-                               state && strcmp(state, "reconnecting") == 0 ? state : "connected",
-                               json_integer_value(rev), tracks);
-    if (peer == NULL || json_object_set_new(tw->peers, from, peer) != 0) return;
-    tell_peer(c, from, peer, NULL);
-    if (json_is_true(json_object_get(data, "want"))) tw_queue(c, from, tw_state(c, 0));
+    int subs = strcmp(old ? tw_peer_subs(old) : "", tw_peer_subs(peer)) != 0;
+    if (json_object_set_new(tw->peers, from, peer) != 0) return;
+    tell_peer(c, from, peer, NULL, subs);
 }
 
 /* A peer connection id from a peer: the first time, it pairs us (and my
@@ -288,8 +281,9 @@ static void on_left(sig_conn *c, const char *sid)
     }
     json_incref(peer);
     json_object_del(tw->peers, sid);
+    int subs = tw_peer_subs(peer)[0] != '\0';
     tw_peer_gone(peer);
-    tell_peer(c, sid, peer, pcs);
+    tell_peer(c, sid, peer, pcs, subs);
     json_decref(peer);
     json_decref(pcs);
 }
@@ -300,16 +294,17 @@ static void on_signal(sig_conn *c, json_t *v)
     json_t *data = json_object_get(v, "data");
     const char *what = json_string_value(json_object_get(data, "tw"));
     if (from == NULL || what == NULL || tw_on_session_message(c, from, what, data)) return;
-    if (!tw_of(c)->joined) return;
-    if (strcmp(what, "state") == 0)
-        on_state(c, from, data);
-    else if (strcmp(what, "pc") == 0)
-        on_pc(c, from, data);
+    if (tw_of(c)->joined && strcmp(what, "pc") == 0) on_pc(c, from, data);
 }
 
-static void on_relay(sig_conn *c, const char *text, size_t len)
+static void on_relay(sig_conn *c, const rg_hub_event *ev)
 {
-    json_t *v = json_loadb(text, len, 0, NULL);
+    static const size_t pre = sizeof TW_STATE_PREFIX - 1;
+    if (ev->len >= pre && memcmp(ev->text, TW_STATE_PREFIX, pre) == 0) {
+        if (tw_of(c)->joined && ev->sid != NULL) on_state(c, ev->sid, ev->text, ev->len);
+        return;
+    }
+    json_t *v = json_loadb(ev->text, ev->len, 0, NULL);
     if (v != NULL) on_signal(c, v);
     json_decref(v);
 }
@@ -323,7 +318,7 @@ static void deliver(rg_hub_peer *p, const rg_hub_event *ev)
         on_left(c, ev->sid);
         break;
     case RG_HUB_RELAY:
-        on_relay(c, ev->text, ev->len);
+        on_relay(c, ev);
         break;
     case RG_HUB_CLOSE: /* already out of the room: never said connected again */
         tw_of(c)->removed = 1;
@@ -340,7 +335,7 @@ static void deliver(rg_hub_peer *p, const rg_hub_event *ev)
         break;
     case RG_HUB_JOINED: /* a local newcomer announces itself with its state */
         if (ev->code == RG_HUB_JOINED_ELSEWHERE && tw_of(c)->joined && ev->sid != NULL)
-            tw_queue(c, ev->sid, state_to(c, ev->sid, 1));
+            tw_queue_state(c, ev->sid, 1, paired_with(tw_of(c), ev->sid));
         break;
     default:
         /* the rest (the lobby's requests) has no Twilio counterpart */
@@ -410,8 +405,7 @@ int tw_take_tracks(sig_conn *c, json_t *tracks, long long revision)
         tw_fail(c, RG_SIG_E_RATE, "Too many track changes per second");
         return -1;
     }
-    json_decref(tw->mine);
-    tw->mine = mine;
+    tw_set_mine(c, mine);
     tw->client_rev = revision;
     tw->rev++;
     return 1;
@@ -425,7 +419,7 @@ static int on_tracks(sig_conn *c, const rg_tw_msg *m)
     if (rc <= 0) return rc;
     /* the client still hears its revision taken */
     send_update(c, json_pack("{s:o}", "published", rg_tw_published(tw->mine, ++tw->published_rev)));
-    if (rc == 1) tw_queue(c, "*", tw_state(c, 0));
+    if (rc == 1) tw_queue_state(c, "*", 0, -1);
     return 0;
 }
 
@@ -451,68 +445,59 @@ void tw_on_update(sig_conn *c, const rg_tw_msg *m)
 
 /* ---- posting what was queued --------------------------------------------- */
 
-static char *relay_body(sig_conn *c, json_t *data)
+/* Sets text (taken; NULL: unchanged) as *slot, under the room's lock. */
+static void set_text(char **slot, char *text)
 {
-    return rg_sig_dump(
-        json_pack("{s:s, s:s, s:O}", "type", "signal", "from", c->p.sid, "data", data));
+    if (text == NULL) return;
+    free(*slot);
+    *slot = text;
 }
 
-/* What REST shows of my tracks (rg_signal_tracks): every state change
- * goes through a flush, so the member's copy is set here, under the lock. */
-static void publish_tracks(sig_conn *c, rg_hub_member *m)
-{
-    json_t *list = json_array(), *t;
-    size_t i;
-    if (list == NULL) {
-        json_decref(list);
-        return;
-    }
-    json_array_foreach(tw_of(c)->mine, i, t) json_array_append_new(
-        list, json_pack("{s:O, s:O, s:O, s:O}", "sid", json_object_get(t, "sid"), "name",
-                        json_object_get(t, "name"), "kind", json_object_get(t, "kind"), "enabled",
-                        json_object_get(t, "enabled")));
-    char *s = json_dumps(list, JSON_COMPACT);
-    json_decref(list);
-    if (s == NULL) return;
-    free(m->tracks);
-    m->tracks = s;
-}
-
+/* Posts the outbox under the room's lock, with the member's copies the
+ * others read: REST's tracks (rg_signal_tracks) when they changed, and
+ * the record a newcomer reads (know_members) when a state went to all. */
 void tw_flush(h2o_timeout_entry_t *e)
 {
     tw_conn *tw = H2O_STRUCT_FROM_MEMBER(tw_conn, flush_entry, e);
     sig_conn *c = tw->conn;
-    json_t *out = tw->outbox, *item;
-    size_t i;
-    tw->outbox = NULL;
+    tw_out *out = tw->outbox;
+    size_t n = tw->nout;
+    int state = tw->state_queued;
+    char *record = NULL, *rest = NULL;
     rg_hub_room *room = c->p.room;
     rg_hub_member *me;
-    if (out == NULL || room == NULL || c->p.state != RG_SIGST_JOINED || tw->removed) {
-        json_decref(out);
-        return;
-    }
+    tw->outbox = NULL;
+    tw->nout = tw->capout = 0;
+    tw->state_queued = 0;
+    if (n == 0 || room == NULL || c->p.state != RG_SIGST_JOINED || tw->removed) goto done;
+    /* made before the lock: it is held by every member's flush */
+    if (state && tw->me_tail != NULL)
+        record = tw_state_text(tw->rev, tw->detached, 0, -1, tw->me_tail, NULL);
+    if (tw->rest_dirty && tw->me_rest != NULL) rest = strdup(tw->me_rest);
     pthread_mutex_lock(&room->lock);
     /* taken out of the room (a kick, a replacement, its end) after this
      * was queued: the others heard it left, and nothing may say otherwise */
     if ((me = rg_hub_member_find(room, c->p.sid)) == NULL || me->lobby != 0) {
         pthread_mutex_unlock(&room->lock);
-        json_decref(out);
-        return;
+        goto done;
     }
-    publish_tracks(c, me);
-    json_array_foreach(out, i, item)
-    {
-        const char *to = json_string_value(json_object_get(item, "to"));
-        char *body = relay_body(c, json_object_get(item, "data"));
+    if (rest != NULL) tw->rest_dirty = 0;
+    set_text(&me->tracks, rest);
+    set_text(&me->state, record);
+    rest = record = NULL;
+    for (size_t i = 0; i < n; i++) {
         rg_hub_member *m;
-        if (body == NULL) continue;
-        rg_hub_event ev = {RG_HUB_RELAY, 0, c->p.sid, c->p.identity, body, strlen(body)};
-        if (strcmp(to, "*") == 0)
+        rg_hub_event ev = {RG_HUB_RELAY, 0, c->p.sid, c->p.identity, out[i].text, out[i].len};
+        if (strcmp(out[i].to, "*") == 0)
             rg_hub_broadcast(c->p.t->hub, room, c->p.sid, &ev);
-        else if ((m = rg_hub_member_find(room, to)) != NULL && m->lobby == 0)
+        else if ((m = rg_hub_member_find(room, out[i].to)) != NULL && m->lobby == 0)
             rg_hub_post(c->p.t->hub, m, &ev);
-        free(body);
     }
     pthread_mutex_unlock(&room->lock);
-    json_decref(out);
+done:
+    free(record);
+    free(rest);
+    for (size_t i = 0; i < n; i++)
+        free(out[i].text);
+    free(out);
 }

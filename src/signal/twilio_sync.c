@@ -53,7 +53,7 @@ int tw_on_closed(sig_conn *c)
     if (h2o_timeout_is_linked(&c->ping_entry)) h2o_timeout_unlink(&c->ping_entry);
     h2o_timeout_link(c->p.t->ctx->loop, &c->p.t->session_timeout, &tw->session_entry);
     tw->rev++;
-    tw_queue(c, "*", tw_state(c, 0)); /* the others: reconnecting */
+    tw_queue_state(c, "*", 0, -1); /* the others: reconnecting */
     return 1;
 }
 
@@ -233,12 +233,13 @@ void tw_adopt(h2o_timeout_entry_t *e)
         return;
     }
     if (c->p.room == NULL || session == NULL || strlen(session) >= sizeof tw->session ||
-        take_json(v, "mine", &tw->mine) || take_json(v, "peers", &tw->peers) ||
+        !json_is_array(json_object_get(v, "mine")) || take_json(v, "peers", &tw->peers) ||
         take_json(v, "pcs", &tw->pcs)) {
         json_decref(v);
         tw_fail(c, RG_SIG_E_SERVER, "Could not resume the session");
         return; /* its end leaves the room (the member is c's now) */
     }
+    tw_set_mine(c, json_incref(json_object_get(v, "mine")));
     c->p.state = RG_SIGST_JOINED;
     c->p.kind = (rg_token_kind)json_integer_value(json_object_get(v, "kind"));
     c->p.perms = (unsigned)json_integer_value(json_object_get(v, "perms"));
@@ -258,7 +259,7 @@ void tw_adopt(h2o_timeout_entry_t *e)
     send_synced(c);
     json_decref(tw->sync_pcs);
     tw->sync_pcs = NULL;
-    tw_queue(c, "*", tw_state(c, 0)); /* the others: connected again */
+    tw_queue_state(c, "*", 0, -1); /* the others: connected again */
     if (c->ws == NULL) {              /* its socket died meanwhile: detached, as a drop */
         if (h2o_timeout_is_linked(&tw->session_entry)) h2o_timeout_unlink(&tw->session_entry);
         tw_on_closed(c);

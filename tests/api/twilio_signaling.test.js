@@ -185,8 +185,9 @@ describe('room messages', () => {
     // the newcomer's first offer goes to ann; ann's own unpaired one is closed
     const pcs = await a.update('peer_connections');
     assert.deepEqual(pcs.peer_connections.map((p) => [p.id, p.description.type]), [['pc-ann', 'close'], ['pc-ben', 'offer']]);
-    // ben hears of ann the same way
-    const seenByBen = await b.update('participants');
+    // ben hears of ann the same way: in his connected, as Twilio's server
+    // says it, or (when he entered before ann's state was posted) in an update
+    const seenByBen = cb.participants.length ? cb : await b.update('participants');
     const ann = seenByBen.participants[0];
     assert.equal(ann.identity, 'ann');
     assert.deepEqual(seenByBen.subscribed.tracks.map((t) => t.id), ['ann-mic', 'ann-cam']);
@@ -228,6 +229,41 @@ describe('room messages', () => {
     assert.deepEqual(await connectedList(srv, 'tw-pair', 'identity'), ['ann']);
     a.env({ type: 'bye' });
     await a.closed;
+  });
+
+  it('a newcomer finds the room in its connected (participants, subscribed): nobody is asked for a state', async () => {
+    const { c: a, connected: ca } = await joinTw('una', 'tw-told', [track('una-mic', 'audio')], [offer('pc-una')]);
+    // una's REST tracks are posted with her record for newcomers, under one
+    // lock (signal/twilio_room.c tw_flush): once REST shows them, so will
+    // a newcomer's connected
+    const url = `/v1/Rooms/tw-told/Participants/${ca.participant.sid}/PublishedTracks`;
+    for (const deadline = Date.now() + 20000; ;) {
+      const res = await srv.request('GET', url, { auth: srv.keyAuth });
+      if (res.json.published_tracks?.length === 1) break;
+      assert.ok(Date.now() < deadline, `una's tracks never showed: ${JSON.stringify(res.json)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { c: b, connected: cb } = await joinTw('vic', 'tw-told', [track('vic-cam', 'video')], [offer('pc-vic')]);
+    assert.deepEqual(cb.participants.map((p) => [p.sid, p.identity, p.state, p.tracks.map((t) => [t.kind, t.name])]),
+      [[ca.participant.sid, 'una', 'connected', [['audio', 'una-mic']]]]);
+    assert.deepEqual(cb.subscribed, { revision: 1, tracks: [{ sid: cb.participants[0].tracks[0].sid, id: 'una-mic' }] });
+    assert.equal(cb.participants[0].tracks[0].sid, ca.published.tracks[0].sid);
+    // una hears of vic, and vic's first offer; then an update of una's
+    // tracks reaches vic with the subscriptions that changed
+    const seenByUna = await a.update('participants');
+    assert.deepEqual(seenByUna.participants.map((p) => p.identity), ['vic']);
+    assert.deepEqual(seenByUna.subscribed.tracks.map((t) => t.id), ['vic-cam']);
+    a.msg({ type: 'update', participant: { revision: 2, tracks: [track('una-mic', 'audio'), track('una-cam', 'video')] } });
+    const more = await b.update('participants');
+    assert.deepEqual(more.participants[0].tracks.map((t) => t.name), ['una-mic', 'una-cam']);
+    assert.deepEqual(more.subscribed.tracks.map((t) => t.id), ['una-mic', 'una-cam']);
+    assert.equal(more.subscribed.revision, 2);
+    // the same tracks disabled: a state without new subscriptions
+    a.msg({ type: 'update', participant: { revision: 3, tracks: [track('una-mic', 'audio', false), track('una-cam', 'video')] } });
+    const muted = await b.update('participants');
+    assert.equal(muted.participants[0].tracks[0].enabled, false);
+    assert.equal(muted.subscribed, undefined, 'subscriptions unchanged: not sent again');
+    for (const c of [a, b]) { c.env({ type: 'bye' }); await c.closed; }
   });
 
   it('a client alone cannot grow its list of unpaired peer connections past 16', async () => {
@@ -281,9 +317,9 @@ describe('room messages', () => {
 describe('sessions', () => {
   it('a dropped socket: the others see reconnecting; sync on a new socket resumes (synced), then connected', async () => {
     const { c: a, connected: ca } = await joinTw('rita', 'tw-resume', [track('rita-mic', 'audio')], [offer('pc-rita')]);
-    const { c: b } = await joinTw('sam', 'tw-resume', [track('sam-mic', 'audio')], [offer('pc-sam')]);
+    const { c: b, connected: cb } = await joinTw('sam', 'tw-resume', [track('sam-mic', 'audio')], [offer('pc-sam')]);
     await a.update('participants');
-    await b.update('participants');
+    if (!cb.participants.length) await b.update('participants');
     let sock = a;
     // a few times: the new socket lands on either loop
     for (let round = 0; round < 4; round++) {

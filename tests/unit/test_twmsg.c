@@ -180,9 +180,12 @@ static void test_builders(void **state)
     assert_string_equal(json_string_value(json_object_get(s1, "id")), "a1"); /* the SDP's msid */
     assert_string_equal(json_string_value(json_object_get(s1, "sid")), sid0);
 
-    char *w = rg_tw_welcome(5000);
+    char w[RG_TW_WELCOME_MAX];
+    size_t wn = rg_tw_welcome(w, 5000);
     assert_string_equal(w, "{\"type\":\"welcome\",\"negotiatedTimeout\":5000}");
-    free(w);
+    assert_int_equal(wn, strlen(w));
+    rg_tw_welcome(w, -2147483647 - 1); /* the widest an int prints fits */
+    assert_string_equal(w, "{\"type\":\"welcome\",\"negotiatedTimeout\":-2147483648}");
     char *e = rg_tw_wrap(rg_tw_error(53105, "full"));
     assert_string_equal(
         e, "{\"type\":\"msg\",\"body\":{\"type\":\"error\",\"code\":53105,\"message\":\"full\"}}");
