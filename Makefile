@@ -23,7 +23,7 @@ LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c src/*/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-BENCH_SRC := $(wildcard bench/micro_*.c) bench/signal_load.c
+BENCH_SRC := $(wildcard bench/micro_*.c) bench/signal_load.c bench/hook_receiver.c
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all units run test bench deps-run deps-test clean format lint fuzz fuzz-merge replay deps-fuzz install man deb

@@ -346,20 +346,36 @@ static void make_room(rg_store *st, rg_room *r, const char *name)
 
 static void test_events_numbered(void **state)
 {
-    static const char *const want[] = {"room-created",
-                                       "participant-connected",
-                                       "participant-connected",
-                                       "track-added",
-                                       "track-added",
-                                       "track-added",
-                                       "track-added",
-                                       "track-removed",
-                                       "track-removed",
-                                       "track-removed",
-                                       "track-removed",
-                                       "participant-disconnected",
-                                       "participant-disconnected",
-                                       "room-ended"};
+    /* room a: bob leaves first (one participant's statement), then
+     * alice; room b: both at once */
+    static const char *const want_a[] = {"room-created",
+                                         "participant-connected",
+                                         "participant-connected",
+                                         "track-added",
+                                         "track-added",
+                                         "track-added",
+                                         "track-added",
+                                         "track-removed",
+                                         "track-removed",
+                                         "participant-disconnected",
+                                         "track-removed",
+                                         "track-removed",
+                                         "participant-disconnected",
+                                         "room-ended"};
+    static const char *const want_b[] = {"room-created",
+                                         "participant-connected",
+                                         "participant-connected",
+                                         "track-added",
+                                         "track-added",
+                                         "track-added",
+                                         "track-added",
+                                         "track-removed",
+                                         "track-removed",
+                                         "track-removed",
+                                         "track-removed",
+                                         "participant-disconnected",
+                                         "participant-disconnected",
+                                         "room-ended"};
     fixture *f = *state;
     rg_account_callback cb;
     rg_room r[2];
@@ -385,11 +401,12 @@ static void test_events_numbered(void **state)
                                 {RG_TRACK_ADDED, mt[1], "video", "cam"}};
         assert_int_equal(rg_store_track_events(f->st, pa[i], ev, 2, 1700000011), RG_OK);
     }
+    assert_int_equal(rg_store_participant_leave(f->st, pa[2], 1700000040), RG_OK);
     int changed = 0;
     assert_int_equal(rg_store_participant_disconnect_all(f->st, 1700000050, &changed), RG_OK);
     /* PostgreSQL frees only the seats of sessions that are gone, none
      * here: there room b is completed too */
-    assert_true(changed == 4 || changed == 0);
+    assert_true(changed == 3 || changed == 0);
     assert_int_equal(rg_store_room_complete(f->st, acs[1], r[0].sid, 1700000100), RG_OK);
     if (changed == 0)
         assert_int_equal(rg_store_room_complete(f->st, acs[1], r[1].sid, 1700000100), RG_OK);
@@ -404,8 +421,8 @@ static void test_events_numbered(void **state)
             int room = strcmp(out[k].room_sid, r[0].sid) == 0 ? 0 : 1;
             assert_string_equal(out[k].room_sid, r[room].sid);
             assert_int_equal(out[k].seq, next[room]);
-            assert_true(next[room] < (int64_t)(sizeof want / sizeof want[0]));
-            assert_string_equal(out[k].event, want[next[room]]);
+            assert_true(next[room] < 14);
+            assert_string_equal(out[k].event, (room ? want_b : want_a)[next[room]]);
             next[room]++;
             assert_int_equal(rg_outbox_ack(f->st, out[k].id), RG_OK);
         }

@@ -54,7 +54,7 @@
 #define INSERT_TAIL "), ?4, ?4 * 1000, r.hook_seq "
 #define INSERT_TAIL_MANY(order)                                                                    \
     "), ?4, ?4 * 1000, r.hook_seq - 1 + row_number() OVER (PARTITION BY r.sid ORDER BY " order ")" \
-                                                                                               " "
+    " "
 #define ROOM_FROM "FROM rooms r JOIN accounts a ON a.sid = r.account_sid "
 #define PART_FROM                                                                                  \
     "FROM participants p JOIN rooms r ON r.sid = p.room_sid JOIN accounts a ON a.sid = "           \
@@ -141,36 +141,43 @@ int rg_outbox_track_locked(rg_store *st, const char *participant_sid, const rg_t
     return rc == RG_OK ? number(st, n) : rc;
 }
 
-#define DISCONNECTED                                                                               \
+/* tail: INSERT_TAIL for one participant (one row), else
+ * INSERT_TAIL_MANY: a window and its sort cost every leave otherwise. */
+#define DISCONNECTED(tail)                                                                         \
     INSERT_HEAD ROOM_PARAMS ", 'ParticipantSid', p.sid, 'ParticipantStatus', 'disconnected', "     \
                             "'ParticipantIdentity', p.identity, 'ParticipantDuration', "           \
-                            "MAX(?4 - p.start_time, 0)" INSERT_TAIL_MANY("p.rowid") PART_FROM      \
-        "WHERE p.connected = 1 AND " HAS_TARGET
+                            "MAX(?4 - p.start_time, 0)" tail PART_FROM                             \
+                            "WHERE p.connected = 1 AND " HAS_TARGET
 
 /* track-removed for each track the participant still publishes
  * (participants.tracks, kept by rg_outbox_tracks_keep_locked), as Twilio
  * sends them before its participant-disconnected. */
-#define TRACKS_REMOVED                                                                             \
+/* tail as DISCONNECTED's; one participant's tracks are numbered by their
+ * place in its array (json_each's key: 0, 1, 2...). */
+#define TRACKS_REMOVED(tail)                                                                       \
     INSERT_HEAD ROOM_PARAMS ", 'ParticipantSid', p.sid, 'ParticipantStatus', 'connected', "        \
                             "'ParticipantIdentity', p.identity, "                                  \
                             "'TrackSid', t.value ->> 'sid', 'TrackKind', t.value ->> 'kind', "     \
-                            "'TrackName', t.value ->> 'name'" INSERT_TAIL_MANY("p.rowid, t.key")   \
-                                PART_FROM "JOIN json_each(p.tracks) t WHERE p.connected = 1 AND "  \
-                                          "p.tracks IS NOT NULL AND " HAS_TARGET
+                            "'TrackName', t.value ->> 'name'" tail PART_FROM                       \
+                            "JOIN json_each(p.tracks) t WHERE p.connected = 1 AND "                \
+                            "p.tracks IS NOT NULL AND " HAS_TARGET
+#define TAIL_TRACKS_ONE "), ?4, ?4 * 1000, r.hook_seq + t.key "
 
 int rg_outbox_disconnected_locked(rg_store *st, rg_outbox_who who, const char *a, const char *b,
                                   int64_t now)
 {
-#define WHO(head, order)                                                                           \
+#define WHO(head, one, many, order)                                                                \
     {                                                                                              \
-        [RG_OUTBOX_ONE] = head "AND p.sid = ?1 ORDER BY p.rowid" order,                            \
+        [RG_OUTBOX_ONE] = head(one) "AND p.sid = ?1 ORDER BY p.rowid" order,                       \
         [RG_OUTBOX_IDENTITY] =                                                                     \
-            head "AND p.room_sid = ?1 AND p.identity = ?2 ORDER BY p.rowid" order,                 \
-        [RG_OUTBOX_ROOM] = head "AND p.room_sid = ?1 ORDER BY p.rowid" order,                      \
-        [RG_OUTBOX_ALL] = head "ORDER BY p.rowid" order,                                           \
+            head(many) "AND p.room_sid = ?1 AND p.identity = ?2 ORDER BY p.rowid" order,           \
+        [RG_OUTBOX_ROOM] = head(many) "AND p.room_sid = ?1 ORDER BY p.rowid" order,                \
+        [RG_OUTBOX_ALL] = head(many) "ORDER BY p.rowid" order,                                     \
     }
-    static const char *const removed[] = WHO(TRACKS_REMOVED, ", t.key");
-    static const char *const sql[] = WHO(DISCONNECTED, "");
+    static const char *const removed[] =
+        WHO(TRACKS_REMOVED, TAIL_TRACKS_ONE, INSERT_TAIL_MANY("p.rowid, t.key"), ", t.key");
+    static const char *const sql[] =
+        WHO(DISCONNECTED, INSERT_TAIL, INSERT_TAIL_MANY("p.rowid"), "");
 #undef WHO
     /* a room's completion: every participant's tracks, then every
      * participant (each participant's come before its own disconnect) */
