@@ -24,6 +24,7 @@
 #include "core/errors.h"
 #include "core/netaddr.h"
 #include "hook/request.h"
+#include "hook/tokens.h"
 #include "http/bgsync.h"
 #include "http/metrics.h"
 #include "playback/playback.h"
@@ -55,6 +56,7 @@ typedef struct rg_hook {
      * them with the loops' without SQLite's busy waits (sleeps of 1 ms
      * and more whenever two connections want the write lock) */
     rg_store *st;
+    rg_hook_tokens *tokens; /* auth tokens unsealed, for signing */
     rg_hook_config cfg;
     CURLM *multi;
     xfer *xf;             /* cfg.max_inflight slots */
@@ -252,9 +254,7 @@ static int build_twilio(rg_hook *h, xfer *x, const rg_outbox_row *row)
     char token[RG_AUTH_TOKEN_LEN + 1];
     size_t toklen = 0;
     const char *why = NULL;
-    if (row->token_sealed_len == 0 ||
-        rg_unseal(h->app->master, row->account_sid, RG_SID_LEN, row->token_sealed,
-                  row->token_sealed_len, (uint8_t *)token, RG_AUTH_TOKEN_LEN, &toklen) != RG_OK) {
+    if (rg_hook_token(h->tokens, h->app->master, row, now_ms(), token, &toklen) != RG_OK) {
         retry(h, row, "the account's auth token is not sealed (roomgate account seal-token)");
         return -1;
     }
@@ -409,6 +409,7 @@ static void free_hook(rg_hook *h)
         release(h, &h->xf[i]);
     if (h->multi) curl_multi_cleanup(h->multi);
     if (h->st) rg_store_close(h->st);
+    rg_hook_tokens_free(h->tokens);
     free(h->xf);
     free(h->heads);
     free(h->busy);
@@ -432,7 +433,9 @@ int rg_hook_start(rg_app *app)
     h->heads = calloc((size_t)h->cfg.max_inflight, sizeof *h->heads);
     h->busy = calloc((size_t)h->cfg.max_inflight, sizeof *h->busy);
     h->acks = calloc((size_t)h->cfg.max_inflight, sizeof *h->acks);
-    if (!h->xf || !h->heads || !h->busy || !h->acks || (h->multi = curl_multi_init()) == NULL ||
+    h->tokens = rg_hook_tokens_new();
+    if (!h->xf || !h->heads || !h->busy || !h->acks || !h->tokens ||
+        (h->multi = curl_multi_init()) == NULL ||
         rg_store_location(app->cfg.db, app->cfg.data_dir, path, sizeof path) != RG_OK ||
         rg_store_open(path, &h->st) != RG_OK ||
         rg_bgsync_thread(&h->tid, run, h, "rg-webhooks") != 0) {
