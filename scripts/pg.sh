@@ -9,6 +9,8 @@
 #                               as shell assignments, for eval
 #   scripts/pg.sh env DIR     - prints the connection string of a running one
 #   scripts/pg.sh stop DIR    - stops it by its PID and removes DIR
+#   scripts/pg.sh halt DIR    - stops it, keeping DIR (a database outage)
+#   scripts/pg.sh start DIR   - starts a halted one again, on its port
 # Startup and shutdown waits are bounded (PG_WAIT seconds, default 30).
 set -euo pipefail
 BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -30,7 +32,7 @@ pid_of() { # the postmaster's PID (first line of postmaster.pid), or nothing
     head -1 "$1/data/postmaster.pid" 2>/dev/null || true
 }
 
-stop() { # $1 = dir
+halt() { # $1 = dir: the postmaster stopped, its data kept
     local dir=$1 pid i
     [ -d "$dir/data" ] || { echo "pg.sh: $dir is not a test cluster" >&2; return 1; }
     pid=$(pid_of "$dir")
@@ -45,11 +47,41 @@ stop() { # $1 = dir
             kill -KILL "$pid" 2>/dev/null || true
         fi
     fi
-    rm -rf "$dir"
+}
+
+stop() { # $1 = dir
+    halt "$1" && rm -rf "$1"
+}
+
+serve() { # $1 = dir, $2 = port: pg_ctl start, waited for (bounded)
+    # no Unix socket (its default directory needs root), loopback only
+    as_owner "$BIN/pg_ctl" -D "$1/data" -l "$1/postgres.log" -s \
+        -o "-c listen_addresses=127.0.0.1 -p $2 -c unix_socket_directories= -c fsync=off" \
+        start -w -t "$WAIT" >/dev/null 2>&1
+}
+
+ready() { # $1 = port: pg_isready, polled up to WAIT seconds
+    local i
+    for ((i = 0; i < WAIT * 10; i++)); do
+        "$BIN/pg_isready" -q -h 127.0.0.1 -p "$1" && return 0
+        sleep 0.1
+    done
+    echo "pg.sh: postgres not ready" >&2
+    return 1
+}
+
+resume() { # $1 = dir of a halted cluster: started again on the same port
+    local dir=$1
+    if [ ! -f "$dir/port" ] || [ ! -d "$dir/data" ]; then
+        echo "pg.sh: $dir is not a test cluster" >&2
+        return 1
+    fi
+    serve "$dir" "$(cat "$dir/port")" || { echo "pg.sh: postgres did not start" >&2; cat "$dir/postgres.log" >&2; return 1; }
+    ready "$(cat "$dir/port")"
 }
 
 start() {
-    local dir pid port try i
+    local dir pid port try
     dir=$(mktemp -d /tmp/rg_pg.XXXXXX)
     chmod 0755 "$dir"
     [ "$(id -u)" = 0 ] && chown nobody "$dir"
@@ -60,26 +92,20 @@ start() {
     for try in 1 2 3 4 5; do
         port=$(free_port)
         echo "$port" >"$dir/port"
-        # no Unix socket (its default directory needs root), loopback only
-        as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -s \
-            -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories= -c fsync=off" \
-            start -w -t "$WAIT" >/dev/null 2>&1 && break
+        serve "$dir" "$port" && break
         pid=$(pid_of "$dir")
         [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
         [ "$try" = 5 ] && { echo "pg.sh: postgres did not start" >&2; cat "$dir/postgres.log" >&2; false; }
     done
-    for ((i = 0; i < WAIT * 10; i++)); do
-        "$BIN/pg_isready" -q -h 127.0.0.1 -p "$port" && break
-        sleep 0.1
-    done
-    "$BIN/pg_isready" -q -h 127.0.0.1 -p "$port" || { echo "pg.sh: postgres not ready" >&2; false; }
+    ready "$port"
     trap - ERR INT TERM
     printf "RG_TEST_PG_DIR='%s'\nRG_TEST_PG='%s'\n" "$dir" "$(conninfo "$dir")"
 }
 
 case ${1:-} in
-start) start ;;
+start) if [ -n "${2:-}" ]; then resume "$2"; else start; fi ;;
 stop) stop "${2:?usage: pg.sh stop DIR}" ;;
+halt) halt "${2:?usage: pg.sh halt DIR}" ;;
 env) conninfo "${2:?usage: pg.sh env DIR}" ;;
-*) echo "usage: scripts/pg.sh start | env DIR | stop DIR" >&2; exit 2 ;;
+*) echo "usage: scripts/pg.sh start [DIR] | env DIR | halt DIR | stop DIR" >&2; exit 2 ;;
 esac

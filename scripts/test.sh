@@ -222,7 +222,7 @@ run_node "API, interop and attack tests" 2 tests/api/
 # themselves (webhooks, audit, ...) and pg_nodes.test.js (its own cluster).
 PG_API_SUITES="rooms participants keys tokens signal signal_batch signal_lobby signal_accounts
     signal_open videosdk consultations twilio_signaling twilio_track_hooks recordings validator
-    auth sec_deactivate"
+    auth sec_deactivate webhooks_pg"
 if pg_env=$(scripts/pg.sh start 2>"$log/pg.start"); then
     eval "$pg_env"
     trap 'scripts/pg.sh stop "$RG_TEST_PG_DIR" >/dev/null 2>&1; rm -rf "$log"' EXIT

@@ -172,6 +172,10 @@ static int decide(rg_worker *w, const char *token, size_t token_len, const char 
         refuse(&why, RG_SIG_E_SERVER, "Out of memory");
     }
     rg_token_result_clear(&r);
+    /* a store failure while its database is out of reach says so */
+    if (rc != 0 && why.code == RG_SIG_E_SERVER && !rg_store_reachable(app->store))
+        refuse(&why, RG_SIG_E_SERVER,
+               "The store is unavailable: its database cannot be reached; try again");
     *code = why.code;
     *message = why.message;
     return rc;

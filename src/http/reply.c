@@ -4,6 +4,7 @@
  * marked no-store: most of them carry tokens or secrets. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/jsonw.h"
 #include "core/timefmt.h"
@@ -92,13 +93,20 @@ void rg_reply_empty(rg_call *c, int status)
     send_body(c, status, "", 0);
 }
 
+/* A 503 of the store's (20500) while its database server is out of reach
+ * says so: the client learns it is an outage to wait out, not a bug. */
+static const char STORE_DOWN[] = " (the store is unavailable: its database cannot be reached)";
+
 void rg_reply_error(rg_call *c, int status, int code, const char *fmt, ...)
 {
     char msg[512], info[96];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (status == 503 && code == 20500 && n >= 0 && (size_t)n + sizeof STORE_DOWN <= sizeof msg &&
+        c->w && c->w->app && c->w->app->store && !rg_store_reachable(c->w->app->store))
+        memcpy(msg + n, STORE_DOWN, sizeof STORE_DOWN);
     snprintf(info, sizeof info, "https://www.twilio.com/docs/errors/%d", code);
     rg_reply_json(c, status,
                   json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", msg, "more_info",

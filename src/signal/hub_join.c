@@ -192,6 +192,8 @@ static void seat_refused(rg_hub_peer *p, int rc)
         code = RG_VSDK_ROOM_DISABLED;
         message = "The room was deactivated";
     }
+    if (code == RG_SIG_E_SERVER && !rg_store_reachable(p->t->w->app->store))
+        message = "The store is unavailable: its database cannot be reached; try again";
     opening_done(p);
     rg_metrics_join(p->t->w->metrics, refusal_kind(code));
     p->proto->fail(p, code, message);

@@ -55,6 +55,12 @@ int64_t rg_store_change_mark(rg_store *st)
     return ops_of(st)->change_mark(st);
 }
 
+int rg_store_reachable(rg_store *st)
+{
+    const rg_store_ops *o = ops_of(st);
+    return o->reachable ? o->reachable(st) : 1;
+}
+
 void rg_store_set_timer(rg_store *st, void (*fn)(void *ud, int write, uint64_t micros), void *ud)
 {
     ops_of(st)->set_timer(st, fn, ud);

@@ -192,6 +192,8 @@ typedef struct rg_store_ops {
     int (*schema_version)(rg_store *st);
     int64_t (*change_mark)(rg_store *st);
     void (*set_timer)(rg_store *st, rg_store_timer_fn fn, void *ud);
+    /* NULL: always (a file); see rg_store_reachable */
+    int (*reachable)(rg_store *st);
     /* NULL: each seat gets RG_EIO */
     void (*participant_join_batch)(rg_store *st, rg_seat *seats, size_t n);
 #define RG_STORE_OP_FIELD(op, params, args) int(*op) params;

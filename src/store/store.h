@@ -52,6 +52,11 @@ int64_t rg_store_change_mark(rg_store *st);
  * roomgate's (e.g. replaced, truncated).  For /readyz. */
 int rg_store_ping(rg_store *st);
 
+/* 0 while the store's database server cannot be reached (PostgreSQL: the
+ * connection broke and is not back yet; src/store/pg/conn.c), else 1.  No
+ * I/O, any thread: for an answer that says why a call failed. */
+int rg_store_reachable(rg_store *st);
+
 /* Calls fn after every locked use of the store (each store call, a whole
  * transaction), with write = 1 when a transaction began in it and its
  * duration.  fn runs under the store's lock: keep it to a few adds.  Set

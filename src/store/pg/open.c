@@ -59,7 +59,7 @@ int rg_pgsql_open(const char *location, rg_store **out)
     if (!st) return RG_ENOMEM;
     st->head.ops = &rg_pgsql_ops;
     pthread_mutex_init(&st->lock, NULL);
-    st->conn = PQconnectdb(location);
+    st->conn = rg_pg_connect(location);
     if (!st->conn || PQstatus(st->conn) != CONNECTION_OK) {
         say_failure(st->conn, password);
         OPENSSL_cleanse(password, sizeof password);

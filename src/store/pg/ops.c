@@ -11,6 +11,7 @@ const rg_store_ops rg_pgsql_ops = {
     .change_mark = rg_pgsql_change_mark,
     .set_timer = rg_pgsql_set_timer,
     .ping = rg_pgsql_ping,
+    .reachable = rg_pg_reachable,
     /* accounts and keys (keys.c) */
     .account_insert = rg_pgsql_account_insert,
     .account_get = rg_pgsql_account_get,

@@ -49,20 +49,6 @@ static int read_participant(const PGresult *r, int i, void *row)
     return rc;
 }
 
-int rg_pg_session_start(rg_store *st)
-{
-    PGresult *r;
-    int rc = rg_pg_query(
-        st,
-        "SELECT " RG_PG_SESSION_OF(
-            "pid", "backend_start") " FROM pg_stat_activity WHERE pid = pg_backend_pid()",
-        NULL, 0, &r);
-    if (rc != RG_OK) return rc;
-    rc = PQntuples(r) == 1 ? rg_pg_text(r, 0, 0, st->session, sizeof st->session) : RG_EIO;
-    PQclear(r);
-    return rc;
-}
-
 static int get_locked(rg_store *st, const char *sql, const char *a, const char *b,
                       rg_participant *out)
 {

@@ -15,6 +15,7 @@
 #define RG_STORE_PG_PG_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,11 @@ struct rg_store {
     char node[RG_NODE_ID_MAX + 1]; /* the node its seats record, from its first beat (nodes.c) */
     void (*timer)(void *ud, int write, uint64_t micros);
     void *timer_ud;
+    /* the connection's recovery (conn.c): under lock but `down` */
+    atomic_int down; /* lost and not back yet: read without the lock */
+    int healing;     /* a reconnect under way */
+    PostgresPollingStatusType want;
+    int64_t tried_ms; /* when the last reconnect started (monotonic) */
 };
 
 /* The back end's operations, rg_pgsql_<op> (store/ops.h: every one is
@@ -83,6 +89,16 @@ void rg_pg_unlock(rg_store *st, uint64_t started, int write);
 int rg_pg_text(const PGresult *r, int row, int col, char *dst, size_t cap);
 int rg_pg_blob(const PGresult *r, int row, int col, uint8_t *dst, size_t cap, size_t *len);
 int rg_pg_int(const PGresult *r, int row, int col, int64_t *out);
+
+/* The connection (conn.c): a blocking connect for the open, with a
+ * default connect_timeout; rg_pg_lost after a failure (marks the store
+ * down when the connection broke, says so once); rg_pg_heal at the start
+ * of a locked use (advances a reconnect without waiting); rg_pg_reachable
+ * (any thread, no lock): 0 while the connection is down. */
+PGconn *rg_pg_connect(const char *location);
+void rg_pg_lost(rg_store *st);
+void rg_pg_heal(rg_store *st);
+int rg_pg_reachable(rg_store *st);
 
 /* Runs the schema migrations up to the newest (migrate.c). */
 int rg_pg_migrate(PGconn *conn, int *version);

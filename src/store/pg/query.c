@@ -27,6 +27,7 @@ static uint64_t now_micros(void)
 uint64_t rg_pg_lock(rg_store *st)
 {
     pthread_mutex_lock(&st->lock);
+    rg_pg_heal(st); /* between uses only: never inside a transaction */
     return st->timer ? now_micros() : 0;
 }
 
@@ -37,9 +38,15 @@ void rg_pg_unlock(rg_store *st, uint64_t started, int write)
 }
 
 /* SQLSTATE classes the callers act on; anything else is logged (without
- * parameter values: they may be secrets) and is an RG_EIO. */
-static int fail(const PGresult *r, PGconn *conn)
+ * parameter values: they may be secrets) and is an RG_EIO.  A broken
+ * connection is said once per outage (conn.c), not per statement. */
+static int fail(rg_store *st, const PGresult *r)
 {
+    PGconn *conn = st->conn;
+    if (PQstatus(conn) == CONNECTION_BAD) {
+        rg_pg_lost(st);
+        return RG_EIO;
+    }
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state && strcmp(state, "23505") == 0) return RG_EEXIST;
     if (state && strcmp(state, "23503") == 0) return RG_ENOTFOUND;
@@ -97,10 +104,14 @@ int rg_pg_query(rg_store *st, const char *sql, const rg_pg_arg *args, int n, PGr
         int rc = put_param(&p, i, &args[i]);
         if (rc != RG_OK) return rc;
     }
+    if (PQstatus(st->conn) != CONNECTION_OK) { /* down: no round trip (conn.c) */
+        rg_pg_lost(st);
+        return RG_EIO;
+    }
     PGresult *r = PQexecParams(st->conn, sql, n, p.types, p.values, p.lengths, p.formats, 1);
     ExecStatusType s = PQresultStatus(r);
     if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-        int rc = fail(r, st->conn);
+        int rc = fail(st, r);
         PQclear(r);
         return rc;
     }

@@ -5,7 +5,7 @@
 //   multinodeTests(() => ({ a, b, c, redis }))   inside a describe()
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertInvalid, assertValid, mint, validate } from './check.js';
+import { assertError, assertInvalid, assertValid, mint, validate } from './check.js';
 import { basic } from './server.js';
 import { join, tok } from './signal.js';
 import { twJoin, twTrack } from './twclient.js';
@@ -134,6 +134,44 @@ export function multinodeTests(nodes) {
     // C's key cache follows the shared store's change mark (every 100 ms)
     await until(async () => (await validate(c, minted.token)).json.valid === false, 'refused on C');
     assertInvalid(await validate(c, minted.token), 20103);
+  });
+
+  it('a consultation cancelled through node A is refused on nodes B and C', async () => {
+    setup();
+    const t = Math.floor(Date.now() / 1000);
+    const id = `mn-consult-${process.pid}`;
+    const body = { consultation_id: id, detail_id: 'd-1', client_identity: 'client', provider_identity: 'dr',
+      starts_at: new Date((t - 60) * 1000).toISOString(), ends_at: new Date((t + 1800) * 1000).toISOString() };
+    const made = await a.request('POST', '/v1/Consultations', { auth: a.keyAuth, json: body });
+    assert.equal(made.status, 201, made.text);
+    const tokens = (srv, identity) => srv.request('POST', `/v1/Consultations/${id}/Tokens`,
+      { auth: srv.keyAuth, json: { identity, detail_id: body.detail_id } });
+    // each node has read it (now in its cache) and issued a token
+    const onC = await tokens(c, 'dr');
+    assert.equal(onC.status, 200, onC.text);
+    const onB = await tokens(b, 'client');
+    assert.equal(onB.status, 200, onB.text);
+    const dr = await join(c, onC.json.token);
+    assert.equal(dr.joined.type, 'joined', JSON.stringify(dr.joined));
+    const del = await a.request('DELETE', `/v1/Consultations/${id}`, { auth: a.accountAuth });
+    assert.equal(del.status, 200, del.text);
+    assert.equal(del.json.status, 'cancelled');
+    // the provider in the call on C is closed: its room was completed
+    assert.equal((await dr.c.next('error', 5000)).code, 53118);
+    await dr.c.closed;
+    for (const [srv, identity, issued] of [[c, 'dr', onC.json.token], [b, 'client', onB.json.token]]) {
+      // no new token (the node's cache follows the store), ...
+      await until(async () => (await tokens(srv, identity)).status === 410, `tokens refused on ${srv.url}`);
+      assertError(await tokens(srv, identity), 410, 53454);
+      // ... the one issued before is revoked, for validation and for a join
+      await until(async () => (await validate(srv, issued)).json.valid === false, `token revoked on ${srv.url}`);
+      assertInvalid(await validate(srv, issued), 20106);
+      // (refused as revoked, or first because its room is completed)
+      const again = await join(srv, issued);
+      assert.equal(again.joined.type, 'error', JSON.stringify(again.joined));
+      assert.ok([20106, 53118].includes(again.joined.code), JSON.stringify(again.joined));
+      await again.c.closed;
+    }
   });
 
   it('a host on node A admits a guest waiting on node B', async () => {

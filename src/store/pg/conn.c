@@ -1,0 +1,118 @@
+/* conn.c - the connection to PostgreSQL and its recovery (pg.h).
+ *
+ * A database that stops (a restart, a failover, a network cut) breaks the
+ * connection: libpq marks it CONNECTION_BAD and every statement fails at
+ * once.  The store then answers RG_EIO without a round trip (the callers
+ * answer 503, /readyz says "store unavailable") and heals itself: at the
+ * start of a locked use, at most once a second, a reconnect is started
+ * (PQresetStart) and advanced only while its socket is ready (a poll of
+ * zero timeout), so no event loop ever waits for the database to come
+ * back; an attempt that has not finished in ATTEMPT_MS is abandoned.  A
+ * reconnect only ever happens between locked uses, never inside a
+ * transaction, so no statement of a half-done transaction runs on the new
+ * session.  The first connection (rg_pgsql_open) is blocking, bounded by
+ * connect_timeout (DEFAULT_CONNECT_TIMEOUT unless the location sets one). */
+#include "store/pg/pg.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/errors.h"
+#include "store/pg/pgrooms.h"
+
+#define DEFAULT_CONNECT_TIMEOUT "10" /* seconds; libpq's own default waits forever */
+#define RETRY_MS 1000
+#define ATTEMPT_MS 10000
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+PGconn *rg_pg_connect(const char *location)
+{
+    /* the location (expanded as a connection string) comes after the
+     * default, so its own connect_timeout wins */
+    const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *const values[] = {DEFAULT_CONNECT_TIMEOUT, location, NULL};
+    return PQconnectdbParams(keys, values, 1);
+}
+
+int rg_pg_reachable(rg_store *st)
+{
+    return !atomic_load_explicit(&st->down, memory_order_relaxed);
+}
+
+/* Said once per outage, with a fixed text: libpq's message for a failed
+ * connection may quote the location's password. */
+void rg_pg_lost(rg_store *st)
+{
+    if (PQstatus(st->conn) != CONNECTION_BAD) return;
+    if (!atomic_exchange_explicit(&st->down, 1, memory_order_relaxed))
+        fprintf(stderr, "roomgate: store: the connection to PostgreSQL is lost; requests that "
+                        "need the store answer 503 until it is back (retried every second)\n");
+}
+
+/* libpq directly, not rg_pg_query: this file is below query.c (which
+ * heals through it), so it calls nothing of the back end's. */
+int rg_pg_session_start(rg_store *st)
+{
+    static const char sql[] = "SELECT " RG_PG_SESSION_OF(
+        "pid", "backend_start") " FROM pg_stat_activity WHERE pid = pg_backend_pid()";
+    PGresult *r = PQexec(st->conn, sql);
+    int rc = RG_EIO;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+        size_t n = (size_t)PQgetlength(r, 0, 0);
+        if (n < sizeof st->session) {
+            memcpy(st->session, PQgetvalue(r, 0, 0), n + 1);
+            rc = RG_OK;
+        }
+    }
+    PQclear(r);
+    return rc;
+}
+
+static void healed(rg_store *st)
+{
+    st->healing = 0;
+    /* a new backend: a new session for the seats it takes (participants.c) */
+    if (rg_pg_session_start(st) != RG_OK) return; /* lost again: the next use retries */
+    atomic_store_explicit(&st->down, 0, memory_order_relaxed);
+    fprintf(stderr, "roomgate: store: reconnected to PostgreSQL\n");
+}
+
+/* 1 when the socket is ready for what the reconnect waits for. */
+static int socket_ready(rg_store *st)
+{
+    struct pollfd p = {PQsocket(st->conn), st->want == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+    return p.fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
+void rg_pg_heal(rg_store *st)
+{
+    if (!st->healing && PQstatus(st->conn) != CONNECTION_BAD) return;
+    int64_t now = mono_ms();
+    if (!st->healing) {
+        if (now - st->tried_ms < RETRY_MS) return;
+        st->tried_ms = now;
+        if (!PQresetStart(st->conn)) return;
+        st->healing = 1;
+        st->want = PGRES_POLLING_WRITING; /* as libpq says after a start */
+    }
+    while (socket_ready(st)) {
+        st->want = PQresetPoll(st->conn);
+        if (st->want == PGRES_POLLING_OK) {
+            healed(st);
+            return;
+        }
+        if (st->want == PGRES_POLLING_FAILED) {
+            st->healing = 0;
+            return;
+        }
+    }
+    if (now - st->tried_ms > ATTEMPT_MS) st->healing = 0; /* the next start closes it */
+}

@@ -1,0 +1,132 @@
+// Issue 15, failure behaviour: PostgreSQL stopped under a running node
+// (docs/deploy.md "When PostgreSQL or Redis fails").  A node on a
+// throw-away PostgreSQL (scripts/pg.sh); the cluster is halted and started
+// again on the same port (pg.sh halt / start DIR) while the node runs.
+// While it is down, what needs the store answers 503 (REST) or error 53000
+// (a WebSocket join) with a message that names the cause, at once rather
+// than after a hang; /readyz says 503 "store unavailable"; what the
+// in-memory caches serve (token mint and validation with a known key)
+// still answers.  Once it is back, the same calls succeed without a
+// restart of roomgate (the store reconnects by itself, src/store/pg/conn.c).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { startServer, REPO_ROOT, UNDER_VALGRIND } from './lib/server.js';
+import { assertExit0, assertValid, mint, validate } from './lib/check.js';
+import { connect, tok } from './lib/signal.js';
+import { until } from './lib/multinode.js';
+
+const PG_SH = path.join(REPO_ROOT, 'scripts/pg.sh');
+const pg = (...args) => execFileSync('bash', [PG_SH, ...args], { encoding: 'utf8', timeout: 120000 });
+// an answer is due at once (no hang); valgrind slows everything ~20x
+const REPLY_MS = UNDER_VALGRIND ? 60000 : 10000;
+const CAUSE_RE = /the store is unavailable: its database cannot be reached/i;
+let pgDir;
+let srv;
+
+before(async () => {
+  const out = pg('start');
+  pgDir = /RG_TEST_PG_DIR='([^']+)'/.exec(out)[1];
+  const port = /port=(\d+)/.exec(out)[1];
+  const env = {
+    ROOMGATE_DB: `postgres://roomgate@127.0.0.1:${port}/postgres?connect_timeout=5`,
+    ROOMGATE_MASTER_KEY: randomBytes(32).toString('hex'),
+  };
+  srv = await startServer({ env, args: ['--access-log', 'off', '--signal-join-burst', '0'] });
+});
+
+after(async () => {
+  // whatever happened, the cluster is running again before the node stops
+  if (pgDir) try { pg('start', pgDir); } catch { /* it was running */ }
+  if (srv) assertExit0(srv, await srv.stop());
+  if (pgDir) pg('stop', pgDir);
+});
+
+/** A join's first answer, waited for generously (a join is answered, never left hanging). */
+async function joinOnce(identity, room) {
+  const c = await connect(srv);
+  c.send({ type: 'join', token: tok(srv, identity), room });
+  const first = await c.next(undefined, REPLY_MS);
+  await c.close();
+  return first;
+}
+
+/** Joins and stays: {c, sid}. */
+async function joinStay(identity, room) {
+  const c = await connect(srv);
+  c.send({ type: 'join', token: tok(srv, identity), room });
+  const joined = await c.next(undefined, REPLY_MS);
+  assert.equal(joined.type, 'joined', JSON.stringify(joined));
+  return { c, sid: joined.participant.sid };
+}
+
+const keysPath = () => `/2010-04-01/Accounts/${srv.account.sid}/Keys`;
+const createRoom = (name) => srv.request('POST', '/v1/Rooms', { auth: srv.keyAuth, form: { UniqueName: name, Type: 'go' } });
+const createKey = () => srv.request('POST', `${keysPath()}.json`, { auth: srv.accountAuth, form: { FriendlyName: 'outage' } });
+const readyz = () => srv.request('GET', '/readyz');
+
+function assertStoreDown(res, what) {
+  assert.equal(res.status, 503, `${what}: ${res.status} ${res.text}`);
+  assert.equal(res.json.code, 20500, `${what}: ${res.text}`);
+  assert.match(res.json.message, CAUSE_RE, `${what}: ${res.text}`);
+}
+
+describe('PostgreSQL stopped under a running node', () => {
+  it('answers 503 naming the cause while it is down, stays up, and recovers by itself', async () => {
+    // up: everything works, and the key is in the node's cache
+    assert.equal((await createRoom('before-outage')).status, 201);
+    const early = await mint(srv, { identity: 'early' });
+    assertValid(await validate(srv, early.token), { identity: 'early' });
+    assert.equal((await joinOnce('j0', 'outage-room')).type, 'joined');
+    const alice = await joinStay('alice', 'outage-call');
+    const bob = await joinStay('bob', 'outage-call');
+
+    pg('halt', pgDir);
+    await until(async () => (await readyz()).status === 503, '/readyz 503', REPLY_MS * 3);
+    assert.deepEqual((await readyz()).json, { status: 'store unavailable' });
+
+    // what needs the store: 503, the cause named, answered (not hung)
+    assertStoreDown(await createRoom('during-outage'), 'create room');
+    assertStoreDown(await createKey(), 'create key');
+    assertStoreDown(await srv.request('GET', `${keysPath()}.json`, { auth: srv.accountAuth }), 'list keys');
+    assertStoreDown(await srv.request('GET', '/v1/Rooms', { auth: srv.keyAuth }), 'list rooms');
+    const refused = await joinOnce('j1', 'outage-room-2');
+    assert.equal(refused.type, 'error', JSON.stringify(refused));
+    assert.equal(refused.code, 53000, JSON.stringify(refused));
+    assert.match(refused.message, CAUSE_RE);
+
+    // what the in-memory caches serve still answers: a known key mints
+    // and validates (docs/deploy.md lists these)
+    const during = await mint(srv, { identity: 'during' });
+    assertValid(await validate(srv, during.token), { identity: 'during' });
+    assertValid(await validate(srv, early.token), { identity: 'early' });
+    assert.equal((await srv.request('GET', '/healthz')).status, 200);
+    // a call in progress goes on: relays need no store
+    alice.c.send({ type: 'signal', to: bob.sid, data: { during: 1 } });
+    assert.deepEqual(await bob.c.next('signal', REPLY_MS), { type: 'signal', from: alice.sid, data: { during: 1 } });
+
+    // back: the same calls succeed without a restart of roomgate
+    pg('start', pgDir);
+    await until(async () => (await readyz()).status === 200, '/readyz 200 again', REPLY_MS * 3);
+    assert.deepEqual((await readyz()).json, { status: 'ready' });
+    let made;
+    await until(async () => (made = await createRoom('after-outage')).status === 201, 'create room again', REPLY_MS * 3);
+    assert.equal(made.json.unique_name, 'after-outage');
+    const key = await createKey();
+    assert.equal(key.status, 201, key.text);
+    const list = await srv.request('GET', `${keysPath()}.json`, { auth: srv.accountAuth });
+    assert.equal(list.status, 200, list.text);
+    assert.ok(list.json.keys.some((k) => k.sid === key.json.sid));
+    const joined = await joinOnce('j2', 'outage-room-3');
+    assert.equal(joined.type, 'joined', JSON.stringify(joined));
+    await Promise.all([alice.c.close(), bob.c.close()]);
+
+    // the outage was said once per connection, and its end too
+    const err = srv.stderr();
+    assert.match(err, /connection to PostgreSQL is lost/);
+    assert.match(err, /reconnected to PostgreSQL/);
+    assert.ok(srv.proc.exitCode === null && srv.proc.signalCode === null, 'the node stayed up');
+  });
+});
