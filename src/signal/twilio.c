@@ -10,6 +10,7 @@
  * welcome's negotiatedTimeout is the signaling ping interval; a heartbeat
  * goes out every interval, and a client silent for ping_misses intervals
  * is dropped. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,28 @@ void tw_set_mine(sig_conn *c, json_t *mine)
     tw->rest_dirty = 1;
 }
 
+/* Randomness for the ids a join makes (its session, its tracks' sids,
+ * peer connection ids), drawn from OpenSSL by the block: RAND_bytes costs
+ * about as much per call as for a block, and one per id was ~2 % of a
+ * join.  Each loop thread has its own pool (no lock); a byte is handed out
+ * once, then wiped.  The server never forks, so no child shares a pool. */
+#define TW_POOL 1024
+int tw_random(void *out, size_t n)
+{
+    static _Thread_local uint8_t pool[TW_POOL];
+    static _Thread_local size_t left;
+    if (n > TW_POOL) return rg_random(out, n);
+    if (n > left) {
+        if (rg_random(pool, sizeof pool) != RG_OK) return RG_ECRYPTO;
+        left = sizeof pool;
+    }
+    uint8_t *p = pool + sizeof pool - left;
+    memcpy(out, p, n);
+    memset(p, 0, n);
+    left -= n;
+    return RG_OK;
+}
+
 /* ---- room messages ------------------------------------------------------- */
 
 int tw_admit(sig_conn *c, const rg_tw_msg *m, rg_sig_entry *e)
@@ -156,7 +179,7 @@ static void on_connect(sig_conn *c, const rg_tw_msg *m)
     size_t n = json_array_size(m->tracks);
     json_t *mine;
     /* no participant: nothing published yet (an empty array for assign_sids) */
-    if (rg_random(rnd, 16 + 16 * n) != RG_OK ||
+    if (tw_random(rnd, 16 + 16 * n) != RG_OK ||
         (mine = m->tracks ? rg_tw_assign_sids(m->tracks, NULL, rnd + 16) : json_array()) == NULL) {
         tw_fail(c, RG_SIG_E_SERVER, "Out of memory");
         return;

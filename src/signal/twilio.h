@@ -78,6 +78,8 @@ static inline tw_conn *tw_of(sig_conn *c)
 /* signal/twilio.c */
 void tw_send_body(sig_conn *c, json_t *body); /* wraps in msg and writes; steals body */
 void tw_fail(sig_conn *c, int code, const char *message);
+/* n random bytes (rg_random's, from a per-loop pool): RG_OK or RG_ECRYPTO. */
+int tw_random(void *out, size_t n);
 void tw_queue(sig_conn *c, const char *to, json_t *data); /* for tw_flush; steals data */
 /* My state (tw_state_text) for tw_flush, to a sid or "*". */
 void tw_queue_state(sig_conn *c, const char *to, int want, int paired);

@@ -105,8 +105,27 @@ static char *done(buf *b, size_t *len)
 
 /* ---- my state, for the others --------------------------------------------- */
 
+/* Nothing published: the texts without a DOM. */
+static int me_texts_empty(const char *identity, char **tail, char **rest)
+{
+    buf b = {0};
+    puts_(&b, "\n");
+    put_str(&b, identity);
+    puts_(&b, "\n[]\n");
+    *tail = done(&b, NULL);
+    char *fit = *tail ? realloc(*tail, b.len + 1) : NULL;
+    if (fit != NULL) *tail = fit;
+    *rest = strdup("[]");
+    if (*tail && *rest) return 0;
+    free(*tail);
+    free(*rest);
+    *tail = *rest = NULL;
+    return -1;
+}
+
 int tw_me_texts(const char *identity, const json_t *mine, char **tail, char **rest)
 {
+    if (json_array_size(mine) == 0) return me_texts_empty(identity, tail, rest);
     json_t *shown = json_array(), *subs = json_array(), *listed = json_array(), *t;
     size_t i;
     buf b = {0};
@@ -288,13 +307,34 @@ char *tw_update_text(const json_t *peers, const char *sid, const json_t *peer, l
     return done(&b, NULL);
 }
 
+/* published: {"revision":rev,"tracks":[{"id","sid","state":"ready"}]}
+ * (core/twmsg.c rg_tw_published, written as text). */
+static void put_published(buf *b, const json_t *mine, long long rev)
+{
+    char head[96];
+    json_t *t;
+    size_t i;
+    snprintf(head, sizeof head, "{\"revision\":%lld,\"tracks\":[", rev);
+    puts_(b, head);
+    json_array_foreach(mine, i, t)
+    {
+        const char *id = json_string_value(json_object_get(t, "id"));
+        const char *sid = json_string_value(json_object_get(t, "sid"));
+        puts_(b, i ? ",{\"id\":" : "{\"id\":");
+        put_str(b, id ? id : "");
+        puts_(b, ",\"sid\":");
+        put_str(b, sid ? sid : "");
+        puts_(b, ",\"state\":\"ready\"}");
+    }
+    puts_(b, "]}");
+}
+
 char *tw_connected_text(sig_conn *c, const char *room_sid, const char *room_name,
                         long long sub_rev, long long pub_rev)
 {
     tw_conn *tw = tw_of(c);
     char head[160];
     buf b = {0};
-    json_t *published = rg_tw_published(tw->mine, pub_rev);
     snprintf(head, sizeof head,
              "{\"type\":\"msg\",\"body\":{\"type\":\"connected\",\"session\":\"%s\",\"sid\":\"%s\","
              "\"name\":",
@@ -311,8 +351,7 @@ char *tw_connected_text(sig_conn *c, const char *room_sid, const char *room_name
         put_subscribed(&b, tw->peers, sub_rev);
     }
     puts_(&b, ",\"peer_connections\":[],\"published\":");
-    put_json(&b, published);
-    json_decref(published);
+    put_published(&b, tw->mine, pub_rev);
     snprintf(head, sizeof head, ",\"options\":{\"session_timeout\":%d}}}", TW_SESSION_TIMEOUT);
     puts_(&b, head);
     return done(&b, NULL);

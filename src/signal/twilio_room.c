@@ -47,7 +47,7 @@ static void send_update(sig_conn *c, json_t *update)
 static int fresh_id(char out[RG_SID_SIZE], const char prefix[2])
 {
     uint8_t rnd[16];
-    if (rg_random(rnd, sizeof rnd) != RG_OK) return -1;
+    if (tw_random(rnd, sizeof rnd) != RG_OK) return -1;
     rg_sid_format(out, prefix, rnd);
     return 0;
 }
@@ -74,14 +74,23 @@ static json_t *close_pc(const char *id)
 
 /* ---- joined: `connected`, then the pairs -------------------------------- */
 
+/* An `update` asking the client for an offer on each new id
+ * (create-offer): the ids are hex, so the text is written as it is. */
+#define ASK_FMT "%s{\"id\":\"%s\",\"description\":{\"type\":\"create-offer\",\"revision\":1}}"
+#define ASK_MAX (sizeof ASK_FMT + RG_SID_SIZE)
+
 /* The newcomer's peer connections with those already in the room
  * (room->lock held). */
 static void pair_with(sig_conn *c, const rg_hub_room *room)
 {
+    static const char head[] = "{\"type\":\"msg\",\"body\":{\"type\":\"update\",\"peer_connections\":[";
     tw_conn *tw = tw_of(c);
-    json_t *pc, *asks = json_array();
-    size_t j;
+    json_t *pc;
+    size_t j, n = 0, len = 0;
+    char *asks = NULL;
     int offered = 0, others = 0; /* the first offer went to someone */
+    for (const rg_hub_member *m = room->members; m; m = m->next)
+        n++;
     for (const rg_hub_member *m = room->members; m; m = m->next) {
         const char *sid = m->sid;
         if (m->lobby != 0 || strcmp(sid, c->p.sid) == 0) continue;
@@ -97,18 +106,20 @@ static void pair_with(sig_conn *c, const rg_hub_room *room)
             continue;
         }
         char id[RG_SID_SIZE];
-        if (fresh_id(id, "PC") != 0) continue;
+        if (asks == NULL && (asks = malloc(sizeof head + n * ASK_MAX + 8)) != NULL)
+            len = (size_t)sprintf(asks, "%s", head);
+        if (asks == NULL || fresh_id(id, "PC") != 0) continue;
         json_object_set_new(tw->pcs, id, json_string(sid));
-        json_array_append_new(asks, json_pack("{s:s, s:{s:s, s:i}}", "id", id, "description",
-                                              "type", "create-offer", "revision", 1));
+        len += (size_t)sprintf(asks + len, ASK_FMT, len > sizeof head - 1 ? "," : "", id);
     }
     if (!others)
         json_array_foreach(tw->initial, j, pc) json_object_set_new(
             tw->pcs, json_string_value(json_object_get(pc, "id")), json_string(""));
-    if (json_array_size(asks) > 0)
-        send_update(c, json_pack("{s:o}", "peer_connections", asks));
-    else
-        json_decref(asks);
+    if (asks != NULL && len > sizeof head - 1) {
+        memcpy(asks + len, "]}}", 4);
+        rg_sig_send(c, asks, len + 3);
+    }
+    free(asks);
 }
 
 /* The seat is taken (room->lock held; room->members: the others). */
@@ -389,7 +400,7 @@ int tw_take_tracks(sig_conn *c, json_t *tracks, long long revision)
     uint8_t rnd[RG_TW_MAX_TRACKS * 16];
     json_t *mine;
     if (revision <= tw->client_rev) return 0;
-    if (rg_random(rnd, sizeof rnd) != RG_OK ||
+    if (tw_random(rnd, 16 * json_array_size(tracks)) != RG_OK ||
         (mine = rg_tw_assign_sids(tracks, tw->mine, rnd)) == NULL)
         return 0;
     /* the same tracks again: the others have heard them already (an

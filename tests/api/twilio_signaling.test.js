@@ -266,6 +266,31 @@ describe('room messages', () => {
     for (const c of [a, b]) { c.env({ type: 'bye' }); await c.closed; }
   });
 
+  it('a newcomer is asked to offer (create-offer) to each participant its first offer does not go to', async () => {
+    const hasPc = (id) => (m) => m.type === 'msg' && m.body.type === 'update' && (m.body.peer_connections || []).some((p) => p.id === id);
+    const { c: a } = await joinTw('wes', 'tw-ask', [], []);
+    // no first offer at all: asked for one on a fresh id; that offer reaches wes
+    const { c: b } = await joinTw('xia', 'tw-ask', [], []);
+    const ask = (await b.update('peer_connections')).peer_connections;
+    assert.equal(ask.length, 1);
+    assert.match(ask[0].id, /^PC[0-9a-f]{32}$/);
+    assert.deepEqual(ask[0].description, { type: 'create-offer', revision: 1 });
+    b.msg({ type: 'update', peer_connections: [offer(ask[0].id)] });
+    assert.deepEqual((await a.next(hasPc(ask[0].id))).body.peer_connections, [offer(ask[0].id)]);
+    // a third with a first offer: it goes to one of them, and an offer on a
+    // new id is asked for the other
+    const { c: d } = await joinTw('yan', 'tw-ask', [], [offer('pc-yan')]);
+    const asks = (await d.update('peer_connections')).peer_connections;
+    assert.equal(asks.length, 1);
+    assert.notEqual(asks[0].id, ask[0].id);
+    assert.equal(asks[0].description.type, 'create-offer');
+    const first = await Promise.any([a, b].map((c) => c.next(hasPc('pc-yan')).then(() => c)));
+    const other = first === a ? b : a;
+    d.msg({ type: 'update', peer_connections: [offer(asks[0].id)] });
+    assert.deepEqual((await other.next(hasPc(asks[0].id))).body.peer_connections, [offer(asks[0].id)]);
+    for (const c of [a, b, d]) { c.env({ type: 'bye' }); await c.closed; }
+  });
+
   it('a client alone cannot grow its list of unpaired peer connections past 16', async () => {
     const { c: a } = await joinTw('lone', 'tw-lone', [], [offer('first')]);
     for (let i = 0; i < 4; i++) a.msg({ type: 'update', peer_connections: Array.from({ length: 16 }, (_, k) => offer(`x${i}-${k}`)) });
