@@ -6,7 +6,8 @@
 // --node-timeout a sweeper on A or B frees that seat (docs/deploy.md "Dead
 // nodes"): the participant on node A gets participant_left, REST lists the
 // participant as disconnected, the account's status callback receives
-// participant-disconnected for it, and a new participant takes the seat.
+// participant-disconnected for it, and a new participant takes the seat;
+// a Twilio-protocol participant on A sees its peer on C disconnected.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import { startRedis } from './lib/redis.js';
 import { startReceiver } from './lib/hooks.js';
 import { readiness, until } from './lib/multinode.js';
 import { join, tok, connectedList } from './lib/signal.js';
+import { twJoin, twTrack } from './lib/twclient.js';
 
 const PG_SH = path.join(REPO_ROOT, 'scripts/pg.sh');
 // small, so the test is quick; larger under valgrind, where a node's
@@ -78,6 +80,10 @@ describe('a node killed with SIGKILL', () => {
     const over = await join(b, tok(b, 'dave'), 'dead-go');
     assert.equal(over.joined.code, 53105, JSON.stringify(over.joined));
     await over.c.closed;
+    // Twilio's protocol: tina on A knows tom on C, with his track
+    const tina = await twJoin(a, 'tina', 'dead-tw');
+    const tom = await twJoin(c, 'tom', 'dead-tw', [twTrack('tom-mic', 'audio')]);
+    await tina.knows((peers) => peers.some((p) => p.sid === tom.sid && p.state === 'connected'), 'tom connected');
 
     c.proc.kill('SIGKILL');
     assert.equal(await c.stop({ expect: 'SIGKILL' }), 'signal:SIGKILL');
@@ -97,6 +103,11 @@ describe('a node killed with SIGKILL', () => {
     assert.equal(ev.params.ParticipantIdentity, 'carol');
     assert.equal(ev.params.ParticipantStatus, 'disconnected');
     assert.equal(ev.params.RoomName, 'dead-go');
+    // tina's participants update: tom disconnected, no tracks left
+    await tina.knows((peers) => peers.some((p) => p.sid === tom.sid && p.state === 'disconnected' &&
+      p.tracks.length === 0), 'tom disconnected', SWEPT_MS);
+    tina.bye();
+    await tina.closed;
 
     // the room's capacity is available again: dave takes the seat on B
     let dave;
