@@ -271,6 +271,43 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE nodes DROP CONSTRAINT nodes_state_check;"
     "ALTER TABLE nodes ADD CONSTRAINT nodes_state_check"
     "  CHECK (state IN ('up', 'draining', 'stopped', 'down'));",
+    /* 7: the change count moves at commit (deferred constraint triggers,
+     * one call per changed row) instead of after each statement: a
+     * transaction then takes the store_changes row last, after every other
+     * lock it needs, so two transactions never each hold one of them and
+     * wait for the other's.  They did: a seat (its room's row) against
+     * another node's track events, two nodes opening the same room names
+     * at once; PostgreSQL aborted one ("deadlock detected"), and a join
+     * got 53000.  The count only has to move: by how much does not matter. */
+    "DROP TRIGGER accounts_changed ON accounts;"
+    "CREATE CONSTRAINT TRIGGER accounts_changed AFTER INSERT OR UPDATE OR DELETE ON accounts"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_changed();"
+    "DROP TRIGGER api_keys_changed ON api_keys;"
+    "CREATE CONSTRAINT TRIGGER api_keys_changed AFTER INSERT OR UPDATE OR DELETE ON api_keys"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_changed();"
+    "DROP TRIGGER consultations_changed ON consultations;"
+    "CREATE CONSTRAINT TRIGGER consultations_changed AFTER INSERT OR UPDATE OR DELETE ON "
+    "consultations"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_changed();"
+    "DROP TRIGGER recordings_changed ON recordings;"
+    "CREATE CONSTRAINT TRIGGER recordings_changed AFTER INSERT OR UPDATE OR DELETE ON recordings"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_changed();"
+    "DROP TRIGGER revocations_changed ON revocations;"
+    "CREATE CONSTRAINT TRIGGER revocations_changed AFTER INSERT OR UPDATE OR DELETE ON revocations"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_changed();"
+    "DROP TRIGGER webhook_outbox_changed ON webhook_outbox;"
+    "CREATE CONSTRAINT TRIGGER webhook_outbox_changed AFTER INSERT ON webhook_outbox"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_changed();"
+    "DROP TRIGGER rooms_changed ON rooms;"
+    "CREATE CONSTRAINT TRIGGER rooms_changed AFTER INSERT OR UPDATE OR DELETE ON rooms"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_changed();"
+    "DROP TRIGGER participants_changed ON participants;"
+    "CREATE CONSTRAINT TRIGGER participants_changed AFTER INSERT OR UPDATE OR DELETE ON "
+    "participants"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_changed();"
+    "DROP TRIGGER meetings_changed ON meetings;"
+    "CREATE CONSTRAINT TRIGGER meetings_changed AFTER INSERT OR UPDATE OR DELETE ON meetings"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_changed();",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 

@@ -147,9 +147,8 @@ static int simple(rg_store *st, const char *sql)
 /* A refused seat rolls back to its savepoint: no trace (a room it opened
  * too), and the seats after it are decided as if it had never been
  * asked.  A room a seat opens is new: nobody else can hold its row, so
- * creating it after lock_rooms keeps the lock order (two nodes opening
- * the same two new names in opposite orders at once could still wait on
- * each other's index entries: PostgreSQL then fails one batch, RG_EIO). */
+ * creating it after lock_rooms keeps the lock order (and the new names
+ * are inserted in one order on every node: seat_order). */
 static int batch_one(rg_store *st, rg_seat *s)
 {
     int64_t max = 0;
@@ -194,14 +193,46 @@ static int lock_rooms(rg_store *st, const rg_seat *seats, size_t n)
     return rc;
 }
 
+/* Whether seat a comes after seat b: the seats that open a room after the
+ * others, in (account, name) order among them, so that two nodes' batches
+ * opening the same new names insert them in one order (in their own
+ * orders, each waited for the other's index entry: "deadlock detected",
+ * a 53000).  Seats of one room keep their order: it decides who replaces
+ * whom. */
+static int seat_after(const rg_seat *a, const rg_seat *b)
+{
+    if (a->open == NULL || b->open == NULL) return a->open != NULL && b->open == NULL;
+    int c = strcmp(a->open->account_sid, b->open->account_sid);
+    return c != 0 ? c > 0 : strcmp(a->open->unique_name, b->open->unique_name) > 0;
+}
+
+/* order[0..n) = the seats' indexes in that order (a stable insertion sort:
+ * a batch is small). */
+static void seat_order(const rg_seat *seats, size_t n, size_t *order)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        for (; j > 0 && seat_after(&seats[order[j - 1]], &seats[i]); j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+}
+
 void rg_pgsql_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
 {
     if (n == 0) return;
+    size_t *order = malloc(n * sizeof *order);
+    if (order == NULL) {
+        for (size_t i = 0; i < n; i++)
+            seats[i].rc = RG_ENOMEM;
+        return;
+    }
+    seat_order(seats, n, order);
     uint64_t t0 = rg_pg_lock(st);
     int rc = rg_pg_begin(st);
     if (rc == RG_OK && (rc = lock_rooms(st, seats, n)) != RG_OK) rc = rg_pg_end(st, rc);
-    for (size_t i = 0; i < n; i++) {
-        rg_seat *s = &seats[i];
+    for (size_t k = 0; k < n; k++) {
+        rg_seat *s = &seats[order[k]];
         if (!join_args_ok(s->room_sid, s->identity, s->participant_sid))
             s->rc = RG_EINVAL;
         else
@@ -211,6 +242,7 @@ void rg_pgsql_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
     for (size_t i = 0; i < n; i++)
         if (seats[i].rc == RG_OK && rc != RG_OK) seats[i].rc = rc;
     rg_pg_unlock(st, t0, 1);
+    free(order);
 }
 
 /* Locks the room of participant_sid: RG_ENOTFOUND without the
