@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # bench/multinode.sh - signaling across nodes (issue 15; bench/README.md
-# "Multinode"): two roomgate nodes on one store (a SQLite data directory:
-# PostgreSQL's --db is not there yet) and a throw-away redis-server, each
-# room's two members on different nodes (signal_load's BENCH_URL_B), next
-# to one node alone and the Node peer (bench/peer-node/signal.js), in the
-# same run:
+# "Multinode"): two roomgate nodes on one store and a throw-away
+# redis-server, each room's two members on different nodes (signal_load's
+# BENCH_URL_B), the store a throw-away PostgreSQL (scripts/pg.sh, stopped
+# on exit) and then one SQLite directory, next to one node alone (SQLite)
+# and the Node peer (bench/peer-node/signal.js), in the same run:
 #   relay  BENCH_MULTI_ROOMS (500) two-party rooms x BENCH_SIGNAL_RATE (20)
 #          msg/s: relay latency p50/p99 (client send -> kernel receive at the
 #          peer, one clock); cpu is node A's only
@@ -21,7 +21,7 @@
 #          revocations).  The target is within 10 % of SQLite.
 # BENCH_MULTI_SIGNAL=0 leaves out relay and joins, BENCH_MULTI_HTTP=0 the
 # http rows.  Every process is stopped by PID on exit; 127.0.0.1 only.
-# About 40 s, and 35 s for http.
+# About 60 s, and 35 s for http.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -55,8 +55,23 @@ RPORT=$(free_port)
 PIDS+=($!)
 wait_line "$TMP/redis.out" '^.*\(Ready\) to accept connections.*$' >/dev/null
 
-node_start() { # NAME [ARGS...] -> prints its ws URL; its PID goes to PIDS via NODE_PID file
-    "$ROOMGATE" serve --data "$D" --listen 127.0.0.1:0 --threads "$THREADS" --access-log off \
+# the PostgreSQL store: its own data directory (one master key), account and key
+PG_ENV=$(scripts/pg.sh start) || die "scripts/pg.sh start failed"
+PG_DIR=$(sed -n "s/^RG_TEST_PG_DIR='\(.*\)'$/\1/p" <<<"$PG_ENV")
+PG_PORT=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$PG_ENV")
+trap 'scripts/pg.sh stop "$PG_DIR" >/dev/null 2>&1 || true; cleanup' EXIT INT TERM
+DP=$TMP/pgdata
+mkdir -p "$DP"
+PGDB="postgres://roomgate@127.0.0.1:$PG_PORT/postgres?connect_timeout=5"
+PGKEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+pgrg() { ROOMGATE_DB=$PGDB ROOMGATE_MASTER_KEY=$PGKEY "$ROOMGATE" "$@"; }
+plain() { "$ROOMGATE" "$@"; }
+PG_AC=$(pgrg account create --data "$DP" | json sid)
+PG_K=$(pgrg key create --account "$PG_AC" --data "$DP")
+
+node_start() { # NAME [ARGS...] -> prints its ws URL; its PID in $TMP/NAME.pid
+    # NODE_RUN (plain or pgrg) and NODE_DATA: the store
+    "${NODE_RUN:-plain}" serve --data "${NODE_DATA:-$D}" --listen 127.0.0.1:0 --threads "$THREADS" --access-log off \
         --signal-max-conns-per-ip 0 --max-conns-per-ip 0 --signal-max-rate 1000 "${@:2}" \
         >"$TMP/$1.out" 2>"$TMP/$1.err" &
     echo $! >"$TMP/$1.pid"
@@ -75,7 +90,7 @@ ROWS=()
 row() { # LABEL RELAY JOINS
     echo "  $1: $2"
     echo "  $1: $3"
-    ROWS+=("$(printf '%-16s %8s %8s %8s %7s %9s' "$1" "$(json relayed_per_s <<<"$2")" \
+    ROWS+=("$(printf '%-17s %8s %8s %8s %7s %9s' "$1" "$(json relayed_per_s <<<"$2")" \
         "$(json p50_ms <<<"$2")ms" "$(json p99_ms <<<"$2")ms" "$(json server_cpu_pct <<<"$2")%" \
         "$(json joins_per_s <<<"$3")")")
 }
@@ -86,12 +101,18 @@ U=$(node_start one); P=$(cat "$TMP/one.pid"); PIDS+=("$P")
 R=$(load one "$U" "$P" relay "$ROOMS" "$RATE" "$SECS"); J=$(load one "$U" "$P" joins "$JOINS")
 row "roomgate-1" "$R" "$J"; stop "$P"
 
-# two nodes on the same store and Redis: every room spans both
-UA=$(node_start a --redis "redis://127.0.0.1:$RPORT"); PA=$(cat "$TMP/a.pid"); PIDS+=("$PA")
-UB=$(node_start b --redis "redis://127.0.0.1:$RPORT"); PB=$(cat "$TMP/b.pid"); PIDS+=("$PB")
-R=$(BENCH_URL_B=$UB load two "$UA" "$PA" relay "$ROOMS" "$RATE" "$SECS")
-J=$(BENCH_URL_B=$UB load two "$UA" "$PA" joins "$JOINS")
-row "roomgate-2+redis" "$R" "$J"; stop "$PA"; stop "$PB"
+# two nodes on one store and Redis: every room spans both (PostgreSQL,
+# then the SQLite directory)
+two_nodes() { # LABEL ROW
+    UA=$(node_start a --redis "redis://127.0.0.1:$RPORT"); PA=$(cat "$TMP/a.pid"); PIDS+=("$PA")
+    UB=$(node_start b --redis "redis://127.0.0.1:$RPORT"); PB=$(cat "$TMP/b.pid"); PIDS+=("$PB")
+    R=$(BENCH_URL_B=$UB load "$1" "$UA" "$PA" relay "$ROOMS" "$RATE" "$SECS")
+    J=$(BENCH_URL_B=$UB load "$1" "$UA" "$PA" joins "$JOINS")
+    row "$2" "$R" "$J"; stop "$PA"; stop "$PB"
+}
+NODE_RUN=pgrg NODE_DATA=$DP BENCH_ACCOUNT=$PG_AC BENCH_KEY_SID=$(json sid <<<"$PG_K") \
+    BENCH_KEY_SECRET=$(json secret <<<"$PG_K") two_nodes two-pg "roomgate-2+pg"
+two_nodes two "roomgate-2+sqlite"
 
 if [ "${BENCH_MULTI_PEER:-1}" != 0 ]; then
     ROOMGATE_KEY_SID=$BENCH_KEY_SID ROOMGATE_KEY_SECRET=$BENCH_KEY_SECRET ROOMGATE_ACCOUNT=$BENCH_ACCOUNT \
@@ -103,8 +124,8 @@ if [ "${BENCH_MULTI_PEER:-1}" != 0 ]; then
 fi
 
 echo
-echo "== multinode: $ROOMS rooms x $RATE msg/s for ${SECS}s; $JOINS joins; store: SQLite (one directory)"
-printf '%-16s %8s %8s %8s %7s %9s\n' server "relay/s" p50 p99 cpu "joins/s"
+echo "== multinode: $ROOMS rooms x $RATE msg/s for ${SECS}s; $JOINS joins; two nodes with Redis on PostgreSQL (+pg) or one SQLite directory (+sqlite)"
+printf '%-17s %8s %8s %8s %7s %9s\n' server "relay/s" p50 p99 cpu "joins/s"
 for r in "${ROWS[@]}"; do echo "$r"; done
 fi
 
@@ -115,17 +136,6 @@ HSECS=${BENCH_HTTP_SECONDS:-4}
 HCONNS=${BENCH_HTTP_CONNECTIONS:-32}
 HROUNDS=${BENCH_HTTP_ROUNDS:-3}
 command -v wrk >/dev/null || die "wrk is missing (scripts/deps.sh bench)"
-PG_ENV=$(scripts/pg.sh start) || die "scripts/pg.sh start failed"
-PG_DIR=$(sed -n "s/^RG_TEST_PG_DIR='\(.*\)'$/\1/p" <<<"$PG_ENV")
-PG_PORT=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$PG_ENV")
-trap 'scripts/pg.sh stop "$PG_DIR" >/dev/null 2>&1 || true; cleanup' EXIT INT TERM
-DP=$TMP/pgdata
-mkdir -p "$DP"
-PGDB="postgres://roomgate@127.0.0.1:$PG_PORT/postgres?connect_timeout=5"
-PGKEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-pgrg() { ROOMGATE_DB=$PGDB ROOMGATE_MASTER_KEY=$PGKEY "$ROOMGATE" "$@"; }
-PG_AC=$(pgrg account create --data "$DP" | json sid)
-PG_K=$(pgrg key create --account "$PG_AC" --data "$DP")
 
 http_start() { # NAME RUNNER DIR -> prints its base URL; PID in $TMP/NAME.pid
     "$2" serve --data "$3" --listen 127.0.0.1:0 --threads "$THREADS" --access-log off \
@@ -134,7 +144,6 @@ http_start() { # NAME RUNNER DIR -> prints its base URL; PID in $TMP/NAME.pid
     echo $! >"$TMP/$1.pid"
     echo "http://127.0.0.1:$(wait_line "$TMP/$1.out" '^roomgate: listening on http://127\.0\.0\.1:\([0-9]*\)/.*$')"
 }
-plain() { "$ROOMGATE" "$@"; }
 declare -A HURL HAUTH HTOKEN HVAL
 HURL[sqlite]=$(http_start hsqlite plain "$D"); PIDS+=("$(cat "$TMP/hsqlite.pid")")
 HURL[pg]=$(http_start hpg pgrg "$DP"); PIDS+=("$(cat "$TMP/hpg.pid")")
