@@ -263,3 +263,21 @@ void rg_audit_judge(rg_audit_verdict *v, const rg_aheads *h, const rg_audit_walk
     if (!v->why) v->why = why;
     v->ok = v->why == NULL;
 }
+
+int rg_audit_verify_begin(const rg_aanchor *a, rg_audit_verdict *v, rg_aheads *h, rg_audit_walk *w)
+{
+    memset(h, 0, sizeof *h);
+    memset(v, 0, sizeof *v);
+    v->head_seq = -1;
+    if (!a->anchored) return RG_EINVAL;
+    rg_aheads_read_file(a, h);
+    rg_audit_walk_init(w, v, h);
+    return RG_OK;
+}
+
+int rg_audit_verify_end(rg_audit_verdict *v, const rg_aheads *h, const rg_audit_walk *w, int rc)
+{
+    if (rc != RG_OK && rc != 1) return rc;
+    rg_audit_judge(v, h, w);
+    return RG_OK;
+}

@@ -89,4 +89,13 @@ int rg_audit_walk_row(void *walk, const rg_audit_row *r);
 /* What the heads say about the chain the walk checked; sets v->ok. */
 void rg_audit_judge(rg_audit_verdict *v, const rg_aheads *h, const rg_audit_walk *w);
 
+/* rg_store_audit_verify around the back end's snapshot: _begin reads the
+ * head file (before the snapshot: written after each commit, it can only
+ * name rows the snapshot has) and starts the walk, RG_EINVAL when a is not
+ * anchored; the back end then reads its head row into h and walks its rows
+ * with rg_audit_walk_row, ending with rc (1: the walk stopped at a broken
+ * link); _end judges, or returns a failure. */
+int rg_audit_verify_begin(const rg_aanchor *a, rg_audit_verdict *v, rg_aheads *h, rg_audit_walk *w);
+int rg_audit_verify_end(rg_audit_verdict *v, const rg_aheads *h, const rg_audit_walk *w, int rc);
+
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "store/auditappend.h"
 #include "store/pg/call.h"
 
 #define COLS                                                                                       \
@@ -109,64 +110,40 @@ static int insert_row(rg_store *st, const rg_audit_row *r)
         NULL);
 }
 
-/* In the caller's transaction, after the chain's lock. */
-static int append_locked(rg_store *st, rg_audit_item *const *items, size_t n, int64_t now,
-                         rg_audit_head *out)
+static int insert_one(rg_store *st, void *ud, const rg_audit_row *r)
 {
-    uint8_t head[RG_AUDIT_HASH_LEN], tail_hash[RG_AUDIT_HASH_LEN];
-    int64_t tail_seq;
-    rg_aheads heads;
-    rg_audit_head start;
-    int rc = read_tail(st, &tail_seq, tail_hash);
-    if (rc == RG_OK) rc = read_head_row(st, &heads);
-    if (rc != RG_OK) return rc;
-    rg_aheads_read_file(&st->audit, &heads);
-    rg_audit_start(&st->audit, &heads, tail_seq, tail_hash, &start);
-    int64_t seq = start.seq;
-    memcpy(head, start.hash, RG_AUDIT_HASH_LEN);
-    for (size_t i = 0; rc == RG_OK && i < n; i++) {
-        rg_audit_item *it = items[i];
-        rg_audit_row *r = &it->row;
-        it->result = RG_OK;
-        if (it->consume_nonce) {
-            int fresh = consume(st, it->consume_nonce, it->nonce_exp);
-            if (fresh < 0) rc = fresh;
-            if (fresh == 0) {
-                it->result = RG_EEXIST;
-                strcpy(r->outcome, "refused");
-                strcpy(r->reason, "link already used");
-            }
-        }
-        r->seq = ++seq;
-        memcpy(r->prev_hash, head, RG_AUDIT_HASH_LEN);
-        const rg_audit_fields f = rg_audit_fields_of(r);
-        if (rc == RG_OK) rc = rg_audit_hash(r->seq, r->ts_ms, r->prev_hash, &f, r->hash);
-        if (rc == RG_OK) rc = insert_row(st, r);
-        memcpy(head, r->hash, RG_AUDIT_HASH_LEN);
-    }
-    out->seq = seq;
-    memcpy(out->hash, head, RG_AUDIT_HASH_LEN);
-    /* the head moves in this transaction; a head row deleted or forged is
-     * left as it is: the evidence verify reports */
-    if (rc == RG_OK && (heads.db_state == RG_AHEAD_OK || heads.db_state == RG_AHEAD_PLACEHOLDER))
-        rc = put_head_row(st, out);
-    /* Nonces of expired links can go: their links fail on the expiry first. */
-    if (rc == RG_OK)
-        rc = rg_pg_put_locked(st, "DELETE FROM media_nonces WHERE exp < $1",
-                              RG_PG_ARGS(RG_PG_INT(now - 60)), NULL);
+    (void)ud;
+    return insert_row(st, r);
+}
+
+static int purge_nonces(rg_store *st, int64_t before)
+{
+    return rg_pg_put_locked(st, "DELETE FROM media_nonces WHERE exp < $1",
+                            RG_PG_ARGS(RG_PG_INT(before)), NULL);
+}
+
+/* Called in the caller's transaction, after the chain's lock. */
+static const rg_audit_rows ROWS = {read_tail, read_head_row, put_head_row,
+                                   consume,   insert_one,    purge_nonces};
+
+/* The chain's lock, until the transaction ends. */
+static int chain_lock(rg_store *st)
+{
+    PGresult *r;
+    int rc = rg_pg_query(st, AUDIT_LOCK, NULL, 0, &r);
+    if (rc == RG_OK) PQclear(r);
     return rc;
 }
 
 int rg_pgsql_audit_append(rg_store *st, rg_audit_item *const *items, size_t n, int64_t now)
 {
     rg_audit_head h;
-    PGresult *r;
     if (n == 0) return RG_OK;
     if (!st->audit.anchored) return RG_EINVAL; /* rows no head covers could go unnoticed */
     uint64_t t0 = rg_pg_lock(st);
     int rc = rg_pg_begin(st);
-    if (rc == RG_OK && (rc = rg_pg_query(st, AUDIT_LOCK, NULL, 0, &r)) == RG_OK) PQclear(r);
-    if (rc == RG_OK) rc = append_locked(st, items, n, now, &h);
+    if (rc == RG_OK) rc = chain_lock(st);
+    if (rc == RG_OK) rc = rg_audit_append_rows(st, &st->audit, &ROWS, NULL, items, n, now, &h);
     rc = rg_pg_end(st, rc);
     if (rc == RG_OK) rg_ahead_publish(&st->audit, &h);
     rg_pg_unlock(st, t0, 1);
@@ -186,23 +163,15 @@ int rg_pgsql_audit_anchor_dir(rg_store *st, const uint8_t master[32], const char
 
 int rg_pgsql_audit_head_start(rg_store *st)
 {
-    rg_aheads heads;
     rg_audit_head h;
-    PGresult *r;
+    int valid = 0;
     if (!st->audit.anchored) return RG_EINVAL;
-    memset(&heads, 0, sizeof heads);
     uint64_t t0 = rg_pg_lock(st);
     int rc = rg_pg_begin(st);
-    if (rc == RG_OK && (rc = rg_pg_query(st, AUDIT_LOCK, NULL, 0, &r)) == RG_OK) PQclear(r);
-    if (rc == RG_OK) rc = read_head_row(st, &heads);
-    h = heads.db;
-    if (rc == RG_OK && heads.db_state == RG_AHEAD_PLACEHOLDER) {
-        rc = read_tail(st, &h.seq, h.hash);
-        if (rc == RG_OK) rc = put_head_row(st, &h);
-        if (rc == RG_OK) heads.db_state = RG_AHEAD_OK;
-    }
+    if (rc == RG_OK) rc = chain_lock(st);
+    if (rc == RG_OK) rc = rg_audit_head_fix(st, &ROWS, &h, &valid);
     rc = rg_pg_end(st, rc);
-    if (rc == RG_OK && heads.db_state == RG_AHEAD_OK) rg_ahead_publish(&st->audit, &h);
+    if (rc == RG_OK && valid) rg_ahead_publish(&st->audit, &h);
     rg_pg_unlock(st, t0, 1);
     return rc;
 }
@@ -285,18 +254,12 @@ int rg_pgsql_audit_verify(rg_store *st, rg_audit_verdict *v)
     rg_aheads heads;
     rg_audit_walk w;
     PGresult *r;
-    memset(&heads, 0, sizeof heads);
-    memset(v, 0, sizeof *v);
-    v->head_seq = -1;
-    if (!st->audit.anchored) return RG_EINVAL;
-    /* The file before the snapshot: it is written after each commit, so it
-     * can only name rows the snapshot has. */
-    rg_aheads_read_file(&st->audit, &heads);
-    rg_audit_walk_init(&w, v, &heads);
+    int rc = rg_audit_verify_begin(&st->audit, v, &heads, &w);
+    if (rc != RG_OK) return rc;
     /* One snapshot for the head row and every page of rows while appends
      * go on. */
     uint64_t t0 = rg_pg_lock(st);
-    int rc = rg_pg_query(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL, 0, &r);
+    rc = rg_pg_query(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL, 0, &r);
     if (rc == RG_OK) {
         PQclear(r);
         rc = read_head_row(st, &heads);
@@ -304,7 +267,5 @@ int rg_pgsql_audit_verify(rg_store *st, rg_audit_verdict *v)
         rg_pg_end(st, RG_EIO); /* read only: a rollback ends it */
     }
     rg_pg_unlock(st, t0, 0);
-    if (rc != RG_OK && rc != 1) return rc;
-    rg_audit_judge(v, &heads, &w);
-    return RG_OK;
+    return rg_audit_verify_end(v, &heads, &w, rc);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "store/auditappend.h"
 #include "store/sqlite/sql.h"
 
 #define COLS                                                                                       \
@@ -104,67 +105,36 @@ static int bind_row(sqlite3_stmt *s, const rg_audit_row *r)
     return rc;
 }
 
-/* Where the batch continues the chain (rg_audit_start): both heads read,
- * the last row as the fallback. */
-static int start_of(rg_store *st, rg_aheads *h, rg_audit_head *start)
+/* rg_audit_rows.insert: the statement is prepared at the first row and
+ * reused for the rest of the batch (*ud; the caller releases it). */
+static int insert_row(rg_store *st, void *ud, const rg_audit_row *r)
 {
-    int64_t tail_seq;
-    uint8_t tail_hash[RG_AUDIT_HASH_LEN];
-    int rc = read_tail(st, &tail_seq, tail_hash);
-    if (rc == RG_OK) rc = read_head_row(st, h);
-    if (rc != RG_OK) return rc;
-    rg_aheads_read_file(&st->audit, h);
-    rg_audit_start(&st->audit, h, tail_seq, tail_hash, start);
-    return RG_OK;
+    sqlite3_stmt **s = ud;
+    int rc = *s ? RG_OK
+                : rg_sql_prepare(st,
+                                 "INSERT INTO audit_log(" COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+                                 "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                 s);
+    if (rc == RG_OK) rc = bind_row(*s, r);
+    if (rc == RG_OK) rc = rg_sql_step_done(st, *s, "audit insert");
+    return rc;
 }
+
+static int purge_nonces(rg_store *st, int64_t before)
+{
+    return rg_sql_run(st, "DELETE FROM media_nonces WHERE exp < ?4", NULL, NULL, NULL, before, NULL,
+                      "purge nonces");
+}
+
+static const rg_audit_rows ROWS = {read_tail, read_head_row, put_head_row,
+                                   consume,   insert_row,    purge_nonces};
 
 static int append_locked(rg_store *st, rg_audit_item *const *items, size_t n, int64_t now,
                          rg_audit_head *out)
 {
     sqlite3_stmt *s = NULL;
-    uint8_t head[RG_AUDIT_HASH_LEN];
-    rg_aheads heads;
-    rg_audit_head start = {0};
-    int rc = start_of(st, &heads, &start);
-    int64_t seq = start.seq;
-    memcpy(head, start.hash, RG_AUDIT_HASH_LEN);
-    if (rc == RG_OK)
-        rc = rg_sql_prepare(st,
-                            "INSERT INTO audit_log(" COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                            "?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                            &s);
-    for (size_t i = 0; rc == RG_OK && i < n; i++) {
-        rg_audit_item *it = items[i];
-        rg_audit_row *r = &it->row;
-        it->result = RG_OK;
-        if (it->consume_nonce) {
-            int fresh = consume(st, it->consume_nonce, it->nonce_exp);
-            if (fresh < 0) rc = fresh;
-            if (fresh == 0) {
-                it->result = RG_EEXIST;
-                strcpy(r->outcome, "refused");
-                strcpy(r->reason, "link already used");
-            }
-        }
-        r->seq = ++seq;
-        memcpy(r->prev_hash, head, RG_AUDIT_HASH_LEN);
-        const rg_audit_fields f = rg_audit_fields_of(r);
-        if (rc == RG_OK) rc = rg_audit_hash(r->seq, r->ts_ms, r->prev_hash, &f, r->hash);
-        if (rc == RG_OK) rc = bind_row(s, r);
-        if (rc == RG_OK) rc = rg_sql_step_done(st, s, "audit insert");
-        memcpy(head, r->hash, RG_AUDIT_HASH_LEN);
-    }
+    int rc = rg_audit_append_rows(st, &st->audit, &ROWS, &s, items, n, now, out);
     rg_sql_release(st, s);
-    out->seq = seq;
-    memcpy(out->hash, head, RG_AUDIT_HASH_LEN);
-    /* the head moves in this transaction; a head row deleted or forged is
-     * left as it is: the evidence verify reports */
-    if (rc == RG_OK && (heads.db_state == RG_AHEAD_OK || heads.db_state == RG_AHEAD_PLACEHOLDER))
-        rc = put_head_row(st, out);
-    /* Nonces of expired links can go: their links fail on the expiry first. */
-    if (rc == RG_OK)
-        rc = rg_sql_run(st, "DELETE FROM media_nonces WHERE exp < ?4", NULL, NULL, NULL, now - 60,
-                        NULL, "purge nonces");
     return rc;
 }
 
@@ -195,22 +165,14 @@ int rg_sqlite_audit_append(rg_store *st, rg_audit_item *const *items, size_t n, 
 
 int rg_sqlite_audit_head_start(rg_store *st)
 {
-    rg_aheads heads;
     rg_audit_head h;
-    int rc;
+    int valid = 0;
     if (!st->audit.anchored) return RG_EINVAL;
-    memset(&heads, 0, sizeof heads);
     rg_sql_lock(st);
-    rc = rg_sql_begin(st);
-    if (rc == RG_OK) rc = read_head_row(st, &heads);
-    h = heads.db;
-    if (rc == RG_OK && heads.db_state == RG_AHEAD_PLACEHOLDER) {
-        rc = read_tail(st, &h.seq, h.hash);
-        if (rc == RG_OK) rc = put_head_row(st, &h);
-        if (rc == RG_OK) heads.db_state = RG_AHEAD_OK;
-    }
+    int rc = rg_sql_begin(st);
+    if (rc == RG_OK) rc = rg_audit_head_fix(st, &ROWS, &h, &valid);
     rc = rg_sql_end(st, rc);
-    if (rc == RG_OK && heads.db_state == RG_AHEAD_OK) rg_ahead_publish(&st->audit, &h);
+    if (rc == RG_OK && valid) rg_ahead_publish(&st->audit, &h);
     rg_sql_unlock(st);
     return rc;
 }
@@ -280,15 +242,8 @@ int rg_sqlite_audit_verify(rg_store *st, rg_audit_verdict *v)
 {
     rg_aheads heads;
     rg_audit_walk w;
-    int rc;
-    memset(&heads, 0, sizeof heads);
-    memset(v, 0, sizeof *v);
-    v->head_seq = -1;
-    if (!st->audit.anchored) return RG_EINVAL;
-    /* The file before the snapshot: it is written after each commit, so it
-     * can only name rows the snapshot has. */
-    rg_aheads_read_file(&st->audit, &heads);
-    rg_audit_walk_init(&w, v, &heads);
+    int rc = rg_audit_verify_begin(&st->audit, v, &heads, &w);
+    if (rc != RG_OK) return rc;
     /* A read transaction: one consistent snapshot while appends go on. */
     rg_sql_lock(st);
     rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? RG_OK : RG_EIO;
@@ -298,7 +253,5 @@ int rg_sqlite_audit_verify(rg_store *st, rg_audit_verdict *v)
         sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     }
     rg_sql_unlock(st);
-    if (rc != RG_OK && rc != 1) return rc;
-    rg_audit_judge(v, &heads, &w);
-    return RG_OK;
+    return rg_audit_verify_end(v, &heads, &w, rc);
 }
