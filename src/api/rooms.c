@@ -60,7 +60,8 @@ static int read_shape(rg_call *c, rg_room *r)
         rg_param_int(c, P_EMPTY, 1, RG_ROOM_MAX_TIMEOUT, RG_ROOM_DEFAULT_TIMEOUT, &empty) != 0 ||
         rg_param_int(c, P_UNUSED, 1, RG_ROOM_MAX_TIMEOUT, RG_ROOM_DEFAULT_TIMEOUT, &unused) != 0)
         return -1;
-    r->max_participants = r->type == RG_ROOM_GO ? 2 : (int)max;
+    int fixed = rg_room_type_fixed_max(r->type); /* go: whatever was asked */
+    r->max_participants = fixed ? fixed : (int)max;
     r->empty_room_timeout = (int)empty;
     r->unused_room_timeout = (int)unused;
     return 0;

@@ -49,10 +49,11 @@ int rg_app_consultation_room(rg_app *app, const rg_consultation *k, int64_t now)
     uint64_t gen = rg_hot_room_gen(app->hot);
     if (rg_hot_room_fresh(app->hot, k->account_sid, k->consultation_id, now)) return RG_OK;
     /* EVENT: room-created when it creates one, written by the store call */
-    rc = rg_store_room_get_or_create(app->store, k->account_sid, k->consultation_id, RG_ROOM_GO, 2,
-                                     now, &room, &created);
+    int two = rg_room_type_fixed_max(RG_ROOM_GO);
+    rc = rg_store_room_get_or_create(app->store, k->account_sid, k->consultation_id, RG_ROOM_GO,
+                                     two, now, &room, &created);
     if (rc != RG_OK) return rc;
-    if (room.type != RG_ROOM_GO || room.max_participants > 2) return RG_EEXIST;
+    if (room.type != RG_ROOM_GO || room.max_participants > two) return RG_EEXIST;
     rg_hot_room_checked(app->hot, k->account_sid, k->consultation_id, now, gen);
     return RG_OK;
 }

@@ -24,3 +24,8 @@ int rg_room_type_default_max(rg_room_type t)
 {
     return t == RG_ROOM_GO ? 2 : t == RG_ROOM_PEER_TO_PEER ? 10 : RG_ROOM_MAX_PARTICIPANTS;
 }
+
+int rg_room_type_fixed_max(rg_room_type t)
+{
+    return t == RG_ROOM_GO ? rg_room_type_default_max(t) : 0;
+}

@@ -15,5 +15,8 @@ int rg_room_type_parse(const char *s, rg_room_type *out);
 /* The default capacity of a type, as Twilio's: go 2, peer-to-peer 10,
  * group 50. */
 int rg_room_type_default_max(rg_room_type t);
+/* The capacity a type always has whatever was asked (go: 2, a one-to-one
+ * call), or 0 when the room's creator chooses it. */
+int rg_room_type_fixed_max(rg_room_type t);
 
 #endif

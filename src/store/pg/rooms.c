@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "core/errors.h"
-#include "crypto/random.h"
+#include "store/roomnew.h"
 #include "store/pg/call.h"
 #include "store/pg/outbox_emit.h"
 #include "store/pg/pgrooms.h"
@@ -60,34 +60,6 @@ int rg_pg_read_room(const PGresult *res, int i, void *row)
     return RG_OK;
 }
 
-static int in_range(int v, int lo, int hi)
-{
-    return v >= lo && v <= hi;
-}
-
-/* Fills the defaults rooms.h promises and checks the rest (as SQLite). */
-static int prepare_new(rg_room *r)
-{
-    if (r->sid[0] == '\0' && rg_new_sid(r->sid, "RM") != RG_OK) return RG_ECRYPTO;
-    if (!rg_sid_valid(r->sid, strnlen(r->sid, RG_SID_SIZE), "RM") ||
-        !rg_sid_valid(r->account_sid, strnlen(r->account_sid, RG_SID_SIZE), "AC"))
-        return RG_EINVAL;
-    if (r->unique_name[0] == '\0') memcpy(r->unique_name, r->sid, RG_SID_SIZE);
-    if (r->type == RG_ROOM_GO) r->max_participants = 2;
-    if (!in_range((int)r->type, RG_ROOM_GO, RG_ROOM_GROUP) ||
-        !in_range(r->max_participants, 1, RG_ROOM_MAX_PARTICIPANTS) ||
-        !in_range(r->empty_room_timeout, 1, RG_ROOM_MAX_TIMEOUT) ||
-        !in_range(r->unused_room_timeout, 1, RG_ROOM_MAX_TIMEOUT) ||
-        memchr(r->unique_name, '\0', sizeof r->unique_name) == NULL ||
-        memchr(r->status_callback, '\0', sizeof r->status_callback) == NULL)
-        return RG_EINVAL;
-    r->status = RG_ROOM_IN_PROGRESS;
-    r->date_updated = r->date_created;
-    r->end_time = r->last_left = 0;
-    r->ever_joined = 0;
-    return RG_OK;
-}
-
 /* on_conflict: ON CONFLICT on the live name does nothing (*rows = 0)
  * instead of failing, for get-or-create racing another node. */
 static int insert_locked(rg_store *st, const rg_room *r, int on_conflict, int64_t *rows)
@@ -113,7 +85,7 @@ static int insert_locked(rg_store *st, const rg_room *r, int on_conflict, int64_
 
 int rg_pgsql_room_create(rg_store *st, rg_room *r)
 {
-    int rc = prepare_new(r);
+    int rc = rg_room_prepare_new(r);
     if (rc != RG_OK) return rc;
     uint64_t t0 = rg_pg_lock(st);
     rc = rg_pg_begin(st);
@@ -173,17 +145,7 @@ static int get_or_create(rg_store *st, const char *account_sid, const char *uniq
     rg_room r;
     int64_t rows = 0;
     *created = 0;
-    if (!unique_name || !unique_name[0] || strlen(unique_name) > RG_IDENTITY_MAX || !account_sid ||
-        strlen(account_sid) > RG_SID_LEN)
-        return RG_EINVAL;
-    memset(&r, 0, sizeof r);
-    strcpy(r.account_sid, account_sid);
-    strcpy(r.unique_name, unique_name);
-    r.type = type;
-    r.max_participants = max_participants;
-    r.empty_room_timeout = r.unused_room_timeout = RG_ROOM_DEFAULT_TIMEOUT;
-    r.date_created = now;
-    int rc = prepare_new(&r);
+    int rc = rg_room_for_name(&r, account_sid, unique_name, type, max_participants, now);
     if (rc != RG_OK) return rc;
     uint64_t t0 = rg_pg_lock(st);
     rc = rg_pg_begin(st);
@@ -210,7 +172,7 @@ int rg_pg_room_open_locked(rg_store *st, const rg_room *want)
 {
     rg_room r = *want, cur;
     int64_t rows = 0;
-    int rc = r.sid[0] ? prepare_new(&r) : RG_EINVAL; /* the caller's sid, checked */
+    int rc = r.sid[0] ? rg_room_prepare_new(&r) : RG_EINVAL; /* the caller's sid, checked */
     if (rc != RG_OK) return rc;
     rc = room_get_locked(st, LIVE_BY_NAME, r.account_sid, r.unique_name, &cur);
     if (rc == RG_OK) return strcmp(cur.sid, r.sid) == 0 ? RG_OK : RG_EEXIST;
@@ -360,8 +322,7 @@ static int sweep_batch(rg_store *st, int64_t now, int unit, rg_room *out, size_t
     }
     for (size_t i = 0; rc == RG_OK && i < *count; i++) {
         rc = rg_pg_room_complete_locked(st, out[i].sid, now);
-        out[i].status = RG_ROOM_COMPLETED;
-        out[i].end_time = out[i].date_updated = now;
+        rg_room_mark_completed(&out[i], now);
     }
     rc = rg_pg_end(st, rc == RG_ENOTFOUND ? RG_OK : rc);
     if (rc != RG_OK) *count = 0;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "core/errors.h"
-#include "crypto/random.h"
+#include "store/roomnew.h"
 #include "store/sqlite/outbox_emit.h"
 #include "store/sqlite/room_open.h"
 #include "store/sqlite/sql.h"
@@ -52,34 +52,6 @@ static int read_room(sqlite3_stmt *s, void *row)
     return rc;
 }
 
-static int in_range(int v, int lo, int hi)
-{
-    return v >= lo && v <= hi;
-}
-
-/* Fills the defaults rooms.h promises and checks the rest. */
-static int prepare_new(rg_room *r)
-{
-    if (r->sid[0] == '\0' && rg_new_sid(r->sid, "RM") != RG_OK) return RG_ECRYPTO;
-    if (!rg_sid_valid(r->sid, strnlen(r->sid, RG_SID_SIZE), "RM") ||
-        !rg_sid_valid(r->account_sid, strnlen(r->account_sid, RG_SID_SIZE), "AC"))
-        return RG_EINVAL;
-    if (r->unique_name[0] == '\0') memcpy(r->unique_name, r->sid, RG_SID_SIZE);
-    if (r->type == RG_ROOM_GO) r->max_participants = 2;
-    if (!in_range((int)r->type, RG_ROOM_GO, RG_ROOM_GROUP) ||
-        !in_range(r->max_participants, 1, RG_ROOM_MAX_PARTICIPANTS) ||
-        !in_range(r->empty_room_timeout, 1, RG_ROOM_MAX_TIMEOUT) ||
-        !in_range(r->unused_room_timeout, 1, RG_ROOM_MAX_TIMEOUT) ||
-        memchr(r->unique_name, '\0', sizeof r->unique_name) == NULL ||
-        memchr(r->status_callback, '\0', sizeof r->status_callback) == NULL)
-        return RG_EINVAL;
-    r->status = RG_ROOM_IN_PROGRESS;
-    r->date_updated = r->date_created;
-    r->end_time = r->last_left = 0;
-    r->ever_joined = 0;
-    return RG_OK;
-}
-
 static int insert_locked(rg_store *st, const rg_room *r)
 {
     return rg_sql_put_locked(
@@ -99,7 +71,7 @@ static int insert_locked(rg_store *st, const rg_room *r)
 
 int rg_sqlite_room_create(rg_store *st, rg_room *r)
 {
-    int rc = prepare_new(r);
+    int rc = rg_room_prepare_new(r);
     if (rc != RG_OK) return rc;
     rg_sql_lock(st);
     rc = rg_sql_begin(st);
@@ -166,17 +138,7 @@ static int get_or_create(rg_store *st, const char *account_sid, const char *uniq
 {
     rg_room r;
     *created = 0;
-    if (!unique_name || !unique_name[0] || strlen(unique_name) > RG_IDENTITY_MAX || !account_sid ||
-        strlen(account_sid) > RG_SID_LEN)
-        return RG_EINVAL;
-    memset(&r, 0, sizeof r);
-    strcpy(r.account_sid, account_sid);
-    strcpy(r.unique_name, unique_name);
-    r.type = type;
-    r.max_participants = max_participants;
-    r.empty_room_timeout = r.unused_room_timeout = RG_ROOM_DEFAULT_TIMEOUT;
-    r.date_created = now;
-    int rc = prepare_new(&r);
+    int rc = rg_room_for_name(&r, account_sid, unique_name, type, max_participants, now);
     if (rc != RG_OK) return rc;
     rg_sql_lock(st);
     rc = light ? rg_sql_begin_light(st) : rg_sql_begin(st);
@@ -201,7 +163,7 @@ static int get_or_create(rg_store *st, const char *account_sid, const char *uniq
 int rg_room_open_locked(rg_store *st, const rg_room *want)
 {
     rg_room r = *want, cur;
-    int rc = r.sid[0] ? prepare_new(&r) : RG_EINVAL; /* the caller's sid, checked */
+    int rc = r.sid[0] ? rg_room_prepare_new(&r) : RG_EINVAL; /* the caller's sid, checked */
     if (rc != RG_OK) return rc;
     rc = room_query_one(st,
                         "SELECT " ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
@@ -314,8 +276,7 @@ static int sweep_batch(rg_store *st, int64_t now, int unit, rg_room *out, size_t
     rc = select_due(st, now, unit, out, SWEEP_BATCH, count); /* again, under the lock */
     for (size_t i = 0; rc == RG_OK && i < *count; i++) {
         rc = complete_locked(st, out[i].sid, now);
-        out[i].status = RG_ROOM_COMPLETED;
-        out[i].end_time = out[i].date_updated = now;
+        rg_room_mark_completed(&out[i], now);
     }
     rc = rg_sql_end(st, rc);
     if (rc != RG_OK) *count = 0;
