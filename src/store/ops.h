@@ -44,6 +44,21 @@ typedef int (*rg_store_audit_fn)(void *ud, const rg_audit_row *r);
 typedef void (*rg_store_timer_fn)(void *ud, int write, uint64_t micros);
 typedef void (*rg_store_seat_fn)(void *ud, const rg_participant *p);
 
+/* Defines visit function `name` for a back end's "every row" call
+ * (rg_sql_each, rg_pg_each) that hands each row to a caller's typed
+ * callback int fn(void *ud, const T *row): pass a name_visit {fn, ud} as
+ * visit's ud. */
+#define RG_STORE_VISITOR(name, T)                                                                  \
+    typedef struct {                                                                               \
+        int (*fn)(void *ud, const T *row);                                                         \
+        void *ud;                                                                                  \
+    } name##_visit;                                                                                \
+    static int name(void *ud, const void *row)                                                     \
+    {                                                                                              \
+        name##_visit *v = ud;                                                                      \
+        return v->fn(v->ud, row);                                                                  \
+    }
+
 /* The operations that answer an RG_ code: X(op, (parameters), (arguments)).
  * The store handle parameter is always named st. */
 #define RG_STORE_OPS(X)                                                                            \

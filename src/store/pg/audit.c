@@ -93,21 +93,14 @@ static int consume(rg_store *st, const char *nonce, int64_t exp)
     return rc != RG_OK ? rc : rows == 1;
 }
 
-/* An empty text is stored (and hashed) as NULL. */
-#define FIELD(r, f) RG_PG_OPT((r)->f, sizeof((r)->f) - 1)
-
 static int insert_row(rg_store *st, const rg_audit_row *r)
 {
-    return rg_pg_put_locked(
-        st,
-        "INSERT INTO audit_log(" COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-        "$13, $14)",
-        RG_PG_ARGS(
-            RG_PG_INT(r->seq), RG_PG_INT(r->ts_ms), FIELD(r, action), FIELD(r, outcome),
-            FIELD(r, reason), FIELD(r, account_sid), FIELD(r, recording_sid), FIELD(r, identity),
-            FIELD(r, realm_user_id), FIELD(r, roles), FIELD(r, client_ip), FIELD(r, user_agent),
-            RG_PG_BLOB(r->prev_hash, RG_AUDIT_HASH_LEN), RG_PG_BLOB(r->hash, RG_AUDIT_HASH_LEN)),
-        NULL);
+    rg_arg a[RG_ARGS_AUDIT]; /* filled as the call's arguments are evaluated */
+    return rg_pg_put_locked(st,
+                            "INSERT INTO audit_log(" COLS
+                            ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                            "$13, $14)",
+                            a, rg_args_audit(r, a), NULL);
 }
 
 static int insert_one(rg_store *st, void *ud, const rg_audit_row *r)
@@ -180,28 +173,7 @@ int rg_pgsql_audit_head_start(rg_store *st)
 
 static int read_row(const PGresult *res, int i, void *row)
 {
-    rg_audit_row *r = row;
-    struct {
-        char *dst;
-        size_t cap;
-    } t[] = {{r->action, sizeof r->action},
-             {r->outcome, sizeof r->outcome},
-             {r->reason, sizeof r->reason},
-             {r->account_sid, sizeof r->account_sid},
-             {r->recording_sid, sizeof r->recording_sid},
-             {r->identity, sizeof r->identity},
-             {r->realm_user_id, sizeof r->realm_user_id},
-             {r->roles, sizeof r->roles},
-             {r->client_ip, sizeof r->client_ip},
-             {r->user_agent, sizeof r->user_agent}};
-    memset(r, 0, sizeof *r);
-    int rc = rg_pg_int(res, i, 0, &r->seq);
-    if (rc == RG_OK) rc = rg_pg_int(res, i, 1, &r->ts_ms);
-    for (int k = 0; rc == RG_OK && k < 10; k++)
-        rc = rg_pg_text_opt(res, i, 2 + k, t[k].dst, t[k].cap);
-    if (rc == RG_OK) rc = rg_pg_hash(res, i, 12, r->prev_hash, RG_AUDIT_HASH_LEN);
-    if (rc == RG_OK) rc = rg_pg_hash(res, i, 13, r->hash, RG_AUDIT_HASH_LEN);
-    return rc;
+    return rg_pg_read_cols(res, i, row, &rg_cols_audit);
 }
 
 int rg_pgsql_audit_list(rg_store *st, const char *recording_sid, size_t offset, size_t limit,

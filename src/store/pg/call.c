@@ -157,3 +157,39 @@ int rg_pg_hash(const PGresult *r, int row, int col, uint8_t *dst, size_t cap)
     int rc = rg_pg_blob(r, row, col, dst, cap, &len);
     return rc == RG_OK && len != cap ? RG_EIO : rc;
 }
+
+/* One column of row i into its field; SQL NULL only where the kind says
+ * what it reads as. */
+static int read_col(const PGresult *r, int i, int k, char *row, const rg_col *c)
+{
+    int64_t v = 0;
+    int rc;
+    switch (c->kind) {
+    case 't':
+        return rg_pg_text(r, i, k, row + c->off, c->cap);
+    case 'o':
+        return rg_pg_text_opt(r, i, k, row + c->off, c->cap);
+    case 'h':
+        return rg_pg_hash(r, i, k, (uint8_t *)row + c->off, c->cap);
+    case 'z':
+    case 'd':
+        if (PQgetisnull(r, i, k)) return rg_col_put_int(row, c, c->kind == 'd' ? -1 : 0);
+        /* fall through */
+    case 'i':
+    case 'n':
+    case 'y':
+        rc = rg_pg_int(r, i, k, &v);
+        return rc == RG_OK ? rg_col_put_int(row, c, v) : rc;
+    default:
+        return RG_EINVAL;
+    }
+}
+
+int rg_pg_read_cols(const PGresult *r, int i, void *row, const rg_cols *t)
+{
+    int rc = RG_OK;
+    memset(row, 0, t->size);
+    for (int k = 0; k < t->n && rc == RG_OK; k++)
+        rc = read_col(r, i, k, row, &t->col[k]);
+    return rc;
+}

@@ -10,6 +10,7 @@
 #ifndef RG_STORE_PG_CALL_H
 #define RG_STORE_PG_CALL_H
 
+#include "store/cols.h"
 #include "store/pg/pg.h"
 
 /* Reads row i of r into out (a struct of the caller's). */
@@ -53,24 +54,13 @@ int rg_pg_int_locked(rg_store *st, const char *sql, const rg_pg_arg *args, int n
 int rg_pg_begin(rg_store *st);
 int rg_pg_end(rg_store *st, int rc);
 
-/* Defines visit function `name` for rg_pg_each that hands each row to a
- * caller's typed callback int fn(void *ud, const T *row): pass a
- * name_visit {fn, ud} as visit's ud. */
-#define RG_PG_VISITOR(name, T)                                                                     \
-    typedef struct {                                                                               \
-        int (*fn)(void *ud, const T *row);                                                         \
-        void *ud;                                                                                  \
-    } name##_visit;                                                                                \
-    static int name(void *ud, const void *row)                                                     \
-    {                                                                                              \
-        name##_visit *v = ud;                                                                      \
-        return v->fn(v->ud, row);                                                                  \
-    }
-
 /* Text column read with SQL NULL as "" (optional columns). */
 int rg_pg_text_opt(const PGresult *r, int row, int col, char *dst, size_t cap);
 /* A bytea column of exactly cap bytes. */
 int rg_pg_hash(const PGresult *r, int row, int col, uint8_t *dst, size_t cap);
+/* Zeroes row, then reads row i's columns per the row type's table
+ * (store/cols.h); every number column is int8. */
+int rg_pg_read_cols(const PGresult *r, int i, void *row, const rg_cols *t);
 
 /* An optional text parameter: SQL NULL for "" (as SQLite's RG_ARG_OPT). */
 #define RG_PG_OPT(v, max) ((v)[0] ? RG_PG_TEXT((v), (max)) : RG_PG_NULL)

@@ -22,38 +22,19 @@
 static int read_row(const PGresult *r, int i, void *row)
 {
     rg_consultation *c = row;
-    int64_t status = 0;
-    memset(c, 0, sizeof *c);
-    int rc = rg_pg_text(r, i, 0, c->sid, sizeof c->sid);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 1, c->account_sid, sizeof c->account_sid);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 2, c->consultation_id, sizeof c->consultation_id);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 3, c->detail_id, sizeof c->detail_id);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 4, c->client_identity, sizeof c->client_identity);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 5, c->provider_identity, sizeof c->provider_identity);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 6, &c->starts_at);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 7, &c->ends_at);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 8, &status);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 9, &c->date_created);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 10, &c->date_updated);
-    c->status =
-        status == RG_CONSULT_STATUS_CANCELLED ? RG_CONSULT_STATUS_CANCELLED : RG_CONSULT_SCHEDULED;
+    int rc = rg_pg_read_cols(r, i, row, &rg_cols_consultation);
+    if (c->status != RG_CONSULT_STATUS_CANCELLED) c->status = RG_CONSULT_SCHEDULED;
     return rc;
 }
 
 int rg_pgsql_consultation_insert(rg_store *st, const rg_consultation *c)
 {
-    return rg_pg_put(
-        st,
-        "INSERT INTO consultations(" COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-        "$10, $11)",
-        RG_PG_ARGS(RG_PG_SID(c->sid), RG_PG_SID(c->account_sid),
-                   RG_PG_TEXT(c->consultation_id, RG_CONSULT_ID_MAX),
-                   RG_PG_TEXT(c->detail_id, RG_CONSULT_ID_MAX),
-                   RG_PG_TEXT(c->client_identity, RG_IDENTITY_MAX),
-                   RG_PG_TEXT(c->provider_identity, RG_IDENTITY_MAX), RG_PG_INT(c->starts_at),
-                   RG_PG_INT(c->ends_at), RG_PG_INT(c->status), RG_PG_INT(c->date_created),
-                   RG_PG_INT(c->date_updated)),
-        NULL);
+    rg_arg a[RG_ARGS_CONSULTATION]; /* filled as the call's arguments are evaluated */
+    return rg_pg_put(st,
+                     "INSERT INTO consultations(" COLS
+                     ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                     "$10, $11)",
+                     a, rg_args_consultation(c, a), NULL);
 }
 
 /* The consultation_id wins over a sid that happens to be spelled the same. */

@@ -22,21 +22,10 @@
     "SELECT " COLS " FROM meetings WHERE account_sid = $1 AND (room_id = $2 OR custom_room_id = "  \
     "$2) ORDER BY room_id = $2 DESC LIMIT 1"
 
+/* Columns in COLS order (store/cols.c). */
 static int read_row(const PGresult *r, int i, void *row)
 {
-    rg_meeting *m = row;
-    int64_t disabled = 0;
-    memset(m, 0, sizeof *m);
-    int rc = rg_pg_text(r, i, 0, m->room_id, sizeof m->room_id);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 1, m->id, sizeof m->id);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 2, m->account_sid, sizeof m->account_sid);
-    if (rc == RG_OK) rc = rg_pg_text_opt(r, i, 3, m->custom_room_id, sizeof m->custom_room_id);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 4, m->api_key, sizeof m->api_key);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 5, &disabled);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 6, &m->date_created);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 7, &m->date_updated);
-    m->disabled = disabled != 0;
-    return rc;
+    return rg_pg_read_cols(r, i, row, &rg_cols_meeting);
 }
 
 static int get_custom_locked(rg_store *st, const rg_meeting *m, rg_meeting *out)
@@ -49,6 +38,7 @@ static int get_custom_locked(rg_store *st, const rg_meeting *m, rg_meeting *out)
 
 int rg_pgsql_meeting_create(rg_store *st, rg_meeting *m, int *created)
 {
+    rg_arg a[RG_ARGS_MEETING]; /* filled as the call's arguments are evaluated */
     int64_t rows = 0;
     *created = 0;
     uint64_t t0 = rg_pg_lock(st);
@@ -59,11 +49,7 @@ int rg_pgsql_meeting_create(rg_store *st, rg_meeting *m, int *created)
             "INSERT INTO meetings(" COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8) "
             "ON CONFLICT (account_sid, custom_room_id) WHERE custom_room_id IS NOT NULL "
             "DO NOTHING",
-            RG_PG_ARGS(RG_PG_TEXT(m->room_id, RG_ROOMID_LEN), RG_PG_TEXT(m->id, RG_MEETING_OID_LEN),
-                       RG_PG_SID(m->account_sid), RG_PG_OPT(m->custom_room_id, RG_IDENTITY_MAX),
-                       RG_PG_SID(m->api_key), RG_PG_INT(m->disabled != 0),
-                       RG_PG_INT(m->date_created), RG_PG_INT(m->date_updated)),
-            &rows);
+            a, rg_args_meeting(m, a), &rows);
         if (rc == RG_OK && rows == 1)
             *created = 1;
         else if (rc == RG_OK) /* another node took the customRoomId since the read */

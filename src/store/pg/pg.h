@@ -22,6 +22,7 @@
 #include <libpq-fe.h>
 
 #include "store/auditcheck.h"
+#include "store/cols.h"
 #include "store/nodes.h"
 #include "store/ops.h"
 #include "store/store.h"
@@ -50,14 +51,9 @@ RG_STORE_OUTBOX_OPS(RG_STORE_PROTO_PGSQL)
 RG_STORE_PROTO_FIXED(pgsql)
 extern const rg_store_ops rg_pgsql_ops;
 
-/* A query parameter: 't' text of at most max bytes (longer: RG_EINVAL),
- * 'b' bytea of len bytes, 'i' int8, 'n' NULL. */
-typedef struct {
-    char kind;
-    const void *p;
-    size_t len;
-    int64_t i;
-} rg_pg_arg;
+/* A query parameter: store/cols.h's rg_arg ('t' text of at most n bytes,
+ * longer: RG_EINVAL; 'b' bytea of n bytes; 'i' int8; 'n' NULL). */
+typedef rg_arg rg_pg_arg;
 
 #define RG_PG_TEXT(v, max) ((rg_pg_arg){'t', (v), (max), 0})
 #define RG_PG_SID(v) RG_PG_TEXT((v), RG_SID_SIZE - 1)

@@ -69,14 +69,14 @@ static int put_param(params *p, int i, const rg_pg_arg *a)
 {
     switch (a->kind) {
     case 't':
-        if (!a->p || strlen(a->p) > a->len) return RG_EINVAL;
+        if (!a->p || strlen(a->p) > a->n) return RG_EINVAL;
         p->values[i] = a->p;
         p->types[i] = OID_TEXT;
         return RG_OK;
     case 'b':
-        if (a->len > INT32_MAX) return RG_EINVAL;
-        p->values[i] = a->len ? a->p : "";
-        p->lengths[i] = (int)a->len;
+        if (a->n > INT32_MAX) return RG_EINVAL;
+        p->values[i] = a->n ? a->p : "";
+        p->lengths[i] = (int)a->n;
         p->formats[i] = 1;
         p->types[i] = OID_BYTEA;
         return RG_OK;

@@ -78,7 +78,7 @@ static int read_revocation(const PGresult *r, int i, void *row)
     return rc;
 }
 
-RG_PG_VISITOR(visit_revocation, rg_revocation)
+RG_STORE_VISITOR(visit_revocation, rg_revocation)
 
 int rg_pgsql_revocation_each(rg_store *st, int (*fn)(void *ud, const rg_revocation *r), void *ud)
 {

@@ -64,6 +64,7 @@ int rg_pg_read_room(const PGresult *res, int i, void *row)
  * instead of failing, for get-or-create racing another node. */
 static int insert_locked(rg_store *st, const rg_room *r, int on_conflict, int64_t *rows)
 {
+    rg_arg a[RG_ARGS_ROOM]; /* filled as the call's arguments are evaluated */
     static const char plain[] =
         "INSERT INTO rooms(" RG_PG_ROOM_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
         "$11, $12, $13, $14, $15)";
@@ -71,16 +72,7 @@ static int insert_locked(rg_store *st, const rg_room *r, int on_conflict, int64_
         "INSERT INTO rooms(" RG_PG_ROOM_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
         "$11, $12, $13, $14, $15) ON CONFLICT (account_sid, unique_name) WHERE status = 1 "
         "DO NOTHING";
-    return rg_pg_put_locked(
-        st, on_conflict ? quiet : plain,
-        RG_PG_ARGS(RG_PG_SID(r->sid), RG_PG_SID(r->account_sid),
-                   RG_PG_TEXT(r->unique_name, RG_IDENTITY_MAX), RG_PG_INT(r->type),
-                   RG_PG_INT(r->status), RG_PG_INT(r->max_participants),
-                   RG_PG_INT(r->empty_room_timeout), RG_PG_INT(r->unused_room_timeout),
-                   RG_PG_TEXT(r->status_callback, RG_URL_MAX), RG_PG_INT(r->date_created),
-                   RG_PG_INT(r->date_updated), RG_PG_INT(r->end_time), RG_PG_INT(r->last_left),
-                   RG_PG_INT(r->ever_joined), RG_PG_TEXT(r->callback_get ? "GET" : "POST", 4)),
-        rows);
+    return rg_pg_put_locked(st, on_conflict ? quiet : plain, a, rg_args_room(r, a), rows);
 }
 
 int rg_pgsql_room_create(rg_store *st, rg_room *r)

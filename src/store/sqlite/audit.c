@@ -91,18 +91,11 @@ static int consume(rg_store *st, const char *nonce, int64_t exp)
 
 static int bind_row(sqlite3_stmt *s, const rg_audit_row *r)
 {
-    const rg_audit_fields f = rg_audit_fields_of(r);
-    const char *const t[] = {f.action,   f.outcome,       f.reason, f.account_sid, f.recording_sid,
-                             f.identity, f.realm_user_id, f.roles,  f.client_ip,   f.user_agent};
+    rg_arg a[RG_ARGS_AUDIT];
+    int n = rg_args_audit(r, a);
     int rc =
         sqlite3_reset(s) == SQLITE_OK && sqlite3_clear_bindings(s) == SQLITE_OK ? RG_OK : RG_EIO;
-    if (rc == RG_OK) rc = rg_sql_bind_int64(s, 1, r->seq);
-    if (rc == RG_OK) rc = rg_sql_bind_int64(s, 2, r->ts_ms);
-    for (int i = 0; rc == RG_OK && i < 10; i++)
-        if (t[i]) rc = rg_sql_bind_text(s, 3 + i, t[i], RG_AUDIT_ROLES_MAX); /* the longest */
-    if (rc == RG_OK) rc = rg_sql_bind_blob(s, 13, r->prev_hash, RG_AUDIT_HASH_LEN);
-    if (rc == RG_OK) rc = rg_sql_bind_blob(s, 14, r->hash, RG_AUDIT_HASH_LEN);
-    return rc;
+    return rc == RG_OK ? rg_sql_bind_args(s, a, n) : rc;
 }
 
 /* rg_audit_rows.insert: the statement is prepared at the first row and
@@ -179,31 +172,7 @@ int rg_sqlite_audit_head_start(rg_store *st)
 
 static int read_row(sqlite3_stmt *s, void *row)
 {
-    rg_audit_row *r = row;
-    struct {
-        char *dst;
-        size_t cap;
-    } t[] = {{r->action, sizeof r->action},
-             {r->outcome, sizeof r->outcome},
-             {r->reason, sizeof r->reason},
-             {r->account_sid, sizeof r->account_sid},
-             {r->recording_sid, sizeof r->recording_sid},
-             {r->identity, sizeof r->identity},
-             {r->realm_user_id, sizeof r->realm_user_id},
-             {r->roles, sizeof r->roles},
-             {r->client_ip, sizeof r->client_ip},
-             {r->user_agent, sizeof r->user_agent}};
-    size_t l1 = 0, l2 = 0;
-    int rc = RG_OK;
-    memset(r, 0, sizeof *r);
-    r->seq = sqlite3_column_int64(s, 0);
-    r->ts_ms = sqlite3_column_int64(s, 1);
-    for (int i = 0; rc == RG_OK && i < 10; i++)
-        rc = rg_sql_col_text_opt(s, 2 + i, t[i].dst, t[i].cap);
-    if (rc == RG_OK) rc = rg_sql_col_blob(s, 12, r->prev_hash, RG_AUDIT_HASH_LEN, &l1);
-    if (rc == RG_OK) rc = rg_sql_col_blob(s, 13, r->hash, RG_AUDIT_HASH_LEN, &l2);
-    if (rc == RG_OK && (l1 != RG_AUDIT_HASH_LEN || l2 != RG_AUDIT_HASH_LEN)) rc = RG_EIO;
-    return rc;
+    return rg_sql_read_row(s, row, &rg_cols_audit);
 }
 
 int rg_sqlite_audit_list(rg_store *st, const char *recording_sid, size_t offset, size_t limit,
@@ -216,7 +185,7 @@ int rg_sqlite_audit_list(rg_store *st, const char *recording_sid, size_t offset,
                        limit, count, more, "audit list");
 }
 
-RG_SQL_VISITOR(visit_row, rg_audit_row)
+RG_STORE_VISITOR(visit_row, rg_audit_row)
 
 /* Calls fn on every row (ts_ms >= since) in seq order, store locked. */
 static int each_locked(rg_store *st, int64_t since, int (*fn)(void *, const rg_audit_row *),

@@ -10,40 +10,22 @@
     "sid, account_sid, consultation_id, detail_id, client_identity, provider_identity, "           \
     "starts_at, ends_at, status, date_created, date_updated"
 
-static const rg_sql_col READ[] = {RG_COL_TEXT(rg_consultation, sid),
-                                  RG_COL_TEXT(rg_consultation, account_sid),
-                                  RG_COL_TEXT(rg_consultation, consultation_id),
-                                  RG_COL_TEXT(rg_consultation, detail_id),
-                                  RG_COL_TEXT(rg_consultation, client_identity),
-                                  RG_COL_TEXT(rg_consultation, provider_identity),
-                                  RG_COL_I64(rg_consultation, starts_at),
-                                  RG_COL_I64(rg_consultation, ends_at),
-                                  RG_COL_INT(rg_consultation, status),
-                                  RG_COL_I64(rg_consultation, date_created),
-                                  RG_COL_I64(rg_consultation, date_updated)};
-
 /* Columns in COLS order; a status this build does not know reads as
  * scheduled, as it always did. */
 static int read_row(sqlite3_stmt *s, void *row)
 {
     rg_consultation *c = row;
-    int rc = rg_sql_read_cols(s, row, sizeof *c, READ, RG_NCOLS(READ));
+    int rc = rg_sql_read_row(s, row, &rg_cols_consultation);
     if (c->status != RG_CONSULT_STATUS_CANCELLED) c->status = RG_CONSULT_SCHEDULED;
     return rc;
 }
 
 int rg_sqlite_consultation_insert(rg_store *st, const rg_consultation *c)
 {
+    rg_arg a[RG_ARGS_CONSULTATION]; /* filled as the call's arguments are evaluated */
     return rg_sql_put(
-        st, "INSERT INTO consultations(" COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-        RG_ARGS(RG_ARG_SID(c->sid), RG_ARG_SID(c->account_sid),
-                RG_ARG_TEXT(c->consultation_id, RG_CONSULT_ID_MAX),
-                RG_ARG_TEXT(c->detail_id, RG_CONSULT_ID_MAX),
-                RG_ARG_TEXT(c->client_identity, RG_IDENTITY_MAX),
-                RG_ARG_TEXT(c->provider_identity, RG_IDENTITY_MAX), RG_ARG_INT(c->starts_at),
-                RG_ARG_INT(c->ends_at), RG_ARG_INT(c->status), RG_ARG_INT(c->date_created),
-                RG_ARG_INT(c->date_updated)),
-        NULL, "consultation insert");
+        st, "INSERT INTO consultations(" COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)", a,
+        rg_args_consultation(c, a), NULL, "consultation insert");
 }
 
 /* The caller holds the lock.  The consultation_id wins over a sid that

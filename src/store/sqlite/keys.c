@@ -24,14 +24,10 @@
 #define KEY_SELECT KEY_COLS ", rowid"
 #define ACCOUNT_COLS "sid, friendly_name, token_hash, date_created"
 
-/* Columns in ACCOUNT_COLS order. */
-static const rg_sql_col ACCOUNT_READ[] = {
-    RG_COL_TEXT(rg_account, sid), RG_COL_TEXT(rg_account, friendly_name),
-    RG_COL_HASH(rg_account, token_hash), RG_COL_I64(rg_account, date_created)};
-
+/* Columns in ACCOUNT_COLS order (store/cols.c). */
 static int read_account(sqlite3_stmt *s, void *row)
 {
-    return rg_sql_read_cols(s, row, sizeof(rg_account), ACCOUNT_READ, RG_NCOLS(ACCOUNT_READ));
+    return rg_sql_read_row(s, row, &rg_cols_account);
 }
 
 /* Columns in KEY_SELECT order. */
@@ -57,13 +53,10 @@ static int read_key(sqlite3_stmt *s, void *row)
 
 int rg_sqlite_account_insert(rg_store *st, const rg_account *a)
 {
+    rg_arg args[RG_ARGS_ACCOUNT]; /* filled as the call's arguments are evaluated */
     return rg_sql_put(
-        st, "INSERT INTO accounts(" ACCOUNT_COLS ", token_sealed) VALUES(?1, ?2, ?3, ?4, ?5)",
-        RG_ARGS(RG_ARG_SID(a->sid), RG_ARG_TEXT(a->friendly_name, RG_NAME_MAX),
-                RG_ARG_BLOB(a->token_hash, sizeof a->token_hash), RG_ARG_INT(a->date_created),
-                a->token_sealed_len ? RG_ARG_BLOB(a->token_sealed, a->token_sealed_len)
-                                    : RG_ARG_NULL),
-        NULL, "account insert");
+        st, "INSERT INTO accounts(" ACCOUNT_COLS ", token_sealed) VALUES(?1, ?2, ?3, ?4, ?5)", args,
+        rg_args_account(a, args), NULL, "account insert");
 }
 
 int rg_sqlite_account_get(rg_store *st, const char *sid, rg_account *out)
@@ -72,7 +65,7 @@ int rg_sqlite_account_get(rg_store *st, const char *sid, rg_account *out)
                       RG_ARGS(RG_ARG_SID(sid)), read_account, out, "account get");
 }
 
-RG_SQL_VISITOR(visit_account, rg_account)
+RG_STORE_VISITOR(visit_account, rg_account)
 
 /* fn runs with the store locked: it must not call back into st. */
 int rg_sqlite_account_each(rg_store *st, int (*fn)(void *ud, const rg_account *a), void *ud)
@@ -87,14 +80,10 @@ int rg_sqlite_account_each(rg_store *st, int (*fn)(void *ud, const rg_account *a
 
 int rg_sqlite_key_insert(rg_store *st, const rg_key_row *k)
 {
+    rg_arg a[RG_ARGS_KEY]; /* filled as the call's arguments are evaluated */
     if (k->sealed_len > sizeof k->sealed) return RG_EINVAL;
     return rg_sql_put(st, "INSERT INTO api_keys(" KEY_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                      RG_ARGS(RG_ARG_SID(k->sid), RG_ARG_SID(k->account_sid),
-                              RG_ARG_TEXT(k->friendly_name, RG_NAME_MAX),
-                              RG_ARG_BLOB(k->sealed, k->sealed_len), RG_ARG_INT(k->date_created),
-                              RG_ARG_INT(k->date_updated),
-                              RG_ARG_TEXT(rg_key_type_name(k->key_type), 16)),
-                      NULL, "key insert");
+                      a, rg_args_key(k, a), NULL, "key insert");
 }
 
 int rg_sqlite_key_get(rg_store *st, const char *sid, rg_key_row *out)
@@ -134,7 +123,7 @@ int rg_sqlite_key_delete(rg_store *st, const char *sid)
                           "key delete");
 }
 
-RG_SQL_VISITOR(visit_key, rg_key_row)
+RG_STORE_VISITOR(visit_key, rg_key_row)
 
 /* fn runs with the store locked: it must not call back into st. */
 int rg_sqlite_key_each(rg_store *st, int (*fn)(void *ud, const rg_key_row *k), void *ud)

@@ -19,16 +19,10 @@
     "SELECT " COLS " FROM meetings WHERE account_sid = ?1 AND (room_id = ?2 OR custom_room_id = "  \
     "?2) ORDER BY room_id = ?2 DESC LIMIT 1"
 
-/* Columns in COLS order (custom_room_id is NULL when not given). */
-static const rg_sql_col READ[] = {
-    RG_COL_TEXT(rg_meeting, room_id),     RG_COL_TEXT(rg_meeting, id),
-    RG_COL_TEXT(rg_meeting, account_sid), RG_COL_OPT(rg_meeting, custom_room_id),
-    RG_COL_TEXT(rg_meeting, api_key),     RG_COL_BOOL(rg_meeting, disabled),
-    RG_COL_I64(rg_meeting, date_created), RG_COL_I64(rg_meeting, date_updated)};
-
+/* Columns in COLS order (store/cols.c). */
 static int read_row(sqlite3_stmt *s, void *row)
 {
-    return rg_sql_read_cols(s, row, sizeof(rg_meeting), READ, RG_NCOLS(READ));
+    return rg_sql_read_row(s, row, &rg_cols_meeting);
 }
 
 /* The lookup itself; the caller holds the lock. */
@@ -50,13 +44,9 @@ static int get_custom_locked(rg_store *st, const rg_meeting *m, rg_meeting *out)
 
 static int insert_locked(rg_store *st, const rg_meeting *m)
 {
-    return rg_sql_put_locked(
-        st, "INSERT INTO meetings(" COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-        RG_ARGS(RG_ARG_TEXT(m->room_id, RG_ROOMID_LEN), RG_ARG_TEXT(m->id, RG_MEETING_OID_LEN),
-                RG_ARG_SID(m->account_sid), RG_ARG_OPT(m->custom_room_id, RG_IDENTITY_MAX),
-                RG_ARG_SID(m->api_key), RG_ARG_INT(m->disabled != 0), RG_ARG_INT(m->date_created),
-                RG_ARG_INT(m->date_updated)),
-        NULL, "meeting insert");
+    rg_arg a[RG_ARGS_MEETING]; /* filled as the call's arguments are evaluated */
+    return rg_sql_put_locked(st, "INSERT INTO meetings(" COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+                             a, rg_args_meeting(m, a), NULL, "meeting insert");
 }
 
 int rg_sqlite_meeting_create(rg_store *st, rg_meeting *m, int *created)

@@ -54,19 +54,12 @@ static int read_room(sqlite3_stmt *s, void *row)
 
 static int insert_locked(rg_store *st, const rg_room *r)
 {
-    return rg_sql_put_locked(
-        st,
-        "INSERT INTO rooms(" ROOM_COLS
-        ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-        "?13, ?14, ?15)",
-        RG_ARGS(RG_ARG_SID(r->sid), RG_ARG_SID(r->account_sid),
-                RG_ARG_TEXT(r->unique_name, RG_IDENTITY_MAX), RG_ARG_INT(r->type),
-                RG_ARG_INT(r->status), RG_ARG_INT(r->max_participants),
-                RG_ARG_INT(r->empty_room_timeout), RG_ARG_INT(r->unused_room_timeout),
-                RG_ARG_TEXT(r->status_callback, RG_URL_MAX), RG_ARG_INT(r->date_created),
-                RG_ARG_INT(r->date_updated), RG_ARG_INT(r->end_time), RG_ARG_INT(r->last_left),
-                RG_ARG_INT(r->ever_joined), RG_ARG_TEXT(r->callback_get ? "GET" : "POST", 4)),
-        NULL, "room insert");
+    rg_arg a[RG_ARGS_ROOM]; /* filled as the call's arguments are evaluated */
+    return rg_sql_put_locked(st,
+                             "INSERT INTO rooms(" ROOM_COLS
+                             ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                             "?13, ?14, ?15)",
+                             a, rg_args_room(r, a), NULL, "room insert");
 }
 
 int rg_sqlite_room_create(rg_store *st, rg_room *r)

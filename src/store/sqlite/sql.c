@@ -280,29 +280,22 @@ static int col_fixed(sqlite3_stmt *s, int i, uint8_t *dst, size_t cap)
     return rc == RG_OK && len != cap ? RG_EIO : rc;
 }
 
-/* A number into a field of the column's size (checked: cap is the
- * field's size). */
-static int put_number(char *row, const rg_sql_col *c, int64_t v)
-{
-    int n = (int)v, wide = c->kind == 'i';
-    if (c->cap != (wide ? sizeof v : sizeof n)) return RG_EINVAL;
-    memcpy(row + c->off, wide ? (const void *)&v : (const void *)&n, c->cap);
-    return RG_OK;
-}
-
 static int read_col(sqlite3_stmt *s, int i, char *row, const rg_sql_col *c)
 {
+    int null = sqlite3_column_type(s, i) == SQLITE_NULL;
     switch (c->kind) {
     case 't':
         return rg_sql_col_text(s, i, row + c->off, c->cap);
     case 'o':
         return rg_sql_col_text_opt(s, i, row + c->off, c->cap);
     case 'i':
-        return put_number(row, c, (int64_t)sqlite3_column_int64(s, i));
+    case 'z':
+        return rg_col_put_int(row, c, (int64_t)sqlite3_column_int64(s, i));
+    case 'd':
+        return rg_col_put_int(row, c, null ? -1 : (int64_t)sqlite3_column_int64(s, i));
     case 'n':
-        return put_number(row, c, sqlite3_column_int(s, i));
     case 'y':
-        return put_number(row, c, sqlite3_column_int(s, i) != 0);
+        return rg_col_put_int(row, c, sqlite3_column_int(s, i));
     case 'h':
         return col_fixed(s, i, (uint8_t *)row + c->off, c->cap);
     default:
@@ -317,6 +310,11 @@ int rg_sql_read_cols(sqlite3_stmt *s, void *row, size_t size, const rg_sql_col *
     for (int i = 0; i < n && rc == RG_OK; i++)
         rc = read_col(s, i, row, &cols[i]);
     return rc;
+}
+
+int rg_sql_read_row(sqlite3_stmt *s, void *row, const rg_cols *t)
+{
+    return rg_sql_read_cols(s, row, t->size, t->col, t->n);
 }
 
 void rg_sql_lock(rg_store *st)

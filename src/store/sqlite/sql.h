@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "store/auditcheck.h"
+#include "store/cols.h"
 #include "store/ops.h"
 #include "store/store.h"
 
@@ -140,14 +141,9 @@ int rg_sql_int(rg_store *st, const char *sql, const char *t1, const char *t2, co
  * Most store functions are one statement: these do the whole round under
  * the store's lock, so each such function is its SQL, its arguments and
  * its row reader.  Arguments bind to ?1, ?2... in order. */
-typedef struct {
-    char kind; /* 's' SID, 't' text of at most n bytes, 'i' integer, 'b' blob of n bytes,
-                  'o' optional text (NULL or "" binds SQL NULL) of at most n bytes,
-                  'n' SQL NULL */
-    const void *p;
-    size_t n;
-    int64_t i;
-} rg_sql_arg;
+/* An argument: store/cols.h's rg_arg, with two kinds more here: 's' SID,
+ * 'o' optional text (NULL or "" binds SQL NULL) of at most n bytes. */
+typedef rg_arg rg_sql_arg;
 #define RG_ARG_SID(v) ((rg_sql_arg){'s', (v), 0, 0})
 #define RG_ARG_TEXT(v, max) ((rg_sql_arg){'t', (v), (max), 0})
 #define RG_ARG_OPT(v, max) ((rg_sql_arg){'o', (v), (max), 0})
@@ -186,19 +182,8 @@ int rg_sql_list(rg_store *st, const char *sql, const rg_sql_arg *args, int n, rg
 int rg_sql_each(rg_store *st, const char *sql, const rg_sql_arg *args, int n, rg_sql_reader read,
                 void *row, int (*visit)(void *ud, const void *row), void *ud, const char *what);
 
-/* Defines visit function `name` for rg_sql_each that hands each row to a
- * caller's typed callback int fn(void *ud, const T *row): pass a
- * name_visit {fn, ud} as visit's ud. */
-#define RG_SQL_VISITOR(name, T)                                                                    \
-    typedef struct {                                                                               \
-        int (*fn)(void *ud, const T *row);                                                         \
-        void *ud;                                                                                  \
-    } name##_visit;                                                                                \
-    static int name(void *ud, const void *row)                                                     \
-    {                                                                                              \
-        name##_visit *v = ud;                                                                      \
-        return v->fn(v->ud, row);                                                                  \
-    }
+/* The visitor for rg_sql_each: RG_STORE_VISITOR (store/ops.h). */
+#define RG_SQL_VISITOR(name, T) RG_STORE_VISITOR(name, T)
 
 /* The same for a caller that holds the lock already (several statements
  * as one step, or inside rg_sql_begin .. rg_sql_end). */
@@ -227,28 +212,14 @@ int rg_sql_col_text_opt(sqlite3_stmt *s, int i, char *dst, size_t cap);
 /* Copies a blob column; *len = its size. */
 int rg_sql_col_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t cap, size_t *len);
 
-/* How column i of a result lands in a row struct: most readers are a table
- * of these (the columns in SELECT order) and a line or two for what a
- * table cannot say. */
-typedef struct {
-    char kind; /* 't' text that must fit, 'o' text with NULL read as "", 'i' int64_t,
-                  'n' int (and enums), 'y' int 0/1, 'h' blob of exactly cap bytes */
-    size_t off, cap;
-} rg_sql_col;
-#define RG_COL_(k, T, f, cap)                                                                      \
-    {                                                                                              \
-        (k), offsetof(T, f), (cap)                                                                 \
-    }
-#define RG_COL_TEXT(T, f) RG_COL_('t', T, f, sizeof(((T *)0)->f))
-#define RG_COL_OPT(T, f) RG_COL_('o', T, f, sizeof(((T *)0)->f))
-#define RG_COL_I64(T, f) RG_COL_('i', T, f, sizeof(((T *)0)->f))
-#define RG_COL_INT(T, f) RG_COL_('n', T, f, sizeof(((T *)0)->f))
-#define RG_COL_BOOL(T, f) RG_COL_('y', T, f, sizeof(((T *)0)->f))
-#define RG_COL_HASH(T, f) RG_COL_('h', T, f, sizeof(((T *)0)->f))
+/* How column i of a result lands in a row struct: store/cols.h, shared
+ * with the other back ends. */
+typedef rg_col rg_sql_col;
 /* Zeroes row (size bytes), then reads columns 0..n-1 per cols.  A number
  * column whose field is not of its kind's size is RG_EINVAL (caught by the
  * first test that reads such a row). */
 int rg_sql_read_cols(sqlite3_stmt *s, void *row, size_t size, const rg_sql_col *cols, int n);
-#define RG_NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+/* The same with a row type's table. */
+int rg_sql_read_row(sqlite3_stmt *s, void *row, const rg_cols *t);
 
 #endif

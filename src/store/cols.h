@@ -1,0 +1,88 @@
+/* cols.h - how a row type meets SQL, the same for every back end: the
+ * parameters of its INSERT (rg_args_*), and how the columns of a result land in a row struct: one
+ * table of rg_col per row type (the columns in SELECT order), read by the back end's reader
+ * (rg_sql_read_cols in store/sqlite/sql.h, rg_pg_read_cols in store/pg/call.h), so a row type is
+ * described once, not once per database.  The tables of the row types both back ends read are here
+ * (cols.c); a reader adds a line or two for what a table cannot say. */
+#ifndef RG_STORE_COLS_H
+#define RG_STORE_COLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/audit.h"
+#include "store/consultations.h"
+#include "store/meetings.h"
+#include "store/recordings.h"
+#include "store/rooms.h"
+#include "store/store.h"
+
+typedef struct {
+    char kind; /* 't' text that must fit, 'o' text with NULL read as "", 'i' int64_t,
+                  'z' int64_t with NULL read as 0, 'd' int64_t with NULL read as -1,
+                  'n' int (and enums), 'y' int 0/1, 'h' blob of exactly cap bytes */
+    size_t off, cap;
+} rg_col;
+#define RG_COL_(k, T, f, cap)                                                                      \
+    {                                                                                              \
+        (k), offsetof(T, f), (cap)                                                                 \
+    }
+#define RG_COL_TEXT(T, f) RG_COL_('t', T, f, sizeof(((T *)0)->f))
+#define RG_COL_OPT(T, f) RG_COL_('o', T, f, sizeof(((T *)0)->f))
+#define RG_COL_I64(T, f) RG_COL_('i', T, f, sizeof(((T *)0)->f))
+#define RG_COL_I64_OR0(T, f) RG_COL_('z', T, f, sizeof(((T *)0)->f))
+#define RG_COL_I64_ORM1(T, f) RG_COL_('d', T, f, sizeof(((T *)0)->f))
+#define RG_COL_INT(T, f) RG_COL_('n', T, f, sizeof(((T *)0)->f))
+#define RG_COL_BOOL(T, f) RG_COL_('y', T, f, sizeof(((T *)0)->f))
+#define RG_COL_HASH(T, f) RG_COL_('h', T, f, sizeof(((T *)0)->f))
+#define RG_NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* A row type's table: its columns and the struct's size. */
+typedef struct {
+    const rg_col *col;
+    int n;
+    size_t size;
+} rg_cols;
+
+/* Stores number v (read from column c, SQL NULL already mapped) into its
+ * field of row: int64_t for 'i' 'z' 'd', int for 'n', 0/1 for 'y'.
+ * RG_EINVAL when the field is not of its kind's size (caught by the first
+ * test that reads such a row). */
+int rg_col_put_int(void *row, const rg_col *c, int64_t v);
+
+/* The shared tables, columns in the back ends' SELECT order (cols.c). */
+extern const rg_cols rg_cols_account;      /* sid, friendly_name, token_hash, date_created */
+extern const rg_cols rg_cols_audit;        /* store/audit.h's COLS order */
+extern const rg_cols rg_cols_consultation; /* status as read: the reader normalizes it */
+extern const rg_cols rg_cols_meeting;
+extern const rg_cols rg_cols_recording;
+
+/* A statement parameter, the same for every back end: 't' text of at
+ * most n bytes (longer: RG_EINVAL), 'b' blob of n bytes, 'i' integer, 'n'
+ * SQL NULL.  (SQLite's binder also takes 's' SID and 'o' optional text.) */
+typedef struct {
+    char kind;
+    const void *p;
+    size_t n;
+    int64_t i;
+} rg_arg;
+
+/* The parameters of each row type's INSERT, in its columns' order (the
+ * COLS of the back ends' files; cols.c); each returns how many it wrote.
+ * Empty optional texts are SQL NULL. */
+#define RG_ARGS_ACCOUNT 5 /* ..., token_sealed (NULL when none) */
+#define RG_ARGS_KEY 7
+#define RG_ARGS_CONSULTATION 11
+#define RG_ARGS_RECORDING 12 /* date_deleted is not one: NULL */
+#define RG_ARGS_ROOM 15
+#define RG_ARGS_AUDIT 14
+#define RG_ARGS_MEETING 8
+int rg_args_account(const rg_account *account, rg_arg *a);
+int rg_args_key(const rg_key_row *key, rg_arg *a);
+int rg_args_consultation(const rg_consultation *consultation, rg_arg *a);
+int rg_args_recording(const rg_recording *recording, rg_arg *a);
+int rg_args_room(const rg_room *room, rg_arg *a);
+int rg_args_audit(const rg_audit_row *row, rg_arg *a);
+int rg_args_meeting(const rg_meeting *meeting, rg_arg *a);
+
+#endif
