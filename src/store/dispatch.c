@@ -25,9 +25,26 @@ int rg_store_open(const char *location, rg_store **out)
                                           : rg_sqlite_open(location, out);
 }
 
+static rg_store_head *head_of(rg_store *st)
+{
+    return (rg_store_head *)(void *)st;
+}
+
 static const rg_store_ops *ops_of(rg_store *st)
 {
-    return ((const rg_store_head *)(void *)st)->ops;
+    return head_of(st)->ops;
+}
+
+/* The anchor is in the head: one for every back end (auditcheck.h). */
+int rg_store_audit_anchor(rg_store *st, const uint8_t key[32], const char *head_path)
+{
+    return rg_aanchor_set(&head_of(st)->audit, key, head_path);
+}
+
+int rg_store_audit_anchor_dir(rg_store *st, const uint8_t master[32], const char *data_dir,
+                              const char *head_file)
+{
+    return rg_aanchor_set_dir(&head_of(st)->audit, master, data_dir, head_file);
 }
 
 /* An operation the handle's back end does not have yet: RG_EIO, said once

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "store/audit.h"
+#include "store/auditcheck.h"
 #include "store/consultations.h"
 #include "store/meetings.h"
 #include "store/nodes.h"
@@ -178,11 +179,6 @@ typedef void (*rg_store_seat_fn)(void *ud, const rg_participant *p);
       (st, recording_sid, offset, limit, out, count, more))                                        \
     X(audit_each, (rg_store * st, int64_t since_ms, rg_store_audit_fn fn, void *ud),               \
       (st, since_ms, fn, ud))                                                                      \
-    X(audit_anchor, (rg_store * st, const uint8_t key[32], const char *head_path),                 \
-      (st, key, head_path))                                                                        \
-    X(audit_anchor_dir,                                                                            \
-      (rg_store * st, const uint8_t master[32], const char *data_dir, const char *head_file),      \
-      (st, master, data_dir, head_file))                                                           \
     X(audit_head_start, (rg_store * st), (st))                                                     \
     X(audit_verify, (rg_store * st, rg_audit_verdict * v), (st, v))
 
@@ -220,6 +216,10 @@ typedef struct rg_store_ops {
 /* The first member of every back end's struct rg_store. */
 typedef struct {
     const rg_store_ops *ops;
+    /* the audit chain's head key and file: set by rg_store_audit_anchor
+     * (dispatch.c) the same way whatever the back end, read by its
+     * audit.c */
+    rg_aanchor audit;
 } rg_store_head;
 
 /* The back ends' prototypes, for their tables (RG_STORE_OPS(RG_STORE_PROTO_SQLITE)). */

@@ -43,7 +43,7 @@ static int read_head_row(rg_store *st, rg_aheads *h)
                      rg_pg_hash(r, 0, 1, h->db.hash, RG_AUDIT_HASH_LEN) == RG_OK &&
                      rg_pg_hash(r, 0, 2, h->db.mac, RG_AUDIT_HASH_LEN) == RG_OK;
             h->db_state =
-                ok && rg_audit_head_valid(st->audit.key, &h->db) ? RG_AHEAD_OK : RG_AHEAD_BAD;
+                ok && rg_audit_head_valid(st->head.audit.key, &h->db) ? RG_AHEAD_OK : RG_AHEAD_BAD;
         }
     }
     PQclear(r);
@@ -53,7 +53,7 @@ static int read_head_row(rg_store *st, rg_aheads *h)
 /* Seals h and writes it to the head row, in the caller's transaction. */
 static int put_head_row(rg_store *st, rg_audit_head *h)
 {
-    int rc = rg_audit_head_seal(st->audit.key, h);
+    int rc = rg_audit_head_seal(st->head.audit.key, h);
     if (rc == RG_OK)
         rc =
             rg_pg_put_locked(st, "UPDATE audit_head SET seq = $1, hash = $2, mac = $3 WHERE id = 1",
@@ -132,39 +132,28 @@ int rg_pgsql_audit_append(rg_store *st, rg_audit_item *const *items, size_t n, i
 {
     rg_audit_head h;
     if (n == 0) return RG_OK;
-    if (!st->audit.anchored) return RG_EINVAL; /* rows no head covers could go unnoticed */
+    if (!st->head.audit.anchored) return RG_EINVAL; /* rows no head covers could go unnoticed */
     uint64_t t0 = rg_pg_lock(st);
     int rc = rg_pg_begin(st);
     if (rc == RG_OK) rc = chain_lock(st);
-    if (rc == RG_OK) rc = rg_audit_append_rows(st, &st->audit, &ROWS, NULL, items, n, now, &h);
+    if (rc == RG_OK) rc = rg_audit_append_rows(st, &st->head.audit, &ROWS, NULL, items, n, now, &h);
     rc = rg_pg_end(st, rc);
-    if (rc == RG_OK) rg_ahead_publish(&st->audit, &h);
+    if (rc == RG_OK) rg_ahead_publish(&st->head.audit, &h);
     rg_pg_unlock(st, t0, 1);
     return rc;
-}
-
-int rg_pgsql_audit_anchor(rg_store *st, const uint8_t key[32], const char *head_path)
-{
-    return rg_aanchor_set(&st->audit, key, head_path);
-}
-
-int rg_pgsql_audit_anchor_dir(rg_store *st, const uint8_t master[32], const char *data_dir,
-                              const char *head_file)
-{
-    return rg_aanchor_set_dir(&st->audit, master, data_dir, head_file);
 }
 
 int rg_pgsql_audit_head_start(rg_store *st)
 {
     rg_audit_head h;
     int valid = 0;
-    if (!st->audit.anchored) return RG_EINVAL;
+    if (!st->head.audit.anchored) return RG_EINVAL;
     uint64_t t0 = rg_pg_lock(st);
     int rc = rg_pg_begin(st);
     if (rc == RG_OK) rc = chain_lock(st);
     if (rc == RG_OK) rc = rg_audit_head_fix(st, &ROWS, &h, &valid);
     rc = rg_pg_end(st, rc);
-    if (rc == RG_OK && valid) rg_ahead_publish(&st->audit, &h);
+    if (rc == RG_OK && valid) rg_ahead_publish(&st->head.audit, &h);
     rg_pg_unlock(st, t0, 1);
     return rc;
 }
@@ -226,7 +215,7 @@ int rg_pgsql_audit_verify(rg_store *st, rg_audit_verdict *v)
     rg_aheads heads;
     rg_audit_walk w;
     PGresult *r;
-    int rc = rg_audit_verify_begin(&st->audit, v, &heads, &w);
+    int rc = rg_audit_verify_begin(&st->head.audit, v, &heads, &w);
     if (rc != RG_OK) return rc;
     /* One snapshot for the head row and every page of rows while appends
      * go on. */

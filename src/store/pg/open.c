@@ -81,7 +81,7 @@ void rg_pgsql_close(rg_store *st)
     if (!st) return;
     PQfinish(st->conn);
     pthread_mutex_destroy(&st->lock);
-    OPENSSL_cleanse(st->audit.key, sizeof st->audit.key);
+    OPENSSL_cleanse(st->head.audit.key, sizeof st->head.audit.key);
     free(st);
 }
 

@@ -56,8 +56,6 @@ const rg_store_ops rg_pgsql_ops = {
     .audit_append = rg_pgsql_audit_append,
     .audit_list = rg_pgsql_audit_list,
     .audit_each = rg_pgsql_audit_each,
-    .audit_anchor = rg_pgsql_audit_anchor,
-    .audit_anchor_dir = rg_pgsql_audit_anchor_dir,
     .audit_head_start = rg_pgsql_audit_head_start,
     .audit_verify = rg_pgsql_audit_verify,
     /* recordings (recordings.c) */

@@ -32,7 +32,6 @@ struct rg_store {
     PGconn *conn;
     pthread_mutex_t lock; /* one call at a time on the connection */
     int schema_version;
-    rg_aanchor audit;              /* the audit chain's head key and file (audit.c) */
     char session[48];              /* this connection's database session (participants.c) */
     char node[RG_NODE_ID_MAX + 1]; /* the node its seats record, from its first beat (nodes.c) */
     void (*timer)(void *ud, int write, uint64_t micros);

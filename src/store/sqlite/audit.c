@@ -37,7 +37,7 @@ static int read_head_row(rg_store *st, rg_aheads *h)
                      rg_sql_col_blob(s, 2, h->db.mac, RG_AUDIT_HASH_LEN, &l2) == RG_OK &&
                      l1 == RG_AUDIT_HASH_LEN && l2 == RG_AUDIT_HASH_LEN;
             h->db_state =
-                ok && rg_audit_head_valid(st->audit.key, &h->db) ? RG_AHEAD_OK : RG_AHEAD_BAD;
+                ok && rg_audit_head_valid(st->head.audit.key, &h->db) ? RG_AHEAD_OK : RG_AHEAD_BAD;
         }
     }
     rg_sql_release(st, s);
@@ -48,7 +48,7 @@ static int read_head_row(rg_store *st, rg_aheads *h)
 static int put_head_row(rg_store *st, rg_audit_head *h)
 {
     sqlite3_stmt *s = NULL;
-    int rc = rg_audit_head_seal(st->audit.key, h);
+    int rc = rg_audit_head_seal(st->head.audit.key, h);
     if (rc == RG_OK)
         rc = rg_sql_prepare(st, "UPDATE audit_head SET seq = ?1, hash = ?2, mac = ?3 WHERE id = 1",
                             &s);
@@ -126,32 +126,21 @@ static int append_locked(rg_store *st, rg_audit_item *const *items, size_t n, in
                          rg_audit_head *out)
 {
     sqlite3_stmt *s = NULL;
-    int rc = rg_audit_append_rows(st, &st->audit, &ROWS, &s, items, n, now, out);
+    int rc = rg_audit_append_rows(st, &st->head.audit, &ROWS, &s, items, n, now, out);
     rg_sql_release(st, s);
     return rc;
-}
-
-int rg_sqlite_audit_anchor(rg_store *st, const uint8_t key[32], const char *head_path)
-{
-    return rg_aanchor_set(&st->audit, key, head_path);
-}
-
-int rg_sqlite_audit_anchor_dir(rg_store *st, const uint8_t master[32], const char *data_dir,
-                               const char *head_file)
-{
-    return rg_aanchor_set_dir(&st->audit, master, data_dir, head_file);
 }
 
 int rg_sqlite_audit_append(rg_store *st, rg_audit_item *const *items, size_t n, int64_t now)
 {
     rg_audit_head h;
     if (n == 0) return RG_OK;
-    if (!st->audit.anchored) return RG_EINVAL; /* rows no head covers could go unnoticed */
+    if (!st->head.audit.anchored) return RG_EINVAL; /* rows no head covers could go unnoticed */
     rg_sql_lock(st);
     int rc = rg_sql_begin(st);
     if (rc == RG_OK) rc = rg_sql_end(st, append_locked(st, items, n, now, &h));
     /* after the commit the file follows the database (rg_ahead_publish) */
-    if (rc == RG_OK) rg_ahead_publish(&st->audit, &h);
+    if (rc == RG_OK) rg_ahead_publish(&st->head.audit, &h);
     rg_sql_unlock(st);
     return rc;
 }
@@ -160,12 +149,12 @@ int rg_sqlite_audit_head_start(rg_store *st)
 {
     rg_audit_head h;
     int valid = 0;
-    if (!st->audit.anchored) return RG_EINVAL;
+    if (!st->head.audit.anchored) return RG_EINVAL;
     rg_sql_lock(st);
     int rc = rg_sql_begin(st);
     if (rc == RG_OK) rc = rg_audit_head_fix(st, &ROWS, &h, &valid);
     rc = rg_sql_end(st, rc);
-    if (rc == RG_OK && valid) rg_ahead_publish(&st->audit, &h);
+    if (rc == RG_OK && valid) rg_ahead_publish(&st->head.audit, &h);
     rg_sql_unlock(st);
     return rc;
 }
@@ -211,7 +200,7 @@ int rg_sqlite_audit_verify(rg_store *st, rg_audit_verdict *v)
 {
     rg_aheads heads;
     rg_audit_walk w;
-    int rc = rg_audit_verify_begin(&st->audit, v, &heads, &w);
+    int rc = rg_audit_verify_begin(&st->head.audit, v, &heads, &w);
     if (rc != RG_OK) return rc;
     /* A read transaction: one consistent snapshot while appends go on. */
     rg_sql_lock(st);

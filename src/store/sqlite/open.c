@@ -126,7 +126,7 @@ void rg_sqlite_close(rg_store *st)
     pthread_mutex_destroy(&st->mu);
     pthread_mutex_destroy(&st->sync_mu);
     free(st->wal_path);
-    OPENSSL_cleanse(st->audit.key, sizeof st->audit.key);
+    OPENSSL_cleanse(st->head.audit.key, sizeof st->head.audit.key);
     free(st);
 }
 

@@ -54,7 +54,6 @@ struct rg_store {
     int schema_version; /* as migrated by rg_sqlite_open */
     int light;          /* in an rg_sql_begin_light transaction */
     rg_sql_cached cache[RG_SQL_CACHE];
-    rg_aanchor audit; /* the audit chain's anchor, set by rg_sqlite_audit_anchor */
     /* rg_sqlite_set_timer: how long each locked use took, read or write */
     void (*timer)(void *ud, int write, uint64_t micros);
     void *timer_ud;
