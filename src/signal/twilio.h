@@ -150,10 +150,10 @@ char *tw_update_text(const json_t *peers, const char *sid, const json_t *peer, l
                      const json_t *pcs);
 /* `connected`: the room, me, the peers already known (tw->peers) and
  * their subscriptions at sub_rev (none when 0), my published tracks at
- * pub_rev; the
- * whole envelope, malloc'd, NULL when out of memory. */
+ * pub_rev, peer_connections (a JSON array's text; NULL: empty); the whole
+ * envelope, malloc'd, NULL when out of memory. */
 char *tw_connected_text(sig_conn *c, const char *room_sid, const char *room_name,
-                        long long sub_rev, long long pub_rev);
+                        long long sub_rev, long long pub_rev, const char *pcs);
 /* For `synced`: every peer as `participants` lists them, and `subscribed`. */
 json_t *tw_peers_participants(const json_t *peers);
 json_t *tw_peers_subscribed(const json_t *peers, long long rev);

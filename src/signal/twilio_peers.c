@@ -330,7 +330,7 @@ static void put_published(buf *b, const json_t *mine, long long rev)
 }
 
 char *tw_connected_text(sig_conn *c, const char *room_sid, const char *room_name,
-                        long long sub_rev, long long pub_rev)
+                        long long sub_rev, long long pub_rev, const char *pcs)
 {
     tw_conn *tw = tw_of(c);
     char head[160];
@@ -350,7 +350,9 @@ char *tw_connected_text(sig_conn *c, const char *room_sid, const char *room_name
         puts_(&b, ",\"subscribed\":");
         put_subscribed(&b, tw->peers, sub_rev);
     }
-    puts_(&b, ",\"peer_connections\":[],\"published\":");
+    puts_(&b, ",\"peer_connections\":");
+    puts_(&b, pcs ? pcs : "[]");
+    puts_(&b, ",\"published\":");
     put_published(&b, tw->mine, pub_rev);
     snprintf(head, sizeof head, ",\"options\":{\"session_timeout\":%d}}}", TW_SESSION_TIMEOUT);
     puts_(&b, head);

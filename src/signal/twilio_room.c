@@ -74,16 +74,18 @@ static json_t *close_pc(const char *id)
 
 /* ---- joined: `connected`, then the pairs -------------------------------- */
 
-/* An `update` asking the client for an offer on each new id
- * (create-offer): the ids are hex, so the text is written as it is. */
+/* Asking the client for an offer on each new id (create-offer): the ids
+ * are hex, so the text is written as it is. */
 #define ASK_FMT "%s{\"id\":\"%s\",\"description\":{\"type\":\"create-offer\",\"revision\":1}}"
 #define ASK_MAX (sizeof ASK_FMT + RG_SID_SIZE)
 
 /* The newcomer's peer connections with those already in the room
- * (room->lock held). */
-static void pair_with(sig_conn *c, const rg_hub_room *room)
+ * (room->lock held): its first offer is relayed to one, and the asks for
+ * the others are returned, the text of `connected`'s peer_connections
+ * array (the SDK takes them there as in an update: one frame less), or
+ * NULL when none (or out of memory: "[]", and they get no call). */
+static char *pair_with(sig_conn *c, const rg_hub_room *room)
 {
-    static const char head[] = "{\"type\":\"msg\",\"body\":{\"type\":\"update\",\"peer_connections\":[";
     tw_conn *tw = tw_of(c);
     json_t *pc;
     size_t j, n = 0, len = 0;
@@ -106,20 +108,20 @@ static void pair_with(sig_conn *c, const rg_hub_room *room)
             continue;
         }
         char id[RG_SID_SIZE];
-        if (asks == NULL && (asks = malloc(sizeof head + n * ASK_MAX + 8)) != NULL)
-            len = (size_t)sprintf(asks, "%s", head);
+        if (asks == NULL && (asks = malloc(n * ASK_MAX + 8)) != NULL) len = (size_t)sprintf(asks, "[");
         if (asks == NULL || fresh_id(id, "PC") != 0) continue;
         json_object_set_new(tw->pcs, id, json_string(sid));
-        len += (size_t)sprintf(asks + len, ASK_FMT, len > sizeof head - 1 ? "," : "", id);
+        len += (size_t)sprintf(asks + len, ASK_FMT, len > 1 ? "," : "", id);
     }
     if (!others)
         json_array_foreach(tw->initial, j, pc) json_object_set_new(
             tw->pcs, json_string_value(json_object_get(pc, "id")), json_string(""));
-    if (asks != NULL && len > sizeof head - 1) {
-        memcpy(asks + len, "]}}", 4);
-        rg_sig_send(c, asks, len + 3);
+    if (asks != NULL && len > 1) {
+        memcpy(asks + len, "]", 2);
+        return asks;
     }
     free(asks);
+    return NULL;
 }
 
 /* The seat is taken (room->lock held; room->members: the others). */
@@ -167,7 +169,9 @@ static void on_joined(sig_conn *c, const rg_hub_room *room)
     tw->published_rev = 1;
     /* `subscribed` only with someone to subscribe to (it is revision 1 then) */
     long long sub_rev = json_object_size(tw->peers) > 0 ? ++tw->subscribed_rev : 0;
-    char *s = tw_connected_text(c, room->sid, room->name, sub_rev, tw->published_rev);
+    char *asks = pair_with(c, room);
+    char *s = tw_connected_text(c, room->sid, room->name, sub_rev, tw->published_rev, asks);
+    free(asks);
     if (s == NULL) {
         tw_fail(c, RG_SIG_E_SERVER, "Out of memory");
         return;
@@ -178,7 +182,6 @@ static void on_joined(sig_conn *c, const rg_hub_room *room)
     (void)record_tracks(c, NULL, tw->mine);
     rg_sig_send(c, s, strlen(s));
     free(s);
-    pair_with(c, room);
     json_decref(tw->initial);
     tw->initial = NULL;
     tw_queue_state(c, "*", ask, -1);

@@ -269,9 +269,10 @@ describe('room messages', () => {
   it('a newcomer is asked to offer (create-offer) to each participant its first offer does not go to', async () => {
     const hasPc = (id) => (m) => m.type === 'msg' && m.body.type === 'update' && (m.body.peer_connections || []).some((p) => p.id === id);
     const { c: a } = await joinTw('wes', 'tw-ask', [], []);
-    // no first offer at all: asked for one on a fresh id; that offer reaches wes
-    const { c: b } = await joinTw('xia', 'tw-ask', [], []);
-    const ask = (await b.update('peer_connections')).peer_connections;
+    // no first offer at all: asked for one on a fresh id, in its connected
+    // (the SDK takes peer_connections there as in an update); that offer reaches wes
+    const { c: b, connected: cb } = await joinTw('xia', 'tw-ask', [], []);
+    const ask = cb.peer_connections;
     assert.equal(ask.length, 1);
     assert.match(ask[0].id, /^PC[0-9a-f]{32}$/);
     assert.deepEqual(ask[0].description, { type: 'create-offer', revision: 1 });
@@ -279,8 +280,8 @@ describe('room messages', () => {
     assert.deepEqual((await a.next(hasPc(ask[0].id))).body.peer_connections, [offer(ask[0].id)]);
     // a third with a first offer: it goes to one of them, and an offer on a
     // new id is asked for the other
-    const { c: d } = await joinTw('yan', 'tw-ask', [], [offer('pc-yan')]);
-    const asks = (await d.update('peer_connections')).peer_connections;
+    const { c: d, connected: cd } = await joinTw('yan', 'tw-ask', [], [offer('pc-yan')]);
+    const asks = cd.peer_connections;
     assert.equal(asks.length, 1);
     assert.notEqual(asks[0].id, ask[0].id);
     assert.equal(asks[0].description.type, 'create-offer');
