@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/errors.h"
@@ -54,27 +55,41 @@ void rg_node_seat_freed(void *ud, const rg_participant *p)
                      "The participant's node stopped responding");
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static void beat(void *ud, int64_t now)
 {
     rg_app *app = ud;
+    struct rg_node *node = app->node;
     int was_down = 0;
     (void)now;
-    int rc = rg_store_node_beat(app->store, app->node->id, RG_NODE_UP, &was_down);
-    if (rc != RG_OK && !app->node->down_said)
-        fprintf(stderr, "roomgate: node %s: the heartbeat was not recorded (error %d)\n",
-                app->node->id, rc);
-    app->node->down_said = rc != RG_OK;
+    int rc = rg_store_node_beat(app->store, node->id, RG_NODE_UP, &was_down);
+    if (rc != RG_OK && !node->down_said)
+        fprintf(stderr, "roomgate: node %s: the heartbeat was not recorded (error %d)\n", node->id,
+                rc);
+    node->down_said = rc != RG_OK;
+    if (rc != RG_OK)
+        node->beating_since = 0;
+    else if (node->beating_since == 0)
+        node->beating_since = mono_ms();
     if (was_down)
         fprintf(stderr,
                 "roomgate: node %s: another node found it silent for longer than "
                 "--node-timeout and freed its seats; its participants are disconnected\n",
-                app->node->id);
+                node->id);
 }
 
 /* A failed sweep (the store unreachable) is retried at the next period. */
 static void sweep(void *ud, int64_t now)
 {
     rg_app *app = ud;
+    int64_t since = app->node->beating_since;
+    if (since == 0 || mono_ms() - since < app->node->timeout_ms) return;
     int n = rg_store_node_sweep(app->store, app->node->id, app->node->timeout_ms, now,
                                 rg_node_seat_freed, app);
     if (n > 0)
@@ -97,6 +112,7 @@ static int nodes_start(rg_app *app)
         fprintf(stderr, "roomgate: cannot record this node in the store\n");
         return 1;
     }
+    node->beating_since = mono_ms();
     period = (int)(node->timeout_ms / 5);
     if (period > BEAT_MAX_MS) period = BEAT_MAX_MS;
     if (rg_app_add_poller(app, beat, app, period) != 0 ||

@@ -9,7 +9,12 @@
  * what the nodes table lists.  Both the heartbeat and the sweep are main
  * thread pollers (http/app.h), never on an event loop: every
  * --node-timeout / 5 seconds (at most 3 s), so a node misses four beats
- * before it counts as silent. */
+ * before it counts as silent.
+ *
+ * A node sweeps only once its own beats have been recorded without a
+ * break for a whole timeout: after a database outage every node's last
+ * beat is old, and the first node back must not take the others, still
+ * reconnecting, for dead. */
 #ifndef RG_APP_NODES_H
 #define RG_APP_NODES_H
 
@@ -21,6 +26,9 @@ struct rg_node {
     char id[RG_NODE_ID_MAX + 1];
     int64_t timeout_ms; /* --node-timeout */
     int down_said;      /* the store was unreachable at the last beat (said once) */
+    /* monotonic ms of the first of this node's unbroken run of recorded
+     * beats; 0 while the store does not take them */
+    int64_t beating_since;
 };
 
 /* The option section of --node-timeout (cli/serve_options.c). */
