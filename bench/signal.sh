@@ -7,6 +7,7 @@
 #          (client send -> kernel receive timestamp at the peer, one
 #          clock) and server CPU
 #   joins  BENCH_SIGNAL_JOINS (2000) connect + join, 64 in flight: joins/s
+#          and the server's CPU time per join
 #   big    (Twilio's only) BENCH_SIGNAL_BIG (500, 0 skips) idle connections
 #          in rooms of BENCH_SIGNAL_BIG_ROOM (50), each publishing audio
 #          and video: RSS per connection (each keeps the others' state)
@@ -105,6 +106,9 @@ for s in $SERVERS; do
         "$(json server_cpu_pct <<<"$R")%" "$(json joins_per_s <<<"$J")")")
     if [ "$s" = roomgate ]; then
         RG_BPC=$(json bytes_per_conn <<<"$I"); RG_P99=$(json p99_ms <<<"$R")
+        RG_JOINS=$(json joins_per_s <<<"$J"); RG_CPJ=$(json server_cpu_us_per_join <<<"$J")
+    else
+        PEER_JOINS=$(json joins_per_s <<<"$J"); PEER_CPJ=$(json server_cpu_us_per_join <<<"$J")
     fi
     stop "$PID"
 done
@@ -117,6 +121,13 @@ for r in "${ROWS[@]}"; do echo "$r"; done
 if [ -n "${RG_BPC:-}" ]; then
     awk -v b="$RG_BPC" 'BEGIN { printf "target: roomgate RSS per idle connection <= 8192 B: %s\n", (b <= 8192 ? "ok" : "MISSED") }'
     awk -v p="$RG_P99" 'BEGIN { printf "target: roomgate relay p99 < 1 ms: %s\n", (p < 1 ? "ok" : "MISSED") }'
+fi
+if [ -n "${RG_JOINS:-}" ] && [ -n "${PEER_JOINS:-}" ]; then
+    # the rate is partly the scheduler's on a loaded machine; the CPU time
+    # per join (over the joins alone) says what each server costs
+    awk -v r="$RG_JOINS" -v p="$PEER_JOINS" -v rc="$RG_CPJ" -v pc="$PEER_CPJ" 'BEGIN {
+        printf "server CPU per join: roomgate %s us, node-peer %s us (%.2fx less)\n", rc, pc, (rc > 0 ? pc / rc : 0)
+        printf "target: roomgate joins/s >= 1.5x the Node peer (%s vs %s, %.2fx): %s\n", r, p, r / p, (r >= 1.5 * p ? "ok" : "MISSED") }'
 fi
 if [ -n "${TW_BPC:-}" ]; then
     awk -v b="$TW_BPC" 'BEGIN { printf "target: /signaling RSS per idle connection <= 8192 B: %s\n", (b <= 8192 ? "ok" : "MISSED") }'

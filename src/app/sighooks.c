@@ -216,5 +216,10 @@ static int kick(rg_worker *w, const rg_room *room, const char *participant_sid, 
     return rg_rooms_kick(w->app, room, participant_sid, now, &part);
 }
 
-const rg_sig_hooks rg_app_sig_hooks = {admit, seat, leave, tracks, kick, rg_app_participants_reset,
-                                       check};
+static int sync_seats(rg_app *app, int64_t point)
+{
+    return rg_store_sync(app->store, point);
+}
+
+const rg_sig_hooks rg_app_sig_hooks = {admit, seat,  leave, tracks, kick, rg_app_participants_reset,
+                                       check, sync_seats};

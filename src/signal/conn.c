@@ -12,12 +12,64 @@
 #include "core/ratetab.h"
 #include "http/metrics.h"
 
+/* ---- held messages ------------------------------------------------------- */
+
+/* A peer's messages are handled in the order it sent them, after its
+ * join: those that come while its seat awaits the durable commit of its
+ * room (a few milliseconds; clients wait for the answer to their join
+ * anyway) are kept, at most SIG_HELD_MAX, and handled when it is over. */
+#define SIG_HELD_MAX 16
+
+typedef struct sig_held {
+    struct sig_held *next;
+    size_t len;
+    uint8_t data[];
+} sig_held;
+
+static int hold(sig_conn *c, const uint8_t *data, size_t len)
+{
+    sig_held *h;
+    if (c->nheld >= SIG_HELD_MAX || (h = malloc(sizeof *h + len)) == NULL) return -1;
+    h->next = NULL;
+    h->len = len;
+    memcpy(h->data, data, len);
+    if (c->held == NULL) c->held_tail = &c->held;
+    *c->held_tail = h;
+    c->held_tail = &h->next;
+    c->nheld++;
+    return 0;
+}
+
+static void drop_held(sig_conn *c)
+{
+    for (sig_held *h = c->held, *next; h != NULL; h = next) {
+        next = h->next;
+        free(h);
+    }
+    c->held = NULL;
+    c->nheld = 0;
+}
+
+/* The seat is answered (entered or refused): what was held, in order. */
+static void on_resumed(rg_hub_peer *p)
+{
+    sig_conn *c = (sig_conn *)p;
+    sig_held *h;
+    while ((h = c->held) != NULL && !c->p.durable_wait) {
+        c->held = h->next;
+        c->nheld--;
+        if (!c->closing && !c->dead) c->wire->on_text(c, h->data, h->len);
+        free(h);
+    }
+}
+
 /* ---- life ---------------------------------------------------------------- */
 
 void rg_sig_conn_destroy(sig_conn *c)
 {
     rg_sig_thread *t = c->p.t;
     rg_hub_leave(&c->p);
+    drop_held(c);
     rg_metrics_ws(t->w->metrics, -1);
     if (h2o_timeout_is_linked(&c->ping_entry)) h2o_timeout_unlink(&c->ping_entry);
     if (h2o_timeout_is_linked(&c->lobby_entry)) h2o_timeout_unlink(&c->lobby_entry);
@@ -172,6 +224,11 @@ static void on_ws_message(rg_ws *ws, int opcode, const uint8_t *data, size_t len
         rg_sig_fail(c, RG_SIG_E_INVALID_MESSAGE, "Only text frames with JSON are accepted");
         return;
     }
+    if (c->p.durable_wait || c->held != NULL) {
+        if (hold(c, data, len) != 0)
+            rg_sig_fail(c, RG_SIG_E_RATE, "Too many messages before the join was answered");
+        return;
+    }
     c->wire->on_text(c, data, len);
 }
 
@@ -234,6 +291,7 @@ static void conn_init(sig_conn *c, rg_sig_thread *t, const uint8_t addr[16])
     c->ping_entry.cb = on_ping;
     c->lobby_entry.cb = on_lobby;
     c->reap_entry.cb = on_reap;
+    c->p.resumed = on_resumed;
     rg_bucket_init(&c->bucket, (uint32_t)cfg->max_rate, (uint32_t)cfg->max_rate,
                    (int64_t)h2o_now(t->ctx->loop));
     rg_metrics_ws(t->w->metrics, +1);

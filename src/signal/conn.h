@@ -44,6 +44,10 @@ struct sig_conn {
     int missed;  /* pings without a pong */
     rg_bucket bucket;
     h2o_timeout_entry_t ping_entry, lobby_entry, reap_entry;
+    /* What it sent while its seat awaited the durable commit
+     * (p.durable_wait), handled after it, in order (conn.c "held") */
+    struct sig_held *held, **held_tail;
+    int nheld;
 };
 
 /* Accepts the WebSocket upgrade of call for a connection of this

@@ -74,6 +74,12 @@ typedef struct rg_sig_hooks {
      * (then such requests are refused). */
     int (*check)(struct rg_worker *w, const char *token, size_t token_len, const char *room,
                  int64_t now, rg_sig_entry *out, int *code, const char **message);
+    /* Makes the seats' commits durable up to point (rg_seat.durable, set
+     * by seat): RG_OK, or an error after which those seats are refused
+     * (and left).  Blocks; runs on the hub's own thread, one call for the
+     * seats of every loop queued meanwhile.  NULL: seat's commits are
+     * durable when it returns. */
+    int (*sync)(rg_app *app, int64_t point);
 } rg_sig_hooks;
 
 #endif

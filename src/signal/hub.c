@@ -158,6 +158,11 @@ static rg_hub_peer *peer_lookup(rg_sig_thread *t, const char *sid)
     return NULL;
 }
 
+rg_hub_peer *rg_hub_peer_find(rg_sig_thread *t, const char *sid)
+{
+    return peer_lookup(t, sid);
+}
+
 /* Once admitted (its sid known) a peer can be reached by events. */
 void rg_hub_peer_index(rg_hub_peer *p)
 {
@@ -301,7 +306,7 @@ void rg_hub_evict(rg_sig_hub *hub, rg_hub_room *room, rg_hub_member *m, int code
     rg_hub_event left = {RG_HUB_LEFT, 0, m->sid, m->identity, NULL, 0};
     rg_hub_post(hub, m, &close);
     if (m->lobby == 0) rg_hub_broadcast(hub, room, NULL, &left);
-    RG_HUB_FANOUT(hub, gone, m);
+    if (m->lobby != RG_HUB_SEATING) RG_HUB_FANOUT(hub, gone, m); /* never announced */
     rg_hub_member_free(m);
 }
 
@@ -360,6 +365,8 @@ int rg_signal_thread_init(rg_worker *w, h2o_context_t *ctx)
     h2o_timeout_init(ctx->loop, &t->seat_timeout, 0);
     h2o_timeout_init(ctx->loop, &t->session_timeout, (uint64_t)RG_HUB_SESSION_TIMEOUT * 1000);
     h2o_multithread_register_receiver(ctx->queue, &t->receiver, on_posts);
+    if (hub->durable_done != NULL)
+        h2o_multithread_register_receiver(ctx->queue, &t->durable_receiver, hub->durable_done);
     hub->threads[t->index] = t;
     *slot = t;
     return 0;
@@ -385,6 +392,10 @@ void rg_signal_thread_dispose(rg_worker *w)
     pthread_mutex_unlock(&t->post_lock);
     on_posts(&t->receiver, &t->receiver._messages);
     h2o_multithread_unregister_receiver(t->ctx->queue, &t->receiver);
+    if (t->hub->durable_done != NULL) { /* the same for synced seats: to nobody */
+        t->hub->durable_done(&t->durable_receiver, &t->durable_receiver._messages);
+        h2o_multithread_unregister_receiver(t->ctx->queue, &t->durable_receiver);
+    }
     h2o_timeout_dispose(t->ctx->loop, &t->ping_timeout);
     h2o_timeout_dispose(t->ctx->loop, &t->lobby_timeout);
     h2o_timeout_dispose(t->ctx->loop, &t->reap_timeout);

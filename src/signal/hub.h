@@ -92,6 +92,11 @@ typedef struct {
     size_t len;       /* RELAY: bytes of text */
 } rg_hub_event;
 
+/* A member seated by the store whose batch awaits the durable commit of
+ * a room (signal/hub_durable.c): counted for replacement and the room's
+ * protocol, invisible to everything else, announced when the commit is. */
+#define RG_HUB_SEATING 3
+
 /* A member's thread on another node (--redis): events to it go there
  * through Redis (signal/hub_remote.c). */
 #define RG_HUB_REMOTE (-1)
@@ -110,7 +115,9 @@ typedef struct rg_hub_member {
     const char *room_sid; /* its room's (room->sid: the room outlives its members) */
     int thread;           /* loop index of its connection, or RG_HUB_REMOTE */
     unsigned perms;       /* RG_PERM_* */
-    int lobby;            /* 1 waiting, 2 answered (in flight), 0 participant */
+    /* 1 waiting, 2 answered (in flight), 0 participant, RG_HUB_SEATING:
+     * seated, unannounced until its room's commit is durable */
+    int lobby;
     /* What it publishes, for REST (Twilio's PublishedTracks): a JSON array
      * of {sid, name, kind, enabled}, malloc'd, set by its protocol under
      * room->lock; NULL when the protocol says nothing of tracks. */
@@ -171,6 +178,11 @@ struct rg_hub_peer {
     int in_table;                   /* in t->conns */
     int seat_queued;                /* in t->seats: admitted, its seat not taken yet */
     struct rg_hub_opening *opening; /* its seat creates its room (rg_sig_entry.open) */
+    int durable_wait;               /* seated (RG_HUB_SEATING), told once durable */
+    /* Set by a connection layer that holds what the peer sends while
+     * durable_wait: called once it is over (entered or failed), outside
+     * any lock.  May be NULL. */
+    void (*resumed)(rg_hub_peer *p);
     h2o_linklist_t link;            /* t->all */
     struct rg_hub_peer *next;       /* t->conns chain */
 };
@@ -185,6 +197,10 @@ typedef struct rg_sig_hub {
     struct rg_sig_thread *threads[256]; /* owned: freed by rg_hub_free */
     const struct rg_hub_fanout *fanout; /* the other nodes (--redis); NULL: this node alone */
     struct rg_hub_remote *remote;       /* fanout's state (signal/hub_remote.c) */
+    struct rg_hub_durable *durable;     /* signal/hub_durable.c; NULL without hooks.sync */
+    /* the loops' receiver of synced seats (rg_hub_durable_done), set by
+     * rg_hub_durable_start, before the loops start */
+    void (*durable_done)(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
 } rg_sig_hub;
 
 /* One loop's signaling state.  The timeouts are shared by every protocol
@@ -195,6 +211,7 @@ struct rg_sig_thread {
     int index;
     h2o_context_t *ctx;
     h2o_multithread_receiver_t receiver;
+    h2o_multithread_receiver_t durable_receiver; /* rg_hub_waiting back from the sync */
     pthread_t owner;               /* the loop's thread */
     atomic_int queued;             /* posts sent to receiver, not yet delivered */
     pthread_mutex_t post_lock;     /* posts from other threads vs the loop's disposal */
@@ -321,6 +338,33 @@ typedef struct rg_hub_fanout {
     do {                                                                                           \
         if ((hub)->fanout != NULL) (hub)->fanout->op((hub), __VA_ARGS__);                          \
     } while (0)
+
+/* ---- seats awaiting a durable commit (signal/hub_durable.c) ---- */
+
+/* One loop's seats whose batch must be durable up to point before they
+ * are announced; sent back to the loop with rc, the sync's. */
+typedef struct {
+    h2o_multithread_message_t super;
+    int64_t point;
+    int rc;
+    int thread; /* the loop's index */
+    int n;
+    char sids[SIG_SEAT_BATCH][RG_SID_SIZE]; /* looked up again on the loop */
+} rg_hub_waiting;
+
+/* The sync thread (hub->durable), when hooks.sync is set: after
+ * rg_hub_new, before the loops' rg_signal_thread_init.  RG_OK or
+ * RG_ENOMEM.  Stopped after the loops are gone, before rg_hub_free (NULL
+ * is fine). */
+int rg_hub_durable_start(rg_sig_hub *hub);
+void rg_hub_durable_stop(rg_sig_hub *hub);
+/* Queues w (owned from now on) for the next sync. */
+void rg_hub_durable_wait(rg_sig_hub *hub, rg_hub_waiting *w);
+/* The loop's receiver of synced batches: announces (or refuses) each
+ * seat whose peer is still there and seated (hub_join.c). */
+void rg_hub_durable_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+/* The peer of the calling loop with this sid, or NULL. */
+rg_hub_peer *rg_hub_peer_find(rg_sig_thread *t, const char *sid);
 
 /* ---- joining and leaving (signal/hub_join.c) ---- */
 

@@ -16,7 +16,15 @@
  * room gets its sid at admission; the loop's other joins of that name
  * share it.  When someone else (another loop, the REST API) opened a room
  * of that name first, the store says so (RG_EEXIST) and the join is
- * admitted again, into that room, in a second pass of the same turn. */
+ * admitted again, into that room, in a second pass of the same turn.
+ *
+ * Rooms are durable before anyone hears of them, and the batch commits
+ * light: when the store says a batch must reach the disk first
+ * (rg_seat.durable), its seats are taken in memory at once, in the
+ * store's order (replacement by identity, the room's protocol), but stay
+ * unannounced (RG_HUB_SEATING) while hub_durable.c's thread syncs; the
+ * loop goes on meanwhile, and announces them when the sync comes back
+ * (rg_hub_durable_done). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +146,8 @@ static void replace_same_identity(rg_hub_peer *p, rg_hub_room *room)
 {
     for (rg_hub_member **q = &room->members; *q;) {
         rg_hub_member *m = *q;
-        if (m->lobby != 0 || strcmp(m->identity, p->identity) != 0) {
+        if ((m->lobby != 0 && m->lobby != RG_HUB_SEATING) ||
+            strcmp(m->identity, p->identity) != 0) {
             q = &m->next;
             continue;
         }
@@ -162,11 +171,10 @@ static void tell_host_about_guests(rg_hub_peer *p, rg_hub_room *room)
 /* The seat is taken (room->lock held, as since before the store decided):
  * the others hear RG_HUB_JOINED, p is told it entered, then about any
  * waiting guests. */
-static void enter_room(rg_hub_peer *p, rg_hub_member *m)
+static void announce(rg_hub_peer *p, rg_hub_member *m)
 {
     rg_hub_room *room = p->room;
     rg_hub_event joined = {RG_HUB_JOINED, 0, p->sid, p->identity, NULL, 0};
-    replace_same_identity(p, room);
     rg_hub_broadcast(p->t->hub, room, NULL, &joined);
     p->state = RG_SIGST_JOINED;
     p->proto->entered(p, room);
@@ -175,6 +183,24 @@ static void enter_room(rg_hub_peer *p, rg_hub_member *m)
     RG_HUB_FANOUT(p->t->hub, announce, m);
     rg_metrics_join(p->t->w->metrics, RG_MJOIN_JOINED);
     tell_host_about_guests(p, room);
+}
+
+static void enter_room(rg_hub_peer *p, rg_hub_member *m)
+{
+    replace_same_identity(p, p->room);
+    announce(p, m);
+}
+
+/* Seated, to be announced once its batch is durable: its older
+ * connection is replaced now, as the store just did, and its member
+ * counts for the room's protocol and for the replacements after it. */
+static void seat_unannounced(rg_hub_peer *p, rg_hub_member *m)
+{
+    replace_same_identity(p, p->room);
+    m->lobby = RG_HUB_SEATING;
+    m->next = p->room->members;
+    p->room->members = m;
+    p->durable_wait = 1;
 }
 
 /* A seat not asked of the store: the room is another protocol's. */
@@ -321,7 +347,8 @@ static int collect_seats(rg_sig_thread *t, seat_ask *asks, rg_hub_peer **oom, in
 static int other_protocol(rg_hub_room *room, const rg_sig_proto *proto)
 {
     for (rg_hub_member *m = room->members; m; m = m->next)
-        if (m->lobby == 0 && !rg_hub_same_proto(m->proto, proto)) return 1;
+        if ((m->lobby == 0 || m->lobby == RG_HUB_SEATING) && !rg_hub_same_proto(m->proto, proto))
+            return 1;
     return 0;
 }
 
@@ -342,8 +369,23 @@ static void store_seats(rg_sig_thread *t, rg_seat *seats, const int *asked, int 
     for (int i = 0; i < n; i++)
         batch[i] = seats[asked[i]];
     t->hub->hooks.seat(t->w, batch, (size_t)n);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         seats[asked[i]].rc = batch[i].rc;
+        seats[asked[i]].durable = batch[i].durable;
+    }
+}
+
+/* The seats of this pass that wait for the durable commit, queued for
+ * the sync thread (after the rooms' locks).  Out of memory: the seats
+ * are taken but cannot be told; they are refused and left. */
+static rg_hub_waiting *waiting_new(rg_sig_thread *t, int64_t point)
+{
+    rg_hub_waiting *w = calloc(1, sizeof *w);
+    if (w != NULL) {
+        w->point = point;
+        w->thread = t->index;
+    }
+    return w;
 }
 
 /* One pass: the seats queued now, one transaction.  Returns how many
@@ -356,6 +398,8 @@ static int seats_pass(rg_sig_thread *t)
     rg_hub_peer *oom[SIG_SEAT_BATCH];
     int asked[SIG_SEAT_BATCH], nasked = 0, again = 0;
     int noom = 0, n = collect_seats(t, asks, oom, &noom), nrooms = batch_rooms(asks, n, rooms);
+    int64_t point = 0;
+    rg_hub_waiting *w = NULL;
     for (int i = 0; i < nrooms; i++)
         pthread_mutex_lock(&rooms[i]->lock);
     for (int i = 0; i < n; i++) {
@@ -364,7 +408,8 @@ static int seats_pass(rg_sig_thread *t)
         if (lobby != NULL) RG_HUB_FANOUT(t->hub, gone, lobby);
         rg_hub_member_free(lobby);
         seats[i] = (rg_seat){p->room->sid,  p->identity, p->sid,
-                             rg_hub_now(t), RG_EIO,      p->opening ? &p->opening->room : NULL};
+                             rg_hub_now(t), RG_EIO,      p->opening ? &p->opening->room : NULL,
+                             0};
         if (other_protocol(p->room, p->proto) || other_in_batch(asks, asked, nasked, p))
             seats[i].rc = SEAT_OTHER_PROTOCOL; /* the store is not asked */
         else
@@ -372,14 +417,28 @@ static int seats_pass(rg_sig_thread *t)
     }
     store_seats(t, seats, asked, nasked);
     for (int i = 0; i < n; i++)
-        if (seats[i].rc == RG_OK) {
+        if (seats[i].rc == RG_OK && seats[i].durable > 0 && t->hub->durable != NULL)
+            point = seats[i].durable > point ? seats[i].durable : point;
+    if (point > 0 && (w = waiting_new(t, point)) == NULL) point = -1; /* no memory */
+    for (int i = 0; i < n; i++)
+        if (seats[i].rc == RG_OK && point < 0) {
+            t->hub->hooks.leave(t->w, asks[i].p->sid, rg_hub_now(t));
+            seats[i].rc = RG_ENOMEM;
+            rg_hub_member_free(asks[i].m);
+        } else if (seats[i].rc == RG_OK) {
             opening_done(asks[i].p);
-            enter_room(asks[i].p, asks[i].m);
+            if (point > 0) {
+                seat_unannounced(asks[i].p, asks[i].m);
+                memcpy(w->sids[w->n++], asks[i].p->sid, RG_SID_SIZE);
+            } else {
+                enter_room(asks[i].p, asks[i].m);
+            }
         } else {
             rg_hub_member_free(asks[i].m);
         }
     for (int i = nrooms - 1; i >= 0; i--)
         pthread_mutex_unlock(&rooms[i]->lock);
+    if (w != NULL) rg_hub_durable_wait(t->hub, w);
     /* refusals close the connection: after the locks, as leaving takes them */
     for (int i = 0; i < n; i++) {
         rg_hub_peer *p = asks[i].p;
@@ -406,6 +465,52 @@ void rg_hub_seats_run(rg_sig_thread *t)
     t->seats_again = 1;
     seats_pass(t);
     t->seats_again = 0;
+}
+
+/* ---- seats back from the durable commit ---------------------------------- */
+
+/* p's batch is durable (rc RG_OK), or could not be made so: p is
+ * announced, or refused and left.  Its member gone meanwhile (a kick, its
+ * room closed, a later connection of its identity): whoever removed it
+ * told it, and the store knows. */
+static void durable_one(rg_hub_peer *p, int rc)
+{
+    rg_hub_room *room = p->room;
+    rg_hub_member *m;
+    int refused = 0;
+    p->durable_wait = 0;
+    pthread_mutex_lock(&room->lock);
+    if ((m = rg_hub_member_find(room, p->sid)) != NULL && m->lobby == RG_HUB_SEATING) {
+        m = rg_hub_member_take(room, p->sid);
+        if (rc == RG_OK) {
+            m->lobby = 0;
+            announce(p, m); /* the others hear it, then it is linked again */
+        } else {
+            p->t->hub->hooks.leave(p->t->w, p->sid, rg_hub_now(p->t));
+            rg_hub_member_free(m);
+            refused = 1;
+        }
+    }
+    pthread_mutex_unlock(&room->lock);
+    if (refused) {
+        rg_metrics_join(p->t->w->metrics, RG_MJOIN_ERROR);
+        p->proto->fail(p, RG_SIG_E_SERVER, "Could not join the room; try again");
+    }
+    if (p->resumed != NULL) p->resumed(p);
+}
+
+void rg_hub_durable_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    rg_sig_thread *t = H2O_STRUCT_FROM_MEMBER(rg_sig_thread, durable_receiver, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        rg_hub_waiting *w = H2O_STRUCT_FROM_MEMBER(rg_hub_waiting, super.link, messages->next);
+        h2o_linklist_unlink(&w->super.link);
+        for (int i = 0; i < w->n; i++) {
+            rg_hub_peer *p = rg_hub_peer_find(t, w->sids[i]);
+            if (p != NULL && p->durable_wait) durable_one(p, w->rc);
+        }
+        free(w);
+    }
 }
 
 /* ---- the lobby ----------------------------------------------------------- */
@@ -487,9 +592,14 @@ void rg_hub_leave(rg_hub_peer *p)
         rg_hub_broadcast(p->t->hub, room, NULL, &left);
         RG_HUB_FANOUT(p->t->hub, gone, m);
         rg_hub_member_free(m);
+    } else if (m != NULL && m->lobby == RG_HUB_SEATING) {
+        /* seated, never announced: only the store hears it left */
+        p->t->hub->hooks.leave(p->t->w, p->sid, rg_hub_now(p->t));
+        rg_hub_member_free(m);
     } else {
         leave_lobby(p->t->hub, room, m);
     }
+    p->durable_wait = 0;
     pthread_mutex_unlock(&room->lock);
     rg_hub_room_unref(p->t->hub, room);
     p->room = NULL;

@@ -91,7 +91,8 @@ static void publish_roster(rg_hub_remote *r, const rg_hub_room *room)
     char ch[64];
     json_t *list = json_array();
     for (const rg_hub_member *m = room->members; m && list; m = m->next)
-        if (m->thread != RG_HUB_REMOTE) json_array_append_new(list, member_json(m));
+        if (m->thread != RG_HUB_REMOTE && m->lobby != RG_HUB_SEATING)
+            json_array_append_new(list, member_json(m));
     if (list == NULL || json_array_size(list) == 0) {
         json_decref(list);
         return;

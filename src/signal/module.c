@@ -22,6 +22,8 @@ int rg_signal_start(rg_app *app, int64_t now, const rg_sig_hooks *hooks)
     int changed = 0;
     int rc = RG_OK;
     if ((app->signal = rg_hub_new(app, hooks)) == NULL) return RG_ENOMEM;
+    /* joins that open rooms are told once durable (signal/hub_durable.c) */
+    if (hooks->sync != NULL && rg_hub_durable_start(app->signal) != RG_OK) return RG_ENOMEM;
     /* rows left connected by a crash would hold seats (and show in REST)
      * forever; but with --redis other nodes share the store, and their
      * rows are their live connections (a dead node's seats are the
@@ -39,6 +41,7 @@ int rg_signal_start(rg_app *app, int64_t now, const rg_sig_hooks *hooks)
 void rg_signal_stop(rg_app *app)
 {
     if (app->signal != NULL) rg_hub_remote_stop(app->signal);
+    rg_hub_durable_stop(app->signal); /* the loops are gone */
     rg_hub_free(app->signal);
     app->signal = NULL;
 }

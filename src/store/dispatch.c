@@ -96,6 +96,12 @@ void rg_store_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
         seats[i].rc = rc;
 }
 
+int rg_store_sync(rg_store *st, int64_t point)
+{
+    const rg_store_ops *o = ops_of(st);
+    return o->sync != NULL && point > 0 ? o->sync(st, point) : RG_OK;
+}
+
 /* rg_<prefix><op>(params): the table's op, or RG_EIO when it is NULL. */
 #define RG_DISPATCH(prefix, op, params, args)                                                      \
     int rg_##prefix##op params                                                                     \

@@ -207,6 +207,8 @@ typedef struct rg_store_ops {
     int (*reachable)(rg_store *st);
     /* NULL: each seat gets RG_EIO */
     void (*participant_join_batch)(rg_store *st, rg_seat *seats, size_t n);
+    /* NULL: a batch is durable when it returns (rg_seat.durable stays 0) */
+    int (*sync)(rg_store *st, int64_t point);
 #define RG_STORE_OP_FIELD(op, params, args) int(*op) params;
     RG_STORE_OPS(RG_STORE_OP_FIELD)
     RG_STORE_OUTBOX_OPS(RG_STORE_OP_FIELD)

@@ -111,6 +111,10 @@ typedef struct {
     int64_t now;
     int rc;
     const rg_room *open;
+    /* out: 0, or the point rg_store_sync must reach before anyone hears
+     * of this seat (its batch opened a room, or one opened before it is
+     * not durable yet) */
+    int64_t durable;
 } rg_seat;
 /* rg_store_participant_join for each seat in array order, in one
  * transaction: one commit for the batch instead of one per join.  Each
@@ -120,6 +124,9 @@ typedef struct {
  * gets that error instead.  A batch that opens a room commits durably
  * (rooms are not participant rows: see README "Decisions"). */
 void rg_store_participant_join_batch(rg_store *st, rg_seat *seats, size_t n);
+/* Makes every commit up to point (rg_seat.durable) durable; one call
+ * covers all the batches before it.  RG_OK, or RG_EIO. */
+int rg_store_sync(rg_store *st, int64_t point);
 /* Marks a participant disconnected (idempotent). */
 int rg_store_participant_leave(rg_store *st, const char *participant_sid, int64_t now);
 /* Records the status callback events of changes to the tracks a connected

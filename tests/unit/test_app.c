@@ -254,7 +254,7 @@ static void test_room_seat_and_kick(void **state)
                      RG_OK);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(rg_new_sid(sids[i], "PA"), RG_OK);
-        seats[i] = (rg_seat){r.sid, i ? "bob" : "ann", sids[i], NOW, -1, NULL};
+        seats[i] = (rg_seat){r.sid, i ? "bob" : "ann", sids[i], NOW, -1, NULL, 0};
     }
     rg_app_participants_seat(&f->app, seats, 2);
     assert_int_equal(seats[0].rc, RG_OK);

@@ -100,9 +100,9 @@ static void test_missing_ops_fail_cleanly(void **state)
         assert_int_equal(rg_store_ping(&st), RG_EIO);
         assert_int_equal(rg_outbox_depth(&st, &depth, &oldest), RG_EIO);
     }
-    rg_seat seats[3] = {{"RM1", "a", "PA1", 1, 123, NULL},
-                        {"RM1", "b", "PA2", 1, 123, NULL},
-                        {"RM1", "c", "PA3", 1, 123, NULL}};
+    rg_seat seats[3] = {{"RM1", "a", "PA1", 1, 123, NULL, 0},
+                        {"RM1", "b", "PA2", 1, 123, NULL, 0},
+                        {"RM1", "c", "PA3", 1, 123, NULL, 0}};
     rg_store_participant_join_batch(&st, seats, 3);
     for (int i = 0; i < 3; i++)
         assert_int_equal(seats[i].rc, RG_EIO);

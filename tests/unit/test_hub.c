@@ -172,7 +172,7 @@ static int kick(struct rg_worker *w, const rg_room *room, const char *sid, int64
     return RG_OK;
 }
 
-static const rg_sig_hooks HOOKS = {admit, seat, leave, NULL, kick, NULL, NULL};
+static const rg_sig_hooks HOOKS = {admit, seat, leave, NULL, kick, NULL, NULL, NULL};
 
 /* ---- one loop on this thread --------------------------------------------- */
 
@@ -185,12 +185,13 @@ typedef struct {
     h2o_context_t ctx;
 } world;
 
-static world *world_new(void)
+static world *world_new_with(const rg_sig_hooks *hooks)
 {
     world *x = calloc(1, sizeof *x);
     x->app.cfg.signal.ping_interval_ms = 20000;
     x->app.cfg.signal.lobby_timeout = 120;
-    x->app.signal = rg_hub_new(&x->app, &HOOKS);
+    x->app.signal = rg_hub_new(&x->app, hooks);
+    if (hooks->sync != NULL) assert_int_equal(rg_hub_durable_start(x->app.signal), RG_OK);
     x->app.modules = MODULES; /* the loop's state is in signaling's slot */
     x->w.app = &x->app;
     x->ctx.loop = h2o_evloop_create();
@@ -201,6 +202,11 @@ static world *world_new(void)
     return x;
 }
 
+static world *world_new(void)
+{
+    return world_new_with(&HOOKS);
+}
+
 static void world_free(world *x)
 {
     rg_signal_thread_dispose(&x->w);
@@ -208,6 +214,7 @@ static void world_free(world *x)
     free(x->ctx.queue);             /* the caller's, as h2o_context_dispose does */
     h2o_evloop_run(x->ctx.loop, 0); /* releases the queue's closed socket */
     h2o_evloop_destroy(x->ctx.loop);
+    rg_hub_durable_stop(x->app.signal);
     rg_hub_free(x->app.signal);
     free(x);
 }
@@ -376,6 +383,81 @@ static void test_drain(void **state)
     world_free(x);
 }
 
+/* ---- seats that wait for a durable commit -------------------------------- */
+
+static int durable_seats, sync_rc;
+
+/* The seat hook, but each seat's batch must be durable before anyone is
+ * told (as a batch that opens a room on SQLite). */
+static void seat_durable(struct rg_worker *w, rg_seat *seats, size_t n)
+{
+    seat(w, seats, n);
+    for (size_t i = 0; i < n; i++)
+        if (seats[i].rc == RG_OK) seats[i].durable = ++durable_seats;
+}
+
+/* On the hub's sync thread. */
+static int sync_hook(rg_app *app, int64_t point)
+{
+    (void)app, (void)point;
+    return sync_rc;
+}
+
+static const rg_sig_hooks DURABLE_HOOKS = {admit, seat_durable, leave, NULL,
+                                           kick,  NULL,         NULL,  sync_hook};
+
+/* Runs the loop until f is told it entered or failed: 1, or 0 after 10 s. */
+static int settle(world *x, fake_peer *f)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (strstr(f->log, "entered:") != NULL || f->failed != 0) return 1;
+        h2o_evloop_run(x->ctx.loop, 10);
+    }
+    return 0;
+}
+
+/* A seat whose batch must be durable first is taken at once (the
+ * replacement by identity too) but the peer is told, and the others hear
+ * of it, only once the sync thread answers; a failed sync refuses it and
+ * the store hears it left; leaving before then is a leave nobody hears. */
+static void test_durable_seats(void **state)
+{
+    world *x = world_new_with(&DURABLE_HOOKS);
+    (void)state;
+    sync_rc = RG_OK;
+    fake_peer *a = join(x, &FAKE, "alice@r1"), *b = join(x, &FAKE, "bob@r1");
+    assert_int_equal(seated, 2);
+    assert_string_equal(a->log, ""); /* seated, not told yet */
+    assert_true(settle(x, a) && settle(x, b));
+    assert_string_equal(a->log, "entered:r1;joined:bob;");
+    assert_string_equal(b->log, "entered:r1;");
+    assert_int_equal(b->entered_with, 1);
+    fake_peer *c = join(x, &FAKE, "alice@r1"); /* replaces a now, announced later */
+    assert_string_equal(a->log, "entered:r1;joined:bob;close:53205;");
+    assert_string_equal(b->log, "entered:r1;left:alice;");
+    assert_true(settle(x, c));
+    assert_string_equal(b->log, "entered:r1;left:alice;joined:alice;");
+    seated--; /* the store's replacement freed alice's first seat */
+    sync_rc = RG_EIO;
+    fake_peer *d = join(x, &FAKE, "dave@r1");
+    assert_true(settle(x, d));
+    assert_int_equal(d->failed, RG_SIG_E_SERVER);
+    assert_int_equal(left, 1); /* its row: left */
+    sync_rc = RG_OK;
+    fake_peer *e = join(x, &FAKE, "eve@r1");
+    drop(e); /* before the sync answered */
+    assert_int_equal(left, 2);
+    fake_peer *f = join(x, &FAKE, "fay@r1");
+    assert_true(settle(x, f)); /* after e's answer, which found nobody */
+    assert_string_equal(b->log, "entered:r1;left:alice;joined:alice;joined:fay;");
+    drop(f);
+    drop(d);
+    drop(c);
+    drop(b);
+    drop(a);
+    world_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_kick),
         cmocka_unit_test(test_drain),
         cmocka_unit_test(test_open_rooms),
+        cmocka_unit_test(test_durable_seats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -488,13 +488,13 @@ static void test_join_batch(void **state)
     for (unsigned i = 0; i < 7; i++)
         pa_sid(sids[i], 700 + i);
     rg_seat seats[] = {
-        {go.sid, "alice", sids[0], T0 + 1, -1, NULL}, /* seat 1 */
-        {done.sid, "bob", sids[1], T0 + 1, -1, NULL}, /* completed: refused */
-        {go.sid, "bob", sids[2], T0 + 1, -1, NULL},   /* seat 2 */
-        {go.sid, "carol", sids[3], T0 + 1, -1, NULL}, /* full */
-        {go.sid, "alice", sids[4], T0 + 2, -1, NULL}, /* replaces seat 1 */
-        {go.sid, "", sids[5], T0 + 2, -1, NULL},      /* bad identity */
-        {"RM0000000000000000000000000000dead", "dave", sids[6], T0 + 2, -1, NULL},
+        {go.sid, "alice", sids[0], T0 + 1, -1, NULL, 0}, /* seat 1 */
+        {done.sid, "bob", sids[1], T0 + 1, -1, NULL, 0}, /* completed: refused */
+        {go.sid, "bob", sids[2], T0 + 1, -1, NULL, 0},   /* seat 2 */
+        {go.sid, "carol", sids[3], T0 + 1, -1, NULL, 0}, /* full */
+        {go.sid, "alice", sids[4], T0 + 2, -1, NULL, 0}, /* replaces seat 1 */
+        {go.sid, "", sids[5], T0 + 2, -1, NULL, 0},      /* bad identity */
+        {"RM0000000000000000000000000000dead", "dave", sids[6], T0 + 2, -1, NULL, 0},
     };
     rg_store_participant_join_batch(f->st, seats, 7);
     assert_int_equal(seats[0].rc, RG_OK);
@@ -546,13 +546,13 @@ static void test_join_batch_opens(void **state)
     for (unsigned i = 0; i < 7; i++)
         pa_sid(sids[i], 900 + i);
     rg_seat seats[] = {
-        {a.sid, "ann", sids[0], T0, -1, &a},         /* creates open-a */
-        {a.sid, "bob", sids[1], T0, -1, &a},         /* the same room: seat 2 */
-        {other.sid, "cat", sids[2], T0, -1, &other}, /* open-a is another: RG_EEXIST */
-        {a.sid, "dan", sids[3], T0, -1, &a},         /* full (2) */
-        {b.sid, "", sids[4], T0, -1, &b},            /* bad identity: no open-b either */
-        {c.sid, "eve", sids[5], T0, -1, &b},         /* open names another sid: RG_EINVAL */
-        {c.sid, "fay", sids[6], T0, -1, &c},         /* creates open-c */
+        {a.sid, "ann", sids[0], T0, -1, &a, 0},         /* creates open-a */
+        {a.sid, "bob", sids[1], T0, -1, &a, 0},         /* the same room: seat 2 */
+        {other.sid, "cat", sids[2], T0, -1, &other, 0}, /* open-a is another: RG_EEXIST */
+        {a.sid, "dan", sids[3], T0, -1, &a, 0},         /* full (2) */
+        {b.sid, "", sids[4], T0, -1, &b, 0},            /* bad identity: no open-b either */
+        {c.sid, "eve", sids[5], T0, -1, &b, 0},         /* open names another sid: RG_EINVAL */
+        {c.sid, "fay", sids[6], T0, -1, &c, 0},         /* creates open-c */
     };
     rg_store_participant_join_batch(f->st, seats, 7);
     assert_int_equal(seats[0].rc, RG_OK);
@@ -580,10 +580,28 @@ static void test_join_batch_opens(void **state)
     assert_int_equal(rg_store_room_list(o, AC1, 0, "open-a", 0, 4, named, &count, &more), RG_OK);
     assert_int_equal(count, 1);
     rg_store_close(o);
+    /* the batch opened rooms: its seats are told only once the store has
+     * made it durable up to their point; a batch after it waits for the
+     * same point, one after the sync for none */
+    int64_t point = seats[0].durable;
+    assert_true(point > 0);
+    assert_int_equal(seats[6].durable, point);
+    assert_int_equal(seats[2].durable, 0); /* refused: nobody to tell */
+    pa_sid(sids[1], 960);
+    pa_sid(sids[2], 961);
+    rg_seat light = {c.sid, "hal", sids[1], T0, -1, NULL, 0};
+    rg_store_participant_join_batch(f->st, &light, 1);
+    assert_int_equal(light.rc, RG_OK);
+    assert_int_equal(light.durable, point);
+    assert_int_equal(rg_store_sync(f->st, point), RG_OK);
+    light = (rg_seat){c.sid, "ivy", sids[2], T0, -1, NULL, 0};
+    rg_store_participant_join_batch(f->st, &light, 1);
+    assert_int_equal(light.rc, RG_OK);
+    assert_int_equal(light.durable, 0);
     /* a room with that sid, since completed: a new open of it is RG_EEXIST */
     assert_int_equal(rg_store_room_complete(f->st, AC1, c.sid, T0 + 1), RG_OK);
     pa_sid(sids[0], 950);
-    rg_seat again = {c.sid, "gus", sids[0], T0 + 1, -1, &c};
+    rg_seat again = {c.sid, "gus", sids[0], T0 + 1, -1, &c, 0};
     rg_store_participant_join_batch(f->st, &again, 1);
     assert_int_equal(again.rc, RG_EEXIST);
 }
@@ -603,7 +621,7 @@ static void test_join_batch_open_survives_kill(void **state)
         rg_store *st = NULL;
         char sid[RG_SID_SIZE];
         pa_sid(sid, 990);
-        rg_seat s = {r.sid, "kim", sid, T0, -1, &r};
+        rg_seat s = {r.sid, "kim", sid, T0, -1, &r, 0};
         if (rg_store_open(f->path, &st) == RG_OK) rg_store_participant_join_batch(st, &s, 1);
         char rc = (char)s.rc; /* the answer, then killed before anything else */
         if (write(fds[1], &rc, 1) != 1) _exit(1);

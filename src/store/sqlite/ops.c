@@ -10,4 +10,5 @@ const rg_store_ops rg_sqlite_ops = {.name = "SQLite",
                                     .change_mark = rg_sqlite_change_mark,
                                     .set_timer = rg_sqlite_set_timer,
                                     .participant_join_batch = rg_sqlite_participant_join_batch,
+                                    .sync = rg_sql_sync,
                                     RG_STORE_OPS(RG_SQLITE_OP) RG_STORE_OUTBOX_OPS(RG_SQLITE_OP)};

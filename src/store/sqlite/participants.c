@@ -135,22 +135,12 @@ static int batch_one(rg_store *st, rg_seat *s)
     return rc != RG_OK ? rc : rel;
 }
 
-/* After a failed sync the seats' rows are committed but nobody may be
- * told: they are refused, so their rows are marked disconnected too. */
-static void unseat(rg_store *st, rg_seat *seats, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (seats[i].rc == RG_OK) {
-            rg_sqlite_participant_leave(st, seats[i].participant_sid, seats[i].now);
-            seats[i].rc = RG_EIO;
-        }
-}
-
 /* Participant rows commit light (README "Decisions"); a batch that opens
- * a room is made durable, as every room is, before anyone is told: by one
- * fdatasync of the WAL after the store is unlocked (rg_sql_sync), which
- * the other loop's batch shares, and a batch seating joins in a room not
- * yet durable waits for it too. */
+ * a room must be durable, as every room is, before anyone is told: its
+ * seats say how far (rg_seat.durable) and the caller has rg_sql_sync
+ * (rg_store_sync) make it so, outside the lock, one fdatasync of the WAL
+ * for every batch before it.  A batch seating joins while a room is not
+ * yet durable waits for it too (its seats may be in that room). */
 void rg_sqlite_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
 {
     int rc, opens = 0;
@@ -170,8 +160,9 @@ void rg_sqlite_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
     for (size_t i = 0; i < n; i++)
         if (seats[i].rc == RG_OK && rc != RG_OK) seats[i].rc = rc;
     int64_t point = rg_sql_sync_point(st, rc == RG_OK && opens);
+    for (size_t i = 0; i < n; i++)
+        seats[i].durable = seats[i].rc == RG_OK ? point : 0;
     rg_sql_unlock(st);
-    if (rg_sql_sync(st, point) != RG_OK) unseat(st, seats, n);
 }
 
 /* Disconnects one participant and stamps its room's last_left, which the
