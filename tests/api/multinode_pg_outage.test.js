@@ -23,8 +23,15 @@ const pg = (...args) => execFileSync('bash', [PG_SH, ...args], { encoding: 'utf8
 // an answer is due at once (no hang); valgrind slows everything ~20x
 const REPLY_MS = UNDER_VALGRIND ? 60000 : 10000;
 const CAUSE_RE = /the store is unavailable: its database cannot be reached/i;
+// the sweeper's --node-timeout (docs/deploy.md "Dead nodes"): an outage
+// longer than it must not make a node that recovers first free the seats
+// of the others; a node beats and sweeps every PERIOD_MS
+const NODE_TIMEOUT = UNDER_VALGRIND ? 30 : 10;
+const PERIOD_MS = Math.min(NODE_TIMEOUT * 200, 3000);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let pgDir;
 let srv;
+let b; // a second node on the same cluster (the sweeper scenario)
 
 before(async () => {
   const out = pg('start');
@@ -34,13 +41,16 @@ before(async () => {
     ROOMGATE_DB: `postgres://roomgate@127.0.0.1:${port}/postgres?connect_timeout=5`,
     ROOMGATE_MASTER_KEY: randomBytes(32).toString('hex'),
   };
-  srv = await startServer({ env, args: ['--access-log', 'off', '--signal-join-burst', '0'] });
+  const args = ['--access-log', 'off', '--signal-join-burst', '0', '--node-timeout', String(NODE_TIMEOUT)];
+  srv = await startServer({ env, args });
+  b = await startServer({ env, args, account: srv.account, key: srv.key });
 });
 
 after(async () => {
   // whatever happened, the cluster is running again before the node stops
   if (pgDir) try { pg('start', pgDir); } catch { /* it was running */ }
-  if (srv) assertExit0(srv, await srv.stop());
+  if (b) { try { process.kill(b.proc.pid, 'SIGCONT'); } catch { /* gone */ } }
+  for (const s of [b, srv]) if (s) assertExit0(s, await s.stop());
   if (pgDir) pg('stop', pgDir);
 });
 
@@ -53,10 +63,10 @@ async function joinOnce(identity, room) {
   return first;
 }
 
-/** Joins and stays: {c, sid}. */
-async function joinStay(identity, room) {
-  const c = await connect(srv);
-  c.send({ type: 'join', token: tok(srv, identity), room });
+/** Joins and stays (on node `on`, default the first): {c, sid}. */
+async function joinStay(identity, room, on = srv) {
+  const c = await connect(on);
+  c.send({ type: 'join', token: tok(on, identity), room });
   const joined = await c.next(undefined, REPLY_MS);
   assert.equal(joined.type, 'joined', JSON.stringify(joined));
   return { c, sid: joined.participant.sid };
@@ -65,7 +75,7 @@ async function joinStay(identity, room) {
 const keysPath = () => `/2010-04-01/Accounts/${srv.account.sid}/Keys`;
 const createRoom = (name) => srv.request('POST', '/v1/Rooms', { auth: srv.keyAuth, form: { UniqueName: name, Type: 'go' } });
 const createKey = () => srv.request('POST', `${keysPath()}.json`, { auth: srv.accountAuth, form: { FriendlyName: 'outage' } });
-const readyz = () => srv.request('GET', '/readyz');
+const readyz = (on = srv) => on.request('GET', '/readyz');
 
 function assertStoreDown(res, what) {
   assert.equal(res.status, 503, `${what}: ${res.status} ${res.text}`);
@@ -128,5 +138,39 @@ describe('PostgreSQL stopped under a running node', () => {
     assert.match(err, /connection to PostgreSQL is lost/);
     assert.match(err, /reconnected to PostgreSQL/);
     assert.ok(srv.proc.exitCode === null && srv.proc.signalCode === null, 'the node stayed up');
+  });
+});
+
+describe('PostgreSQL stopped for longer than --node-timeout', () => {
+  it('the node back first frees no live seat of another node (its sweeps wait a timeout)', async () => {
+    const alice = await joinStay('alice', 'sweep-room', srv);
+    const bob = await joinStay('bob', 'sweep-room', b);
+    const both = [alice.sid, bob.sid].sort();
+    const seats = async () => {
+      const res = await srv.request('GET', '/v1/Rooms/sweep-room/Participants?Status=connected', { auth: srv.keyAuth });
+      assert.equal(res.status, 200, res.text);
+      return res.json.participants.map((p) => p.sid).sort();
+    };
+    assert.deepEqual(await seats(), both);
+
+    pg('halt', pgDir);
+    for (const s of [srv, b]) await until(async () => (await readyz(s)).status === 503, '/readyz 503', REPLY_MS * 3);
+    await sleep((NODE_TIMEOUT + 2) * 1000); // the outage outlasts the timeout: every beat is stale
+    // node B frozen while PostgreSQL comes back: A recovers alone and
+    // sweeps (without the hold it would free bob's seat at once)
+    process.kill(b.proc.pid, 'SIGSTOP');
+    try {
+      pg('start', pgDir);
+      await until(async () => (await readyz(srv)).status === 200, 'A ready again', REPLY_MS * 3);
+      await sleep(2 * PERIOD_MS + 1000); // A's sweeper runs at least once
+    } finally {
+      process.kill(b.proc.pid, 'SIGCONT');
+    }
+    await until(async () => (await readyz(b)).status === 200, 'B ready again', REPLY_MS * 3);
+    await sleep((NODE_TIMEOUT * 1000) + 2 * PERIOD_MS); // past A's hold: its sweeps judge B by B's new beats
+    assert.deepEqual(await seats(), both, 'both seats still taken');
+    assert.doesNotMatch(srv.stderr(), /seat\(s\) of silent node\(s\) freed/);
+    assert.doesNotMatch(b.stderr(), /freed its seats/);
+    await Promise.all([alice.c.close(), bob.c.close()]);
   });
 });

@@ -6,12 +6,13 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError, assertInvalid, assertValid, mint, validate } from './check.js';
-import { basic } from './server.js';
+import { basic, UNDER_VALGRIND } from './server.js';
 import { join, tok } from './signal.js';
 import { twJoin, twTrack } from './twclient.js';
 
-/** Polls cond (an async predicate) until it holds; fails after ms. */
-export async function until(cond, what, ms = 15000) {
+/** Polls cond (an async predicate) until it holds; fails after ms
+ * (longer under valgrind, where every node is ~20x slower). */
+export async function until(cond, what, ms = UNDER_VALGRIND ? 60000 : 15000) {
   const end = Date.now() + ms;
   for (;;) {
     if (await cond()) return;
