@@ -129,7 +129,10 @@ export function multinodeTests(nodes) {
     const made = await a.request('POST', `${keys}.json`, { auth: a.accountAuth, form: { FriendlyName: 'mn' } });
     assert.equal(made.status, 201, made.text);
     const minted = await mint(a, { auth: basic(made.json.sid, made.json.secret), identity: 'kd', room: 'r' });
-    assertValid(await validate(c, minted.token), { identity: 'kd', keySid: made.json.sid }); // now in C's cache
+    // C learns of the new key at its next look at the store (a miss, or
+    // the change mark): then it is in C's cache
+    await until(async () => (await validate(c, minted.token)).json.valid === true, 'valid on C');
+    assertValid(await validate(c, minted.token), { identity: 'kd', keySid: made.json.sid });
     const del = await a.request('DELETE', `${keys}/${made.json.sid}.json`, { auth: a.accountAuth });
     assert.equal(del.status, 204, del.text);
     // C's key cache follows the shared store's change mark (every 100 ms)
