@@ -60,19 +60,56 @@ void rg_hot_free(rg_hotcache *h)
     free(h);
 }
 
+/* A store read by (account, key) into a row of the cache's type. */
+typedef int (*fetch_fn)(rg_store *st, const char *account_sid, const char *key, void *out);
+
+static int fetch_meeting(rg_store *st, const char *account_sid, const char *key, void *out)
+{
+    return rg_store_meeting_get(st, account_sid, key, out);
+}
+
+static int fetch_consultation(rg_store *st, const char *account_sid, const char *key, void *out)
+{
+    return rg_store_consultation_get(st, account_sid, key, out);
+}
+
+/* A read through a cache: on a miss, the key and the generation a "not
+ * found" may be cached under. */
+typedef struct {
+    char ck[RG_ROWCACHE_KEY_MAX + 1]; /* "" when the pair is not cached */
+    uint64_t gen;
+    int hit;
+} lookup;
+
+/* Reads (account_sid, key) through c (NULL: no cache): l->hit = 1 and the
+ * cached row, else the store's answer, cached when found under the
+ * generation read before the store was (a forget in between wins). */
+static int through(rg_rowcache *c, rg_store *st, const char *account_sid, const char *key,
+                   fetch_fn fetch, void *out, lookup *l)
+{
+    l->hit = 0;
+    l->gen = 0;
+    if (c == NULL || rg_rowcache_key(l->ck, account_sid, key) != 0) {
+        l->ck[0] = '\0';
+        return fetch(st, account_sid, key, out);
+    }
+    if (rg_rowcache_get(c, l->ck, out) == 0) {
+        l->hit = 1;
+        return RG_OK;
+    }
+    l->gen = rg_rowcache_gen(c);
+    int rc = fetch(st, account_sid, key, out);
+    if (rc == RG_OK) rg_rowcache_put(c, l->ck, out, l->gen);
+    return rc;
+}
+
 int rg_hot_meeting_get(rg_hotcache *h, rg_store *st, const char *account_sid, const char *key,
                        rg_meeting *out)
 {
-    char ck[RG_ROWCACHE_KEY_MAX + 1];
-    uint64_t gen;
-    int rc;
-    if (h == NULL || rg_rowcache_key(ck, account_sid, key) != 0)
-        return rg_store_meeting_get(st, account_sid, key, out);
-    if (rg_rowcache_get(h->meetings, ck, out) == 0) return out->room_id[0] ? RG_OK : RG_ENOTFOUND;
-    gen = rg_rowcache_gen(h->meetings);
-    rc = rg_store_meeting_get(st, account_sid, key, out);
-    if (rc == RG_OK && out->room_id[0]) rg_rowcache_put(h->meetings, ck, out, gen);
-    if (rc == RG_ENOTFOUND) {
+    lookup l;
+    int rc = through(h ? h->meetings : NULL, st, account_sid, key, fetch_meeting, out, &l);
+    if (l.hit) return out->room_id[0] ? RG_OK : RG_ENOTFOUND; /* no room id: cached "none" */
+    if (rc == RG_ENOTFOUND && l.ck[0]) {
         /* "no such VideoSDK room" is cached too, as a row with no room id:
          * every Twilio join asks it of its room's name (is it a
          * deactivated VideoSDK room's?), and most names are none.  A
@@ -82,7 +119,7 @@ int rg_hot_meeting_get(rg_hotcache *h, rg_store *st, const char *account_sid, co
          * miss read before the create is never cached after it. */
         rg_meeting none;
         memset(&none, 0, sizeof none);
-        rg_rowcache_put(h->meetings, ck, &none, gen);
+        rg_rowcache_put(h->meetings, l.ck, &none, l.gen);
         memset(out, 0, sizeof *out);
     }
     return rc;
@@ -91,16 +128,8 @@ int rg_hot_meeting_get(rg_hotcache *h, rg_store *st, const char *account_sid, co
 int rg_hot_consultation_get(rg_hotcache *h, rg_store *st, const char *account_sid, const char *id,
                             rg_consultation *out)
 {
-    char ck[RG_ROWCACHE_KEY_MAX + 1];
-    uint64_t gen;
-    int rc;
-    if (h == NULL || rg_rowcache_key(ck, account_sid, id) != 0)
-        return rg_store_consultation_get(st, account_sid, id, out);
-    if (rg_rowcache_get(h->consultations, ck, out) == 0) return RG_OK;
-    gen = rg_rowcache_gen(h->consultations);
-    rc = rg_store_consultation_get(st, account_sid, id, out);
-    if (rc == RG_OK) rg_rowcache_put(h->consultations, ck, out, gen);
-    return rc;
+    lookup l;
+    return through(h ? h->consultations : NULL, st, account_sid, id, fetch_consultation, out, &l);
 }
 
 static void forget(rg_rowcache *c, const char *account_sid, const char *id)
