@@ -10,9 +10,13 @@ import { basic, UNDER_VALGRIND } from './server.js';
 import { join, tok } from './signal.js';
 import { twJoin, twTrack } from './twclient.js';
 
+// Deadlines for what another node must hear: generous, for a loaded
+// machine and for servers under valgrind (they are waits, not timings).
+const HEAR_MS = UNDER_VALGRIND ? 30000 : 10000;
+
 /** Polls cond (an async predicate) until it holds; fails after ms
  * (longer under valgrind, where every node is ~20x slower). */
-export async function until(cond, what, ms = UNDER_VALGRIND ? 60000 : 15000) {
+export async function until(cond, what, ms = UNDER_VALGRIND ? 60000 : 20000) {
   const end = Date.now() + ms;
   for (;;) {
     if (await cond()) return;
@@ -36,7 +40,7 @@ async function enter(srv, identity, room) {
 async function sees(x, ...ys) {
   const missing = new Set(ys.map((y) => y.sid).filter((sid) => !x.joined.participants.some((p) => p.sid === sid)));
   while (missing.size > 0) {
-    const m = await x.c.next('participant_joined', 5000);
+    const m = await x.c.next('participant_joined', HEAR_MS);
     assert.ok(missing.delete(m.participant.sid), `unexpected ${JSON.stringify(m)}`);
   }
 }
@@ -44,7 +48,7 @@ async function sees(x, ...ys) {
 /** from's signal reaches to across nodes, with its data. */
 async function relays(from, to, data) {
   from.c.send({ type: 'signal', to: to.sid, data });
-  const m = await to.c.next('signal', 5000);
+  const m = await to.c.next('signal', HEAR_MS);
   assert.deepEqual(m, { type: 'signal', from: from.sid, data });
 }
 
@@ -89,10 +93,10 @@ export function multinodeTests(nodes) {
     const res = await b.request('POST', `/v1/Rooms/mn-kick/Participants/${carol.sid}`,
       { auth: b.keyAuth, form: { Status: 'disconnected' } });
     assert.equal(res.status, 200, res.text);
-    const err = await carol.c.next('error', 5000);
+    const err = await carol.c.next('error', HEAR_MS);
     assert.equal(err.code, 53216);
     await carol.c.closed;
-    const left = await dave.c.next('participant_left', 5000);
+    const left = await dave.c.next('participant_left', HEAR_MS);
     assert.equal(left.participant.sid, carol.sid);
     // the kick revoked carol's token on every node: a rejoin on A is
     // refused once A has the revocation (at once through Redis, else at its
@@ -118,7 +122,7 @@ export function multinodeTests(nodes) {
     const res = await a.request('POST', '/v1/Rooms/mn-complete', { auth: a.accountAuth, form: { Status: 'completed' } });
     assert.equal(res.status, 200, res.text);
     for (const x of [erin, frank]) {
-      assert.equal((await x.c.next('error', 5000)).code, 53118);
+      assert.equal((await x.c.next('error', HEAR_MS)).code, 53118);
       await x.c.closed;
     }
   });
@@ -161,7 +165,7 @@ export function multinodeTests(nodes) {
     assert.equal(del.status, 200, del.text);
     assert.equal(del.json.status, 'cancelled');
     // the provider in the call on C is closed: its room was completed
-    assert.equal((await dr.c.next('error', 5000)).code, 53118);
+    assert.equal((await dr.c.next('error', HEAR_MS)).code, 53118);
     await dr.c.closed;
     for (const [srv, identity, issued] of [[c, 'dr', onC.json.token], [b, 'client', onB.json.token]]) {
       // no new token (the node's cache follows the store), ...
@@ -190,13 +194,13 @@ export function multinodeTests(nodes) {
     const guest = await join(b, await vtok('ask_join', 'guest'), 'mn-lobby');
     assert.equal(guest.joined.type, 'waiting', JSON.stringify(guest.joined));
     const gsid = guest.joined.participant.sid;
-    const asked = await host.c.next('entry_requested', 5000);
+    const asked = await host.c.next('entry_requested', HEAR_MS);
     assert.deepEqual(asked.participant, { sid: gsid, identity: 'guest' });
     host.c.send({ type: 'entry_response', participant: gsid, decision: 'allowed' });
-    assert.deepEqual(await guest.c.next('entry_responded', 5000), { type: 'entry_responded', decision: 'allowed' });
-    const joined = await guest.c.next('joined', 5000);
+    assert.deepEqual(await guest.c.next('entry_responded', HEAR_MS), { type: 'entry_responded', decision: 'allowed' });
+    const joined = await guest.c.next('joined', HEAR_MS);
     assert.equal(joined.participant.sid, gsid);
-    assert.equal((await host.c.next('participant_joined', 5000)).participant.sid, gsid);
+    assert.equal((await host.c.next('participant_joined', HEAR_MS)).participant.sid, gsid);
     await Promise.all([host.c.close(), guest.c.close()]);
   });
 
@@ -218,30 +222,30 @@ export function multinodeTests(nodes) {
       const guest = await join(b, await vtok('ask_join', identity), 'mn-lobby-race');
       assert.equal(guest.joined.type, 'waiting', JSON.stringify(guest.joined));
       const gsid = guest.joined.participant.sid;
-      for (const h of hosts) assert.equal((await h.x.c.next('entry_requested', 5000)).participant.sid, gsid);
+      for (const h of hosts) assert.equal((await h.x.c.next('entry_requested', HEAR_MS)).participant.sid, gsid);
       // at once, opposite answers (who says which alternates)
       const says = round % 2 ? ['denied', 'allowed'] : ['allowed', 'denied'];
       hosts.forEach((h, k) => h.x.c.send({ type: 'entry_response', participant: gsid, decision: says[k] }));
-      const told = await guest.c.next('entry_responded', 5000);
+      const told = await guest.c.next('entry_responded', HEAR_MS);
       const won = told.decision;
       assert.ok(says.includes(won), JSON.stringify(told));
-      if (won === 'allowed') assert.equal((await guest.c.next('joined', 5000)).participant.sid, gsid);
+      if (won === 'allowed') assert.equal((await guest.c.next('joined', HEAR_MS)).participant.sid, gsid);
       else await guest.c.closed;
       // the losing host hears the decision that won; the winner hears no other
       const winner = hosts[says.indexOf(won)];
       const loser = hosts[1 - says.indexOf(won)];
-      assert.deepEqual(await loser.x.c.next('entry_responded', 5000),
+      assert.deepEqual(await loser.x.c.next('entry_responded', HEAR_MS),
         { type: 'entry_responded', participant: { sid: gsid, identity }, decision: won });
       // a marker from the loser's node, sent after its answer: whatever that
       // node said of the guest reached the winner before it
       loser.x.c.send({ type: 'signal', to: winner.sid, data: { marker: round } });
-      const seen = await winner.x.c.until((m) => m.type === 'signal' && m.data?.marker === round, 5000);
+      const seen = await winner.x.c.until((m) => m.type === 'signal' && m.data?.marker === round, HEAR_MS);
       for (const m of seen.filter((x) => x.type === 'entry_responded')) assert.equal(m.decision, won, JSON.stringify(m));
       // the guest heard one outcome only (by then the other answer reached its node)
       assert.equal(guest.c.inbox.filter((m) => m.type === 'entry_responded').length, 0);
       if (won === 'allowed') {
         await guest.c.close();
-        for (const h of hosts) await h.x.c.next('participant_left', 5000);
+        for (const h of hosts) await h.x.c.next('participant_left', HEAR_MS);
       }
       for (const h of hosts) h.x.c.inbox.length = 0; // joins, errors of a late answer
     }
@@ -317,8 +321,8 @@ export function multinodeTests(nodes) {
     await redis.start();
     for (const s of [a, b]) await until(async () => (await readiness(s)) === 'ready', `${s.url} ready again`);
     // what was sent during the outage may be lost: both renegotiate
-    assert.equal((await alice.c.next('resync', 5000)).reason, 'signaling_interrupted');
-    assert.equal((await bob.c.next('resync', 5000)).reason, 'signaling_interrupted');
+    assert.equal((await alice.c.next('resync', HEAR_MS)).reason, 'signaling_interrupted');
+    assert.equal((await bob.c.next('resync', HEAR_MS)).reason, 'signaling_interrupted');
     await relays(alice, bob, { after: 1 });
     await relays(bob, alice, { after: 2 });
     await Promise.all([alice.c.close(), bob.c.close()]);
