@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, startServer, basic, cliJson, runCli } from './lib/server.js';
+import { BIN, startServer, basic, cliJson, runCli, STARTUP_MS } from './lib/server.js';
 import { assert401, assertStatus, assertValid, assertInvalid, validate, assertExit0 } from './lib/check.js';
 import { decode, now, AC_RE, SK_RE, ISO_MS_RE } from './lib/jwt.js';
 
@@ -225,7 +225,7 @@ describe('serve refusals', () => {
   it('--demo on a non-loopback address is a usage error (exit 2)', () => {
     const d = mkTmp();
     runCli(d, ['demo', 'init']);
-    const r = spawnSync(BIN, ['serve', '--demo', '--listen', '0.0.0.0:0', '--data', d], { encoding: 'utf8', timeout: 10000 });
+    const r = spawnSync(BIN, ['serve', '--demo', '--listen', '0.0.0.0:0', '--data', d], { encoding: 'utf8', timeout: STARTUP_MS });
     assert.equal(r.status, 2, `exit status: ${r.stderr}`);
     assert.match(r.stderr, /^roomgate: --demo serves anonymous tokens: loopback only\nusage: roomgate serve /);
     assert.equal(r.stdout, '', 'never announced');
@@ -233,7 +233,7 @@ describe('serve refusals', () => {
 
   it('--demo without demo init exits 1 and says what to run', () => {
     const d = mkTmp();
-    const r = spawnSync(BIN, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data', d], { encoding: 'utf8', timeout: 10000 });
+    const r = spawnSync(BIN, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data', d], { encoding: 'utf8', timeout: STARTUP_MS });
     assert.equal(r.status, 1, `exit status: ${r.stderr}`);
     assert.equal(r.stderr, `roomgate: --demo needs ${d}/demo.json: run \`roomgate demo init\` first\n`);
     assert.equal(r.stdout, '', 'never announced');

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, waitFor, BIN } from './lib/server.js';
+import { startServer, waitFor, BIN, STARTUP_MS } from './lib/server.js';
 import { assertError } from './lib/check.js';
 import { connect, join, tok } from './lib/signal.js';
 
@@ -99,7 +99,7 @@ describe('SIGTERM drain', () => {
   it('--drain-grace and ROOMGATE_DRAIN_GRACE are range-checked (1..3600)', () => {
     for (const [args, env] of [[['--drain-grace', '0']], [['--drain-grace', '3601']], [['--drain-grace', '5s']],
       [['--drain-grace', '-1']], [[], { ROOMGATE_DRAIN_GRACE: 'x' }]]) {
-      const r = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20000 });
+      const r = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: STARTUP_MS });
       assert.equal(r.status, 2, `${args} ${JSON.stringify(env)}: ${r.stderr}`);
       assert.match(r.stderr, /(--drain-grace|ROOMGATE_DRAIN_GRACE) must be a whole number 1\.\.3600/);
     }

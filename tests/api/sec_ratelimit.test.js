@@ -11,7 +11,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startServer, basic, cliJson, BIN } from './lib/server.js';
+import { startServer, basic, cliJson, BIN, STARTUP_MS } from './lib/server.js';
 import { assertError, assert401, assertStatus, assertExit0, assert429 as assert429Within } from './lib/check.js';
 import { addressClient } from './lib/from.js';
 
@@ -119,7 +119,7 @@ describe('failed Basic authentication', () => {
 
   it('bad values are refused at startup', () => {
     for (const [flag, v] of [['--auth-fail-limit', '-1'], ['--auth-fail-limit', 'ten'], ['--playback-rate', '1000001'], ['--mint-rate', ''], ['--anon-audit-rows', '1.5']]) {
-      const r = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', '/nonexistent-roomgate', flag, v], { encoding: 'utf8', timeout: 10000 });
+      const r = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', '/nonexistent-roomgate', flag, v], { encoding: 'utf8', timeout: STARTUP_MS });
       assert.equal(r.status, 2, `${flag} ${v}: ${r.stderr}`);
       assert.match(r.stderr, /rate limit option/);
     }

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN } from './lib/server.js';
+import { BIN, STARTUP_MS } from './lib/server.js';
 import { assertError, assertStatus, assertExit0 } from './lib/check.js';
 import { startIam, iamExpiration, IAM_INVALID } from './lib/iam.js';
 import { startRecServer, prepareDataDir, upload, tokenAuth, secRec, fetchMedia } from './lib/rec.js';
@@ -166,7 +166,7 @@ describe('remote validator', () => {
   it('a bad validator URL is refused at start, with exit 1 and the reason', () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'roomgate-validator-'));
     try {
-      const r = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', d, '--playback-validator', 'ftp://x'], { encoding: 'utf8', timeout: 20000 });
+      const r = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', d, '--playback-validator', 'ftp://x'], { encoding: 'utf8', timeout: STARTUP_MS });
       assert.equal(r.status, 1, `exit status: ${r.stderr}`);
       assert.match(r.stderr, /^roomgate: --playback-validator: not an http\(s\) URL: ftp:\/\/x\n/);
       assert.equal(r.stdout, '', 'never announced');

@@ -3,11 +3,17 @@
 //
 //   const c = await connect(srv);              // open socket, nothing sent
 //   c.send({type: 'join', token});
-//   const joined = await c.next('joined');     // waits for that type (2 s)
+//   const joined = await c.next('joined');     // waits for that type (5 s; 20 s under valgrind)
 //   await c.closed;                            // {code, reason}
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { twilioToken } from './jwt.js';
+import { UNDER_VALGRIND } from './server.js';
+
+/** How long next() waits by default: a deadline, not a timing (the tests
+ * prove negatives with markers, never with a window), so generous on a
+ * loaded machine and under valgrind. */
+const WAIT_MS = UNDER_VALGRIND ? 20000 : 5000;
 
 export function wsUrl(srv) {
   return srv.url.replace(/^http/, 'ws') + '/v1/signal';
@@ -24,7 +30,7 @@ export function connect(srv, opts = {}) {
     closed: new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))),
     send(msg) { ws.send(typeof msg === 'string' || Buffer.isBuffer(msg) ? msg : JSON.stringify(msg)); },
     /** The next message (of `type` if given, skipping others kept in inbox). */
-    next(type, ms = 3000) {
+    next(type, ms = WAIT_MS) {
       const i = inbox.findIndex((m) => !type || m.type === type);
       if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0]);
       return new Promise((resolve, reject) => {
@@ -41,7 +47,7 @@ export function connect(srv, opts = {}) {
      * marker), in arrival order.  Proves a negative without a time window:
      * what was not among them did not come before the marker.
      */
-    async until(pred, ms = 3000) {
+    async until(pred, ms = WAIT_MS) {
       const seen = [];
       for (;;) {
         const m = await c.next(undefined, ms);
