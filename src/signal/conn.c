@@ -269,7 +269,7 @@ static int refuse_upgrade(rg_call *call, rg_sig_thread *t, const char *what, con
 {
     if (t == NULL || call->req->version >= 0x200 ||
         h2o_is_websocket_handshake(call->req, key) != 0 || *key == NULL) {
-        rg_reply_error(call, 400, RG_SIG_E_INVALID_MESSAGE, what);
+        rg_reply_error(call, 400, RG_SIG_E_INVALID_MESSAGE, "%s", what);
         return 1;
     }
     if (t->draining || atomic_load_explicit(&call->w->app->draining, memory_order_relaxed)) {
