@@ -84,8 +84,14 @@ for s in $SERVERS; do
         TURL=${URL%/v1/signal}/signaling
         TI=$(BENCH_PROTO=twilio load twilio "$TURL" "$PID" idle "$IDLE")
         TJ=$(BENCH_PROTO=twilio load twilio "$TURL" "$PID" joins "$JOINS")
+        # /v1/signal's joins once more, right after: the Twilio phase runs
+        # on a server that has already taken the earlier phases' rooms and
+        # connections, so it is compared with the mean of a /v1/signal run
+        # before and one after it (A-B-A), not with the first run alone
+        J2=$(load roomgate "$URL" "$PID" joins "$JOINS")
         echo "  roomgate /signaling: $TI"
         echo "  roomgate /signaling: $TJ"
+        echo "  roomgate (again, after /signaling): $J2"
         if [ "$BIG" != 0 ]; then # per-recipient state grows with the room
             TB=$(BENCH_PROTO=twilio BENCH_ROOM_SIZE=$BIG_ROOM BENCH_TRACKS=1 load twilio "$TURL" "$PID" idle "$BIG")
             echo "  roomgate /signaling, rooms of $BIG_ROOM publishing audio+video: $TB"
@@ -95,7 +101,7 @@ for s in $SERVERS; do
             "$(json bytes_per_conn <<<"$TI")" "$(json rss_after_kib <<<"$TI")" - - - - \
             "$(json joins_per_s <<<"$TJ")")
         TW_BPC=$(json bytes_per_conn <<<"$TI"); TW_JPS=$(json joins_per_s <<<"$TJ")
-        RG_JPS=$(json joins_per_s <<<"$J")
+        RG_JPS=$(awk -v a="$(json joins_per_s <<<"$J")" -v b="$(json joins_per_s <<<"$J2")" 'BEGIN { printf "%d", (a + b) / 2 }')
     fi
     echo "  $s: $I"
     echo "  $s: $R"
@@ -132,5 +138,5 @@ fi
 if [ -n "${TW_BPC:-}" ]; then
     awk -v b="$TW_BPC" 'BEGIN { printf "target: /signaling RSS per idle connection <= 8192 B: %s\n", (b <= 8192 ? "ok" : "MISSED") }'
     [ -n "${TW_BIG:-}" ] && echo "/signaling RSS per connection in rooms of $BIG_ROOM (audio+video each): $TW_BIG B"
-    awk -v t="$TW_JPS" -v r="$RG_JPS" 'BEGIN { printf "target: /signaling joins/s within 20%% of /v1/signal (%s vs %s): %s\n", t, r, (t >= 0.8 * r ? "ok" : "MISSED") }'
+    awk -v t="$TW_JPS" -v r="$RG_JPS" 'BEGIN { printf "target: /signaling joins/s within 20%% of /v1/signal (%s vs %s, the mean of the runs before and after): %s\n", t, r, (t >= 0.8 * r ? "ok" : "MISSED") }'
 fi
