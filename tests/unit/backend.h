@@ -33,6 +33,11 @@ void rg_tb_head_forge(rg_store *st, int64_t seq);
 /* Puts back the placeholder the schema starts from (before heads). */
 void rg_tb_head_clear(rg_store *st);
 
+/* 1 when the back end's commits are durable at once, so a seat never
+ * waits for a sync (rg_seat.durable stays 0: PostgreSQL), 0 when a seat
+ * batch that opens a room commits light and is synced after (SQLite). */
+int rg_tb_commits_durable(void);
+
 /* How many single-use media link nonces are stored. */
 int64_t rg_tb_nonce_count(rg_store *st);
 

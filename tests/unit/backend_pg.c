@@ -217,6 +217,11 @@ void rg_tb_head_clear(rg_store *st)
     run(st, "UPDATE audit_head SET seq = -1, hash = NULL, mac = NULL", 0, 0, 0);
 }
 
+int rg_tb_commits_durable(void)
+{
+    return 1; /* every commit waits for the server's durable commit */
+}
+
 int64_t rg_tb_nonce_count(rg_store *st)
 {
     PGresult *r = PQexec(st->conn, "SELECT COUNT(*) FROM media_nonces");

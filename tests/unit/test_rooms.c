@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "store/revcache.h"
 #include "store/rooms.h"
+#include "backend.h"
 
 typedef struct {
     char dir[64];
@@ -582,9 +583,13 @@ static void test_join_batch_opens(void **state)
     rg_store_close(o);
     /* the batch opened rooms: its seats are told only once the store has
      * made it durable up to their point; a batch after it waits for the
-     * same point, one after the sync for none */
+     * same point, one after the sync for none (on PostgreSQL every
+     * commit is durable at once: nobody waits, the point is 0 throughout) */
     int64_t point = seats[0].durable;
-    assert_true(point > 0);
+    if (rg_tb_commits_durable())
+        assert_int_equal(point, 0);
+    else
+        assert_true(point > 0);
     assert_int_equal(seats[6].durable, point);
     assert_int_equal(seats[2].durable, 0); /* refused: nobody to tell */
     pa_sid(sids[1], 960);
