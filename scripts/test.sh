@@ -78,10 +78,17 @@ run_unit() { # $1 = label, $2 = binary, rest = wrapper command
 echo "== unit tests (ASan + UBSan)"
 for t in build/san/tests/test_*; do [[ $t == *.d ]] || run_unit asan "$t"; done
 
+# memcheck for the unit suites.  --fair-sched=yes: valgrind runs one
+# thread at a time, and by default a thread that spins (test_keycache's
+# readers, while the reloader writes) can keep the others from running
+# for many minutes (a CI run here sat 15 min in test_concurrent_reload,
+# 34 s with it); timeout: a hang fails its suite instead of the whole run.
+UNIT_VALGRIND=(timeout 900 valgrind -q --fair-sched=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+
 echo "== unit tests (valgrind)"
 for t in build/tests/test_*; do
     [[ $t == *.d ]] && continue
-    run_unit valgrind "$t" valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+    run_unit valgrind "$t" "${UNIT_VALGRIND[@]}"
 done
 
 echo "== unit tests on PostgreSQL (ASan + UBSan, then valgrind)"
@@ -92,7 +99,7 @@ if pg_env=$(scripts/pg.sh start 2>"$log/pg.start"); then
     for t in build/san/tests/pg/test_*; do [[ $t == *.d ]] || run_unit asan-pg "$t"; done
     for t in build/tests/pg/test_*; do
         [[ $t == *.d ]] && continue
-        run_unit valgrind-pg "$t" valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+        run_unit valgrind-pg "$t" "${UNIT_VALGRIND[@]}"
     done
     scripts/pg.sh stop "$RG_TEST_PG_DIR" || failures+=("scripts/pg.sh stop")
     trap 'rm -rf "$log"' EXIT
