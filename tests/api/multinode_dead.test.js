@@ -10,18 +10,13 @@
 // a Twilio-protocol participant on A sees its peer on C disconnected.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { startServer, REPO_ROOT, UNDER_VALGRIND } from './lib/server.js';
+import { startServer, UNDER_VALGRIND } from './lib/server.js';
 import { assertExit0 } from './lib/check.js';
-import { startRedis } from './lib/redis.js';
 import { startReceiver } from './lib/hooks.js';
-import { readiness, until } from './lib/multinode.js';
+import { readiness, startPgRedis, until } from './lib/multinode.js';
 import { join, tok, connectedList } from './lib/signal.js';
 import { twJoin, twTrack } from './lib/twclient.js';
 
-const PG_SH = path.join(REPO_ROOT, 'scripts/pg.sh');
 // small, so the test is quick; larger under valgrind, where a node's
 // main thread may well stall for a second or two and must not be taken
 // for dead (A and B beat every timeout / 5)
@@ -29,7 +24,7 @@ const NODE_TIMEOUT = UNDER_VALGRIND ? 10 : 3;
 // the deadline for what the sweep brings: generous, never asserted as a time
 const SWEPT_MS = (NODE_TIMEOUT + (UNDER_VALGRIND ? 120 : 45)) * 1000;
 
-let pgDir;
+let cluster;
 let redis;
 let rx;
 let a;
@@ -37,14 +32,9 @@ let b;
 let c;
 
 before(async () => {
-  const out = execFileSync('bash', [PG_SH, 'start'], { encoding: 'utf8', timeout: 120000 });
-  pgDir = /RG_TEST_PG_DIR='([^']+)'/.exec(out)[1];
-  const port = /port=(\d+)/.exec(out)[1];
-  redis = await startRedis();
-  const env = {
-    ROOMGATE_DB: `postgres://roomgate@127.0.0.1:${port}/postgres?connect_timeout=5`,
-    ROOMGATE_MASTER_KEY: randomBytes(32).toString('hex'), // one key for the cluster
-  };
+  cluster = await startPgRedis();
+  redis = cluster.redis;
+  const env = cluster.env;
   const args = ['--access-log', 'off', '--redis', redis.url, '--signal-join-burst', '0',
     '--node-timeout', String(NODE_TIMEOUT), '--webhook-allow-private', '--webhook-retry-base', '50'];
   a = await startServer({ env, args, threads: 2 });
@@ -57,8 +47,7 @@ before(async () => {
 after(async () => {
   for (const s of [c, b, a]) if (s) assertExit0(s, await s.stop());
   if (rx) await rx.close();
-  if (redis) await redis.close();
-  if (pgDir) execFileSync('bash', [PG_SH, 'stop', pgDir], { timeout: 120000 });
+  if (cluster) await cluster.stop();
 });
 
 describe('a node killed with SIGKILL', () => {

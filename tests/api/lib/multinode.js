@@ -6,9 +6,38 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError, assertInvalid, assertValid, mint, validate } from './check.js';
-import { basic, UNDER_VALGRIND } from './server.js';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { basic, REPO_ROOT, UNDER_VALGRIND } from './server.js';
+import { startRedis } from './redis.js';
 import { join, tok } from './signal.js';
 import { twJoin, twTrack } from './twclient.js';
+
+const PG_SH = path.join(REPO_ROOT, 'scripts/pg.sh');
+
+/**
+ * A throw-away PostgreSQL (scripts/pg.sh) and Redis for a cluster of nodes:
+ * { env (ROOMGATE_DB and one master key for every node), redis, stop() }.
+ */
+export async function startPgRedis() {
+  const out = execFileSync('bash', [PG_SH, 'start'], { encoding: 'utf8', timeout: 120000 });
+  const pgDir = /RG_TEST_PG_DIR='([^']+)'/.exec(out)[1];
+  const port = /port=(\d+)/.exec(out)[1];
+  const stopPg = () => execFileSync('bash', [PG_SH, 'stop', pgDir], { timeout: 120000 });
+  let redis;
+  try {
+    redis = await startRedis();
+  } catch (e) {
+    stopPg();
+    throw e;
+  }
+  const env = {
+    ROOMGATE_DB: `postgres://roomgate@127.0.0.1:${port}/postgres?connect_timeout=5`,
+    ROOMGATE_MASTER_KEY: randomBytes(32).toString('hex'),
+  };
+  return { env, redis, async stop() { await redis.close(); stopPg(); } };
+}
 
 // Deadlines for what another node must hear: generous, for a loaded
 // machine and for servers under valgrind (they are waits, not timings).
