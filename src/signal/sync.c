@@ -77,10 +77,19 @@ static void sync_room(rg_app *app, const room_ref *ref)
     char(*sids)[RG_SID_SIZE] = members_of(app->signal, ref->room, &n);
     for (size_t i = 0; i < n; i++) {
         rg_participant p;
-        /* a member whose row is no longer connected was ended outside */
-        if (rg_store_participant_get(app->store, ref->room, sids[i], &p) == RG_OK && !p.connected)
-            rg_hub_remove(app->signal, ref->room, sids[i], RG_SIG_E_REMOVED,
-                          "Removed from the room");
+        /* a member whose row is no longer connected was ended outside:
+         * by a kick, or by a completion that committed between the room's
+         * read above and this one (it ends the room and its seats in one
+         * transaction), which the room, read again, then shows */
+        if (rg_store_participant_get(app->store, ref->room, sids[i], &p) != RG_OK || p.connected)
+            continue;
+        if (rg_store_room_get(app->store, ref->account, ref->room, &row) == RG_OK &&
+            row.status != RG_ROOM_IN_PROGRESS) {
+            rg_hub_close_room(app->signal, ref->room, RG_SIG_E_ROOM_COMPLETED,
+                              "The room was completed");
+            break;
+        }
+        rg_hub_remove(app->signal, ref->room, sids[i], RG_SIG_E_REMOVED, "Removed from the room");
     }
     free(sids);
 }
