@@ -706,13 +706,22 @@ static void join_all(int n, int conc)
 }
 
 /* A close frame on each, then up to 3 s for the server to end the TCP
- * connection (its job, RFC 6455 section 7.1.1), then close what is left. */
+ * connection (its job, RFC 6455 section 7.1.1), then close what is left.
+ * A Twilio participant says `disconnect` first, as the SDK's
+ * room.disconnect() does: a socket closed without it is a dropped one,
+ * whose session the server keeps for session_timeout (30 s), so the
+ * phase's seats and rooms would outlive it (and their leaves land 30 s
+ * later in whatever phase runs then), where /v1/signal's are freed at the
+ * close: the phases after would not start from the same state. */
 static void close_all(void)
 {
+    static const char DISCONNECT[] = "{\"type\":\"msg\",\"body\":{\"type\":\"disconnect\"}}";
     uint8_t payload[RG_WS_CONTROL_MAX];
     size_t len = rg_ws_close_payload(payload, RG_WS_CLOSE_NORMAL, NULL);
     for (int i = 0; i < g.n; i++) {
         if (g.conns[i].state == ST_FREE) continue;
+        if (g.twilio && g.conns[i].state == ST_JOINED)
+            send_frame(&g.conns[i], RG_WS_OP_TEXT, DISCONNECT, sizeof DISCONNECT - 1);
         g.conns[i].state = ST_CLOSING;
         send_frame(&g.conns[i], RG_WS_OP_CLOSE, payload, len);
     }
