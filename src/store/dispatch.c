@@ -103,6 +103,16 @@ int rg_store_sync(rg_store *st, int64_t point)
     return o->sync != NULL && point > 0 ? o->sync(st, point) : RG_OK;
 }
 
+/* The argument rule of every back end: connected is 1, 0 or -1. */
+int rg_store_participant_list(rg_store *st, const char *room_sid, int connected, size_t offset,
+                              size_t limit, rg_participant *out, size_t *count, int *more)
+{
+    *count = 0;
+    *more = 0;
+    if (connected < -1 || connected > 1) return RG_EINVAL;
+    return ops_of(st)->participant_list(st, room_sid, connected, offset, limit, out, count, more);
+}
+
 /* rg_<prefix><op>(params): the table's op, or RG_EIO when it is NULL. */
 #define RG_DISPATCH(prefix, op, params, args)                                                      \
     int rg_##prefix##op params                                                                     \

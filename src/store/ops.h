@@ -121,10 +121,6 @@ typedef void (*rg_store_seat_fn)(void *ud, const rg_participant *p);
     X(participant_get,                                                                             \
       (rg_store * st, const char *room_sid, const char *sid_or_identity, rg_participant *out),     \
       (st, room_sid, sid_or_identity, out))                                                        \
-    X(participant_list,                                                                            \
-      (rg_store * st, const char *room_sid, int connected, size_t offset, size_t limit,            \
-       rg_participant *out, size_t *count, int *more),                                             \
-      (st, room_sid, connected, offset, limit, out, count, more))                                  \
     X(participant_kick,                                                                            \
       (rg_store * st, const char *room_sid, const char *sid_or_identity, int64_t now,              \
        rg_participant *out),                                                                       \
@@ -209,6 +205,10 @@ typedef struct rg_store_ops {
     void (*participant_join_batch)(rg_store *st, rg_seat *seats, size_t n);
     /* NULL: a batch is durable when it returns (rg_seat.durable stays 0) */
     int (*sync)(rg_store *st, int64_t point);
+    /* called after rg_store_participant_list checked its arguments and
+     * emptied the answer (every back end has it) */
+    int (*participant_list)(rg_store *st, const char *room_sid, int connected, size_t offset,
+                            size_t limit, rg_participant *out, size_t *count, int *more);
 #define RG_STORE_OP_FIELD(op, params, args) int(*op) params;
     RG_STORE_OPS(RG_STORE_OP_FIELD)
     RG_STORE_OUTBOX_OPS(RG_STORE_OP_FIELD)
@@ -236,7 +236,10 @@ typedef struct {
     int rg_##be##_schema_version(rg_store *st);                                                    \
     int64_t rg_##be##_change_mark(rg_store *st);                                                   \
     void rg_##be##_set_timer(rg_store *st, rg_store_timer_fn fn, void *ud);                        \
-    void rg_##be##_participant_join_batch(rg_store *st, rg_seat *seats, size_t n);
+    void rg_##be##_participant_join_batch(rg_store *st, rg_seat *seats, size_t n);             \
+    int rg_##be##_participant_list(rg_store *st, const char *room_sid, int connected,              \
+                                   size_t offset, size_t limit, rg_participant *out,               \
+                                   size_t *count, int *more);
 
 /* The opens, for rg_store_open. */
 int rg_sqlite_open(const char *location, rg_store **out);

@@ -392,13 +392,10 @@ int rg_pgsql_participant_get(rg_store *st, const char *room_sid, const char *sid
     return rc;
 }
 
-/* In join order. */
+/* In join order; the arguments checked by rg_store_participant_list. */
 int rg_pgsql_participant_list(rg_store *st, const char *room_sid, int connected, size_t offset,
                               size_t limit, rg_participant *out, size_t *count, int *more)
 {
-    *count = 0;
-    *more = 0;
-    if (connected < -1 || connected > 1) return RG_EINVAL;
     return rg_pg_list(st,
                       "SELECT " PART_COLS " WHERE p.room_sid = $1 AND "
                       "($2 < 0 OR p.connected = $2) "

@@ -247,13 +247,10 @@ int rg_sqlite_participant_get(rg_store *st, const char *room_sid, const char *si
     return rc;
 }
 
-/* In join order. */
+/* In join order; the arguments checked by rg_store_participant_list. */
 int rg_sqlite_participant_list(rg_store *st, const char *room_sid, int connected, size_t offset,
                                size_t limit, rg_participant *out, size_t *count, int *more)
 {
-    *count = 0;
-    *more = 0;
-    if (connected < -1 || connected > 1) return RG_EINVAL;
     return rg_sql_list(st,
                        "SELECT " PART_COLS " WHERE p.room_sid = ?1 AND "
                        "(?2 < 0 OR p.connected = ?2) "
@@ -290,12 +287,15 @@ int rg_sqlite_participant_kick(rg_store *st, const char *room_sid, const char *s
     return rc;
 }
 
-/* 1 / 0 from a "SELECT 1 ... LIMIT 1", or a negative code. */
-static int exists_locked(rg_store *st, const char *sql, const char *a, const char *b, const char *c,
-                         int64_t n)
+/* 1 / 0 from a "SELECT 1 ... LIMIT 1", or a negative code; takes the
+ * lock. */
+static int exists(rg_store *st, const char *sql, const char *a, const char *b, const char *c,
+                  int64_t n)
 {
     int64_t one;
+    rg_sql_lock(st);
     int rc = rg_sql_int(st, sql, a, b, c, n, &one, "exists");
+    rg_sql_unlock(st);
     return rc == RG_OK ? 1 : rc == RG_ENOTFOUND ? 0 : rc;
 }
 
@@ -303,16 +303,12 @@ int rg_sqlite_participant_was_in(rg_store *st, const char *account_sid, const ch
                                  const char *identity)
 {
     if (!account_sid || !room_sid || !identity) return RG_EINVAL;
-    rg_sql_lock(st);
     /* through the room's account: a recording row naming another
      * account's room (one stored before rooms were checked) finds no one */
-    int rc = exists_locked(st,
-                           "SELECT 1 FROM participants p JOIN rooms r ON r.sid = p.room_sid "
-                           "WHERE r.account_sid = ?1 AND p.room_sid = ?2 AND p.identity = ?3 "
-                           "LIMIT 1",
-                           account_sid, room_sid, identity, 0);
-    rg_sql_unlock(st);
-    return rc;
+    return exists(st,
+                  "SELECT 1 FROM participants p JOIN rooms r ON r.sid = p.room_sid "
+                  "WHERE r.account_sid = ?1 AND p.room_sid = ?2 AND p.identity = ?3 LIMIT 1",
+                  account_sid, room_sid, identity, 0);
 }
 
 int rg_sqlite_revocation_add(rg_store *st, const char *account_sid, const char *room_sid,
@@ -331,14 +327,11 @@ int rg_sqlite_revoked(rg_store *st, const char *account_sid, const char *room_si
                       const char *identity, int64_t iat)
 {
     if (!account_sid || !room_sid || !identity) return RG_EINVAL;
-    rg_sql_lock(st);
-    int rc = exists_locked(st,
-                           "SELECT 1 FROM revocations WHERE account_sid = ?1 AND "
-                           "(room_sid = ?2 OR room_name = ?2) AND identity = ?3 AND "
-                           "revoked_before >= ?4 LIMIT 1",
-                           account_sid, room_sid, identity, iat);
-    rg_sql_unlock(st);
-    return rc;
+    return exists(st,
+                  "SELECT 1 FROM revocations WHERE account_sid = ?1 AND "
+                  "(room_sid = ?2 OR room_name = ?2) AND identity = ?3 AND "
+                  "revoked_before >= ?4 LIMIT 1",
+                  account_sid, room_sid, identity, iat);
 }
 
 static const rg_sql_col REV_READ[] = {
