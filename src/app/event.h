@@ -23,7 +23,7 @@
  * Issue #13's status callbacks (docs/webhooks.md) are the events of rooms,
  * participants and recording-completed: those are written into the outbox
  * by the store call itself, in the transaction of the change
- * (store/sqlite/outbox_emit.h), because several of them come from one
+ * (store/outbox_emit.h), because several of them come from one
  * statement (a room completing disconnects everyone in it) or from no
  * action at all (the room sweep, a restart).
  * The events recorded here have no status callback yet; a new one that

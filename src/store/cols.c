@@ -140,6 +140,22 @@ int rg_args_meeting(const rg_meeting *m, rg_arg *a)
                A_INT(m->disabled != 0), A_INT(m->date_created), A_INT(m->date_updated));
 }
 
+int rg_args_account_callback(const char *account_sid, const rg_account_callback *cb, rg_arg *a)
+{
+    if (strnlen(cb->url, RG_OUTBOX_URL_MAX + 1) > RG_OUTBOX_URL_MAX ||
+        memchr(cb->key_sid, '\0', sizeof cb->key_sid) == NULL)
+        return 0;
+    return PUT(a, A_SID(account_sid), A_TEXT(cb->url, RG_OUTBOX_URL_MAX),
+               A_TEXT(cb->get ? "GET" : "POST", 4), A_TEXT(cb->livekit ? "livekit" : "twilio", 7),
+               A_TEXT(cb->key_sid, RG_SID_LEN));
+}
+
+void rg_callback_flags(const char *method, const char *format, int *get, int *livekit)
+{
+    *get = method != NULL && strcmp(method, "GET") == 0;
+    *livekit = format != NULL && strcmp(format, "livekit") == 0;
+}
+
 /* An empty text is stored (and hashed) as NULL. */
 #define A_FIELD(r, f) A_OPT((r)->f, sizeof((r)->f) - 1)
 

@@ -13,6 +13,7 @@
 #include "store/audit.h"
 #include "store/consultations.h"
 #include "store/meetings.h"
+#include "store/outbox.h"
 #include "store/recordings.h"
 #include "store/rooms.h"
 #include "store/store.h"
@@ -84,5 +85,14 @@ int rg_args_recording(const rg_recording *recording, rg_arg *a);
 int rg_args_room(const rg_room *room, rg_arg *a);
 int rg_args_audit(const rg_audit_row *row, rg_arg *a);
 int rg_args_meeting(const rg_meeting *meeting, rg_arg *a);
+/* An account's status callback settings (store/outbox.h), for the UPDATE
+ * of accounts by sid: sid, url, method, format, key; 0 (nothing written)
+ * when cb is not one the store takes (a URL too long, a key SID not
+ * terminated): RG_EINVAL for the caller. */
+#define RG_ARGS_ACCOUNT_CALLBACK 5
+int rg_args_account_callback(const char *account_sid, const rg_account_callback *cb, rg_arg *a);
+/* The flags of a callback's stored method ("GET", "POST") and format
+ * ("livekit", "twilio"); NULL (a column not read) is neither. */
+void rg_callback_flags(const char *method, const char *format, int *get, int *livekit);
 
 #endif

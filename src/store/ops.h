@@ -188,8 +188,6 @@ typedef void (*rg_store_seat_fn)(void *ud, const rg_participant *p);
     X(outbox_ack_many, (rg_store * st, const int64_t *ids, size_t n), (st, ids, n))                \
     X(outbox_retry, (rg_store * st, int64_t id, int attempts, int64_t next_ms),                    \
       (st, id, attempts, next_ms))                                                                 \
-    X(outbox_give_up, (rg_store * st, const rg_outbox_row *row, const char *reason, int64_t now),  \
-      (st, row, reason, now))                                                                      \
     X(outbox_depth, (rg_store * st, int64_t * depth, int64_t * oldest), (st, depth, oldest))
 
 typedef struct rg_store_ops {

@@ -5,7 +5,7 @@
  * An event is a row written in the same transaction as the change it
  * describes (room created or ended, participant connected or
  * disconnected), by the store function that makes the change, through the
- * rg_outbox_*_locked calls of outbox_emit.h.  So a committed change always
+ * calls of store/outbox_emit.h.  So a committed change always
  * has its event, and a rolled-back one never has.  The dispatcher
  * (hook/dispatch.c) reads the head of each room's queue, delivers it and
  * acknowledges it with rg_outbox_ack (the row is deleted), reschedules it

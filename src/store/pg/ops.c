@@ -75,6 +75,5 @@ const rg_store_ops rg_pgsql_ops = {
     .outbox_ack = rg_pgsql_outbox_ack,
     .outbox_ack_many = rg_pgsql_outbox_ack_many,
     .outbox_retry = rg_pgsql_outbox_retry,
-    .outbox_give_up = rg_pgsql_outbox_give_up,
     .outbox_depth = rg_pgsql_outbox_depth,
 };

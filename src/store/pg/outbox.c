@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "core/errors.h"
-#include "store/audit.h"
+#include "store/cols.h"
 #include "store/outboxpick.h"
 #include "store/pg/call.h"
 #include "store/pg/pgrooms.h"
@@ -50,8 +50,8 @@ static int read_row(const PGresult *res, int i, void *p)
     if (rc == RG_OK) rc = rg_pg_text(res, i, 13, format, sizeof format);
     if (rc == RG_OK) rc = rg_pg_text(res, i, 14, r->key_sid, sizeof r->key_sid);
     r->attempts = attempts > 0 && attempts < INT32_MAX ? (int)attempts : 0;
-    r->get = rc == RG_OK && strcmp(method, "GET") == 0;
-    r->livekit = rc == RG_OK && strcmp(format, "livekit") == 0;
+    rg_callback_flags(rc == RG_OK ? method : NULL, rc == RG_OK ? format : NULL, &r->get,
+                      &r->livekit);
     return rc;
 }
 
@@ -74,7 +74,8 @@ static int offer_heads(rg_store *st, int64_t now_ms, const char *me, size_t boun
         "WHERE o.next_ms <= $1 AND " CLAIMABLE " AND NOT EXISTS "
         "(SELECT 1 FROM webhook_outbox q WHERE q.room_sid = o.room_sid AND q.id < o.id) "
         "ORDER BY o.id LIMIT $3",
-        RG_PG_ARGS(RG_PG_INT(now_ms), RG_PG_TEXT(me, sizeof st->session - 1), RG_PG_INT(bound)), &r);
+        RG_PG_ARGS(RG_PG_INT(now_ms), RG_PG_TEXT(me, sizeof st->session - 1), RG_PG_INT(bound)),
+        &r);
     if (rc != RG_OK) return rc;
     for (int i = 0, rows = PQntuples(r); rc == RG_OK && i < rows && !rg_outbox_pick_done(p); i++) {
         char account[RG_SID_SIZE];
@@ -184,23 +185,6 @@ int rg_pgsql_outbox_retry(rg_store *st, int64_t id, int attempts, int64_t next_m
                      RG_PG_ARGS(RG_PG_INT(id), RG_PG_INT(attempts), RG_PG_INT(next_ms)), NULL);
 }
 
-int rg_pgsql_outbox_give_up(rg_store *st, const rg_outbox_row *row, const char *reason, int64_t now)
-{
-    rg_audit_item item;
-    rg_audit_item *items[1] = {&item};
-    memset(&item, 0, sizeof item);
-    strcpy(item.row.action, "webhook");
-    strcpy(item.row.outcome, "failed");
-    snprintf(item.row.reason, sizeof item.row.reason, "%s %s: %s", row->event_id, row->event,
-             reason);
-    memcpy(item.row.account_sid, row->account_sid, sizeof item.row.account_sid);
-    /* two transactions, as on SQLite: a crash between them gives the event
-     * up again (a second audit row) rather than losing the record */
-    int rc = rg_pgsql_audit_append(st, items, 1, now);
-    if (rc == RG_OK) rc = rg_pgsql_outbox_ack(st, row->id);
-    return rc;
-}
-
 static int read_depth(const PGresult *r, int i, void *out)
 {
     int64_t *v = out;
@@ -223,16 +207,13 @@ int rg_pgsql_outbox_depth(rg_store *st, int64_t *depth, int64_t *oldest)
 int rg_pgsql_account_set_callback(rg_store *st, const char *account_sid,
                                   const rg_account_callback *cb)
 {
-    if (strnlen(cb->url, RG_OUTBOX_URL_MAX + 1) > RG_OUTBOX_URL_MAX ||
-        memchr(cb->key_sid, '\0', sizeof cb->key_sid) == NULL)
-        return RG_EINVAL;
+    rg_arg a[RG_ARGS_ACCOUNT_CALLBACK];
+    int n = rg_args_account_callback(account_sid, cb, a);
+    if (n == 0) return RG_EINVAL;
     return rg_pg_put_one(st,
                          "UPDATE accounts SET status_callback = $2, status_callback_method = $3, "
                          "status_callback_format = $4, status_callback_key = $5 WHERE sid = $1",
-                         RG_PG_ARGS(RG_PG_SID(account_sid), RG_PG_TEXT(cb->url, RG_OUTBOX_URL_MAX),
-                                    RG_PG_TEXT(cb->get ? "GET" : "POST", 4),
-                                    RG_PG_TEXT(cb->livekit ? "livekit" : "twilio", 7),
-                                    RG_PG_TEXT(cb->key_sid, RG_SID_LEN)));
+                         a, n);
 }
 
 static int read_callback(const PGresult *r, int i, void *p)
@@ -244,8 +225,8 @@ static int read_callback(const PGresult *r, int i, void *p)
     if (rc == RG_OK) rc = rg_pg_text(r, i, 1, method, sizeof method);
     if (rc == RG_OK) rc = rg_pg_text(r, i, 2, format, sizeof format);
     if (rc == RG_OK) rc = rg_pg_text(r, i, 3, cb->key_sid, sizeof cb->key_sid);
-    cb->get = rc == RG_OK && strcmp(method, "GET") == 0;
-    cb->livekit = rc == RG_OK && strcmp(format, "livekit") == 0;
+    rg_callback_flags(rc == RG_OK ? method : NULL, rc == RG_OK ? format : NULL, &cb->get,
+                      &cb->livekit);
     return rc;
 }
 

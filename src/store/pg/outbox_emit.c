@@ -1,23 +1,13 @@
 /* outbox_emit.c - recording status callback events on PostgreSQL inside
- * the change's transaction (outbox_emit.h): the SQL of SQLite's
- * (src/store/sqlite/outbox.c) in PostgreSQL's words.  $1 (and $2) name
+ * the change's transaction (store/outbox_emit.h): the shared parts of
+ * store/outbox_sql.h, and the rest of SQLite's (sqlite/outbox_emit.c) in
+ * PostgreSQL's words.  $1 (and $2) name
  * the rows, $3 is the event name, $4 now (unix seconds). */
-#include "store/pg/outbox_emit.h"
+#include "store/outbox_emit.h"
 
 #include "core/errors.h"
+#include "store/outbox_sql.h"
 #include "store/pg/call.h"
-
-/* Where a room's events go: its own StatusCallback, else its account's. */
-#define TARGET_URL                                                                                 \
-    "CASE WHEN r.status_callback <> '' THEN r.status_callback ELSE a.status_callback END"
-#define TARGET_METHOD                                                                              \
-    "CASE WHEN r.status_callback <> '' THEN r.status_callback_method "                             \
-    "ELSE a.status_callback_method END"
-/* The account's default may ask for LiveKit's format, signed by one of its
- * keys; a room's own StatusCallback is Twilio's. */
-#define TARGET_FORMAT                                                                              \
-    "CASE WHEN r.status_callback <> '' THEN 'twilio' ELSE a.status_callback_format END, "          \
-    "CASE WHEN r.status_callback <> '' THEN '' ELSE a.status_callback_key END"
 
 /* An event id is the time (8 hex digits of seconds) and 96 random bits,
  * as SQLite's: the UNIQUE index on it grows at its end.  The random part
@@ -29,24 +19,14 @@
     "|| substr(replace(gen_random_uuid()::text, '-', ''), 1, 12) "                                 \
     "|| substr(replace(gen_random_uuid()::text, '-', ''), 18, 12), "
 #define INSERT_HEAD                                                                                \
-    INSERT_COLS "r.account_sid, r.sid, $3, " TARGET_URL ", " TARGET_METHOD ", " TARGET_FORMAT      \
-                ", json_build_object("
+    INSERT_COLS "r.account_sid, r.sid, $3, " RG_OUTBOX_SQL_TARGET ", json_build_object("
 #define TIMESTAMP                                                                                  \
     "to_char(to_timestamp($4) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-
-/* Twilio's parameters of every room event. */
-#define ROOM_PARAMS                                                                                \
-    "'AccountSid', r.account_sid, 'RoomName', r.unique_name, 'RoomSid', r.sid, "                   \
-    "'RoomStatus', CASE r.status WHEN 1 THEN 'in-progress' ELSE 'completed' END, "                 \
-    "'RoomType', CASE r.type WHEN 1 THEN 'go' WHEN 2 THEN 'peer-to-peer' ELSE 'group' END, "       \
-    "'StatusCallbackEvent', $3, 'Timestamp', " TIMESTAMP
-
+#define ROOM_PARAMS RG_OUTBOX_SQL_ROOM_PARAMS("$3", TIMESTAMP)
 #define INSERT_TAIL ")::text, $4, $4 * 1000 "
-#define ROOM_FROM "FROM rooms r JOIN accounts a ON a.sid = r.account_sid "
-#define PART_FROM                                                                                  \
-    "FROM participants p JOIN rooms r ON r.sid = p.room_sid JOIN accounts a ON a.sid = "           \
-    "r.account_sid "
-#define HAS_TARGET "(" TARGET_URL ") <> '' "
+#define HAS_TARGET RG_OUTBOX_SQL_HAS_TARGET
+#define ROOM_FROM RG_OUTBOX_SQL_ROOM_FROM
+#define PART_FROM RG_OUTBOX_SQL_PART_FROM
 
 /* Every statement takes $1..$4, typed, so one may leave some unused. */
 static int emit(rg_store *st, const char *sql, const char *a, const char *b, const char *event,
@@ -59,7 +39,7 @@ static int emit(rg_store *st, const char *sql, const char *a, const char *b, con
                             NULL);
 }
 
-int rg_pg_outbox_room_locked(rg_store *st, const char *room_sid, int ended, int64_t now)
+static int room_locked(rg_store *st, const char *room_sid, int ended, int64_t now)
 {
     static const char created[] =
         INSERT_HEAD ROOM_PARAMS INSERT_TAIL ROOM_FROM "WHERE r.sid = $1 AND " HAS_TARGET;
@@ -70,24 +50,20 @@ int rg_pg_outbox_room_locked(rg_store *st, const char *room_sid, int ended, int6
                 now);
 }
 
-int rg_pg_outbox_connected_locked(rg_store *st, const char *participant_sid, int64_t now)
+static int connected_locked(rg_store *st, const char *participant_sid, int64_t now)
 {
-    static const char sql[] =
-        INSERT_HEAD ROOM_PARAMS ", 'ParticipantSid', p.sid, 'ParticipantStatus', 'connected', "
-                                "'ParticipantIdentity', p.identity" INSERT_TAIL PART_FROM
-                                "WHERE p.sid = $1 AND " HAS_TARGET;
+    static const char sql[] = INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS("connected")
+        INSERT_TAIL PART_FROM "WHERE p.sid = $1 AND " HAS_TARGET;
     return emit(st, sql, participant_sid, NULL, "participant-connected", now);
 }
 
-/* Twilio's parameters of a track event: the participant's, and the
- * track's ($5 sid, $6 kind, $7 name). */
-int rg_pg_outbox_track_locked(rg_store *st, const char *participant_sid, const rg_track_event *ev,
-                              int64_t now)
+/* The track's parameters are $5 sid, $6 kind, $7 name. */
+static int track_locked(rg_store *st, const char *participant_sid, const rg_track_event *ev,
+                        int64_t now)
 {
-    static const char sql[] = INSERT_HEAD ROOM_PARAMS
-        ", 'ParticipantSid', p.sid, 'ParticipantStatus', 'connected', "
-        "'ParticipantIdentity', p.identity, 'TrackSid', $5, "
-        "'TrackKind', $6, 'TrackName', $7" INSERT_TAIL PART_FROM "WHERE p.sid = $1 AND " HAS_TARGET;
+    static const char sql[] = INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS("connected")
+        RG_OUTBOX_SQL_TRACK_PARAMS("$5", "$6", "$7") INSERT_TAIL PART_FROM
+        "WHERE p.sid = $1 AND " HAS_TARGET;
     const char *event = rg_track_change_name(ev->change);
     if (event[0] == '\0') return RG_EINVAL;
     return rg_pg_put_locked(st, sql,
@@ -99,33 +75,30 @@ int rg_pg_outbox_track_locked(rg_store *st, const char *participant_sid, const r
 }
 
 #define DISCONNECTED                                                                               \
-    INSERT_HEAD ROOM_PARAMS ", 'ParticipantSid', p.sid, 'ParticipantStatus', 'disconnected', "     \
-                            "'ParticipantIdentity', p.identity, 'ParticipantDuration', "           \
-                            "GREATEST($4 - p.start_time, 0)" INSERT_TAIL PART_FROM                 \
-                            "WHERE p.connected = 1 AND " HAS_TARGET
+    INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS(                                             \
+        "disconnected") ", 'ParticipantDuration', GREATEST($4 - p.start_time, 0)" INSERT_TAIL      \
+        PART_FROM "WHERE p.connected = 1 AND " HAS_TARGET
 
 /* track-removed for each track the participant still publishes
- * (participants.tracks, kept by rg_pg_outbox_tracks_keep_locked), as
+ * (participants.tracks, kept by tracks_keep_locked), as
  * Twilio sends them before its participant-disconnected. */
 #define TRACKS_REMOVED                                                                             \
-    INSERT_HEAD ROOM_PARAMS ", 'ParticipantSid', p.sid, 'ParticipantStatus', 'connected', "        \
-                            "'ParticipantIdentity', p.identity, "                                  \
-                            "'TrackSid', t.value ->> 'sid', 'TrackKind', t.value ->> 'kind', "     \
-                            "'TrackName', t.value ->> 'name'" INSERT_TAIL PART_FROM                \
-                            "CROSS JOIN LATERAL jsonb_array_elements(p.tracks) WITH ORDINALITY "   \
-                            "AS t(value, key) WHERE p.connected = 1 AND " HAS_TARGET
+    INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS("connected")                                 \
+        RG_OUTBOX_SQL_TRACK_OF_T INSERT_TAIL PART_FROM                                             \
+        "CROSS JOIN LATERAL jsonb_array_elements(p.tracks) WITH ORDINALITY "                       \
+        "AS t(value, key) WHERE p.connected = 1 AND " HAS_TARGET
 
 /* In join order (participants.seq, as SQLite's rowid). */
-int rg_pg_outbox_disconnected_locked(rg_store *st, rg_pg_outbox_who who, const char *a,
-                                     const char *b, int64_t now)
+static int disconnected_locked(rg_store *st, rg_outbox_who who, const char *a, const char *b,
+                               int64_t now)
 {
 #define WHO(head, order)                                                                           \
     {                                                                                              \
-        [RG_PG_OUTBOX_ONE] = head "AND p.sid = $1 ORDER BY p.seq" order,                           \
-        [RG_PG_OUTBOX_IDENTITY] =                                                                  \
+        [RG_OUTBOX_ONE] = head "AND p.sid = $1 ORDER BY p.seq" order,                              \
+        [RG_OUTBOX_IDENTITY] =                                                                     \
             head "AND p.room_sid = $1 AND p.identity = $2 ORDER BY p.seq" order,                   \
-        [RG_PG_OUTBOX_ROOM] = head "AND p.room_sid = $1 ORDER BY p.seq" order,                     \
-        [RG_PG_OUTBOX_ALL] = head "ORDER BY p.seq" order,                                          \
+        [RG_OUTBOX_ROOM] = head "AND p.room_sid = $1 ORDER BY p.seq" order,                        \
+        [RG_OUTBOX_ALL] = head "ORDER BY p.seq" order,                                             \
     }
     static const char *const removed[] = WHO(TRACKS_REMOVED, ", t.key");
     static const char *const sql[] = WHO(DISCONNECTED, "");
@@ -136,8 +109,7 @@ int rg_pg_outbox_disconnected_locked(rg_store *st, rg_pg_outbox_who who, const c
     return rc == RG_OK ? emit(st, sql[who], a, b, "participant-disconnected", now) : rc;
 }
 
-int rg_pg_outbox_tracks_keep_locked(rg_store *st, const char *participant_sid,
-                                    const rg_track_event *ev)
+static int tracks_keep_locked(rg_store *st, const char *participant_sid, const rg_track_event *ev)
 {
     if (ev->change == RG_TRACK_REMOVED)
         return rg_pg_put_locked(
@@ -159,19 +131,21 @@ int rg_pg_outbox_tracks_keep_locked(rg_store *st, const char *participant_sid,
 
 /* A recording may have no room (r is then all NULL): the CASEs fall to
  * the account's default, and the queue is the recording's own. */
-int rg_pg_outbox_recording_locked(rg_store *st, const char *recording_sid, int64_t now)
+static int recording_locked(rg_store *st, const char *recording_sid, int64_t now)
 {
     static const char sql[] = INSERT_COLS
-        "rec.account_sid, COALESCE(rec.room_sid, rec.sid), $3, " TARGET_URL ", " TARGET_METHOD
-        ", " TARGET_FORMAT ", json_build_object("
-        "'AccountSid', rec.account_sid, 'RoomSid', COALESCE(rec.room_sid, ''), "
-        "'RoomName', COALESCE(r.unique_name, ''), 'RecordingSid', rec.sid, "
-        "'RecordingUri', '/v1/Recordings/' || rec.sid, 'Size', rec.size, "
-        "'Duration', COALESCE(rec.duration, 0), "
-        "'Container', substr(rec.content_type, strpos(rec.content_type, '/') + 1), "
-        "'Type', CASE WHEN rec.content_type LIKE 'video/%' THEN 'video' ELSE 'audio' END, "
-        "'StatusCallbackEvent', $3, 'Timestamp', " TIMESTAMP INSERT_TAIL
-        "FROM recordings rec JOIN accounts a ON a.sid = rec.account_sid "
-        "LEFT JOIN rooms r ON r.sid = rec.room_sid WHERE rec.sid = $1 AND " HAS_TARGET;
+        "rec.account_sid, COALESCE(rec.room_sid, rec.sid), $3, " RG_OUTBOX_SQL_TARGET
+        ", json_build_object(" RG_OUTBOX_SQL_RECORDING_PARAMS("$3", TIMESTAMP,
+                                                              "strpos(rec.content_type, '/')")
+            INSERT_TAIL RG_OUTBOX_SQL_RECORDING_FROM "WHERE rec.sid = $1 AND " HAS_TARGET;
     return emit(st, sql, recording_sid, NULL, "recording-completed", now);
 }
+
+const rg_outbox_emit rg_pgsql_outbox_emit = {
+    .room = room_locked,
+    .recording = recording_locked,
+    .connected = connected_locked,
+    .track = track_locked,
+    .tracks_keep = tracks_keep_locked,
+    .disconnected = disconnected_locked,
+};

@@ -1,6 +1,6 @@
 /* participants.c - participants (seats) on PostgreSQL (store/rooms.h),
  * with the SQLite back end's semantics and status callback events
- * (src/store/sqlite/participants.c; the events by pg/outbox_emit.h,
+ * (src/store/sqlite/participants.c; the events by store/outbox_emit.h,
  * revocations in revocations.c).
  *
  * Exact capacity across nodes: a join locks its room's row (FOR UPDATE)
@@ -19,7 +19,7 @@
 
 #include "core/errors.h"
 #include "store/pg/call.h"
-#include "store/pg/outbox_emit.h"
+#include "store/outbox_emit.h"
 #include "store/pg/pgrooms.h"
 #include "store/pg/revoke.h"
 #include "store/rooms.h"
@@ -86,7 +86,7 @@ static int join_locked(rg_store *st, const char *room_sid, const char *identity,
                        const char *participant_sid, int64_t now, int64_t max)
 {
     int64_t used = 0;
-    int rc = rg_pg_outbox_disconnected_locked(st, RG_PG_OUTBOX_IDENTITY, room_sid, identity, now);
+    int rc = rg_pgsql_outbox_emit.disconnected(st, RG_OUTBOX_IDENTITY, room_sid, identity, now);
     if (rc == RG_OK)
         rc = rg_pg_put_locked(st,
                               "UPDATE participants SET connected = 0, end_time = $3 "
@@ -111,7 +111,7 @@ static int join_locked(rg_store *st, const char *room_sid, const char *identity,
                                          RG_PG_TEXT(st->session, sizeof st->session),
                                          RG_PG_TEXT(st->node, RG_NODE_ID_MAX)),
                               NULL);
-    if (rc == RG_OK) rc = rg_pg_outbox_connected_locked(st, participant_sid, now);
+    if (rc == RG_OK) rc = rg_pgsql_outbox_emit.connected(st, participant_sid, now);
     if (rc == RG_OK)
         rc = rg_pg_put_locked(st,
                               "UPDATE rooms SET ever_joined = 1 WHERE sid = $1 AND ever_joined = 0",
@@ -259,7 +259,7 @@ static int lock_room_of(rg_store *st, const char *participant_sid)
 int rg_pg_participant_disconnect_locked(rg_store *st, const char *participant_sid, int64_t now,
                                         int64_t *rows)
 {
-    int rc = rg_pg_outbox_disconnected_locked(st, RG_PG_OUTBOX_ONE, participant_sid, NULL, now);
+    int rc = rg_pgsql_outbox_emit.disconnected(st, RG_OUTBOX_ONE, participant_sid, NULL, now);
     if (rc != RG_OK) return rc;
     return rg_pg_put_locked(
         st,
@@ -347,7 +347,7 @@ int rg_pgsql_participant_disconnect_all(rg_store *st, int64_t now, int *changed)
         char sid[RG_SID_SIZE];
         memcpy(sid, sids + 1 + (size_t)i * RG_SID_SIZE, RG_SID_LEN);
         sid[RG_SID_LEN] = '\0';
-        rc = rg_pg_outbox_disconnected_locked(st, RG_PG_OUTBOX_ONE, sid, NULL, now);
+        rc = rg_pgsql_outbox_emit.disconnected(st, RG_OUTBOX_ONE, sid, NULL, now);
     }
     if (rc == RG_OK && n > 0)
         rc = rg_pg_put_locked(st,
@@ -374,8 +374,8 @@ int rg_pgsql_track_events(rg_store *st, const char *participant_sid, const rg_tr
     int rc = rg_pg_begin(st);
     if (rc == RG_OK) {
         for (size_t i = 0; i < n && rc == RG_OK; i++) {
-            rc = rg_pg_outbox_track_locked(st, participant_sid, &ev[i], now);
-            if (rc == RG_OK) rc = rg_pg_outbox_tracks_keep_locked(st, participant_sid, &ev[i]);
+            rc = rg_pgsql_outbox_emit.track(st, participant_sid, &ev[i], now);
+            if (rc == RG_OK) rc = rg_pgsql_outbox_emit.tracks_keep(st, participant_sid, &ev[i]);
         }
         rc = rg_pg_end(st, rc);
     }

@@ -8,7 +8,7 @@
 
 #include "core/errors.h"
 #include "store/pg/call.h"
-#include "store/pg/outbox_emit.h"
+#include "store/outbox_emit.h"
 
 #define COLS                                                                                       \
     "sid, account_sid, size, content_type, duration, room_sid, consultation_id, "                  \
@@ -33,7 +33,7 @@ int rg_pgsql_recording_insert(rg_store *st, const rg_recording *r)
                               "$12, NULL)",
                               a, rg_args_recording(r, a), NULL);
         /* its recording-completed status callback, in the same transaction */
-        if (rc == RG_OK) rc = rg_pg_outbox_recording_locked(st, r->sid, r->date_created);
+        if (rc == RG_OK) rc = rg_pgsql_outbox_emit.recording(st, r->sid, r->date_created);
         rc = rg_pg_end(st, rc);
     }
     rg_pg_unlock(st, t0, 1);

@@ -10,7 +10,7 @@
  * commit, so a transaction that wrote never waits for a room afterwards.
  *
  * Each change records its status callback events in its own transaction
- * (pg/outbox_emit.h), as on SQLite. */
+ * (store/outbox_emit.h), as on SQLite. */
 #include "store/rooms.h"
 
 #include <stdio.h>
@@ -20,7 +20,7 @@
 #include "core/errors.h"
 #include "store/roomnew.h"
 #include "store/pg/call.h"
-#include "store/pg/outbox_emit.h"
+#include "store/outbox_emit.h"
 #include "store/pg/pgrooms.h"
 
 #define SWEEP_BATCH 32 /* rooms completed per transaction */
@@ -83,7 +83,7 @@ int rg_pgsql_room_create(rg_store *st, rg_room *r)
     rc = rg_pg_begin(st);
     if (rc == RG_OK) {
         rc = insert_locked(st, r, 0, NULL);
-        if (rc == RG_OK) rc = rg_pg_outbox_room_locked(st, r->sid, 0, r->date_created);
+        if (rc == RG_OK) rc = rg_pgsql_outbox_emit.room(st, r->sid, 0, r->date_created);
         rc = rg_pg_end(st, rc);
     }
     rg_pg_unlock(st, t0, 1);
@@ -148,7 +148,7 @@ static int get_or_create(rg_store *st, const char *account_sid, const char *uniq
             if (rows == 1) {
                 *out = r;
                 *created = 1;
-                rc = rg_pg_outbox_room_locked(st, r.sid, 0, now);
+                rc = rg_pgsql_outbox_emit.room(st, r.sid, 0, now);
             } else { /* another node created it since the read: its row */
                 rc = room_get_locked(st, LIVE_BY_NAME, account_sid, unique_name, out);
             }
@@ -171,7 +171,7 @@ int rg_pg_room_open_locked(rg_store *st, const rg_room *want)
     if (rc == RG_ENOTFOUND) rc = meeting_disabled_locked(st, r.account_sid, r.unique_name);
     /* a completed room with this sid is RG_EEXIST too: the primary key */
     if (rc == RG_ENOTFOUND) rc = insert_locked(st, &r, 1, &rows);
-    if (rc == RG_OK && rows == 1) return rg_pg_outbox_room_locked(st, r.sid, 0, r.date_created);
+    if (rc == RG_OK && rows == 1) return rg_pgsql_outbox_emit.room(st, r.sid, 0, r.date_created);
     if (rc == RG_OK && rows == 0) { /* another node opened the name since the read */
         rc = room_get_locked(st, LIVE_BY_NAME, r.account_sid, r.unique_name, &cur);
         if (rc == RG_OK) rc = strcmp(cur.sid, r.sid) == 0 ? RG_OK : RG_EEXIST;
@@ -215,13 +215,13 @@ int rg_pg_room_complete_locked(rg_store *st, const char *room_sid, int64_t now)
                               "WHERE sid = $1 AND status = 1",
                               RG_PG_ARGS(RG_PG_SID(room_sid), RG_PG_INT(now)), &changed);
     if (rc == RG_OK && changed)
-        rc = rg_pg_outbox_disconnected_locked(st, RG_PG_OUTBOX_ROOM, room_sid, NULL, now);
+        rc = rg_pgsql_outbox_emit.disconnected(st, RG_OUTBOX_ROOM, room_sid, NULL, now);
     if (rc == RG_OK && changed)
         rc = rg_pg_put_locked(st,
                               "UPDATE participants SET connected = 0, end_time = $2 "
                               "WHERE room_sid = $1 AND connected = 1",
                               RG_PG_ARGS(RG_PG_SID(room_sid), RG_PG_INT(now)), NULL);
-    if (rc == RG_OK && changed) rc = rg_pg_outbox_room_locked(st, room_sid, 1, now);
+    if (rc == RG_OK && changed) rc = rg_pgsql_outbox_emit.room(st, room_sid, 1, now);
     return rc;
 }
 

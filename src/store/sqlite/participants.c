@@ -6,7 +6,7 @@
 
 #include "core/errors.h"
 #include "store/rooms.h"
-#include "store/sqlite/outbox_emit.h"
+#include "store/outbox_emit.h"
 #include "store/sqlite/room_open.h"
 #include "store/sqlite/sql.h"
 
@@ -65,7 +65,7 @@ static int take_seat(rg_store *st, const char *room_sid, const char *identity, i
                               : RG_OK;
     if (present != RG_OK && present != RG_ENOTFOUND) rc = present;
     if (rc == RG_OK && present == RG_OK)
-        rc = rg_outbox_disconnected_locked(st, RG_OUTBOX_IDENTITY, room_sid, identity, now);
+        rc = rg_sqlite_outbox_emit.disconnected(st, RG_OUTBOX_IDENTITY, room_sid, identity, now);
     if (rc == RG_OK && present == RG_OK)
         rc = rg_sql_run(st,
                         "UPDATE participants SET connected = 0, end_time = ?4 "
@@ -95,7 +95,7 @@ static int join_locked(rg_store *st, const char *room_sid, const char *identity,
                         "INSERT INTO participants(sid, room_sid, identity, connected, "
                         "start_time, end_time) VALUES(?1, ?2, ?3, 1, ?4, 0)",
                         participant_sid, room_sid, identity, now, NULL, "join insert");
-    if (rc == RG_OK) rc = rg_outbox_connected_locked(st, participant_sid, now);
+    if (rc == RG_OK) rc = rg_sqlite_outbox_emit.connected(st, participant_sid, now);
     if (rc == RG_OK)
         rc = rg_sql_run(st, "UPDATE rooms SET ever_joined = 1 WHERE sid = ?1 AND ever_joined = 0",
                         room_sid, NULL, NULL, 0, NULL, "join room");
@@ -170,7 +170,7 @@ void rg_sqlite_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
 static int disconnect_locked(rg_store *st, const char *participant_sid, int64_t now)
 {
     int changed = 0;
-    int rc = rg_outbox_disconnected_locked(st, RG_OUTBOX_ONE, participant_sid, NULL, now);
+    int rc = rg_sqlite_outbox_emit.disconnected(st, RG_OUTBOX_ONE, participant_sid, NULL, now);
     if (rc == RG_OK)
         rc = rg_sql_run(st,
                         "UPDATE participants SET connected = 0, end_time = ?4 "
@@ -207,8 +207,8 @@ int rg_sqlite_track_events(rg_store *st, const char *participant_sid, const rg_t
     int rc = rg_sql_begin_light(st);
     if (rc == RG_OK) {
         for (size_t i = 0; i < n && rc == RG_OK; i++) {
-            rc = rg_outbox_track_locked(st, participant_sid, &ev[i], now);
-            if (rc == RG_OK) rc = rg_outbox_tracks_keep_locked(st, participant_sid, &ev[i]);
+            rc = rg_sqlite_outbox_emit.track(st, participant_sid, &ev[i], now);
+            if (rc == RG_OK) rc = rg_sqlite_outbox_emit.tracks_keep(st, participant_sid, &ev[i]);
         }
         rc = rg_sql_end(st, rc);
     }
@@ -223,7 +223,7 @@ int rg_sqlite_participant_disconnect_all(rg_store *st, int64_t now, int *changed
 {
     rg_sql_lock(st);
     int rc = rg_sql_begin(st);
-    if (rc == RG_OK) rc = rg_outbox_disconnected_locked(st, RG_OUTBOX_ALL, NULL, NULL, now);
+    if (rc == RG_OK) rc = rg_sqlite_outbox_emit.disconnected(st, RG_OUTBOX_ALL, NULL, NULL, now);
     if (rc == RG_OK)
         rc = rg_sql_run(st,
                         "UPDATE rooms SET last_left = ?4 WHERE sid IN "

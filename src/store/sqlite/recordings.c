@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/errors.h"
-#include "store/sqlite/outbox_emit.h"
+#include "store/outbox_emit.h"
 #include "store/sqlite/sql.h"
 
 #define COLS                                                                                       \
@@ -32,7 +32,7 @@ int rg_sqlite_recording_insert(rg_store *st, const rg_recording *r)
                            "?12, NULL)",
                            a, rg_args_recording(r, a), NULL, "recording insert");
     /* its recording-completed status callback, in the same transaction */
-    if (rc == RG_OK) rc = rg_outbox_recording_locked(st, r->sid, r->date_created);
+    if (rc == RG_OK) rc = rg_sqlite_outbox_emit.recording(st, r->sid, r->date_created);
     rc = rg_sql_end(st, rc);
     rg_sql_unlock(st);
     return rc;

@@ -12,7 +12,7 @@
 
 #include "core/errors.h"
 #include "store/roomnew.h"
-#include "store/sqlite/outbox_emit.h"
+#include "store/outbox_emit.h"
 #include "store/sqlite/room_open.h"
 #include "store/sqlite/sql.h"
 
@@ -70,7 +70,7 @@ int rg_sqlite_room_create(rg_store *st, rg_room *r)
     rc = rg_sql_begin(st);
     if (rc == RG_OK) {
         rc = insert_locked(st, r);
-        if (rc == RG_OK) rc = rg_outbox_room_locked(st, r->sid, 0, r->date_created);
+        if (rc == RG_OK) rc = rg_sqlite_outbox_emit.room(st, r->sid, 0, r->date_created);
         rc = rg_sql_end(st, rc);
     }
     rg_sql_unlock(st);
@@ -142,7 +142,7 @@ static int get_or_create(rg_store *st, const char *account_sid, const char *uniq
                             account_sid, unique_name, out);
         if (rc == RG_ENOTFOUND) rc = meeting_disabled_locked(st, account_sid, unique_name);
         if (rc == RG_ENOTFOUND && (rc = insert_locked(st, &r)) == RG_OK &&
-            (rc = rg_outbox_room_locked(st, r.sid, 0, now)) == RG_OK) {
+            (rc = rg_sqlite_outbox_emit.room(st, r.sid, 0, now)) == RG_OK) {
             *out = r;
             *created = 1;
         }
@@ -167,7 +167,7 @@ int rg_room_open_locked(rg_store *st, const rg_room *want)
     /* a completed room with this sid (opened, then ended, before this
      * seat) is RG_EEXIST too: the insert's primary key */
     if (rc == RG_ENOTFOUND && (rc = insert_locked(st, &r)) == RG_OK)
-        rc = rg_outbox_room_locked(st, r.sid, 0, r.date_created);
+        rc = rg_sqlite_outbox_emit.room(st, r.sid, 0, r.date_created);
     return rc;
 }
 
@@ -212,13 +212,13 @@ static int complete_locked(rg_store *st, const char *room_sid, int64_t now)
                         "WHERE sid = ?1 AND status = 1",
                         room_sid, NULL, NULL, now, &changed, "room complete");
     if (rc == RG_OK && changed)
-        rc = rg_outbox_disconnected_locked(st, RG_OUTBOX_ROOM, room_sid, NULL, now);
+        rc = rg_sqlite_outbox_emit.disconnected(st, RG_OUTBOX_ROOM, room_sid, NULL, now);
     if (rc == RG_OK)
         rc = rg_sql_run(st,
                         "UPDATE participants SET connected = 0, end_time = ?4 "
                         "WHERE room_sid = ?1 AND connected = 1",
                         room_sid, NULL, NULL, now, NULL, "room disconnect all");
-    if (rc == RG_OK && changed) rc = rg_outbox_room_locked(st, room_sid, 1, now);
+    if (rc == RG_OK && changed) rc = rg_sqlite_outbox_emit.room(st, room_sid, 1, now);
     return rc;
 }
 
