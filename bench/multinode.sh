@@ -112,13 +112,13 @@ two_nodes() { # LABEL ROW
     row "$2" "$R" "$J"; stop "$PA"; stop "$PB"
 }
 # on PostgreSQL fewer rooms and joins (BENCH_MULTI_PG_ROOMS, _JOINS): its
-# seats are slow (a transaction of round trips each, the loop waiting), and
-# a node that falls far behind misses its heartbeats (--node-timeout 120:
-# measured here, not declared dead)
+# seats are slow (a transaction of round trips each, the loop waiting).  The
+# default --node-timeout: the heartbeat has a connection of its own, so a
+# node that falls behind is not declared dead (docs/deploy.md "Dead nodes")
 ALL_ROOMS=$ROOMS ALL_JOINS=$JOINS
 ROOMS=${BENCH_MULTI_PG_ROOMS:-100} JOINS=${BENCH_MULTI_PG_JOINS:-400}
 NODE_RUN=pgrg NODE_DATA=$DP BENCH_ACCOUNT=$PG_AC BENCH_KEY_SID=$(json sid <<<"$PG_K") \
-    BENCH_KEY_SECRET=$(json secret <<<"$PG_K") NODE_EXTRA="--node-timeout 120" two_nodes two-pg "roomgate-2+pg"
+    BENCH_KEY_SECRET=$(json secret <<<"$PG_K") two_nodes two-pg "roomgate-2+pg"
 PG_SIZES="$ROOMS rooms, $JOINS joins"
 ROOMS=$ALL_ROOMS JOINS=$ALL_JOINS
 two_nodes two "roomgate-2+sqlite"

@@ -1,8 +1,9 @@
 /* app/nodes.c - this process as a node (app/nodes.h): its id, the
- * heartbeat and the dead nodes' sweeper, as a module whose start records
- * the first beat (before any loop takes a seat, so every seat of this
- * process names it) and whose stop, after the loops are gone and their
- * seats freed, says the node stopped.
+ * heartbeat (app/heartbeat.h) and the dead nodes' sweeper, as a module
+ * whose start records the first beat through the server's store handle
+ * (before any loop takes a seat, so every seat of this process names it)
+ * and whose stop, after the loops are gone and their seats freed, stops
+ * the heartbeat and then says the node stopped.
  *
  * A sweep's freed seats had their participant-disconnected events
  * recorded in its transaction (the outbox, as a leave's); here the rooms'
@@ -15,9 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "app/heartbeat.h"
 #include "core/errors.h"
 #include "core/signal_msg.h"
 #include "crypto/random.h"
@@ -55,41 +56,12 @@ void rg_node_seat_freed(void *ud, const rg_participant *p)
                      "The participant's node stopped responding");
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void beat(void *ud, int64_t now)
-{
-    rg_app *app = ud;
-    struct rg_node *node = app->node;
-    int was_down = 0;
-    (void)now;
-    int rc = rg_store_node_beat(app->store, node->id, RG_NODE_UP, &was_down);
-    if (rc != RG_OK && !node->down_said)
-        fprintf(stderr, "roomgate: node %s: the heartbeat was not recorded (error %d)\n", node->id,
-                rc);
-    node->down_said = rc != RG_OK;
-    if (rc != RG_OK)
-        node->beating_since = 0;
-    else if (node->beating_since == 0)
-        node->beating_since = mono_ms();
-    if (was_down)
-        fprintf(stderr,
-                "roomgate: node %s: another node found it silent for longer than "
-                "--node-timeout and freed its seats; its participants are disconnected\n",
-                node->id);
-}
-
 /* A failed sweep (the store unreachable) is retried at the next period. */
 static void sweep(void *ud, int64_t now)
 {
     rg_app *app = ud;
-    int64_t since = app->node->beating_since;
-    if (since == 0 || mono_ms() - since < app->node->timeout_ms) return;
+    int64_t since = rg_heartbeat_since(app->node->heart);
+    if (since == 0 || rg_heartbeat_now_ms() - since < app->node->timeout_ms) return;
     int n = rg_store_node_sweep(app->store, app->node->id, app->node->timeout_ms, now,
                                 rg_node_seat_freed, app);
     if (n > 0)
@@ -100,6 +72,7 @@ static void sweep(void *ud, int64_t now)
 static int nodes_start(rg_app *app)
 {
     struct rg_node *node = calloc(1, sizeof *node);
+    char location[4096];
     int period;
     if (node == NULL || rg_node_make_id(node->id, sizeof node->id) != RG_OK) {
         free(node);
@@ -112,10 +85,11 @@ static int nodes_start(rg_app *app)
         fprintf(stderr, "roomgate: cannot record this node in the store\n");
         return 1;
     }
-    node->beating_since = mono_ms();
     period = (int)(node->timeout_ms / 5);
     if (period > BEAT_MAX_MS) period = BEAT_MAX_MS;
-    if (rg_app_add_poller(app, beat, app, period) != 0 ||
+    if (rg_store_location(app->cfg.db, app->cfg.data_dir, location, sizeof location) != RG_OK ||
+        rg_heartbeat_start(location, node->id, period, rg_heartbeat_now_ms(), &node->heart) !=
+            RG_OK ||
         rg_app_add_poller(app, sweep, app, period) != 0) {
         fprintf(stderr, "roomgate: cannot start the node heartbeat\n");
         return 1;
@@ -128,6 +102,7 @@ static int nodes_start(rg_app *app)
 static void nodes_stop(rg_app *app)
 {
     if (app->node == NULL) return;
+    rg_heartbeat_stop(app->node->heart); /* no beat may follow the stop's */
     if (rg_store_node_beat(app->store, app->node->id, RG_NODE_STOPPED, NULL) != RG_OK)
         fprintf(stderr, "roomgate: node %s: its stop was not recorded\n", app->node->id);
     free(app->node);

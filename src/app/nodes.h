@@ -6,10 +6,12 @@
  * The node's id is "HOST:PID:RANDOM" (the host name, the process id and 8
  * hex digits of randomness, so a reused pid or a container's pid 1 never
  * repeats one), fixed for the process; it is what its seats record and
- * what the nodes table lists.  Both the heartbeat and the sweep are main
- * thread pollers (http/app.h), never on an event loop: every
- * --node-timeout / 5 seconds (at most 3 s), so a node misses four beats
- * before it counts as silent.
+ * what the nodes table lists.  Every --node-timeout / 5 seconds (at most
+ * 3 s), so a node misses four beats before it counts as silent, the
+ * heartbeat beats on a thread and a store connection of its own
+ * (app/heartbeat.h: a busy or blocked loop connection never delays it)
+ * and the sweep runs as a main thread poller (http/app.h), never on an
+ * event loop.
  *
  * A node sweeps only once its own beats have been recorded without a
  * break for a whole timeout: after a database outage every node's last
@@ -22,13 +24,12 @@
 #include "http/app.h"
 #include "store/nodes.h"
 
+struct rg_heartbeat;
+
 struct rg_node {
     char id[RG_NODE_ID_MAX + 1];
-    int64_t timeout_ms; /* --node-timeout */
-    int down_said;      /* the store was unreachable at the last beat (said once) */
-    /* monotonic ms of the first of this node's unbroken run of recorded
-     * beats; 0 while the store does not take them */
-    int64_t beating_since;
+    int64_t timeout_ms;         /* --node-timeout */
+    struct rg_heartbeat *heart; /* the beats and their unbroken run (app/heartbeat.h) */
 };
 
 /* The option section of --node-timeout (cli/serve_options.c). */

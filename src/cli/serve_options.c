@@ -214,8 +214,7 @@ const rg_opt rg_serve_opts[] = {
     NUM("node-timeout", "ROOMGATE_NODE_TIMEOUT", 0, 1, 3600, node_timeout, "15", "SECONDS",
         rg_nodes_options,
         "on PostgreSQL, a node silent this long (no heartbeat) counts as dead: another node "
-        "frees its seats and records participant-disconnected for them (docs/deploy.md); "
-        "keep it above --drain-grace"),
+        "frees its seats and records participant-disconnected for them (docs/deploy.md)"),
 
     STR("recording-public-key", "ROOMGATE_RECORDING_PUBLIC_KEY", WARN, playback.public_key, NULL,
         "FILE", S_PB,

@@ -8,13 +8,23 @@
 // participant as disconnected, the account's status callback receives
 // participant-disconnected for it, and a new participant takes the seat;
 // a Twilio-protocol participant on A sees its peer on C disconnected.
+//
+// Before that, node B's store connection is held up for three timeouts:
+// a psql session holds the room's row locked (FOR UPDATE) while B serves
+// a join to it, so B's loop waits on its connection, which the other
+// nodes' store calls do not.  B's
+// heartbeat has a connection of its own (app/heartbeat.h), so once the
+// lock is released no sweeper takes B for dead: bob, connected to B
+// throughout, keeps his seat and alice on A hears no participant_left.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
 import { startServer, UNDER_VALGRIND } from './lib/server.js';
 import { assertExit0 } from './lib/check.js';
 import { startReceiver } from './lib/hooks.js';
 import { readiness, startPgRedis, until } from './lib/multinode.js';
-import { join, tok, connectedList } from './lib/signal.js';
+import { connect, join, tok, connectedList } from './lib/signal.js';
 import { twJoin, twTrack } from './lib/twclient.js';
 
 // small, so the test is quick; larger under valgrind, where a node's
@@ -23,6 +33,10 @@ import { twJoin, twTrack } from './lib/twclient.js';
 const NODE_TIMEOUT = UNDER_VALGRIND ? 10 : 3;
 // the deadline for what the sweep brings: generous, never asserted as a time
 const SWEPT_MS = (NODE_TIMEOUT + (UNDER_VALGRIND ? 120 : 45)) * 1000;
+// how long B's store connection is held up: well past --node-timeout
+const HOLD_MS = 3 * NODE_TIMEOUT * 1000;
+const PSQL = path.join(process.env.PG_BIN || '/usr/lib/postgresql/15/bin', 'psql');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let cluster;
 let redis;
@@ -48,6 +62,72 @@ after(async () => {
   for (const s of [c, b, a]) if (s) assertExit0(s, await s.stop());
   if (rx) await rx.close();
   if (cluster) await cluster.stop();
+});
+
+/** One query's single value through psql (not blocking this process's loop). */
+function pgValue(sql) {
+  return new Promise((resolve, reject) => {
+    execFile(PSQL, [cluster.env.ROOMGATE_DB, '-XAtqc', sql], { timeout: 30000 }, (err, out) =>
+      (err ? reject(err) : resolve(out.trim())));
+  });
+}
+
+/** A psql session that holds the room's row locked (FOR UPDATE, as a
+ * join does) until release(): only a store call for that room waits. */
+async function lockRoom(roomSid) {
+  const p = spawn(PSQL, [cluster.env.ROOMGATE_DB, '-Xq', '-v', 'ON_ERROR_STOP=1'],
+    { stdio: ['pipe', 'ignore', 'inherit'], env: { ...process.env, PGAPPNAME: 'rg-test-lock' } });
+  const exited = new Promise((resolve) => p.on('exit', (code) => resolve(code)));
+  p.stdin.write(`BEGIN;\nSELECT 1 FROM rooms WHERE sid = '${roomSid}' FOR UPDATE;\n`);
+  await until(async () => (await pgValue("SELECT count(*) FROM pg_stat_activity WHERE application_name = " +
+    "'rg-test-lock' AND state = 'idle in transaction'")) === '1', 'the room locked by psql');
+  return {
+    async release() {
+      p.stdin.end('COMMIT;\n');
+      assert.equal(await exited, 0, 'psql held the lock and committed');
+    },
+  };
+}
+
+describe('a node whose store connection is held up', () => {
+  it('is not taken for dead: its heartbeat has a connection of its own', async () => {
+    const made = await a.request('POST', '/v1/Rooms', { auth: a.keyAuth, form: { UniqueName: 'busy-group', Type: 'group' } });
+    assert.equal(made.status, 201, made.text);
+    const alice = await join(a, tok(a, 'alice'), 'busy-group');
+    assert.equal(alice.joined.type, 'joined', JSON.stringify(alice.joined));
+    const bob = await join(b, tok(b, 'bob'), 'busy-group');
+    assert.equal(bob.joined.type, 'joined', JSON.stringify(bob.joined));
+    const bobSid = bob.joined.participant.sid;
+    assert.equal((await alice.c.next('participant_joined', SWEPT_MS)).participant.sid, bobSid);
+
+    assert.match(made.json.sid, /^RM[0-9a-f]{32}$/);
+    const lock = await lockRoom(made.json.sid);
+    let carol;
+    try {
+      // B serves a join: its loop waits on its connection, behind the lock
+      const carolC = await connect(b);
+      carolC.send({ type: 'join', token: tok(b, 'carol'), room: 'busy-group' });
+      carol = { c: carolC };
+      await until(async () => Number(await pgValue("SELECT count(*) FROM pg_stat_activity WHERE " +
+        "wait_event_type = 'Lock'")) > 0, "B's join waiting for the room");
+      await sleep(HOLD_MS);
+    } finally {
+      await lock.release();
+    }
+    // B's join goes through once the lock is gone
+    const carolJoined = await carol.c.next(undefined, SWEPT_MS);
+    assert.equal(carolJoined.type, 'joined', JSON.stringify(carolJoined));
+    // every node's sweeper had its turn (each sweeps every timeout / 5,
+    // and the ones that waited on the lock ran at once): nobody was freed
+    await sleep(2 * NODE_TIMEOUT * 1000);
+    assert.deepEqual(alice.c.inbox.filter((m) => m.type === 'participant_left'), [], 'nobody left');
+    assert.deepEqual(await connectedList(a, 'busy-group', 'identity'), ['alice', 'bob', 'carol']);
+    const bobRow = await a.request('GET', `/v1/Rooms/busy-group/Participants/${bobSid}`, { auth: a.keyAuth });
+    assert.equal(bobRow.status, 200, bobRow.text);
+    assert.equal(bobRow.json.status, 'connected');
+    assert.equal(bob.c.ws.readyState, bob.c.ws.OPEN, 'bob is still connected to B');
+    await Promise.all([alice.c.close(), bob.c.close(), carol.c.close()]);
+  });
 });
 
 describe('a node killed with SIGKILL', () => {

@@ -143,6 +143,9 @@ describe('PostgreSQL stopped under a running node', () => {
 
 describe('PostgreSQL stopped for longer than --node-timeout', () => {
   it('the node back first frees no live seat of another node (its sweeps wait a timeout)', async () => {
+    // both nodes reconnected after the outage above (B, idle through it,
+    // heals its connection only as its pollers use it)
+    for (const s of [srv, b]) await until(async () => (await readyz(s)).status === 200, 'ready before', REPLY_MS * 3);
     const alice = await joinStay('alice', 'sweep-room', srv);
     const bob = await joinStay('bob', 'sweep-room', b);
     const both = [alice.sid, bob.sid].sort();
