@@ -109,45 +109,27 @@ void rg_h_keys_create(rg_call *c)
     rg_reply_json(c, 201, body);
 }
 
-static char *page_uri(rg_call *c, const char *account, int64_t size, int64_t page)
+static json_t *key_item(rg_call *c, const void *row, const void *ud)
 {
-    char buf[160];
-    int n = snprintf(buf, sizeof buf, KEYS_BASE ".json?PageSize=%lld&Page=%lld", account,
-                     (long long)size, (long long)page);
-    return h2o_strdup(&c->req->pool, buf, (size_t)n).base;
+    (void)ud;
+    return key_json(c, row);
 }
 
+/* The 2010 API's page shape (rg_page_json_2010), not v1's. */
 void rg_h_keys_list(rg_call *c)
 {
     rg_principal p;
     rg_page pg;
-    size_t count;
-    int more;
-    rg_key_row *rows;
-    json_t *keys, *body;
+    rg_page_rows r;
+    json_t *keys;
+    char path[sizeof KEYS_BASE ".json" + RG_SID_SIZE];
     if (prelude(c, &p) != 0 || rg_page_params(c, &pg) != 0) return;
-    int64_t size = pg.size, page = pg.page; /* the 2010 API's page shape, not rg_page_json's */
-    rows = h2o_mem_alloc_pool(&c->req->pool, sizeof(*rows) * (size_t)size);
-    if (rg_store_key_list(c->w->app->store, p.account_sid, (size_t)(page * size), (size_t)size,
-                          rows, &count, &more) != RG_OK) {
-        rg_reply_error(c, 503, 20500, "Could not list keys; try again");
-        return;
-    }
-    keys = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(keys, key_json(c, &rows[i]));
-    body = json_pack("{s:o, s:I, s:I, s:I, s:I, s:s, s:s}", "keys", keys, "page", (json_int_t)page,
-                     "page_size", (json_int_t)size, "start", (json_int_t)(page * size), "end",
-                     (json_int_t)(page * size + (int64_t)count - (count ? 1 : 0)), "uri",
-                     page_uri(c, p.account_sid, size, page), "first_page_uri",
-                     page_uri(c, p.account_sid, size, 0));
-    json_object_set_new(body, "previous_page_uri",
-                        page > 0 ? json_string(page_uri(c, p.account_sid, size, page - 1))
-                                 : json_null());
-    json_object_set_new(body, "next_page_uri",
-                        more ? json_string(page_uri(c, p.account_sid, size, page + 1))
-                             : json_null());
-    rg_reply_json(c, 200, body);
+    rg_page_rows_init(c, &pg, sizeof(rg_key_row), &r);
+    int rc = rg_store_key_list(c->w->app->store, p.account_sid, r.offset, r.limit, r.rows,
+                               &r.count, &r.more);
+    if ((keys = rg_page_items(c, rc, "list keys", &r, key_item, NULL)) == NULL) return;
+    snprintf(path, sizeof path, KEYS_BASE ".json", p.account_sid);
+    rg_reply_json(c, 200, rg_page_json_2010(c, "keys", keys, path, &pg, r.count, r.more));
 }
 
 void rg_h_key_fetch(rg_call *c)

@@ -1,11 +1,14 @@
 /* page.c - Page/PageSize read with their bounds, the base of the links in
  * an answer (--public-url, a vouched Host, else relative), the demo's
- * loopback-Host check, and Twilio's v1 page object with its paging URLs
- * (filters percent-encoded).  Contract: page.h. */
+ * loopback-Host check, one page of a store listing turned to JSON items,
+ * and Twilio's page objects (v1 with its filters percent-encoded, and the
+ * 2010 API's) with their paging URLs.  Contract: page.h. */
 #include "api/page.h"
 
 #include <ctype.h>
 #include <stdio.h>
+
+#include "core/errors.h"
 
 static const char *const P_PAGE_SIZE[] = {"PageSize", "page_size", NULL};
 static const char *const P_PAGE[] = {"Page", "page", NULL};
@@ -133,4 +136,46 @@ json_t *rg_page_json(rg_call *c, const char *key, json_t *items, const char *pat
                         more ? page_url(c, base, path, filters, pg->size, pg->page + 1)
                              : json_null());
     return json_pack("{s:o, s:o}", key, items, "meta", meta);
+}
+
+void rg_page_rows_init(rg_call *c, const rg_page *pg, size_t row_size, rg_page_rows *r)
+{
+    r->row_size = row_size;
+    r->offset = (size_t)(pg->page * pg->size);
+    r->limit = (size_t)pg->size;
+    r->rows = h2o_mem_alloc_pool(&c->req->pool, row_size * r->limit);
+    r->count = 0;
+    r->more = 0;
+}
+
+json_t *rg_page_items(rg_call *c, int rc, const char *what, const rg_page_rows *r,
+                      rg_row_json_fn row_json, const void *ud)
+{
+    json_t *items = rc == RG_OK ? json_array() : NULL;
+    if (items == NULL) {
+        rg_reply_error(c, 503, 20500, "Could not %s; try again", what);
+        return NULL;
+    }
+    for (size_t i = 0; i < r->count; i++)
+        json_array_append_new(items, row_json(c, (const char *)r->rows + i * r->row_size, ud));
+    return items;
+}
+
+json_t *rg_page_json_2010(rg_call *c, const char *key, json_t *items, const char *path,
+                          const rg_page *pg, size_t count, int more)
+{
+    static const char *const none[] = {NULL};
+    int64_t start = pg->page * pg->size;
+    json_t *body = json_pack(
+        "{s:o, s:I, s:I, s:I, s:I, s:o, s:o}", key, items, "page", (json_int_t)pg->page,
+        "page_size", (json_int_t)pg->size, "start", (json_int_t)start, "end",
+        (json_int_t)(start + (int64_t)count - (count ? 1 : 0)), "uri",
+        page_url(c, "", path, none, pg->size, pg->page), "first_page_uri",
+        page_url(c, "", path, none, pg->size, 0));
+    json_object_set_new(body, "previous_page_uri",
+                        pg->page > 0 ? page_url(c, "", path, none, pg->size, pg->page - 1)
+                                     : json_null());
+    json_object_set_new(body, "next_page_uri",
+                        more ? page_url(c, "", path, none, pg->size, pg->page + 1) : json_null());
+    return body;
 }

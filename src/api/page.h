@@ -51,4 +51,35 @@ int rg_demo_host_check(rg_call *c);
 json_t *rg_page_json(rg_call *c, const char *key, json_t *items, const char *path,
                      const char *const *filters, const rg_page *pg, int more);
 
+/* One page of a store listing.  rg_page_rows_init gives room for the
+ * page's rows (pg->size of row_size bytes, in the request's pool) and the
+ * window the store's list call reads (offset, limit); that call sets count
+ * and more (1: another page follows). */
+typedef struct {
+    void *rows;
+    size_t row_size, offset, limit;
+    size_t count;
+    int more;
+} rg_page_rows;
+
+void rg_page_rows_init(rg_call *c, const rg_page *pg, size_t row_size, rg_page_rows *r);
+
+/* One row as JSON (NULL without memory); ud is the caller's, passed on. */
+typedef json_t *(*rg_row_json_fn)(rg_call *c, const void *row, const void *ud);
+
+/* The items of a page the store read with result rc: a JSON array of
+ * row_json(c, row, ud) for each of r's count rows.  NULL after answering
+ * 503 / 20500 "Could not <what>; try again" when rc is not RG_OK (or
+ * without memory). */
+json_t *rg_page_items(rg_call *c, int rc, const char *what, const rg_page_rows *r,
+                      rg_row_json_fn row_json, const void *ud);
+
+/* The page object of Twilio's 2010 API (the Keys resource):
+ * {key: items, "page", "page_size", "start", "end", "uri",
+ *  "first_page_uri", "previous_page_uri", "next_page_uri"}, count being
+ * how many items the page holds.  Its URIs are relative (path plus
+ * PageSize and Page), as Twilio's are.  Steals items. */
+json_t *rg_page_json_2010(rg_call *c, const char *key, json_t *items, const char *path,
+                          const rg_page *pg, size_t count, int more);
+
 #endif

@@ -32,14 +32,20 @@ static int prelude(rg_call *c, rg_room *room)
     return rg_room_from_path(c, p.account_sid, room);
 }
 
+/* A page item: ud is the base of the links (rg_base_url). */
+static json_t *participant_item(rg_call *c, const void *row, const void *ud)
+{
+    (void)c;
+    return rg_participant_json(row, ud);
+}
+
 void rg_h_v1_participants_list(rg_call *c)
 {
     rg_room room;
     rg_page pg;
-    const char *status, *base;
-    int connected = -1, more;
-    size_t count;
-    rg_participant *rows;
+    const char *status;
+    int connected = -1;
+    rg_page_rows r;
     json_t *items;
     char path[64 + RG_SID_SIZE];
     if (prelude(c, &room) != 0 || rg_param_text(c, P_STATUS, 0, 32, &status) != 0 ||
@@ -54,20 +60,15 @@ void rg_h_v1_participants_list(rg_call *c)
                        "Invalid parameter Status: expected connected or disconnected");
         return;
     }
-    rows = h2o_mem_alloc_pool(&c->req->pool, sizeof(*rows) * (size_t)pg.size);
-    if (rg_store_participant_list(c->w->app->store, room.sid, connected,
-                                  (size_t)(pg.page * pg.size), (size_t)pg.size, rows, &count,
-                                  &more) != RG_OK) {
-        rg_reply_error(c, 503, 20500, "Could not list participants; try again");
+    rg_page_rows_init(c, &pg, sizeof(rg_participant), &r);
+    int rc = rg_store_participant_list(c->w->app->store, room.sid, connected, r.offset, r.limit,
+                                       r.rows, &r.count, &r.more);
+    if ((items = rg_page_items(c, rc, "list participants", &r, participant_item,
+                               rg_base_url(c))) == NULL)
         return;
-    }
-    base = rg_base_url(c);
-    items = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(items, rg_participant_json(&rows[i], base));
     snprintf(path, sizeof path, "/v1/Rooms/%s/Participants", room.sid);
     const char *const filters[] = {"Status", status, NULL};
-    rg_reply_json(c, 200, rg_page_json(c, "participants", items, path, filters, &pg, more));
+    rg_reply_json(c, 200, rg_page_json(c, "participants", items, path, filters, &pg, r.more));
 }
 
 /* The participant in path capture 1 (PA SID or identity) of the room. */

@@ -124,33 +124,32 @@ static int read_status(rg_call *c, const char **text, rg_room_status *status)
     return 0;
 }
 
+/* A page item: ud is the base of the links (rg_base_url). */
+static json_t *room_item(rg_call *c, const void *row, const void *ud)
+{
+    (void)c;
+    return rg_room_json(row, ud);
+}
+
 void rg_h_v1_rooms_list(rg_call *c)
 {
     rg_principal p;
     rg_page pg;
     rg_room_status status;
-    const char *status_text, *name, *base;
-    size_t count;
-    int more;
-    rg_room *rows;
+    const char *status_text, *name;
+    rg_page_rows r;
     json_t *items;
     if (prelude(c, &p) != 0 || read_status(c, &status_text, &status) != 0 ||
         rg_param_text(c, P_UNIQUE_NAME, 0, RG_IDENTITY_MAX, &name) != 0 ||
         rg_page_params(c, &pg) != 0)
         return;
-    rows = h2o_mem_alloc_pool(&c->req->pool, sizeof(*rows) * (size_t)pg.size);
-    if (rg_store_room_list(c->w->app->store, p.account_sid, status, name,
-                           (size_t)(pg.page * pg.size), (size_t)pg.size, rows, &count,
-                           &more) != RG_OK) {
-        rg_reply_error(c, 503, 20500, "Could not list rooms; try again");
+    rg_page_rows_init(c, &pg, sizeof(rg_room), &r);
+    int rc = rg_store_room_list(c->w->app->store, p.account_sid, status, name, r.offset, r.limit,
+                                r.rows, &r.count, &r.more);
+    if ((items = rg_page_items(c, rc, "list rooms", &r, room_item, rg_base_url(c))) == NULL)
         return;
-    }
-    base = rg_base_url(c);
-    items = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(items, rg_room_json(&rows[i], base));
     const char *const filters[] = {"Status", status_text, "UniqueName", name, NULL};
-    rg_reply_json(c, 200, rg_page_json(c, "rooms", items, "/v1/Rooms", filters, &pg, more));
+    rg_reply_json(c, 200, rg_page_json(c, "rooms", items, "/v1/Rooms", filters, &pg, r.more));
 }
 
 void rg_h_v1_room_fetch(rg_call *c)

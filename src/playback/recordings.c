@@ -51,28 +51,34 @@ void rg_h_recording_fetch(rg_call *c)
     rg_reply_json(c, 200, rg_recording_json(c, &r));
 }
 
+static json_t *recording_item(rg_call *c, const void *row, const void *ud)
+{
+    (void)ud;
+    return rg_recording_json(c, row);
+}
+
+static json_t *audit_item(rg_call *c, const void *row, const void *ud)
+{
+    (void)ud;
+    return rg_audit_row_json(c, row);
+}
+
 void rg_h_recordings_list(rg_call *c)
 {
     rg_principal p;
     rg_page pg;
-    rg_recording *rows;
-    size_t count;
-    int more;
+    rg_page_rows r;
     json_t *items;
     /* rows are large: at most 100 a page, and more is a 400 that says so
      * (it was silently capped, unlike what the document said) */
     if (prelude(c, &p) != 0 || rg_page_params_upto(c, &pg, 100) != 0) return;
-    rows = h2o_mem_alloc_pool(&c->req->pool, sizeof *rows * (size_t)pg.size);
-    if (rg_store_recording_list(c->w->app->store, p.account_sid, (size_t)(pg.page * pg.size),
-                                (size_t)pg.size, rows, &count, &more) != RG_OK) {
-        rg_reply_error(c, 503, 20500, "Could not list recordings; try again");
+    rg_page_rows_init(c, &pg, sizeof(rg_recording), &r);
+    int rc = rg_store_recording_list(c->w->app->store, p.account_sid, r.offset, r.limit, r.rows,
+                                     &r.count, &r.more);
+    if ((items = rg_page_items(c, rc, "list recordings", &r, recording_item, NULL)) == NULL)
         return;
-    }
-    items = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(items, rg_recording_json(c, &rows[i]));
     rg_reply_json(c, 200,
-                  rg_page_json(c, "recordings", items, "/v1/Recordings", NO_FILTERS, &pg, more));
+                  rg_page_json(c, "recordings", items, "/v1/Recordings", NO_FILTERS, &pg, r.more));
 }
 
 /* Job thread: the deletion (app/recordings.h), then the audit row; the
@@ -124,24 +130,18 @@ void rg_h_recording_access_log(rg_call *c)
     rg_principal p;
     rg_recording r;
     rg_page pg;
-    rg_audit_row *rows;
-    size_t count;
-    int more;
+    rg_page_rows rows;
     char path[64];
     json_t *items;
     if (prelude(c, &p) != 0 || load(c, &p, 1, &r) != 0 || rg_page_params(c, &pg) != 0) return;
     if (pg.size > 200) pg.size = 200;
-    rows = h2o_mem_alloc_pool(&c->req->pool, sizeof *rows * (size_t)pg.size);
-    if (rg_store_audit_list(c->w->app->store, r.sid, (size_t)(pg.page * pg.size), (size_t)pg.size,
-                            rows, &count, &more) != RG_OK) {
-        rg_reply_error(c, 503, 20500, "Could not read the access log; try again");
+    rg_page_rows_init(c, &pg, sizeof(rg_audit_row), &rows);
+    int rc = rg_store_audit_list(c->w->app->store, r.sid, rows.offset, rows.limit, rows.rows,
+                                 &rows.count, &rows.more);
+    if ((items = rg_page_items(c, rc, "read the access log", &rows, audit_item, NULL)) == NULL)
         return;
-    }
-    items = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(items, rg_audit_row_json(c, &rows[i]));
     snprintf(path, sizeof path, "/v1/Recordings/%s/AccessLog", r.sid);
-    rg_reply_json(c, 200, rg_page_json(c, "access_log", items, path, NO_FILTERS, &pg, more));
+    rg_reply_json(c, 200, rg_page_json(c, "access_log", items, path, NO_FILTERS, &pg, rows.more));
 }
 
 /* GET /demo-api/recordings: with --demo (loopback only), the demo
@@ -149,23 +149,18 @@ void rg_h_recording_access_log(rg_call *c)
  * as GET /token mints demo tokens without them.  404 otherwise. */
 void rg_h_demo_recordings(rg_call *c)
 {
-    rg_recording *rows;
-    size_t count;
-    int more;
+    static const rg_page first = {.page = 0, .size = 50};
+    rg_page_rows r;
     json_t *items;
     if (!c->w->app->cfg.demo) {
         rg_reply_not_found(c);
         return;
     }
     if (rg_demo_host_check(c) != 0) return;
-    rows = h2o_mem_alloc_pool(&c->req->pool, sizeof *rows * 50);
-    if (rg_store_recording_list(c->w->app->store, c->w->app->demo_account, 0, 50, rows, &count,
-                                &more) != RG_OK) {
-        rg_reply_error(c, 503, 20500, "Could not list recordings; try again");
+    rg_page_rows_init(c, &first, sizeof(rg_recording), &r);
+    int rc = rg_store_recording_list(c->w->app->store, c->w->app->demo_account, r.offset, r.limit,
+                                     r.rows, &r.count, &r.more);
+    if ((items = rg_page_items(c, rc, "list recordings", &r, recording_item, NULL)) == NULL)
         return;
-    }
-    items = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(items, rg_recording_json(c, &rows[i]));
     rg_reply_json(c, 200, json_pack("{s:o}", "recordings", items));
 }
