@@ -38,30 +38,42 @@ static int authenticate(rg_call *c, int allow_demo, rg_principal *p)
     return rg_auth_basic(c, NULL, p);
 }
 
+/* A mint's two ends, shared by both token formats (fmt: RG_MFMT_*).
+ * mint_begin: p's signing key and a place in its mint budget; 0, or -1
+ * after answering (a refusal counted as a failed mint).  mint_end: wipes
+ * the key's secret and counts the mint; 0 when rc is RG_OK, else -1 after
+ * answering 400. */
+static int mint_begin(rg_call *c, const rg_principal *p, int fmt, char key_sid[RG_SID_SIZE],
+                      rg_key_view *key)
+{
+    if (rg_auth_signing_key(c, p, key_sid, key) != 0) return -1;
+    if (rg_limit_mint(c, key_sid) == 0) return 0;
+    OPENSSL_cleanse(key, sizeof *key);
+    rg_metrics_minted(c->w->metrics, fmt, 0);
+    return -1;
+}
+
+static int mint_end(rg_call *c, int fmt, rg_key_view *key, int rc)
+{
+    OPENSSL_cleanse(key, sizeof *key);
+    rg_metrics_minted(c->w->metrics, fmt, rc == RG_OK);
+    if (rc == RG_OK) return 0;
+    rg_reply_error(c, 400, 21603, "Could not mint a token from these parameters");
+    return -1;
+}
+
 int rg_mint_twilio(rg_call *c, const rg_principal *p, const char *identity, const char *room,
                    int64_t ttl, char *out, size_t *len)
 {
     char key_sid[RG_SID_SIZE];
     rg_key_view key;
     rg_twilio_claims cl;
-    int rc;
-    if (rg_auth_signing_key(c, p, key_sid, &key) != 0) return -1;
-    if (rg_limit_mint(c, key_sid) != 0) {
-        OPENSSL_cleanse(&key, sizeof key);
-        rg_metrics_minted(c->w->metrics, RG_MFMT_TWILIO, 0);
-        return -1;
-    }
+    if (mint_begin(c, p, RG_MFMT_TWILIO, key_sid, &key) != 0) return -1;
     cl = (rg_twilio_claims){.account_sid = p->account_sid, .key_sid = key_sid,
                             .secret = key.secret, .secret_len = key.secret_len,
                             .identity = identity, .room = room, .now = c->now, .ttl = ttl};
-    rc = rg_token_mint_twilio(c->w->hmac, &cl, out, RG_TOKEN_BUF, len);
-    OPENSSL_cleanse(&key, sizeof key);
-    rg_metrics_minted(c->w->metrics, RG_MFMT_TWILIO, rc == RG_OK);
-    if (rc != RG_OK) {
-        rg_reply_error(c, 400, 21603, "Could not mint a token from these parameters");
-        return -1;
-    }
-    return 0;
+    return mint_end(c, RG_MFMT_TWILIO, &key,
+                    rg_token_mint_twilio(c->w->hmac, &cl, out, RG_TOKEN_BUF, len));
 }
 
 static int mint_videosdk(rg_call *c, const rg_principal *p, unsigned perms, unsigned roles,
@@ -72,25 +84,14 @@ static int mint_videosdk(rg_call *c, const rg_principal *p, unsigned perms, unsi
     rg_key_view key;
     rg_videosdk_claims cl;
     int rc;
-    if (rg_auth_signing_key(c, p, key_sid, &key) != 0) return -1;
-    if (rg_limit_mint(c, key_sid) != 0) {
-        OPENSSL_cleanse(&key, sizeof key);
-        rg_metrics_minted(c->w->metrics, RG_MFMT_VIDEOSDK, 0);
-        return -1;
-    }
+    if (mint_begin(c, p, RG_MFMT_VIDEOSDK, key_sid, &key) != 0) return -1;
     cl = (rg_videosdk_claims){.key_sid = key_sid, .secret = key.secret,
                               .secret_len = key.secret_len, .permissions = perms, .roles = roles,
                               .room_id = room_id, .participant_id = participant, .now = c->now,
                               .ttl = ttl};
     rc = rg_random(cl.jti_rand, sizeof cl.jti_rand);
     if (rc == RG_OK) rc = rg_token_mint_videosdk(c->w->hmac, &cl, out, RG_TOKEN_BUF, len);
-    OPENSSL_cleanse(&key, sizeof key);
-    rg_metrics_minted(c->w->metrics, RG_MFMT_VIDEOSDK, rc == RG_OK);
-    if (rc != RG_OK) {
-        rg_reply_error(c, 400, 21603, "Could not mint a token from these parameters");
-        return -1;
-    }
-    return 0;
+    return mint_end(c, RG_MFMT_VIDEOSDK, &key, rc);
 }
 
 /* Built without jansson: on the hot path its generic escaping costs more
