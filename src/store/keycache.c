@@ -179,12 +179,10 @@ typedef struct {
 static int load_account(void *ud, const rg_account *a)
 {
     load_ctx *ctx = ud;
+    acct_ent e = {.newest = NONE};
     if (a->sid[0] == '\0') return RG_OK;
-    acct_ent e;
-    memset(&e, 0, sizeof e);
     memcpy(e.sid, a->sid, sizeof e.sid);
     memcpy(e.token_hash, a->token_hash, sizeof e.token_hash);
-    e.newest = NONE;
     return table_put(&ctx->g->accts, &e);
 }
 
