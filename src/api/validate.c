@@ -19,8 +19,7 @@ extern const rg_module rg_mod_validate;
 /* This loop's cached answers (validate_loop_init's, in the module's slot). */
 static rg_verdict_cache *verdicts(rg_worker *w)
 {
-    void **slot = rg_worker_state(w, &rg_mod_validate);
-    return slot != NULL ? *slot : NULL;
+    return rg_worker_get(w, &rg_mod_validate);
 }
 
 /* Everything a cached verdict depends on besides the token: the keys and

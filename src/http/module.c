@@ -51,6 +51,12 @@ void **rg_worker_state(rg_worker *w, const rg_module *m)
     return NULL;
 }
 
+void *rg_worker_get(rg_worker *w, const rg_module *m)
+{
+    void **slot = rg_worker_state(w, m);
+    return slot != NULL ? *slot : NULL;
+}
+
 rg_route *rg_modules_routes(const rg_module *const *modules, int *n)
 {
     rg_route *t;

@@ -96,6 +96,9 @@ void rg_modules_stop(rg_app *app, int n);
  * its own hooks and handlers, which run only when it is listed).  A
  * pointer compare per module ahead of m in the list. */
 void **rg_worker_state(rg_worker *w, const rg_module *m);
+/* What m's slot on w holds (its loop state, for its handlers); NULL when
+ * m is not listed or its loop_init has not stored anything there. */
+void *rg_worker_get(rg_worker *w, const rg_module *m);
 
 /* The routes of modules[] (NULL-terminated) in one flat table, in list
  * order, ended by a zeroed row: malloc'd, the caller frees.  *n is the

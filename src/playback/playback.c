@@ -433,20 +433,14 @@ void rg_playback_stop(rg_app *app)
 
 extern const rg_module rg_mod_playback;
 
-void **rg_pb_slot(rg_worker *w)
-{
-    return rg_worker_state(w, &rg_mod_playback);
-}
-
 rg_pb_thread *rg_pb_loop(rg_worker *w)
 {
-    void **slot = rg_pb_slot(w);
-    return slot != NULL ? *slot : NULL;
+    return rg_worker_get(w, &rg_mod_playback);
 }
 
 int rg_playback_thread_init(rg_worker *w, h2o_context_t *ctx)
 {
-    void **slot = rg_pb_slot(w);
+    void **slot = rg_worker_state(w, &rg_mod_playback);
     rg_pb_thread *t = slot != NULL ? calloc(1, sizeof *t) : NULL;
     if (t == NULL || (t->gcm = EVP_CIPHER_CTX_new()) == NULL) {
         free(t);
@@ -464,7 +458,7 @@ int rg_playback_thread_init(rg_worker *w, h2o_context_t *ctx)
 
 void rg_playback_thread_dispose(rg_worker *w)
 {
-    void **slot = rg_pb_slot(w);
+    void **slot = rg_worker_state(w, &rg_mod_playback);
     rg_pb_thread *t = slot != NULL ? *slot : NULL;
     rg_playback *pb = w->app->pb;
     if (t == NULL) return;

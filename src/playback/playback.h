@@ -120,10 +120,8 @@ void rg_playback_stop(rg_app *app);
 
 int rg_playback_thread_init(rg_worker *w, h2o_context_t *ctx);
 /* This loop's playback state (set by rg_playback_thread_init in the
- * module's slot, http/module.h); NULL when playback is off.  The slot
- * itself for init and dispose. */
+ * module's slot, http/module.h); NULL when playback is off. */
 rg_pb_thread *rg_pb_loop(rg_worker *w);
-void **rg_pb_slot(rg_worker *w);
 /* After the loop stopped: waits for background work aimed at this loop,
  * delivers its completions, releases the thread's state. */
 void rg_playback_thread_dispose(rg_worker *w);

@@ -331,21 +331,15 @@ void rg_hub_ip_release(rg_sig_hub *hub, const uint8_t addr[16])
 
 extern const rg_module rg_mod_signal;
 
-void **rg_sig_slot(rg_worker *w)
-{
-    return rg_worker_state(w, &rg_mod_signal);
-}
-
 rg_sig_thread *rg_sig_loop(rg_worker *w)
 {
-    void **slot = rg_sig_slot(w);
-    return slot != NULL ? *slot : NULL;
+    return rg_worker_get(w, &rg_mod_signal);
 }
 
 int rg_signal_thread_init(rg_worker *w, h2o_context_t *ctx)
 {
     rg_sig_hub *hub = w->app->signal;
-    void **slot = rg_sig_slot(w);
+    void **slot = rg_worker_state(w, &rg_mod_signal);
     rg_sig_thread *t;
     if (hub == NULL) return 0;
     if (slot == NULL || w->index < 0 || w->index >= 256 || (t = calloc(1, sizeof *t)) == NULL)
@@ -374,7 +368,7 @@ int rg_signal_thread_init(rg_worker *w, h2o_context_t *ctx)
 
 void rg_signal_thread_dispose(rg_worker *w)
 {
-    void **slot = rg_sig_slot(w);
+    void **slot = rg_worker_state(w, &rg_mod_signal);
     rg_sig_thread *t = slot != NULL ? *slot : NULL;
     if (t == NULL) return;
     /* the drain closed the connections; what a deadline cut short goes now,

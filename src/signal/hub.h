@@ -65,9 +65,8 @@ typedef struct rg_sig_thread rg_sig_thread;
 
 /* This loop's hub state (rg_signal_thread_init's, in the signal module's
  * slot of the worker, http/module.h); NULL when signaling is not set up on
- * it.  The slot itself for init and dispose (signal/module.c). */
+ * it. */
 rg_sig_thread *rg_sig_loop(rg_worker *w);
-void **rg_sig_slot(rg_worker *w);
 
 /* What the hub tells a peer.  sid/identity: the peer or guest concerned;
  * text: see each kind. */
