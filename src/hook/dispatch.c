@@ -34,7 +34,21 @@
 
 #define POLL_MS 50
 #define SCAN_EVERY_MS 1000
-#define SCAN_GAP_MS 20                  /* between two scans a commit elsewhere asks for */
+#define SCAN_GAP_MS 20 /* between two scans a commit elsewhere asks for */
+/* The same after a scan that started nothing (every slot busy, or what
+ * waits is over its account's share): the commits of a burst of joins to
+ * a receiver that does not answer would otherwise have the dispatcher read
+ * the queue heads 50 times a second for nothing, beside the joins
+ * (bench/README.md "Status callbacks").  A slot freed by a delivery asks
+ * for its own scan (ACK_GAP_MS). */
+#define SCAN_IDLE_GAP_MS 100
+/* A delivered event's room may have its next event waiting: it is read at
+ * the next scan, at most ACK_GAP_MS after the last one, so that the
+ * transfers finishing meanwhile share one scan and one acknowledging
+ * commit (bench/README.md "Status callbacks": a scan and a commit per
+ * finished transfer were a third of the dispatcher's CPU, under the store's
+ * lock). */
+#define ACK_GAP_MS 5
 #define RESPONSE_MAX 65536              /* bytes of a receiver's answer read at most */
 #define BACKOFF_MAX_MS (10 * 60 * 1000) /* the longest wait between two attempts */
 
@@ -68,6 +82,7 @@ typedef struct rg_hook {
     int started;
     atomic_int stop;
     int64_t version, next_scan_ms, last_scan_ms, next_depth_ms;
+    int64_t scan_gap_ms; /* SCAN_GAP_MS, or SCAN_IDLE_GAP_MS after a scan that started nothing */
 } rg_hook;
 
 static int64_t now_ms(void)
@@ -126,21 +141,28 @@ static void retry(rg_hook *h, const rg_outbox_row *row, const char *why)
     rg_metrics_webhook(h->app->metrics, RG_MHOOK_RETRIED);
 }
 
-/* Deleted with the others of this round by flush_acks, before the next
- * scan could read the row again. */
-static void delivered(rg_hook *h, const rg_outbox_row *row)
-{
-    h->acks[h->nacks++] = row->id;
-    h->next_scan_ms = 0; /* the room's next event may be waiting */
-    rg_metrics_webhook(h->app->metrics, RG_MHOOK_DELIVERED);
-}
-
 static void flush_acks(rg_hook *h)
 {
     /* if it fails, those events are sent again, with their ids */
     if (rg_outbox_ack_many(h->app->store, h->acks, h->nacks) != RG_OK)
         fprintf(stderr, "roomgate: webhook: cannot delete %zu delivered event(s)\n", h->nacks);
     h->nacks = 0;
+}
+
+/* Row id goes off the queue: deleted with the others of this round by
+ * flush_acks, which every scan runs first, so no scan reads it again. */
+static void acknowledge(rg_hook *h, int64_t id)
+{
+    if (h->nacks == (size_t)h->cfg.max_inflight) flush_acks(h);
+    h->acks[h->nacks++] = id;
+    int64_t next = h->last_scan_ms + ACK_GAP_MS; /* the room's next event may be waiting */
+    if (next < h->next_scan_ms) h->next_scan_ms = next;
+}
+
+static void delivered(rg_hook *h, const rg_outbox_row *row)
+{
+    acknowledge(h, row->id);
+    rg_metrics_webhook(h->app->metrics, RG_MHOOK_DELIVERED);
 }
 
 /* 2xx: delivered; 408, 429, 5xx: again later; anything else is final. */
@@ -287,8 +309,7 @@ static int build_livekit(rg_hook *h, xfer *x, const rg_outbox_row *row)
     OPENSSL_cleanse(secret, sizeof secret);
     OPENSSL_cleanse(&k, sizeof k);
     if (rc == 1) { /* nothing to send: off the queue, no delivery counted */
-        h->acks[h->nacks++] = row->id;
-        h->next_scan_ms = 0;
+        acknowledge(h, row->id);
         return -1;
     }
     if (rc != 0) give_up(h, row, why);
@@ -319,6 +340,7 @@ static void start(rg_hook *h, xfer *x, const rg_outbox_row *row)
 static void scan(rg_hook *h, int64_t now)
 {
     size_t nbusy = 0, nfree = 0, count = 0;
+    flush_acks(h); /* acknowledged rows must not be read as heads again */
     for (int i = 0; i < h->cfg.max_inflight; i++)
         if (h->xf[i].easy) {
             h->busy[nbusy].id = h->xf[i].row.id;
@@ -340,6 +362,7 @@ static void scan(rg_hook *h, int64_t now)
     size_t room = (size_t)h->cfg.max_inflight - reserve, used = nbusy + fair;
     size_t over = count - fair, over_free = used < room ? room - used : 0;
     count = fair + (over < over_free ? over : over_free); /* the rest waits in the outbox */
+    h->scan_gap_ms = count > 0 ? SCAN_GAP_MS : SCAN_IDLE_GAP_MS;
     for (size_t k = 0, i = 0; k < count; k++) {
         while (h->xf[i].easy)
             i++;
@@ -391,15 +414,21 @@ static void *run(void *arg)
     lower_priority(h);
     while (!atomic_load(&h->stop)) {
         int64_t now = now_ms(), v = rg_store_change_mark(h->st);
-        if ((v != h->version && now - h->last_scan_ms >= SCAN_GAP_MS) || now >= h->next_scan_ms) {
+        if ((v != h->version && now - h->last_scan_ms >= h->scan_gap_ms) ||
+            now >= h->next_scan_ms) {
             h->version = v;
             scan(h, now);
         }
         curl_multi_perform(h->multi, &running);
         reap(h);
-        flush_acks(h);
-        curl_multi_poll(h->multi, NULL, 0, POLL_MS, NULL);
+        int64_t wait = h->next_scan_ms - now_ms();
+        curl_multi_poll(h->multi, NULL, 0,
+                        wait < 0         ? 0
+                        : wait < POLL_MS ? (int)wait
+                                         : POLL_MS,
+                        NULL);
     }
+    flush_acks(h); /* what was delivered is not sent again after a restart */
     return NULL;
 }
 
