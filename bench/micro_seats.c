@@ -87,7 +87,7 @@ static void run(int hooked, unsigned tag, int joins, double *cpu, double *wall)
             }
             hex_sid(pa[i], "PA", tag, n);
             snprintf(ids[i], sizeof ids[i], "j%u", n);
-            seats[i] = (rg_seat){r->sid, ids[i], pa[i], NOW, RG_EIO, r};
+            seats[i] = (rg_seat){r->sid, ids[i], pa[i], NOW, RG_EIO, r, 0};
         }
         rg_store_participant_join_batch(st, seats, BATCH);
         for (int i = 0; i < BATCH; i++)
