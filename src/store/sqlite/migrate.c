@@ -12,6 +12,20 @@
 
 #include "core/errors.h"
 
+/* webhook_outbox's columns after event_id as 7 made them: 10 rebuilds the
+ * table with the same ones (the text each migration runs is unchanged). */
+#define OUTBOX_COLS_7                                                                              \
+    "  account_sid TEXT NOT NULL,"                                                                 \
+    "  room_sid TEXT NOT NULL,"                                                                    \
+    "  event TEXT NOT NULL,"                                                                       \
+    "  url TEXT NOT NULL,"                                                                         \
+    "  method TEXT NOT NULL,"                                                                      \
+    "  params TEXT NOT NULL,"                                                                      \
+    "  seq INTEGER NOT NULL DEFAULT 0,"                                                            \
+    "  created INTEGER NOT NULL,"                                                                  \
+    "  attempts INTEGER NOT NULL DEFAULT 0,"                                                       \
+    "  next_ms INTEGER NOT NULL"
+
 static const char *const MIGRATIONS[] = {
     /* 1: accounts and API keys.  The index serves both the per-account
      * listing (newest first, sid breaking ties) and "newest key". */
@@ -179,17 +193,7 @@ static const char *const MIGRATIONS[] = {
     "  CHECK(status_callback_method IN ('GET', 'POST'));"
     "CREATE TABLE webhook_outbox("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  event_id TEXT NOT NULL UNIQUE,"
-    "  account_sid TEXT NOT NULL,"
-    "  room_sid TEXT NOT NULL,"
-    "  event TEXT NOT NULL,"
-    "  url TEXT NOT NULL,"
-    "  method TEXT NOT NULL,"
-    "  params TEXT NOT NULL,"
-    "  seq INTEGER NOT NULL DEFAULT 0,"
-    "  created INTEGER NOT NULL,"
-    "  attempts INTEGER NOT NULL DEFAULT 0,"
-    "  next_ms INTEGER NOT NULL);"
+    "  event_id TEXT NOT NULL UNIQUE," OUTBOX_COLS_7 ");"
     "CREATE INDEX webhook_outbox_by_room ON webhook_outbox(room_sid, id);"
     "CREATE TRIGGER webhook_outbox_seq AFTER INSERT ON webhook_outbox BEGIN"
     "  UPDATE rooms SET hook_seq = hook_seq + 1 WHERE sid = NEW.room_sid;"
@@ -220,17 +224,7 @@ static const char *const MIGRATIONS[] = {
     "DROP TRIGGER webhook_outbox_seq;"
     "CREATE TABLE webhook_outbox_new("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  event_id TEXT NOT NULL,"
-    "  account_sid TEXT NOT NULL,"
-    "  room_sid TEXT NOT NULL,"
-    "  event TEXT NOT NULL,"
-    "  url TEXT NOT NULL,"
-    "  method TEXT NOT NULL,"
-    "  params TEXT NOT NULL,"
-    "  seq INTEGER NOT NULL DEFAULT 0,"
-    "  created INTEGER NOT NULL,"
-    "  attempts INTEGER NOT NULL DEFAULT 0,"
-    "  next_ms INTEGER NOT NULL,"
+    "  event_id TEXT NOT NULL," OUTBOX_COLS_7 ","
     "  format TEXT NOT NULL DEFAULT 'twilio',"
     "  key_sid TEXT NOT NULL DEFAULT '');"
     "INSERT INTO sqlite_sequence(name, seq)"
