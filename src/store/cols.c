@@ -75,6 +75,12 @@ static const rg_col RECORDING[] = {RG_COL_TEXT(rg_recording, sid),
                                    RG_COL_I64_OR0(rg_recording, date_deleted)};
 TABLE(rg_recording, rg_cols_recording, RECORDING);
 
+static const rg_col REVOCATION[] = {
+    RG_COL_TEXT(rg_revocation, account_sid), RG_COL_TEXT(rg_revocation, room_sid),
+    RG_COL_TEXT(rg_revocation, room_name), RG_COL_TEXT(rg_revocation, identity),
+    RG_COL_I64(rg_revocation, before)};
+TABLE(rg_revocation, rg_cols_revocation, REVOCATION);
+
 /* ---- INSERT parameters ------------------------------------------------ */
 
 #define A_SID(v) ((rg_arg){'t', (v), RG_SID_LEN, 0})

@@ -57,6 +57,8 @@ extern const rg_cols rg_cols_audit;        /* store/audit.h's COLS order */
 extern const rg_cols rg_cols_consultation; /* status as read: the reader normalizes it */
 extern const rg_cols rg_cols_meeting;
 extern const rg_cols rg_cols_recording;
+/* account_sid, room_sid, room_name, identity, revoked_before */
+extern const rg_cols rg_cols_revocation;
 
 /* A statement parameter, the same for every back end: 't' text of at
  * most n bytes (longer: RG_EINVAL), 'b' blob of n bytes, 'i' integer, 'n'

@@ -77,17 +77,13 @@ int rg_pgsql_node_beat(rg_store *st, const char *node, rg_node_state state, int 
     return rc;
 }
 
-static int read_seat(const PGresult *r, int i, void *row)
-{
-    rg_participant *p = row;
-    memset(p, 0, sizeof *p);
-    int rc = rg_pg_text(r, i, 0, p->sid, sizeof p->sid);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 1, p->room_sid, sizeof p->room_sid);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 2, p->account_sid, sizeof p->account_sid);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 3, p->identity, sizeof p->identity);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 4, &p->start_time);
-    return rc;
-}
+/* A seat as take_seats selects it: the columns that say whom to free and
+ * tell (connected and end_time are set as it is freed). */
+static const rg_col SEAT_COLS[] = {
+    RG_COL_TEXT(rg_participant, sid), RG_COL_TEXT(rg_participant, room_sid),
+    RG_COL_TEXT(rg_participant, account_sid), RG_COL_TEXT(rg_participant, identity),
+    RG_COL_I64(rg_participant, start_time)};
+static const rg_cols SEAT = {SEAT_COLS, RG_NCOLS(SEAT_COLS), sizeof(rg_participant)};
 
 /* The next batch of the silent nodes' seats, their rooms locked in sid
  * order (the lock is taken row by row after the sort). */
@@ -105,7 +101,7 @@ static int take_seats(rg_store *st, const char *self, int64_t timeout_ms, rg_par
                     RG_PG_ARGS(RG_PG_TEXT(self, RG_NODE_ID_MAX), RG_PG_INT(timeout_ms)), &r);
     if (rc != RG_OK) return rc;
     for (int i = 0; rc == RG_OK && i < PQntuples(r) && i < SWEEP_BATCH; i++)
-        if ((rc = read_seat(r, i, &out[i])) == RG_OK) *count = (size_t)i + 1;
+        if ((rc = rg_pg_read_cols(r, i, &out[i], &SEAT)) == RG_OK) *count = (size_t)i + 1;
     PQclear(r);
     return rc;
 }

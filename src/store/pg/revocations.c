@@ -68,14 +68,7 @@ int rg_pgsql_revoked(rg_store *st, const char *account_sid, const char *room_sid
 
 static int read_revocation(const PGresult *r, int i, void *row)
 {
-    rg_revocation *v = row;
-    memset(v, 0, sizeof *v);
-    int rc = rg_pg_text(r, i, 0, v->account_sid, sizeof v->account_sid);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 1, v->room_sid, sizeof v->room_sid);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 2, v->room_name, sizeof v->room_name);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 3, v->identity, sizeof v->identity);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 4, &v->before);
-    return rc;
+    return rg_pg_read_cols(r, i, row, &rg_cols_revocation);
 }
 
 RG_STORE_VISITOR(visit_revocation, rg_revocation)
