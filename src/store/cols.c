@@ -20,12 +20,21 @@ int rg_col_put_int(void *row, const rg_col *c, int64_t v)
     return RG_OK;
 }
 
-#define TABLE(T, name, cols) const rg_cols name = {(cols), RG_NCOLS(cols), sizeof(T)}
+/* The INSERT parameters of each row type (below) */
+static int args_account(const void *row, rg_arg *a);
+static int args_audit(const void *row, rg_arg *a);
+static int args_consultation(const void *row, rg_arg *a);
+static int args_key(const void *row, rg_arg *a);
+static int args_meeting(const void *row, rg_arg *a);
+static int args_recording(const void *row, rg_arg *a);
+static int args_room(const void *row, rg_arg *a);
+
+#define TABLE(T, name, cols, args) const rg_cols name = {(cols), RG_NCOLS(cols), sizeof(T), (args)}
 
 static const rg_col ACCOUNT[] = {
     RG_COL_TEXT(rg_account, sid), RG_COL_TEXT(rg_account, friendly_name),
     RG_COL_HASH(rg_account, token_hash), RG_COL_I64(rg_account, date_created)};
-TABLE(rg_account, rg_cols_account, ACCOUNT);
+TABLE(rg_account, rg_cols_account, ACCOUNT, args_account);
 
 /* seq, ts_ms, the ten texts (empty ones are NULL), prev_hash, hash */
 static const rg_col AUDIT[] = {
@@ -36,7 +45,7 @@ static const rg_col AUDIT[] = {
     RG_COL_OPT(rg_audit_row, realm_user_id), RG_COL_OPT(rg_audit_row, roles),
     RG_COL_OPT(rg_audit_row, client_ip),     RG_COL_OPT(rg_audit_row, user_agent),
     RG_COL_HASH(rg_audit_row, prev_hash),    RG_COL_HASH(rg_audit_row, hash)};
-TABLE(rg_audit_row, rg_cols_audit, AUDIT);
+TABLE(rg_audit_row, rg_cols_audit, AUDIT, args_audit);
 
 static const rg_col CONSULTATION[] = {RG_COL_TEXT(rg_consultation, sid),
                                       RG_COL_TEXT(rg_consultation, account_sid),
@@ -49,7 +58,7 @@ static const rg_col CONSULTATION[] = {RG_COL_TEXT(rg_consultation, sid),
                                       RG_COL_INT(rg_consultation, status),
                                       RG_COL_I64(rg_consultation, date_created),
                                       RG_COL_I64(rg_consultation, date_updated)};
-TABLE(rg_consultation, rg_cols_consultation, CONSULTATION);
+TABLE(rg_consultation, rg_cols_consultation, CONSULTATION, args_consultation);
 
 /* custom_room_id is NULL when not given */
 static const rg_col MEETING[] = {
@@ -57,7 +66,7 @@ static const rg_col MEETING[] = {
     RG_COL_TEXT(rg_meeting, account_sid), RG_COL_OPT(rg_meeting, custom_room_id),
     RG_COL_TEXT(rg_meeting, api_key),     RG_COL_BOOL(rg_meeting, disabled),
     RG_COL_I64(rg_meeting, date_created), RG_COL_I64(rg_meeting, date_updated)};
-TABLE(rg_meeting, rg_cols_meeting, MEETING);
+TABLE(rg_meeting, rg_cols_meeting, MEETING, args_meeting);
 
 /* duration NULL (unknown) reads as -1, date_deleted NULL (live) as 0 */
 static const rg_col RECORDING[] = {RG_COL_TEXT(rg_recording, sid),
@@ -73,13 +82,16 @@ static const rg_col RECORDING[] = {RG_COL_TEXT(rg_recording, sid),
                                    RG_COL_HASH(rg_recording, key_id),
                                    RG_COL_I64(rg_recording, date_created),
                                    RG_COL_I64_OR0(rg_recording, date_deleted)};
-TABLE(rg_recording, rg_cols_recording, RECORDING);
+TABLE(rg_recording, rg_cols_recording, RECORDING, args_recording);
 
 static const rg_col REVOCATION[] = {
     RG_COL_TEXT(rg_revocation, account_sid), RG_COL_TEXT(rg_revocation, room_sid),
     RG_COL_TEXT(rg_revocation, room_name), RG_COL_TEXT(rg_revocation, identity),
     RG_COL_I64(rg_revocation, before)};
-TABLE(rg_revocation, rg_cols_revocation, REVOCATION);
+TABLE(rg_revocation, rg_cols_revocation, REVOCATION, NULL);
+
+const rg_cols rg_cols_key = {NULL, 0, sizeof(rg_key_row), args_key};
+const rg_cols rg_cols_room = {NULL, 0, sizeof(rg_room), args_room};
 
 /* ---- INSERT parameters ------------------------------------------------ */
 
@@ -89,27 +101,33 @@ TABLE(rg_revocation, rg_cols_revocation, REVOCATION);
 #define A_INT(v) ((rg_arg){'i', NULL, 0, (int64_t)(v)})
 #define A_BLOB(v, len) ((rg_arg){'b', (v), (len), 0})
 #define A_NULL ((rg_arg){'n', NULL, 0, 0})
-/* Copies the compound literal list into a; its count. */
+/* Copies the compound literal list into a; its count.  More than
+ * RG_ARGS_MAX does not compile. */
 #define PUT(a, ...)                                                                                \
-    (memcpy((a), (const rg_arg[]){__VA_ARGS__}, sizeof((const rg_arg[]){__VA_ARGS__})),            \
+    ((void)sizeof(                                                                                 \
+         char[1 - 2 * (sizeof((const rg_arg[]){__VA_ARGS__}) > RG_ARGS_MAX * sizeof(rg_arg))]),    \
+     memcpy((a), (const rg_arg[]){__VA_ARGS__}, sizeof((const rg_arg[]){__VA_ARGS__})),            \
      (int)(sizeof((const rg_arg[]){__VA_ARGS__}) / sizeof(rg_arg)))
 
-int rg_args_account(const rg_account *x, rg_arg *a)
+static int args_account(const void *row, rg_arg *a)
 {
+    const rg_account *x = row;
     return PUT(a, A_SID(x->sid), A_TEXT(x->friendly_name, RG_NAME_MAX),
                A_BLOB(x->token_hash, sizeof x->token_hash), A_INT(x->date_created),
                x->token_sealed_len ? A_BLOB(x->token_sealed, x->token_sealed_len) : A_NULL);
 }
 
-int rg_args_key(const rg_key_row *k, rg_arg *a)
+static int args_key(const void *row, rg_arg *a)
 {
+    const rg_key_row *k = row;
     return PUT(a, A_SID(k->sid), A_SID(k->account_sid), A_TEXT(k->friendly_name, RG_NAME_MAX),
                A_BLOB(k->sealed, k->sealed_len), A_INT(k->date_created), A_INT(k->date_updated),
                A_TEXT(rg_key_type_name(k->key_type), 16));
 }
 
-int rg_args_consultation(const rg_consultation *c, rg_arg *a)
+static int args_consultation(const void *row, rg_arg *a)
 {
+    const rg_consultation *c = row;
     return PUT(a, A_SID(c->sid), A_SID(c->account_sid),
                A_TEXT(c->consultation_id, RG_CONSULT_ID_MAX),
                A_TEXT(c->detail_id, RG_CONSULT_ID_MAX), A_TEXT(c->client_identity, RG_IDENTITY_MAX),
@@ -117,8 +135,9 @@ int rg_args_consultation(const rg_consultation *c, rg_arg *a)
                A_INT(c->ends_at), A_INT(c->status), A_INT(c->date_created), A_INT(c->date_updated));
 }
 
-int rg_args_recording(const rg_recording *r, rg_arg *a)
+static int args_recording(const void *row, rg_arg *a)
 {
+    const rg_recording *r = row;
     return PUT(a, A_SID(r->sid), A_SID(r->account_sid), A_INT(r->size),
                A_TEXT(r->content_type, RG_CONTENT_TYPE_MAX),
                r->duration >= 0 ? A_INT(r->duration) : A_NULL, A_OPT(r->room_sid, RG_SID_LEN),
@@ -129,8 +148,9 @@ int rg_args_recording(const rg_recording *r, rg_arg *a)
                A_INT(r->date_created));
 }
 
-int rg_args_room(const rg_room *r, rg_arg *a)
+static int args_room(const void *row, rg_arg *a)
 {
+    const rg_room *r = row;
     return PUT(a, A_SID(r->sid), A_SID(r->account_sid), A_TEXT(r->unique_name, RG_IDENTITY_MAX),
                A_INT(r->type), A_INT(r->status), A_INT(r->max_participants),
                A_INT(r->empty_room_timeout), A_INT(r->unused_room_timeout),
@@ -139,8 +159,9 @@ int rg_args_room(const rg_room *r, rg_arg *a)
                A_INT(r->ever_joined), A_TEXT(r->callback_get ? "GET" : "POST", 4));
 }
 
-int rg_args_meeting(const rg_meeting *m, rg_arg *a)
+static int args_meeting(const void *row, rg_arg *a)
 {
+    const rg_meeting *m = row;
     return PUT(a, A_TEXT(m->room_id, RG_ROOMID_LEN), A_TEXT(m->id, RG_MEETING_OID_LEN),
                A_SID(m->account_sid), A_OPT(m->custom_room_id, RG_IDENTITY_MAX), A_SID(m->api_key),
                A_INT(m->disabled != 0), A_INT(m->date_created), A_INT(m->date_updated));
@@ -165,8 +186,9 @@ void rg_callback_flags(const char *method, const char *format, int *get, int *li
 /* An empty text is stored (and hashed) as NULL. */
 #define A_FIELD(r, f) A_OPT((r)->f, sizeof((r)->f) - 1)
 
-int rg_args_audit(const rg_audit_row *r, rg_arg *a)
+static int args_audit(const void *row, rg_arg *a)
 {
+    const rg_audit_row *r = row;
     return PUT(a, A_INT(r->seq), A_INT(r->ts_ms), A_FIELD(r, action), A_FIELD(r, outcome),
                A_FIELD(r, reason), A_FIELD(r, account_sid), A_FIELD(r, recording_sid),
                A_FIELD(r, identity), A_FIELD(r, realm_user_id), A_FIELD(r, roles),

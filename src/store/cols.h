@@ -1,5 +1,6 @@
 /* cols.h - how a row type meets SQL, the same for every back end: the
- * parameters of its INSERT (rg_args_*), and how the columns of a result land in a row struct: one
+ * parameters of its INSERT (rg_cols.args, which rg_sql_insert and rg_pg_insert bind), and how the
+ * columns of a result land in a row struct: one
  * table of rg_col per row type (the columns in SELECT order), read by the back end's reader
  * (rg_sql_read_cols in store/sqlite/sql.h, rg_pg_read_cols in store/pg/call.h), so a row type is
  * described once, not once per database.  The tables of the row types both back ends read are here
@@ -38,28 +39,6 @@ typedef struct {
 #define RG_COL_HASH(T, f) RG_COL_('h', T, f, sizeof(((T *)0)->f))
 #define RG_NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-/* A row type's table: its columns and the struct's size. */
-typedef struct {
-    const rg_col *col;
-    int n;
-    size_t size;
-} rg_cols;
-
-/* Stores number v (read from column c, SQL NULL already mapped) into its
- * field of row: int64_t for 'i' 'z' 'd', int for 'n', 0/1 for 'y'.
- * RG_EINVAL when the field is not of its kind's size (caught by the first
- * test that reads such a row). */
-int rg_col_put_int(void *row, const rg_col *c, int64_t v);
-
-/* The shared tables, columns in the back ends' SELECT order (cols.c). */
-extern const rg_cols rg_cols_account;      /* sid, friendly_name, token_hash, date_created */
-extern const rg_cols rg_cols_audit;        /* store/audit.h's COLS order */
-extern const rg_cols rg_cols_consultation; /* status as read: the reader normalizes it */
-extern const rg_cols rg_cols_meeting;
-extern const rg_cols rg_cols_recording;
-/* account_sid, room_sid, room_name, identity, revoked_before */
-extern const rg_cols rg_cols_revocation;
-
 /* A statement parameter, the same for every back end: 't' text of at
  * most n bytes (longer: RG_EINVAL), 'b' blob of n bytes, 'i' integer, 'n'
  * SQL NULL.  (SQLite's binder also takes 's' SID and 'o' optional text.) */
@@ -70,23 +49,42 @@ typedef struct {
     int64_t i;
 } rg_arg;
 
-/* The parameters of each row type's INSERT, in its columns' order (the
- * COLS of the back ends' files; cols.c); each returns how many it wrote.
- * Empty optional texts are SQL NULL. */
-#define RG_ARGS_ACCOUNT 5 /* ..., token_sealed (NULL when none) */
-#define RG_ARGS_KEY 7
-#define RG_ARGS_CONSULTATION 11
-#define RG_ARGS_RECORDING 12 /* date_deleted is not one: NULL */
-#define RG_ARGS_ROOM 15
-#define RG_ARGS_AUDIT 14
-#define RG_ARGS_MEETING 8
-int rg_args_account(const rg_account *account, rg_arg *a);
-int rg_args_key(const rg_key_row *key, rg_arg *a);
-int rg_args_consultation(const rg_consultation *consultation, rg_arg *a);
-int rg_args_recording(const rg_recording *recording, rg_arg *a);
-int rg_args_room(const rg_room *room, rg_arg *a);
-int rg_args_audit(const rg_audit_row *row, rg_arg *a);
-int rg_args_meeting(const rg_meeting *meeting, rg_arg *a);
+/* The most parameters a row type's INSERT takes (a room's). */
+#define RG_ARGS_MAX 15
+
+/* A row type's table: its columns and the struct's size, and the
+ * parameters of its INSERT, in its columns' order (the COLS of the back
+ * ends' files), written into a (RG_ARGS_MAX of them); args returns how many.
+ * Empty optional texts are SQL NULL.  A row type the back ends read
+ * themselves (what the kinds cannot say) has no columns here (col NULL). */
+typedef struct {
+    const rg_col *col;
+    int n;
+    size_t size;
+    int (*args)(const void *row, rg_arg *a);
+} rg_cols;
+
+/* Stores number v (read from column c, SQL NULL already mapped) into its
+ * field of row: int64_t for 'i' 'z' 'd', int for 'n', 0/1 for 'y'.
+ * RG_EINVAL when the field is not of its kind's size (caught by the first
+ * test that reads such a row). */
+int rg_col_put_int(void *row, const rg_col *c, int64_t v);
+
+/* The shared tables, columns in the back ends' SELECT order (cols.c). */
+/* sid, friendly_name, token_hash, date_created; INSERT: those, token_sealed
+ * (NULL when none) */
+extern const rg_cols rg_cols_account;
+extern const rg_cols rg_cols_audit;        /* store/audit.h's COLS order */
+extern const rg_cols rg_cols_consultation; /* status as read: the reader normalizes it */
+extern const rg_cols rg_cols_meeting;
+extern const rg_cols rg_cols_recording; /* INSERT: date_deleted is not one (NULL) */
+/* INSERT only: their back ends read them (key_type, sealed_len; a room's
+ * checks) */
+extern const rg_cols rg_cols_key;
+extern const rg_cols rg_cols_room;
+/* account_sid, room_sid, room_name, identity, revoked_before */
+extern const rg_cols rg_cols_revocation;
+
 /* An account's status callback settings (store/outbox.h), for the UPDATE
  * of accounts by sid: sid, url, method, format, key; 0 (nothing written)
  * when cb is not one the store takes (a URL too long, a key SID not

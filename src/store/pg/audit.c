@@ -95,12 +95,11 @@ static int consume(rg_store *st, const char *nonce, int64_t exp)
 
 static int insert_row(rg_store *st, const rg_audit_row *r)
 {
-    rg_arg a[RG_ARGS_AUDIT]; /* filled as the call's arguments are evaluated */
-    return rg_pg_put_locked(st,
-                            "INSERT INTO audit_log(" COLS
-                            ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-                            "$13, $14)",
-                            a, rg_args_audit(r, a), NULL);
+    return rg_pg_insert_locked(st,
+                               "INSERT INTO audit_log(" COLS
+                               ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                               "$13, $14)",
+                               &rg_cols_audit, r, NULL);
 }
 
 static int insert_one(rg_store *st, void *ud, const rg_audit_row *r)

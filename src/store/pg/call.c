@@ -90,6 +90,19 @@ int rg_pg_put(rg_store *st, const char *sql, const rg_pg_arg *args, int n, int64
     return rc;
 }
 
+int rg_pg_insert_locked(rg_store *st, const char *sql, const rg_cols *t, const void *row,
+                        int64_t *rows)
+{
+    rg_arg a[RG_ARGS_MAX];
+    return rg_pg_put_locked(st, sql, a, t->args(row, a), rows);
+}
+
+int rg_pg_insert(rg_store *st, const char *sql, const rg_cols *t, const void *row, int64_t *rows)
+{
+    rg_arg a[RG_ARGS_MAX];
+    return rg_pg_put(st, sql, a, t->args(row, a), rows);
+}
+
 int rg_pg_put_one(rg_store *st, const char *sql, const rg_pg_arg *args, int n)
 {
     int64_t rows = 0;

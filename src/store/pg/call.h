@@ -42,6 +42,11 @@ int rg_pg_each_locked(rg_store *st, const char *sql, const rg_pg_arg *args, int 
 int rg_pg_put(rg_store *st, const char *sql, const rg_pg_arg *args, int n, int64_t *rows);
 int rg_pg_put_one(rg_store *st, const char *sql, const rg_pg_arg *args, int n);
 int rg_pg_put_locked(rg_store *st, const char *sql, const rg_pg_arg *args, int n, int64_t *rows);
+/* The same for an INSERT of row, its parameters from its row type's table
+ * (store/cols.h). */
+int rg_pg_insert(rg_store *st, const char *sql, const rg_cols *t, const void *row, int64_t *rows);
+int rg_pg_insert_locked(rg_store *st, const char *sql, const rg_cols *t, const void *row,
+                        int64_t *rows);
 
 /* Column 0 of the first row as an integer (RG_ENOTFOUND without a row;
  * NULL reads as 0). */

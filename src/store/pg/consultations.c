@@ -29,12 +29,10 @@ static int read_row(const PGresult *r, int i, void *row)
 
 int rg_pgsql_consultation_insert(rg_store *st, const rg_consultation *c)
 {
-    rg_arg a[RG_ARGS_CONSULTATION]; /* filled as the call's arguments are evaluated */
-    return rg_pg_put(st,
-                     "INSERT INTO consultations(" COLS
-                     ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                     "$10, $11)",
-                     a, rg_args_consultation(c, a), NULL);
+    return rg_pg_insert(st,
+                        "INSERT INTO consultations(" COLS
+                        ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                        &rg_cols_consultation, c, NULL);
 }
 
 /* The consultation_id wins over a sid that happens to be spelled the same. */

@@ -43,11 +43,10 @@ static int read_key(const PGresult *r, int i, void *out)
 
 int rg_pgsql_account_insert(rg_store *st, const rg_account *a)
 {
-    rg_arg args[RG_ARGS_ACCOUNT]; /* filled as the call's arguments are evaluated */
     if (a->token_sealed_len > sizeof a->token_sealed) return RG_EINVAL;
-    return rg_pg_put(
-        st, "INSERT INTO accounts(" ACCOUNT_COLS ", token_sealed) VALUES($1, $2, $3, $4, $5)", args,
-        rg_args_account(a, args), NULL);
+    return rg_pg_insert(
+        st, "INSERT INTO accounts(" ACCOUNT_COLS ", token_sealed) VALUES($1, $2, $3, $4, $5)",
+        &rg_cols_account, a, NULL);
 }
 
 int rg_pgsql_account_get(rg_store *st, const char *sid, rg_account *out)
@@ -70,10 +69,9 @@ int rg_pgsql_account_each(rg_store *st, int (*fn)(void *ud, const rg_account *a)
 
 int rg_pgsql_key_insert(rg_store *st, const rg_key_row *k)
 {
-    rg_arg a[RG_ARGS_KEY]; /* filled as the call's arguments are evaluated */
     if (k->sealed_len > sizeof k->sealed) return RG_EINVAL;
-    return rg_pg_put(st, "INSERT INTO api_keys(" KEY_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7)", a,
-                     rg_args_key(k, a), NULL);
+    return rg_pg_insert(st, "INSERT INTO api_keys(" KEY_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7)",
+                        &rg_cols_key, k, NULL);
 }
 
 int rg_pgsql_key_get(rg_store *st, const char *sid, rg_key_row *out)

@@ -38,18 +38,17 @@ static int get_custom_locked(rg_store *st, const rg_meeting *m, rg_meeting *out)
 
 int rg_pgsql_meeting_create(rg_store *st, rg_meeting *m, int *created)
 {
-    rg_arg a[RG_ARGS_MEETING]; /* filled as the call's arguments are evaluated */
     int64_t rows = 0;
     *created = 0;
     uint64_t t0 = rg_pg_lock(st);
     int rc = m->custom_room_id[0] ? get_custom_locked(st, m, m) : RG_ENOTFOUND;
     if (rc == RG_ENOTFOUND) {
-        rc = rg_pg_put_locked(
+        rc = rg_pg_insert_locked(
             st,
             "INSERT INTO meetings(" COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8) "
             "ON CONFLICT (account_sid, custom_room_id) WHERE custom_room_id IS NOT NULL "
             "DO NOTHING",
-            a, rg_args_meeting(m, a), &rows);
+            &rg_cols_meeting, m, &rows);
         if (rc == RG_OK && rows == 1)
             *created = 1;
         else if (rc == RG_OK) /* another node took the customRoomId since the read */

@@ -22,16 +22,15 @@ static int read_row(const PGresult *res, int i, void *row)
 
 int rg_pgsql_recording_insert(rg_store *st, const rg_recording *r)
 {
-    rg_arg a[RG_ARGS_RECORDING]; /* filled as the call's arguments are evaluated */
     if (r->size > (uint64_t)INT64_MAX) return RG_EINVAL;
     uint64_t t0 = rg_pg_lock(st);
     int rc = rg_pg_begin(st);
     if (rc == RG_OK) {
-        rc = rg_pg_put_locked(st,
-                              "INSERT INTO recordings(" COLS
-                              ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-                              "$12, NULL)",
-                              a, rg_args_recording(r, a), NULL);
+        rc = rg_pg_insert_locked(st,
+                                 "INSERT INTO recordings(" COLS
+                                 ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+                                 "$12, NULL)",
+                                 &rg_cols_recording, r, NULL);
         /* its recording-completed status callback, in the same transaction */
         if (rc == RG_OK) rc = rg_pgsql_outbox_emit.recording(st, r->sid, r->date_created);
         rc = rg_pg_end(st, rc);

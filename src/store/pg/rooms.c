@@ -64,7 +64,6 @@ int rg_pg_read_room(const PGresult *res, int i, void *row)
  * instead of failing, for get-or-create racing another node. */
 static int insert_locked(rg_store *st, const rg_room *r, int on_conflict, int64_t *rows)
 {
-    rg_arg a[RG_ARGS_ROOM]; /* filled as the call's arguments are evaluated */
     static const char plain[] =
         "INSERT INTO rooms(" RG_PG_ROOM_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
         "$11, $12, $13, $14, $15)";
@@ -72,7 +71,7 @@ static int insert_locked(rg_store *st, const rg_room *r, int on_conflict, int64_
         "INSERT INTO rooms(" RG_PG_ROOM_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
         "$11, $12, $13, $14, $15) ON CONFLICT (account_sid, unique_name) WHERE status = 1 "
         "DO NOTHING";
-    return rg_pg_put_locked(st, on_conflict ? quiet : plain, a, rg_args_room(r, a), rows);
+    return rg_pg_insert_locked(st, on_conflict ? quiet : plain, &rg_cols_room, r, rows);
 }
 
 int rg_pgsql_room_create(rg_store *st, rg_room *r)

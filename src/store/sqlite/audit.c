@@ -91,8 +91,8 @@ static int consume(rg_store *st, const char *nonce, int64_t exp)
 
 static int bind_row(sqlite3_stmt *s, const rg_audit_row *r)
 {
-    rg_arg a[RG_ARGS_AUDIT];
-    int n = rg_args_audit(r, a);
+    rg_arg a[RG_ARGS_MAX];
+    int n = rg_cols_audit.args(r, a);
     int rc =
         sqlite3_reset(s) == SQLITE_OK && sqlite3_clear_bindings(s) == SQLITE_OK ? RG_OK : RG_EIO;
     return rc == RG_OK ? rg_sql_bind_args(s, a, n) : rc;

@@ -22,10 +22,10 @@ static int read_row(sqlite3_stmt *s, void *row)
 
 int rg_sqlite_consultation_insert(rg_store *st, const rg_consultation *c)
 {
-    rg_arg a[RG_ARGS_CONSULTATION]; /* filled as the call's arguments are evaluated */
-    return rg_sql_put(
-        st, "INSERT INTO consultations(" COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)", a,
-        rg_args_consultation(c, a), NULL, "consultation insert");
+    return rg_sql_insert(st,
+                         "INSERT INTO consultations(" COLS
+                         ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                         &rg_cols_consultation, c, "consultation insert");
 }
 
 /* The caller holds the lock.  The consultation_id wins over a sid that

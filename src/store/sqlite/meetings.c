@@ -44,9 +44,9 @@ static int get_custom_locked(rg_store *st, const rg_meeting *m, rg_meeting *out)
 
 static int insert_locked(rg_store *st, const rg_meeting *m)
 {
-    rg_arg a[RG_ARGS_MEETING]; /* filled as the call's arguments are evaluated */
-    return rg_sql_put_locked(st, "INSERT INTO meetings(" COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-                             a, rg_args_meeting(m, a), NULL, "meeting insert");
+    return rg_sql_insert_locked(st,
+                                "INSERT INTO meetings(" COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+                                &rg_cols_meeting, m, "meeting insert");
 }
 
 int rg_sqlite_meeting_create(rg_store *st, rg_meeting *m, int *created)

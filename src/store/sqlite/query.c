@@ -107,6 +107,20 @@ int rg_sql_put(rg_store *st, const char *sql, const rg_sql_arg *args, int n, int
     return rc;
 }
 
+int rg_sql_insert_locked(rg_store *st, const char *sql, const rg_cols *t, const void *row,
+                         const char *what)
+{
+    rg_arg a[RG_ARGS_MAX];
+    return rg_sql_put_locked(st, sql, a, t->args(row, a), NULL, what);
+}
+
+int rg_sql_insert(rg_store *st, const char *sql, const rg_cols *t, const void *row,
+                  const char *what)
+{
+    rg_arg a[RG_ARGS_MAX];
+    return rg_sql_put(st, sql, a, t->args(row, a), NULL, what);
+}
+
 int rg_sql_put_one(rg_store *st, const char *sql, const rg_sql_arg *args, int n, const char *what)
 {
     int changes = 0;

@@ -19,18 +19,17 @@ static int read_row(sqlite3_stmt *s, void *row)
 
 int rg_sqlite_recording_insert(rg_store *st, const rg_recording *r)
 {
-    rg_arg a[RG_ARGS_RECORDING]; /* filled as the call's arguments are evaluated */
     rg_sql_lock(st);
     int rc = rg_sql_begin(st);
     if (rc != RG_OK) {
         rg_sql_unlock(st);
         return rc;
     }
-    rc = rg_sql_put_locked(st,
-                           "INSERT INTO recordings(" COLS
-                           ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                           "?12, NULL)",
-                           a, rg_args_recording(r, a), NULL, "recording insert");
+    rc = rg_sql_insert_locked(st,
+                              "INSERT INTO recordings(" COLS
+                              ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                              "?12, NULL)",
+                              &rg_cols_recording, r, "recording insert");
     /* its recording-completed status callback, in the same transaction */
     if (rc == RG_OK) rc = rg_sqlite_outbox_emit.recording(st, r->sid, r->date_created);
     rc = rg_sql_end(st, rc);

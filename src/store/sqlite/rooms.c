@@ -54,12 +54,11 @@ static int read_room(sqlite3_stmt *s, void *row)
 
 static int insert_locked(rg_store *st, const rg_room *r)
 {
-    rg_arg a[RG_ARGS_ROOM]; /* filled as the call's arguments are evaluated */
-    return rg_sql_put_locked(st,
-                             "INSERT INTO rooms(" ROOM_COLS
-                             ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                             "?13, ?14, ?15)",
-                             a, rg_args_room(r, a), NULL, "room insert");
+    return rg_sql_insert_locked(st,
+                                "INSERT INTO rooms(" ROOM_COLS
+                                ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                                "?13, ?14, ?15)",
+                                &rg_cols_room, r, "room insert");
 }
 
 int rg_sqlite_room_create(rg_store *st, rg_room *r)

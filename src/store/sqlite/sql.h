@@ -190,6 +190,12 @@ int rg_sql_get_locked(rg_store *st, const char *sql, const rg_sql_arg *args, int
                       rg_sql_reader read, void *out, const char *what);
 int rg_sql_put_locked(rg_store *st, const char *sql, const rg_sql_arg *args, int n, int *changes,
                       const char *what);
+/* rg_sql_put for an INSERT of row, its parameters from its row type's
+ * table (store/cols.h); with the lock held or taken. */
+int rg_sql_insert(rg_store *st, const char *sql, const rg_cols *t, const void *row,
+                  const char *what);
+int rg_sql_insert_locked(rg_store *st, const char *sql, const rg_cols *t, const void *row,
+                         const char *what);
 int rg_sql_list_locked(rg_store *st, const char *sql, const rg_sql_arg *args, int n,
                        rg_sql_reader read, void *out, size_t size, size_t offset, size_t limit,
                        size_t *count, int *more, const char *what);
