@@ -29,7 +29,9 @@ static int args_meeting(const void *row, rg_arg *a);
 static int args_recording(const void *row, rg_arg *a);
 static int args_room(const void *row, rg_arg *a);
 
-#define TABLE(T, name, cols, args) const rg_cols name = {(cols), RG_NCOLS(cols), sizeof(T), (args)}
+#define TABLE(T, name, cols, argf, ...)                                                            \
+    const rg_cols name = {                                                                         \
+        .col = (cols), .n = RG_NCOLS(cols), .size = sizeof(T), .args = (argf), __VA_ARGS__}
 
 static const rg_col ACCOUNT[] = {
     RG_COL_TEXT(rg_account, sid), RG_COL_TEXT(rg_account, friendly_name),
@@ -58,7 +60,14 @@ static const rg_col CONSULTATION[] = {RG_COL_TEXT(rg_consultation, sid),
                                       RG_COL_INT(rg_consultation, status),
                                       RG_COL_I64(rg_consultation, date_created),
                                       RG_COL_I64(rg_consultation, date_updated)};
-TABLE(rg_consultation, rg_cols_consultation, CONSULTATION, args_consultation);
+/* as it always read: the row says cancelled or it is scheduled */
+static void fix_consultation(void *row)
+{
+    rg_consultation *c = row;
+    if (c->status != RG_CONSULT_STATUS_CANCELLED) c->status = RG_CONSULT_SCHEDULED;
+}
+TABLE(rg_consultation, rg_cols_consultation, CONSULTATION, args_consultation,
+      .fix = fix_consultation);
 
 /* custom_room_id is NULL when not given */
 static const rg_col MEETING[] = {
@@ -90,8 +99,8 @@ static const rg_col REVOCATION[] = {
     RG_COL_I64(rg_revocation, before)};
 TABLE(rg_revocation, rg_cols_revocation, REVOCATION, NULL);
 
-const rg_cols rg_cols_key = {NULL, 0, sizeof(rg_key_row), args_key};
-const rg_cols rg_cols_room = {NULL, 0, sizeof(rg_room), args_room};
+const rg_cols rg_cols_key = {.size = sizeof(rg_key_row), .args = args_key};
+const rg_cols rg_cols_room = {.size = sizeof(rg_room), .args = args_room};
 
 /* ---- INSERT parameters ------------------------------------------------ */
 

@@ -62,6 +62,9 @@ typedef struct {
     int n;
     size_t size;
     int (*args)(const void *row, rg_arg *a);
+    /* NULL, or what the kinds cannot say, the same on every back end: run
+     * on a row whose columns were all read */
+    void (*fix)(void *row);
 } rg_cols;
 
 /* Stores number v (read from column c, SQL NULL already mapped) into its
@@ -74,8 +77,9 @@ int rg_col_put_int(void *row, const rg_col *c, int64_t v);
 /* sid, friendly_name, token_hash, date_created; INSERT: those, token_sealed
  * (NULL when none) */
 extern const rg_cols rg_cols_account;
-extern const rg_cols rg_cols_audit;        /* store/audit.h's COLS order */
-extern const rg_cols rg_cols_consultation; /* status as read: the reader normalizes it */
+extern const rg_cols rg_cols_audit; /* store/audit.h's COLS order */
+/* a status this build does not know reads as scheduled */
+extern const rg_cols rg_cols_consultation;
 extern const rg_cols rg_cols_meeting;
 extern const rg_cols rg_cols_recording; /* INSERT: date_deleted is not one (NULL) */
 /* INSERT only: their back ends read them (key_type, sealed_len; a room's

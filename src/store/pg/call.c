@@ -204,5 +204,6 @@ int rg_pg_read_cols(const PGresult *r, int i, void *row, const rg_cols *t)
     memset(row, 0, t->size);
     for (int k = 0; k < t->n && rc == RG_OK; k++)
         rc = read_col(r, i, k, row, &t->col[k]);
+    if (rc == RG_OK && t->fix) t->fix(row);
     return rc;
 }

@@ -64,7 +64,7 @@ int rg_pg_text_opt(const PGresult *r, int row, int col, char *dst, size_t cap);
 /* A bytea column of exactly cap bytes. */
 int rg_pg_hash(const PGresult *r, int row, int col, uint8_t *dst, size_t cap);
 /* Zeroes row, then reads row i's columns per the row type's table
- * (store/cols.h); every number column is int8. */
+ * (store/cols.h), then its fix; every number column is int8. */
 int rg_pg_read_cols(const PGresult *r, int i, void *row, const rg_cols *t);
 
 /* An optional text parameter: SQL NULL for "" (as SQLite's RG_ARG_OPT). */

@@ -17,14 +17,10 @@
     "sid, account_sid, consultation_id, detail_id, client_identity, provider_identity, "           \
     "starts_at, ends_at, status::int8, date_created, date_updated"
 
-/* Columns in COLS order; a status this build does not know reads as
- * scheduled, as on SQLite. */
+/* Columns in COLS order (store/cols.c). */
 static int read_row(const PGresult *r, int i, void *row)
 {
-    rg_consultation *c = row;
-    int rc = rg_pg_read_cols(r, i, row, &rg_cols_consultation);
-    if (c->status != RG_CONSULT_STATUS_CANCELLED) c->status = RG_CONSULT_SCHEDULED;
-    return rc;
+    return rg_pg_read_cols(r, i, row, &rg_cols_consultation);
 }
 
 int rg_pgsql_consultation_insert(rg_store *st, const rg_consultation *c)

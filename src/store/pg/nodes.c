@@ -83,7 +83,8 @@ static const rg_col SEAT_COLS[] = {
     RG_COL_TEXT(rg_participant, sid), RG_COL_TEXT(rg_participant, room_sid),
     RG_COL_TEXT(rg_participant, account_sid), RG_COL_TEXT(rg_participant, identity),
     RG_COL_I64(rg_participant, start_time)};
-static const rg_cols SEAT = {SEAT_COLS, RG_NCOLS(SEAT_COLS), sizeof(rg_participant), NULL};
+static const rg_cols SEAT = {
+    .col = SEAT_COLS, .n = RG_NCOLS(SEAT_COLS), .size = sizeof(rg_participant)};
 
 /* The next batch of the silent nodes' seats, their rooms locked in sid
  * order (the lock is taken row by row after the sort). */

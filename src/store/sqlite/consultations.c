@@ -10,14 +10,10 @@
     "sid, account_sid, consultation_id, detail_id, client_identity, provider_identity, "           \
     "starts_at, ends_at, status, date_created, date_updated"
 
-/* Columns in COLS order; a status this build does not know reads as
- * scheduled, as it always did. */
+/* Columns in COLS order (store/cols.c). */
 static int read_row(sqlite3_stmt *s, void *row)
 {
-    rg_consultation *c = row;
-    int rc = rg_sql_read_row(s, row, &rg_cols_consultation);
-    if (c->status != RG_CONSULT_STATUS_CANCELLED) c->status = RG_CONSULT_SCHEDULED;
-    return rc;
+    return rg_sql_read_row(s, row, &rg_cols_consultation);
 }
 
 int rg_sqlite_consultation_insert(rg_store *st, const rg_consultation *c)

@@ -314,7 +314,9 @@ int rg_sql_read_cols(sqlite3_stmt *s, void *row, size_t size, const rg_sql_col *
 
 int rg_sql_read_row(sqlite3_stmt *s, void *row, const rg_cols *t)
 {
-    return rg_sql_read_cols(s, row, t->size, t->col, t->n);
+    int rc = rg_sql_read_cols(s, row, t->size, t->col, t->n);
+    if (rc == RG_OK && t->fix) t->fix(row);
+    return rc;
 }
 
 void rg_sql_lock(rg_store *st)

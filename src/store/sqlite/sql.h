@@ -224,7 +224,7 @@ typedef rg_col rg_sql_col;
  * column whose field is not of its kind's size is RG_EINVAL (caught by the
  * first test that reads such a row). */
 int rg_sql_read_cols(sqlite3_stmt *s, void *row, size_t size, const rg_sql_col *cols, int n);
-/* The same with a row type's table. */
+/* The same with a row type's table, then its fix (store/cols.h). */
 int rg_sql_read_row(sqlite3_stmt *s, void *row, const rg_cols *t);
 
 #endif
