@@ -28,6 +28,20 @@ int rg_pg_get(rg_store *st, const char *sql, const rg_pg_arg *args, int n, rg_pg
     return rc;
 }
 
+int rg_pg_get_then(rg_store *st, const char *sql, const rg_pg_arg *args, int n, rg_pg_reader read,
+                   void *out, int (*change)(rg_store *st, void *row, void *ud), void *ud)
+{
+    uint64_t t0 = rg_pg_lock(st);
+    int rc = rg_pg_begin(st);
+    if (rc == RG_OK) {
+        rc = rg_pg_get_locked(st, sql, args, n, read, out);
+        if (rc == RG_OK) rc = change(st, out, ud);
+        rc = rg_pg_end(st, rc);
+    }
+    rg_pg_unlock(st, t0, 1);
+    return rc;
+}
+
 int rg_pg_list(rg_store *st, const char *sql, const rg_pg_arg *args, int n, rg_pg_reader read,
                void *out, size_t size, size_t offset, size_t limit, size_t *count, int *more)
 {

@@ -48,6 +48,13 @@ int rg_pg_insert(rg_store *st, const char *sql, const rg_cols *t, const void *ro
 int rg_pg_insert_locked(rg_store *st, const char *sql, const rg_cols *t, const void *row,
                         int64_t *rows);
 
+/* A read-then-write done once however many nodes do it at once: in one
+ * transaction, the first row of sql (which ends FOR UPDATE, so the row
+ * stays locked) into out, then, when there is one, change(st, out, ud);
+ * committed when both answer RG_OK. */
+int rg_pg_get_then(rg_store *st, const char *sql, const rg_pg_arg *args, int n, rg_pg_reader read,
+                   void *out, int (*change)(rg_store *st, void *row, void *ud), void *ud);
+
 /* Column 0 of the first row as an integer (RG_ENOTFOUND without a row;
  * NULL reads as 0). */
 int rg_pg_int_locked(rg_store *st, const char *sql, const rg_pg_arg *args, int n, int64_t *out);

@@ -44,26 +44,24 @@ int rg_pgsql_consultation_get(rg_store *st, const char *account_sid, const char 
                      read_row, out);
 }
 
-/* The row is read under its row lock and updated while still scheduled,
- * so two nodes cancelling at once move date_updated once. */
+/* The row, read under its row lock (rg_pg_get_then), is cancelled unless
+ * it is already: two nodes cancelling at once move date_updated once. */
+static int cancel_locked(rg_store *st, void *row, void *now)
+{
+    rg_consultation *c = row;
+    int64_t t = *(const int64_t *)now;
+    if (c->status == RG_CONSULT_STATUS_CANCELLED) return RG_OK;
+    int rc = rg_pg_put_locked(
+        st, "UPDATE consultations SET status = 2, date_updated = $2 WHERE sid = $1",
+        RG_PG_ARGS(RG_PG_SID(c->sid), RG_PG_INT(t)), NULL);
+    if (rc == RG_OK) c->status = RG_CONSULT_STATUS_CANCELLED, c->date_updated = t;
+    return rc;
+}
+
 int rg_pgsql_consultation_cancel(rg_store *st, const char *account_sid, const char *id, int64_t now,
                                  rg_consultation *out)
 {
-    uint64_t t0 = rg_pg_lock(st);
-    int rc = rg_pg_begin(st);
-    if (rc == RG_OK) {
-        rc = rg_pg_get_locked(st, GET_SQL " FOR UPDATE",
-                              RG_PG_ARGS(RG_PG_SID(account_sid), RG_PG_TEXT(id, RG_CONSULT_ID_MAX)),
-                              read_row, out);
-        if (rc == RG_OK && out->status != RG_CONSULT_STATUS_CANCELLED) {
-            rc = rg_pg_put_locked(st,
-                                  "UPDATE consultations SET status = 2, date_updated = $2 "
-                                  "WHERE sid = $1",
-                                  RG_PG_ARGS(RG_PG_SID(out->sid), RG_PG_INT(now)), NULL);
-            if (rc == RG_OK) out->status = RG_CONSULT_STATUS_CANCELLED, out->date_updated = now;
-        }
-        rc = rg_pg_end(st, rc);
-    }
-    rg_pg_unlock(st, t0, 1);
-    return rc;
+    return rg_pg_get_then(st, GET_SQL " FOR UPDATE",
+                          RG_PG_ARGS(RG_PG_SID(account_sid), RG_PG_TEXT(id, RG_CONSULT_ID_MAX)),
+                          read_row, out, cancel_locked, &now);
 }

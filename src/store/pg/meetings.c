@@ -98,28 +98,27 @@ int rg_pgsql_meeting_list(rg_store *st, const char *account_sid, size_t offset, 
     return rc;
 }
 
-/* The row is locked while read, so two nodes disabling at once move
- * date_updated once. */
+/* The row, read under its row lock (rg_pg_get_then), is disabled unless
+ * it is already: two nodes disabling at once move date_updated once. */
+static int disable_locked(rg_store *st, void *row, void *now)
+{
+    rg_meeting *m = row;
+    int64_t t = *(const int64_t *)now;
+    if (m->disabled) return RG_OK;
+    int rc = rg_pg_put_locked(
+        st,
+        "UPDATE meetings SET disabled = 1, date_updated = $3 "
+        "WHERE room_id = $1 AND account_sid = $2",
+        RG_PG_ARGS(RG_PG_TEXT(m->room_id, RG_ROOMID_LEN), RG_PG_SID(m->account_sid), RG_PG_INT(t)),
+        NULL);
+    if (rc == RG_OK) m->disabled = 1, m->date_updated = t;
+    return rc;
+}
+
 int rg_pgsql_meeting_disable(rg_store *st, const char *account_sid, const char *key, int64_t now,
                              rg_meeting *out)
 {
-    uint64_t t0 = rg_pg_lock(st);
-    int rc = rg_pg_begin(st);
-    if (rc == RG_OK) {
-        rc = rg_pg_get_locked(st, BY_KEY " FOR UPDATE",
-                              RG_PG_ARGS(RG_PG_SID(account_sid), RG_PG_TEXT(key, RG_IDENTITY_MAX)),
-                              read_row, out);
-        if (rc == RG_OK && !out->disabled) {
-            rc = rg_pg_put_locked(st,
-                                  "UPDATE meetings SET disabled = 1, date_updated = $3 "
-                                  "WHERE room_id = $1 AND account_sid = $2",
-                                  RG_PG_ARGS(RG_PG_TEXT(out->room_id, RG_ROOMID_LEN),
-                                             RG_PG_SID(account_sid), RG_PG_INT(now)),
-                                  NULL);
-            if (rc == RG_OK) out->disabled = 1, out->date_updated = now;
-        }
-        rc = rg_pg_end(st, rc);
-    }
-    rg_pg_unlock(st, t0, 1);
-    return rc;
+    return rg_pg_get_then(st, BY_KEY " FOR UPDATE",
+                          RG_PG_ARGS(RG_PG_SID(account_sid), RG_PG_TEXT(key, RG_IDENTITY_MAX)),
+                          read_row, out, disable_locked, &now);
 }
