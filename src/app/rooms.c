@@ -111,6 +111,14 @@ int rg_app_participant_leave(rg_app *app, const char *participant_sid, int64_t n
     return rg_store_participant_leave(app->store, participant_sid, now);
 }
 
+void rg_app_participants_leave(rg_app *app, rg_leave *leaves, size_t n)
+{
+    /* EVENT: participant-disconnected for each (after track-removed for
+     * what it still published), written by the store call in the batch's
+     * transaction */
+    rg_store_participant_leave_batch(app->store, leaves, n);
+}
+
 void rg_app_tracks_changed(rg_app *app, const char *participant_sid, const rg_track_event *ev,
                            size_t n, int64_t now)
 {

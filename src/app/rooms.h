@@ -45,6 +45,9 @@ int rg_app_participant_join(rg_app *app, const char *room_sid, const char *ident
                             rg_participant *out);
 /* A participant left on its own: marked disconnected (idempotent). */
 int rg_app_participant_leave(rg_app *app, const char *participant_sid, int64_t now);
+/* The loop turn's leaves of live connections, in one transaction
+ * (rg_store_participant_leave_batch). */
+void rg_app_participants_leave(rg_app *app, rg_leave *leaves, size_t n);
 /* A connected participant's published tracks changed (the Twilio
  * adapter): their status callback events.  The change itself lives in
  * signaling's memory, so a store failure is logged, never refused. */

@@ -199,9 +199,9 @@ static void seat(rg_worker *w, rg_seat *seats, size_t n)
     rg_app_participants_seat(w->app, seats, n);
 }
 
-static void leave(rg_worker *w, const char *participant_sid, int64_t now)
+static void leave(rg_worker *w, rg_leave *leaves, size_t n)
 {
-    rg_app_participant_leave(w->app, participant_sid, now);
+    rg_app_participants_leave(w->app, leaves, n);
 }
 
 static void tracks(rg_worker *w, const char *participant_sid, const rg_track_event *ev, size_t n,

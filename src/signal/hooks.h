@@ -49,9 +49,11 @@ typedef struct rg_sig_hooks {
      * and the rooms of seats with open set, store/rooms.h rg_seat):
      * seats[i].rc set for each.  Called with the seats' room locks held. */
     void (*seat)(struct rg_worker *w, rg_seat *seats, size_t n);
-    /* A seated participant left on its own (not kicked, not replaced):
-     * its row is marked disconnected.  Called with its room's lock held. */
-    void (*leave)(struct rg_worker *w, const char *participant_sid, int64_t now);
+    /* Seated participants left on their own (not kicked, not replaced):
+     * their rows are marked disconnected, in one transaction (the loop
+     * turn's leaves, signal/hub_leave.c); leaves[i].rc set for each.
+     * Called outside any room lock. */
+    void (*leave)(struct rg_worker *w, rg_leave *leaves, size_t n);
     /* A seated participant's published tracks changed (ev, n: what
      * changed, core/track.h): their status callback events are recorded.
      * Never fails the update. */

@@ -206,6 +206,13 @@ static void seat_unannounced(rg_hub_peer *p, rg_hub_member *m)
 /* A seat not asked of the store: the room is another protocol's. */
 #define SEAT_OTHER_PROTOCOL 1
 
+/* The store hears p left (its row disconnected). */
+static void store_leave(rg_hub_peer *p)
+{
+    rg_leave one = {p->sid, rg_hub_now(p->t), RG_OK};
+    p->t->hub->hooks.leave(p->t->w, &one, 1);
+}
+
 static void seat_refused(rg_hub_peer *p, int rc)
 {
     int code = RG_SIG_E_OTHER_PROTOCOL;
@@ -422,7 +429,7 @@ static int seats_pass(rg_sig_thread *t)
     if (point > 0 && (w = waiting_new(t, point)) == NULL) point = -1; /* no memory */
     for (int i = 0; i < n; i++)
         if (seats[i].rc == RG_OK && point < 0) {
-            t->hub->hooks.leave(t->w, asks[i].p->sid, rg_hub_now(t));
+            store_leave(asks[i].p);
             seats[i].rc = RG_ENOMEM;
             rg_hub_member_free(asks[i].m);
         } else if (seats[i].rc == RG_OK) {
@@ -486,7 +493,7 @@ static void durable_one(rg_hub_peer *p, int rc)
             m->lobby = 0;
             announce(p, m); /* the others hear it, then it is linked again */
         } else {
-            p->t->hub->hooks.leave(p->t->w, p->sid, rg_hub_now(p->t));
+            store_leave(p);
             rg_hub_member_free(m);
             refused = 1;
         }
@@ -588,13 +595,13 @@ void rg_hub_leave(rg_hub_peer *p)
     if ((m = rg_hub_member_take(room, p->sid)) != NULL && m->lobby == 0) {
         /* still ours to announce: nobody replaced or removed it */
         rg_hub_event left = {RG_HUB_LEFT, 0, m->sid, m->identity, NULL, 0};
-        p->t->hub->hooks.leave(p->t->w, p->sid, rg_hub_now(p->t));
+        store_leave(p);
         rg_hub_broadcast(p->t->hub, room, NULL, &left);
         RG_HUB_FANOUT(p->t->hub, gone, m);
         rg_hub_member_free(m);
     } else if (m != NULL && m->lobby == RG_HUB_SEATING) {
         /* seated, never announced: only the store hears it left */
-        p->t->hub->hooks.leave(p->t->w, p->sid, rg_hub_now(p->t));
+        store_leave(p);
         rg_hub_member_free(m);
     } else {
         leave_lobby(p->t->hub, room, m);

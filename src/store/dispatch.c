@@ -97,6 +97,17 @@ void rg_store_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
         seats[i].rc = rc;
 }
 
+void rg_store_participant_leave_batch(rg_store *st, rg_leave *leaves, size_t n)
+{
+    const rg_store_ops *o = ops_of(st);
+    if (o->participant_leave_batch != NULL && n > 1) {
+        o->participant_leave_batch(st, leaves, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        leaves[i].rc = rg_store_participant_leave(st, leaves[i].participant_sid, leaves[i].now);
+}
+
 int rg_store_sync(rg_store *st, int64_t point)
 {
     const rg_store_ops *o = ops_of(st);

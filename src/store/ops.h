@@ -203,6 +203,8 @@ typedef struct rg_store_ops {
     void (*participant_join_batch)(rg_store *st, rg_seat *seats, size_t n);
     /* NULL: a batch is durable when it returns (rg_seat.durable stays 0) */
     int (*sync)(rg_store *st, int64_t point);
+    /* NULL: each leave in its own transaction (participant_leave) */
+    void (*participant_leave_batch)(rg_store *st, rg_leave *leaves, size_t n);
     /* called after rg_store_participant_list checked its arguments and
      * emptied the answer (every back end has it) */
     int (*participant_list)(rg_store *st, const char *room_sid, int connected, size_t offset,
@@ -235,6 +237,7 @@ typedef struct {
     int64_t rg_##be##_change_mark(rg_store *st);                                                   \
     void rg_##be##_set_timer(rg_store *st, rg_store_timer_fn fn, void *ud);                        \
     void rg_##be##_participant_join_batch(rg_store *st, rg_seat *seats, size_t n);             \
+    void rg_##be##_participant_leave_batch(rg_store *st, rg_leave *leaves, size_t n);          \
     int rg_##be##_participant_list(rg_store *st, const char *room_sid, int connected,              \
                                    size_t offset, size_t limit, rg_participant *out,               \
                                    size_t *count, int *more);

@@ -129,6 +129,20 @@ void rg_store_participant_join_batch(rg_store *st, rg_seat *seats, size_t n);
 int rg_store_sync(rg_store *st, int64_t point);
 /* Marks a participant disconnected (idempotent). */
 int rg_store_participant_leave(rg_store *st, const char *participant_sid, int64_t now);
+/* One leave of a batch: rg_store_participant_leave's arguments, and its
+ * result in rc. */
+typedef struct {
+    const char *participant_sid;
+    int64_t now;
+    int rc;
+} rg_leave;
+/* rg_store_participant_leave for each leave in array order, in one
+ * transaction where the back end can (SQLite; committed light, as
+ * participant rows are): one commit for the batch instead of one per
+ * leave.  A leave of no such participant is RG_ENOTFOUND and changes
+ * nothing; when the batch's transaction fails, each leave is written in
+ * its own. */
+void rg_store_participant_leave_batch(rg_store *st, rg_leave *leaves, size_t n);
 /* Records the status callback events of changes to the tracks a connected
  * participant publishes (core/track.h), in one transaction; nothing when
  * the room has no target.  RG_EINVAL for a malformed change (nothing is

@@ -525,6 +525,61 @@ static void test_join_batch(void **state)
     rg_store_participant_join_batch(f->st, seats, 0); /* nothing to do */
 }
 
+static void count_writes(void *ud, int write, uint64_t micros)
+{
+    (void)micros;
+    if (write) ++*(int *)ud;
+}
+
+/* The leaves of a loop turn: one write transaction for them all, each
+ * decided as rg_store_participant_leave (row disconnected, its room's
+ * last_left stamped; no such participant is RG_ENOTFOUND and the others
+ * go on; a second leave changes nothing). */
+static void test_leave_batch(void **state)
+{
+    fixture *f = *state;
+    rg_room a = new_room(AC1, "leave-a", RG_ROOM_GO, 4, T0),
+            b = new_room(AC1, "leave-b", RG_ROOM_GO, 4, T0), got;
+    rg_participant p[3], q;
+    char missing[RG_SID_SIZE];
+    int writes = 0;
+    create_ok(f->st, &a);
+    create_ok(f->st, &b);
+    assert_int_equal(join(f->st, a.sid, "ann", 1, T0 + 1, &p[0]), RG_OK);
+    assert_int_equal(join(f->st, b.sid, "bea", 2, T0 + 1, &p[1]), RG_OK);
+    assert_int_equal(join(f->st, a.sid, "cy", 3, T0 + 1, &p[2]), RG_OK);
+    pa_sid(missing, 998);
+    rg_leave leaves[] = {{p[0].sid, T0 + 5, -1},
+                         {missing, T0 + 5, -1},
+                         {p[1].sid, T0 + 6, -1},
+                         {p[0].sid, T0 + 7, -1}};
+    rg_store_set_timer(f->st, count_writes, &writes);
+    rg_store_participant_leave_batch(f->st, leaves, 4);
+    rg_store_set_timer(f->st, NULL, NULL);
+    assert_int_equal(writes, 1); /* one transaction, not one per leave */
+    assert_int_equal(leaves[0].rc, RG_OK);
+    assert_int_equal(leaves[1].rc, RG_ENOTFOUND);
+    assert_int_equal(leaves[2].rc, RG_OK);
+    assert_int_equal(leaves[3].rc, RG_OK); /* idempotent */
+    /* committed: another connection sees it */
+    rg_store *other = NULL;
+    assert_int_equal(rg_store_open(f->path, &other), RG_OK);
+    assert_int_equal(rg_store_participant_get(other, a.sid, p[0].sid, &q), RG_OK);
+    assert_false(q.connected);
+    assert_int_equal(q.end_time, T0 + 5);
+    assert_int_equal(rg_store_participant_get(other, b.sid, p[1].sid, &q), RG_OK);
+    assert_false(q.connected);
+    assert_int_equal(q.end_time, T0 + 6);
+    assert_int_equal(rg_store_participant_get(other, a.sid, p[2].sid, &q), RG_OK);
+    assert_true(q.connected);
+    assert_int_equal(rg_store_room_get(other, AC1, a.sid, &got), RG_OK);
+    assert_int_equal(got.last_left, T0 + 5);
+    assert_int_equal(rg_store_room_get(other, AC1, b.sid, &got), RG_OK);
+    assert_int_equal(got.last_left, T0 + 6);
+    rg_store_close(other);
+    rg_store_participant_leave_batch(f->st, leaves, 0); /* nothing to do */
+}
+
 /* Seats that open their room (rg_seat.open, a join's auto-create): the
  * room is created in the batch's transaction, once, under the caller's
  * sid; a room of that name opened first under another sid is RG_EEXIST and
@@ -724,6 +779,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revcache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_joins_last_seat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_join_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leave_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_join_batch_opens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_join_batch_open_survives_kill, setup, teardown),
     };

@@ -287,6 +287,58 @@ int rg_pgsql_participant_leave(rg_store *st, const char *participant_sid, int64_
     return rc;
 }
 
+/* The batch's sids as a text[] literal (PA SIDs: nothing to quote);
+ * NULL when one is not a PA sid (or no memory): then each leave goes
+ * alone, and says so. */
+static char *leave_sids(const rg_leave *leaves, size_t n)
+{
+    char *s = malloc(n * RG_SID_SIZE + 3), *at = s;
+    for (size_t i = 0; s != NULL && i < n; i++) {
+        const char *sid = leaves[i].participant_sid;
+        size_t len = sid ? strnlen(sid, RG_SID_SIZE) : 0;
+        if (!sid || !rg_sid_valid(sid, len, "PA")) {
+            free(s);
+            return NULL;
+        }
+        *at++ = i ? ',' : '{';
+        memcpy(at, sid, len);
+        at += len;
+    }
+    if (s != NULL) memcpy(at, "}", 2);
+    return s;
+}
+
+/* One transaction: the leaves' rooms locked first, in sid order (the
+ * order every batch takes them in), then each leave as
+ * rg_pgsql_participant_leave's.  A leave of no such participant wrote
+ * nothing and the others go on; any other error rolls the batch back and
+ * each leave is tried alone. */
+void rg_pgsql_participant_leave_batch(rg_store *st, rg_leave *leaves, size_t n)
+{
+    char *sids = leave_sids(leaves, n);
+    PGresult *r;
+    int rc = sids ? RG_OK : RG_EINVAL;
+    uint64_t t0 = rg_pg_lock(st);
+    if (rc == RG_OK && (rc = rg_pg_begin(st)) == RG_OK) {
+        rc = rg_pg_query(st,
+                         "SELECT sid FROM rooms WHERE sid IN (SELECT room_sid FROM participants "
+                         "WHERE sid = ANY($1::text[])) ORDER BY sid FOR UPDATE",
+                         RG_PG_ARGS(RG_PG_TEXT(sids, n * RG_SID_SIZE + 2)), &r);
+        if (rc == RG_OK) PQclear(r);
+        for (size_t i = 0; i < n && rc == RG_OK; i++) {
+            leaves[i].rc = lock_room_of(st, leaves[i].participant_sid); /* whether it exists */
+            if (leaves[i].rc == RG_OK)
+                leaves[i].rc = disconnect_locked(st, leaves[i].participant_sid, leaves[i].now);
+            if (leaves[i].rc != RG_ENOTFOUND) rc = leaves[i].rc;
+        }
+        rc = rg_pg_end(st, rc); /* the commit, or the rollback of them all */
+    }
+    rg_pg_unlock(st, t0, 1);
+    free(sids);
+    for (size_t i = 0; i < n && rc != RG_OK; i++)
+        leaves[i].rc = rg_pgsql_participant_leave(st, leaves[i].participant_sid, leaves[i].now);
+}
+
 /* Seats whose session is gone: their node died (or a CLI command wrote
  * them and exited).  A session of another role may hide its start
  * (pg_stat_activity): then its pid alone keeps its seats. */

@@ -11,5 +11,6 @@ const rg_store_ops rg_sqlite_ops = {.name = "SQLite",
                                     .set_timer = rg_sqlite_set_timer,
                                     .participant_join_batch = rg_sqlite_participant_join_batch,
                                     .sync = rg_sql_sync,
+                                    .participant_leave_batch = rg_sqlite_participant_leave_batch,
                                     .participant_list = rg_sqlite_participant_list,
                                     RG_STORE_OPS(RG_SQLITE_OP) RG_STORE_OUTBOX_OPS(RG_SQLITE_OP)};

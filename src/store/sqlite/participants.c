@@ -184,19 +184,43 @@ static int disconnect_locked(rg_store *st, const char *participant_sid, int64_t 
     return rc;
 }
 
-int rg_sqlite_participant_leave(rg_store *st, const char *participant_sid, int64_t now)
+/* One leave inside the caller's transaction: RG_ENOTFOUND for no such
+ * participant. */
+static int leave_locked(rg_store *st, const char *participant_sid, int64_t now)
 {
     int64_t one;
+    int rc = rg_sql_int(st, "SELECT 1 FROM participants WHERE sid = ?1", participant_sid, NULL,
+                        NULL, 0, &one, "leave find");
+    return rc == RG_OK ? disconnect_locked(st, participant_sid, now) : rc;
+}
+
+int rg_sqlite_participant_leave(rg_store *st, const char *participant_sid, int64_t now)
+{
+    rg_sql_lock(st);
+    int rc = rg_sql_begin_light(st);
+    if (rc == RG_OK) rc = rg_sql_end(st, leave_locked(st, participant_sid, now));
+    rg_sql_unlock(st);
+    return rc;
+}
+
+/* One light commit for the batch.  A leave that finds no participant
+ * wrote nothing and the others go on; any other error (the database's)
+ * rolls the batch back, and each leave is tried again alone, so one bad
+ * leave does not cost the others theirs. */
+void rg_sqlite_participant_leave_batch(rg_store *st, rg_leave *leaves, size_t n)
+{
     rg_sql_lock(st);
     int rc = rg_sql_begin_light(st);
     if (rc == RG_OK) {
-        rc = rg_sql_int(st, "SELECT 1 FROM participants WHERE sid = ?1", participant_sid, NULL,
-                        NULL, 0, &one, "leave find");
-        if (rc == RG_OK) rc = disconnect_locked(st, participant_sid, now);
-        rc = rg_sql_end(st, rc);
+        for (size_t i = 0; i < n && rc == RG_OK; i++) {
+            leaves[i].rc = leave_locked(st, leaves[i].participant_sid, leaves[i].now);
+            if (leaves[i].rc != RG_ENOTFOUND) rc = leaves[i].rc;
+        }
+        rc = rg_sql_end(st, rc); /* the commit, or the rollback of them all */
     }
     rg_sql_unlock(st);
-    return rc;
+    for (size_t i = 0; i < n && rc != RG_OK; i++)
+        leaves[i].rc = rg_sqlite_participant_leave(st, leaves[i].participant_sid, leaves[i].now);
 }
 
 int rg_sqlite_track_events(rg_store *st, const char *participant_sid, const rg_track_event *ev,
