@@ -29,6 +29,7 @@ struct rg_ws {
     unsigned detached : 1;    /* the owner let go before the upgrade completed */
     unsigned in_callback : 1; /* inside on_message or on_closed */
     unsigned free_wanted : 1; /* rg_ws_free from inside a callback */
+    unsigned kept : 1;        /* rg_ws_keep: on_closed's owner frees it */
 };
 
 static void wbuf_free(wbuf *b)
@@ -74,8 +75,21 @@ static void finish(rg_ws *ws)
     if (ws->cb && ws->cb->on_closed) {
         ws->in_callback = 1;
         ws->cb->on_closed(ws);
+        ws->in_callback = 0;
+    }
+    if (ws->kept && !ws->free_wanted) {
+        ws->cb = NULL; /* idle until rg_ws_free */
+        return;
     }
     dispose(ws);
+}
+
+int rg_ws_keep(rg_ws *ws)
+{
+    if (ws->sock == NULL || h2o_socket_is_writing(ws->sock)) return 0;
+    if (h2o_socket_is_reading(ws->sock)) h2o_socket_read_stop(ws->sock);
+    ws->kept = 1;
+    return 1;
 }
 
 void rg_ws_free(rg_ws *ws)

@@ -55,6 +55,13 @@ int rg_ws_closing(const rg_ws *ws);
 void rg_ws_close(rg_ws *ws, uint16_t status, const char *reason);
 /* Closes the socket now, without callbacks; safe at any time. */
 void rg_ws_free(rg_ws *ws);
+/* From inside on_closed only: the socket is not closed when on_closed
+ * returns but stays open, idle (nothing read, nothing written, no more
+ * callbacks), until the owner's rg_ws_free, so the peer sees the close
+ * only once the owner's work for it is done (signaling: its leave
+ * written, signal/hub_leave.c).  1 when kept; 0 when it cannot be (no
+ * socket, or a write still in flight): then it is freed as usual. */
+int rg_ws_keep(rg_ws *ws);
 
 /* Whether any frame arrived since the last call (keepalive). */
 int rg_ws_heard(rg_ws *ws);

@@ -232,13 +232,22 @@ static void on_ws_message(rg_ws *ws, int opcode, const uint8_t *data, size_t len
     c->wire->on_text(c, data, len);
 }
 
-/* Closed by the peer, a socket error, or after our close. */
+static void free_ws(void *ws)
+{
+    rg_ws_free(ws);
+}
+
+/* Closed by the peer, a socket error, or after our close.  The socket
+ * itself closes once the leave is written and told (hub_leave.c): a
+ * client that saw it close finds its participant disconnected. */
 static void on_ws_closed(rg_ws *ws)
 {
     sig_conn *c = rg_ws_data(ws);
-    c->ws = NULL; /* freed by wsconn.c */
+    rg_sig_thread *t = c->p.t;
+    c->ws = NULL; /* freed by wsconn.c, or kept until the leave's write */
     if (!c->closing && !c->dead && c->wire->on_closed && c->wire->on_closed(c)) return;
     rg_sig_conn_destroy(c);
+    if (rg_ws_keep(ws)) rg_hub_after_leaves(t, free_ws, ws);
 }
 
 static const rg_ws_callbacks ws_callbacks = {on_ws_message, on_ws_closed};

@@ -52,7 +52,8 @@ typedef struct rg_sig_hooks {
     /* Seated participants left on their own (not kicked, not replaced):
      * their rows are marked disconnected, in one transaction (the loop
      * turn's leaves, signal/hub_leave.c); leaves[i].rc set for each.
-     * Called outside any room lock. */
+     * Called outside any room lock, but for a seat refused after the
+     * store took it (one leave, its room's lock held). */
     void (*leave)(struct rg_worker *w, rg_leave *leaves, size_t n);
     /* A seated participant's published tracks changed (ev, n: what
      * changed, core/track.h): their status callback events are recorded.

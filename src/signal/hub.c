@@ -377,6 +377,9 @@ void rg_signal_thread_dispose(rg_worker *w)
         rg_hub_peer *p = H2O_STRUCT_FROM_MEMBER(rg_hub_peer, link, t->all.next);
         p->proto->destroy(p);
     }
+    /* their leaves now, and the sockets that waited for them: the leave
+     * timer's own callback (hub_leave.c), linked while any is queued */
+    if (h2o_timeout_is_linked(&t->leave_entry)) t->leave_entry.cb(&t->leave_entry);
     /* other loops may still be draining (their leaves post here): closed,
      * no post reaches the receiver any more, and those already in it go
      * now, to nobody (h2o asserts a receiver empty when it unregisters;

@@ -125,6 +125,10 @@ typedef struct rg_hub_member {
      * its latest state relay, signal/twilio_peers.c), malloc'd, set under
      * room->lock; NULL when none (a remote member: the newcomer asks). */
     char *state;
+    /* Its connection is gone and its leave waits for the loop turn's
+     * store write (signal/hub_leave.c): still a member to everyone, so
+     * nobody hears of the leave before it is written. */
+    int leaving;
     struct rg_hub_member *next;
 } rg_hub_member;
 
@@ -202,6 +206,19 @@ typedef struct rg_sig_hub {
     void (*durable_done)(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
 } rg_sig_hub;
 
+/* A leave of this loop turn, for the store's batch (signal/hub_leave.c). */
+typedef struct {
+    char sid[RG_SID_SIZE];
+    int64_t now;
+    struct rg_hub_room *room; /* a reference */
+} rg_hub_gone;
+
+/* What waits for the leaves queued before it (a socket to close). */
+typedef struct {
+    void (*fn)(void *arg);
+    void *arg;
+} rg_hub_after;
+
 /* One loop's signaling state.  The timeouts are shared by every protocol
  * on the loop (h2o keeps one list per duration). */
 struct rg_sig_thread {
@@ -225,6 +242,11 @@ struct rg_sig_thread {
     rg_hub_peer *seats[SIG_SEAT_BATCH]; /* waiting for their seat, in arrival order */
     int nseats;
     int seats_again;                      /* in rg_hub_seats_run's second pass */
+    h2o_timeout_entry_t leave_entry;      /* on seat_timeout: the turn's leaves */
+    rg_hub_gone gone[SIG_SEAT_BATCH];     /* leaving, in order, not written yet */
+    int ngone;
+    rg_hub_after after[SIG_SEAT_BATCH]; /* run once those are written and told */
+    int nafter;
     rg_hub_peer *conns[SIG_CONN_BUCKETS]; /* joined and waiting, by sid */
     h2o_linklist_t all;                   /* every peer, for the drain */
     int draining;
@@ -386,8 +408,23 @@ void rg_hub_admitted(rg_hub_peer *p, int allowed);
 /* The guest gave up waiting (the lobby deadline): out of the lobby, the
  * hosts told. */
 void rg_hub_lobby_expired(rg_hub_peer *p);
-/* The connection is going away: leave its room (once). */
+/* The connection is going away: leave its room (once).  A participant's
+ * leave is written with the loop turn's others (hub_leave.c). */
 void rg_hub_leave(rg_hub_peer *p);
+
+/* ---- leaves in batches (signal/hub_leave.c) ---- */
+
+/* Queues the leave of p's member m (room->lock held; m stays, leaving),
+ * taking over p's reference to its room.  The queue has room: the caller
+ * ran rg_hub_leaves_run when it was full (outside the locks). */
+void rg_hub_leave_queue(rg_hub_peer *p, rg_hub_member *m);
+/* Writes the queued leaves in one store call, then each member goes and
+ * the others hear it left; then what waited for them runs.  Outside any
+ * lock; before the loop turn's seats (a rejoin after its leave). */
+void rg_hub_leaves_run(rg_sig_thread *t);
+/* fn(arg) once the leaves queued now are written and told; at once when
+ * none is. */
+void rg_hub_after_leaves(rg_sig_thread *t, void (*fn)(void *arg), void *arg);
 
 /* ---- what a joined participant does (signal/hub_room.c) ---- */
 

@@ -465,6 +465,7 @@ static int seats_pass(rg_sig_thread *t)
 
 void rg_hub_seats_run(rg_sig_thread *t)
 {
+    rg_hub_leaves_run(t); /* a seat after a leave: the store has the leave first */
     if (seats_pass(t) == 0) return;
     /* the joins admitted again take their seats in this turn too, before
      * anything they sent after the join; once: a room opened first by
@@ -588,26 +589,24 @@ void rg_hub_leave(rg_hub_peer *p)
 {
     rg_hub_room *room = p->room;
     rg_hub_member *m;
+    int queued = 0;
     if (p->seat_queued) unqueue_seat(p); /* gone before its seat: none taken */
     opening_done(p);
     if (room == NULL) return;
+    if (p->t->ngone == SIG_SEAT_BATCH) rg_hub_leaves_run(p->t); /* full: outside the lock */
     pthread_mutex_lock(&room->lock);
-    if ((m = rg_hub_member_take(room, p->sid)) != NULL && m->lobby == 0) {
-        /* still ours to announce: nobody replaced or removed it */
-        rg_hub_event left = {RG_HUB_LEFT, 0, m->sid, m->identity, NULL, 0};
-        store_leave(p);
-        rg_hub_broadcast(p->t->hub, room, NULL, &left);
-        RG_HUB_FANOUT(p->t->hub, gone, m);
-        rg_hub_member_free(m);
-    } else if (m != NULL && m->lobby == RG_HUB_SEATING) {
-        /* seated, never announced: only the store hears it left */
-        store_leave(p);
-        rg_hub_member_free(m);
+    m = rg_hub_member_find(room, p->sid);
+    if (m != NULL && (m->lobby == 0 || m->lobby == RG_HUB_SEATING)) {
+        /* still ours: nobody replaced or removed it.  Written, then told,
+         * with the turn's other leaves (hub_leave.c); room's reference
+         * goes with it */
+        rg_hub_leave_queue(p, m);
+        queued = 1;
     } else {
-        leave_lobby(p->t->hub, room, m);
+        leave_lobby(p->t->hub, room, rg_hub_member_take(room, p->sid));
     }
     p->durable_wait = 0;
     pthread_mutex_unlock(&room->lock);
-    rg_hub_room_unref(p->t->hub, room);
+    if (!queued) rg_hub_room_unref(p->t->hub, room);
     p->room = NULL;
 }

@@ -95,7 +95,8 @@ static int find_participant(sig_conn *c, const char *room_sid, const char *ident
     if (r == NULL) return -1;
     pthread_mutex_lock(&r->lock);
     for (rg_hub_member *m = r->members; m; m = m->next)
-        if (m->lobby == 0 && m->proto == &tw_proto && strcmp(m->identity, identity) == 0) {
+        if (m->lobby == 0 && !m->leaving && m->proto == &tw_proto &&
+            strcmp(m->identity, identity) == 0) {
             *thread = m->thread;
             memcpy(sid, m->sid, RG_SID_SIZE);
             rc = 0;

@@ -238,13 +238,57 @@ static fake_peer *join(world *x, const rg_sig_proto *proto, const char *token)
     return f;
 }
 
+/* The connection goes; its loop turn ends (its leave is written). */
 static void drop(fake_peer *f)
 {
+    rg_sig_thread *t = f->p.t;
     f->p.proto->destroy(&f->p);
     free(f);
+    rg_hub_leaves_run(t);
 }
 
 /* ---- tests --------------------------------------------------------------- */
+
+static int released;
+static void release(void *arg)
+{
+    (void)arg;
+    released++;
+}
+
+/* The leaves of one loop turn: one store call for them all, and nobody
+ * hears of them (the others' participant_left, a socket waiting to
+ * close) before it; the same identity joining again in that turn comes
+ * after its leave. */
+static void test_leave_batch(void **state)
+{
+    world *x = world_new();
+    rg_sig_thread *t = rg_sig_loop(&x->w);
+    (void)state;
+    fake_peer *a = join(x, &FAKE, "alice@r1"), *b = join(x, &FAKE, "bob@r1"),
+              *c = join(x, &FAKE, "carol@r1");
+    leave_calls = released = 0;
+    b->p.proto->destroy(&b->p);
+    c->p.proto->destroy(&c->p);
+    free(b);
+    free(c);
+    rg_hub_after_leaves(t, release, NULL);
+    assert_int_equal(leave_calls, 0); /* not yet written: nobody told */
+    assert_int_equal(released, 0);
+    assert_string_equal(a->log, "entered:r1;joined:bob;joined:carol;");
+    fake_peer *b2 = join(x, &FAKE, "bob@r1"); /* its seat: after the leaves */
+    assert_int_equal(leave_calls, 1);
+    assert_int_equal(left, 2);
+    assert_int_equal(released, 1);
+    assert_string_equal(a->log, "entered:r1;joined:bob;joined:carol;left:bob;left:carol;joined:bob;");
+    assert_int_equal(b2->failed, 0);
+    rg_hub_after_leaves(t, release, NULL); /* nothing queued: at once */
+    assert_int_equal(released, 2);
+    drop(b2);
+    drop(a);
+    assert_int_equal(leave_calls, 3);
+    world_free(x);
+}
 
 /* Seats through the hook, the others told, capacity the hook's answer. */
 static void test_join_and_capacity(void **state)
@@ -468,6 +512,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_join_and_capacity),
+        cmocka_unit_test(test_leave_batch),
         cmocka_unit_test(test_replacement),
         cmocka_unit_test(test_relay_and_protocols),
         cmocka_unit_test(test_kick),

@@ -1,0 +1,97 @@
+/* signal/hub_leave.c - the leaves of a loop turn, written in one store
+ * transaction, as the turn's seats are (hub_join.c).
+ *
+ * A participant whose connection goes is not taken out of its room at
+ * once: its member is marked leaving and its leave queued.  At the end of
+ * the turn (the seat timer, or before the next seats: a rejoin comes
+ * after its leave) the store writes them all (one commit instead of one
+ * per leave), and only then does each member go and the others hear it
+ * left (RG_HUB_LEFT, the other nodes' gone), and the connections' sockets
+ * close (rg_hub_after_leaves).  So nobody learns of a leave before it is
+ * written: a client that saw the close, or the participant_left, and
+ * asks the REST API finds the participant disconnected, as with one
+ * transaction per leave.
+ *
+ * Meanwhile the member is still one to everyone: a newcomer is told of
+ * it (and then hears it left), a replacement or a kick removes it as
+ * usual (whoever removes a member tells the others, hub.h), and then the
+ * leave finds nothing to announce and its write changes nothing. */
+#include <string.h>
+
+#include "core/errors.h"
+#include "signal/hub.h"
+
+static void on_leave_timer(h2o_timeout_entry_t *e)
+{
+    rg_hub_leaves_run(H2O_STRUCT_FROM_MEMBER(rg_sig_thread, leave_entry, e));
+}
+
+void rg_hub_leave_queue(rg_hub_peer *p, rg_hub_member *m)
+{
+    rg_sig_thread *t = p->t;
+    rg_hub_gone *g = &t->gone[t->ngone++];
+    m->leaving = 1;
+    memcpy(g->sid, p->sid, sizeof g->sid);
+    g->now = rg_hub_now(t);
+    g->room = p->room;
+    t->leave_entry.cb = on_leave_timer;
+    if (!h2o_timeout_is_linked(&t->leave_entry))
+        h2o_timeout_link(t->ctx->loop, &t->seat_timeout, &t->leave_entry);
+}
+
+/* The leave is written: its member goes, and the others hear it, unless
+ * someone removed it meanwhile (and told them). */
+static void gone_told(rg_sig_hub *hub, rg_hub_gone *g)
+{
+    rg_hub_room *room = g->room;
+    rg_hub_member *m;
+    pthread_mutex_lock(&room->lock);
+    if ((m = rg_hub_member_find(room, g->sid)) != NULL && m->leaving) {
+        m = rg_hub_member_take(room, g->sid);
+        if (m->lobby == 0) { /* RG_HUB_SEATING: never announced, nobody to tell */
+            rg_hub_event left = {RG_HUB_LEFT, 0, m->sid, m->identity, NULL, 0};
+            rg_hub_broadcast(hub, room, NULL, &left);
+            RG_HUB_FANOUT(hub, gone, m);
+        }
+        rg_hub_member_free(m);
+    }
+    pthread_mutex_unlock(&room->lock);
+    rg_hub_room_unref(hub, room);
+}
+
+static void run_after(rg_sig_thread *t)
+{
+    rg_hub_after after[SIG_SEAT_BATCH];
+    int n = t->nafter;
+    memcpy(after, t->after, (size_t)n * sizeof *after);
+    t->nafter = 0;
+    for (int i = 0; i < n; i++)
+        after[i].fn(after[i].arg);
+}
+
+void rg_hub_leaves_run(rg_sig_thread *t)
+{
+    rg_hub_gone gone[SIG_SEAT_BATCH];
+    rg_leave leaves[SIG_SEAT_BATCH];
+    int n = t->ngone;
+    if (h2o_timeout_is_linked(&t->leave_entry)) h2o_timeout_unlink(&t->leave_entry);
+    /* taken first: nothing below queues a leave, but the queue is free */
+    memcpy(gone, t->gone, (size_t)n * sizeof *gone);
+    t->ngone = 0;
+    for (int i = 0; i < n; i++)
+        leaves[i] = (rg_leave){gone[i].sid, gone[i].now, RG_OK};
+    if (n > 0) t->hub->hooks.leave(t->w, leaves, (size_t)n);
+    for (int i = 0; i < n; i++)
+        gone_told(t->hub, &gone[i]);
+    run_after(t);
+}
+
+void rg_hub_after_leaves(rg_sig_thread *t, void (*fn)(void *arg), void *arg)
+{
+    if (t->ngone > 0 && t->nafter == SIG_SEAT_BATCH) rg_hub_leaves_run(t);
+    if (t->ngone == 0) {
+        fn(arg);
+        return;
+    }
+    t->after[t->nafter++] = (rg_hub_after){fn, arg};
+}
