@@ -31,6 +31,13 @@ static json_t *key_json(rg_call *c, const rg_key_row *k)
                      rg_fmt_rfc2822(c, k->date_updated));
 }
 
+/* key_json as rg_page_items calls it. */
+static json_t *key_item(rg_call *c, const void *row, const void *ud)
+{
+    (void)ud;
+    return key_json(c, row);
+}
+
 /* Authenticates for the account in the path, refuses standard keys, and
  * reads the parameters. */
 static int prelude(rg_call *c, rg_principal *p)
@@ -107,12 +114,6 @@ void rg_h_keys_create(rg_call *c)
     json_object_set_new(body, "secret", json_string(secret));
     OPENSSL_cleanse(secret, sizeof secret);
     rg_reply_json(c, 201, body);
-}
-
-static json_t *key_item(rg_call *c, const void *row, const void *ud)
-{
-    (void)ud;
-    return key_json(c, row);
 }
 
 /* The 2010 API's page shape (rg_page_json_2010), not v1's. */

@@ -12,6 +12,19 @@
 
 static const char *const NO_FILTERS[] = {NULL};
 
+/* The rows of the pages below, as rg_page_items turns them to JSON. */
+static json_t *recording_item(rg_call *c, const void *row, const void *ud)
+{
+    (void)ud;
+    return rg_recording_json(c, row);
+}
+
+static json_t *audit_item(rg_call *c, const void *row, const void *ud)
+{
+    (void)ud;
+    return rg_audit_row_json(c, row);
+}
+
 typedef struct {
     rg_audited a;
     rg_app *app;
@@ -49,18 +62,6 @@ void rg_h_recording_fetch(rg_call *c)
     rg_recording r;
     if (prelude(c, &p) != 0 || load(c, &p, 0, &r) != 0) return;
     rg_reply_json(c, 200, rg_recording_json(c, &r));
-}
-
-static json_t *recording_item(rg_call *c, const void *row, const void *ud)
-{
-    (void)ud;
-    return rg_recording_json(c, row);
-}
-
-static json_t *audit_item(rg_call *c, const void *row, const void *ud)
-{
-    (void)ud;
-    return rg_audit_row_json(c, row);
 }
 
 void rg_h_recordings_list(rg_call *c)
