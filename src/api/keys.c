@@ -58,15 +58,10 @@ static int prelude(rg_call *c, rg_principal *p)
 /* The key named in the path, if it exists and belongs to the account. */
 static int load_key(rg_call *c, const rg_principal *p, rg_key_row *k)
 {
-    h2o_iovec_t a = c->args[1];
     char sid[RG_SID_SIZE];
-    if (rg_sid_valid(a.base, a.len, "SK")) {
-        memcpy(sid, a.base, RG_SID_LEN);
-        sid[RG_SID_LEN] = '\0';
-        if (rg_store_key_get(c->w->app->store, sid, k) == RG_OK &&
-            strcmp(k->account_sid, p->account_sid) == 0)
-            return 0;
-    }
+    if (rg_arg_sid(c, 1, "SK", sid) == 0 && rg_store_key_get(c->w->app->store, sid, k) == RG_OK &&
+        strcmp(k->account_sid, p->account_sid) == 0)
+        return 0;
     rg_reply_not_found(c);
     return -1;
 }

@@ -67,6 +67,10 @@ int rg_param_text(rg_call *c, const char *const *names, int required, size_t max
  * string, when it is 1..maxlen bytes of UTF-8 without control characters;
  * NULL otherwise (no resource has such a name: the caller answers 404). */
 const char *rg_arg_text(rg_call *c, size_t i, size_t maxlen);
+/* Path capture i copied into sid when it is a SID with this prefix ("SK",
+ * "RE"); -1 otherwise (no resource has such a name: the caller answers
+ * 404). */
+int rg_arg_sid(rg_call *c, size_t i, const char prefix[2], char sid[RG_SID_SIZE]);
 
 /* reply.c */
 void rg_reply_json(rg_call *c, int status, json_t *body); /* steals body */

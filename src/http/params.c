@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/jsonw.h"
+#include "core/sid.h"
 #include "http/call.h"
 
 static int hexval(int ch)
@@ -310,6 +311,14 @@ const char *rg_arg_text(rg_call *c, size_t i, size_t maxlen)
     a = c->args[i];
     if (a.len == 0 || a.len > maxlen || !rg_text_valid(a.base, a.len)) return NULL;
     return pool_str(c, a.base, a.len).base;
+}
+
+int rg_arg_sid(rg_call *c, size_t i, const char prefix[2], char sid[RG_SID_SIZE])
+{
+    if (i >= c->nargs || !rg_sid_valid(c->args[i].base, c->args[i].len, prefix)) return -1;
+    memcpy(sid, c->args[i].base, RG_SID_LEN);
+    sid[RG_SID_LEN] = '\0';
+    return 0;
 }
 
 int rg_params_parse(rg_call *c, const char *s, size_t n, int json)

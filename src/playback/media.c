@@ -241,18 +241,15 @@ static void decide(rg_call *c, media_op *op, const char *sid)
 
 void rg_h_media(rg_call *c)
 {
-    h2o_iovec_t a = c->args[0];
     char sid[RG_SID_SIZE];
     media_op *op;
     rg_cors_apply(c);
     if (rg_limit_playback(c) != 0) return;
-    if (!rg_sid_valid(a.base, a.len, "RE")) {
+    if (rg_arg_sid(c, 0, "RE", sid) != 0) {
         rg_reply_not_found(c);
         return;
     }
     if (rg_call_query_params(c) != 0) return;
-    memcpy(sid, a.base, RG_SID_LEN);
-    sid[RG_SID_LEN] = '\0';
     if ((op = rg_defer_new(c, sizeof *op, media_done)) == NULL) {
         rg_reply_error(c, 503, 20500, "Out of memory; try again");
         return;

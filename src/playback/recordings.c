@@ -37,15 +37,11 @@ typedef struct {
  * by the principal's account; answers 404 otherwise. */
 static int load(rg_call *c, const rg_principal *p, int tombstones, rg_recording *r)
 {
-    h2o_iovec_t a = c->args[0];
     char sid[RG_SID_SIZE];
-    if (rg_sid_valid(a.base, a.len, "RE")) {
-        memcpy(sid, a.base, RG_SID_LEN);
-        sid[RG_SID_LEN] = '\0';
-        if (rg_store_recording_get(c->w->app->store, sid, r) == RG_OK &&
-            strcmp(r->account_sid, p->account_sid) == 0 && (tombstones || r->date_deleted == 0))
-            return 0;
-    }
+    if (rg_arg_sid(c, 0, "RE", sid) == 0 &&
+        rg_store_recording_get(c->w->app->store, sid, r) == RG_OK &&
+        strcmp(r->account_sid, p->account_sid) == 0 && (tombstones || r->date_deleted == 0))
+        return 0;
     rg_reply_not_found(c);
     return -1;
 }
