@@ -40,6 +40,7 @@
 #include "core/errors.h"
 #include "http/accesslog.h"
 #include "http/connlimit.h"
+#include "http/conns.h"
 #include "http/defer.h"
 #include "http/metrics.h"
 #include "http/module.h"
@@ -59,7 +60,7 @@ typedef struct {
     h2o_socket_t *listener;
     h2o_multithread_receiver_t defer_rx; /* w.defer_rx: deferred answers of this loop */
     int fd;
-    size_t nconn;
+    rg_conns conns;            /* every open connection (conns.h) */
     uint64_t accept_resume_ms; /* accepting paused until then (0: not paused) */
     rg_logbuf log;
     sem_t ready; /* posted by the loop thread once init_loop ran */
@@ -76,12 +77,6 @@ struct server {
     atomic_int stopping;
     rg_connlimit *conns; /* --max-conns-per-ip; NULL: no limit */
 };
-
-/* What a counted connection gives back when its socket closes. */
-typedef struct {
-    loop_thread *t;
-    uint8_t key[RG_CONNKEY_LEN];
-} conn_ref;
 
 static loop_thread *thread_of(h2o_req_t *req)
 {
@@ -148,44 +143,6 @@ static void on_metrics_log(h2o_logger_t *self, h2o_req_t *req)
                        req->res.status, us > 0 ? (uint64_t)us : 0);
 }
 
-static void on_sock_close(void *data)
-{
-    ((loop_thread *)data)->nconn--;
-}
-
-static void on_counted_close(void *data)
-{
-    conn_ref *r = data;
-    r->t->nconn--;
-    rg_connlimit_release(r->t->srv->conns, r->key);
-    free(r);
-}
-
-/* Counts sock against its address's --max-conns-per-ip: 0 (on_close set),
- * or -1 when the address is at its limit and sock was closed.  Closed at
- * once, before TLS or any byte is read: an answer (a 429) would cost a
- * handshake, and a client over the limit has connections to ask on. */
-static int count_conn(loop_thread *t, h2o_socket_t *sock)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = h2o_socket_getpeername(sock, (struct sockaddr *)&ss);
-    conn_ref *r = malloc(sizeof *r);
-    if (r != NULL) {
-        r->t = t;
-        rg_connlimit_key((struct sockaddr *)&ss, len, r->key);
-    }
-    if (r == NULL || rg_connlimit_acquire(t->srv->conns, r->key) != 0) {
-        rg_metrics_limited(t->w.metrics, RG_MLIMIT_CONNS);
-        free(r);
-        h2o_socket_close(sock);
-        return -1;
-    }
-    t->nconn++;
-    sock->on_close.cb = on_counted_close;
-    sock->on_close.data = r;
-    return 0;
-}
-
 /* The refused connections of the last minute, one line (not one each). */
 static void log_refused(void *ud, int64_t now)
 {
@@ -217,12 +174,11 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         }
         return;
     }
-    if (t->srv->conns != NULL) {
-        if (count_conn(t, sock) != 0) return;
-    } else {
-        t->nconn++;
-        sock->on_close.cb = on_sock_close;
-        sock->on_close.data = t;
+    /* counted before TLS or any byte is read: an answer (a 429) to an
+     * address over --max-conns-per-ip would cost a handshake */
+    if (rg_conns_add(&t->conns, sock) != 0) {
+        rg_metrics_limited(t->w.metrics, RG_MLIMIT_CONNS);
+        return;
     }
     h2o_accept(&t->accept_ctx, sock);
 }
@@ -309,16 +265,21 @@ static void drain(loop_thread *t)
     h2o_socket_close(t->listener);
     t->listener = NULL;
     h2o_context_request_shutdown(&t->ctx);
-    /* h2o 2.2 leaves idle keep-alive connections open until their idle
-     * timeout (10 s): shorten it to one second, which closes connections
-     * idle for longer at once and still lets a request whose body is
-     * arriving finish (requests being processed hold no idle timer) */
-    t->ctx.http1.req_timeout.timeout = 1000;
+    /* h2o 2.2 leaves idle keep-alive connections open until their request
+     * timeout (10 s, counted from when they began to wait): the HTTP/1 ones
+     * are closed here, on every turn as requests in flight finish (h2o
+     * keeps no connection alive after a request read once shutdown was
+     * asked); a request whose body is arriving is let finish (conns.h).
+     * HTTP/2 connections get a GOAWAY and a one second idle timeout. */
     t->ctx.http2.idle_timeout.timeout = 1000;
     do {
-        h2o_evloop_run(t->ctx.loop, t->nconn > 0 ? 100 : 0);
+        rg_conns_close_idle(&t->conns);
+        h2o_evloop_run(t->ctx.loop, t->conns.n > 0 ? 100 : 0);
         rg_accesslog_flush(&t->log);
-    } while (t->nconn > 0 && mono_ms() < deadline);
+    } while (t->conns.n > 0 && mono_ms() < deadline);
+    if (t->conns.n > 0)
+        fprintf(stderr, "roomgate: %zu connections still open after --drain-grace, closed\n",
+                t->conns.n);
     /* h2o asserts that no timer is pending when the context is disposed:
      * cancel HTTP/2's GOAWAY re-send timer (armed by request_shutdown) and
      * let closed sockets be released on the next turns */
@@ -453,6 +414,9 @@ static void setup_config(server *s)
      * so this is what an anonymous request can make us hold.  Large
      * recordings come in --max-body pieces over tus (playback/tus.c). */
     s->config.max_request_entity_size = cfg->max_body;
+    /* HTTP/2 over TLS only (ALPN): no cleartext upgrade or prior knowledge,
+     * so a cleartext connection is HTTP/1 (conns.c relies on it) */
+    s->config.http1.upgrade_to_http2 = 0;
     /* HTTP/2: at most this many requests of one connection run at once
      * (h2o's default is 100, what 2.2 advertises and cannot change); see
      * docs/security.md "Connections per address". */
@@ -476,6 +440,7 @@ static int start_thread(server *s, int i, int fd)
     t->w.index = i;
     t->log.fd = STDERR_FILENO;
     t->fd = fd;
+    t->conns.lim = s->conns;
     t->w.metrics = rg_metrics_worker(s->app, i);
     if ((t->w.hmac = rg_hmac_new()) == NULL) return -1;
     sem_init(&t->ready, 0, 0);
