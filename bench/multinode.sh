@@ -64,8 +64,11 @@ DP=$TMP/pgdata
 mkdir -p "$DP"
 PGDB="postgres://roomgate@127.0.0.1:$PG_PORT/postgres?connect_timeout=5"
 PGKEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-pgrg() { ROOMGATE_DB=$PGDB ROOMGATE_MASTER_KEY=$PGKEY "$ROOMGATE" "$@"; }
-plain() { "$ROOMGATE" "$@"; }
+# The runners exec: they are only called in a subshell (a $(...) or a
+# background job), and a server started as `runner ... &` must be the PID
+# that $! names, or cleanup would signal a subshell and leave it running.
+pgrg() { ROOMGATE_DB=$PGDB ROOMGATE_MASTER_KEY=$PGKEY exec "$ROOMGATE" "$@"; }
+plain() { exec "$ROOMGATE" "$@"; }
 PG_AC=$(pgrg account create --data "$DP" | json sid)
 PG_K=$(pgrg key create --account "$PG_AC" --data "$DP")
 
