@@ -99,6 +99,13 @@ static const rg_col REVOCATION[] = {
     RG_COL_I64(rg_revocation, before)};
 TABLE(rg_revocation, rg_cols_revocation, REVOCATION, NULL);
 
+static const rg_col PARTICIPANT[] = {
+    RG_COL_TEXT(rg_participant, sid),         RG_COL_TEXT(rg_participant, room_sid),
+    RG_COL_TEXT(rg_participant, account_sid), RG_COL_TEXT(rg_participant, identity),
+    RG_COL_BOOL(rg_participant, connected),   RG_COL_I64(rg_participant, start_time),
+    RG_COL_I64(rg_participant, end_time)};
+TABLE(rg_participant, rg_cols_participant, PARTICIPANT, NULL);
+
 const rg_cols rg_cols_key = {.size = sizeof(rg_key_row), .args = args_key};
 const rg_cols rg_cols_room = {.size = sizeof(rg_room), .args = args_room};
 

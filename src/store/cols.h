@@ -88,6 +88,35 @@ extern const rg_cols rg_cols_key;
 extern const rg_cols rg_cols_room;
 /* account_sid, room_sid, room_name, identity, revoked_before */
 extern const rg_cols rg_cols_revocation;
+/* read only (no INSERT): RG_SQL_PARTICIPANT_FROM */
+extern const rg_cols rg_cols_participant;
+
+/* The column lists of the tables, in the order of the tables above: the
+ * SELECT and INSERT lists of every back end, so that a column's name and
+ * place are written once, beside the table that reads it. */
+#define RG_SQL_ACCOUNT_COLS "sid, friendly_name, token_hash, date_created"
+#define RG_SQL_AUDIT_COLS                                                                          \
+    "seq, ts_ms, action, outcome, reason, account_sid, recording_sid, identity, realm_user_id, "   \
+    "roles, client_ip, user_agent, prev_hash, hash"
+#define RG_SQL_CONSULTATION_COLS                                                                   \
+    "sid, account_sid, consultation_id, detail_id, client_identity, provider_identity, "           \
+    "starts_at, ends_at, status, date_created, date_updated"
+#define RG_SQL_KEY_COLS                                                                            \
+    "sid, account_sid, friendly_name, secret_sealed, date_created, date_updated, key_type"
+#define RG_SQL_MEETING_COLS                                                                        \
+    "room_id, id, account_sid, custom_room_id, api_key, disabled, date_created, date_updated"
+#define RG_SQL_RECORDING_COLS                                                                      \
+    "sid, account_sid, size, content_type, duration, room_sid, consultation_id, "                  \
+    "allowed_identities, allowed_roles, source, key_id, date_created, date_deleted"
+#define RG_SQL_ROOM_COLS                                                                           \
+    "sid, account_sid, unique_name, type, status, max_participants, empty_room_timeout, "          \
+    "unused_room_timeout, status_callback, date_created, date_updated, end_time, last_left, "      \
+    "ever_joined, status_callback_method"
+/* a participant's columns (its room's account_sid with them) and the join
+ * they come from: rg_cols_participant's order */
+#define RG_SQL_PARTICIPANT_FROM                                                                    \
+    "p.sid, p.room_sid, r.account_sid, p.identity, p.connected, p.start_time, p.end_time "         \
+    "FROM participants p JOIN rooms r ON r.sid = p.room_sid"
 
 /* An account's status callback settings (store/outbox.h), for the UPDATE
  * of accounts by sid: sid, url, method, format, key; 0 (nothing written)

@@ -16,10 +16,6 @@
 #include "store/auditappend.h"
 #include "store/pg/call.h"
 
-#define COLS                                                                                       \
-    "seq, ts_ms, action, outcome, reason, account_sid, recording_sid, identity, realm_user_id, "   \
-    "roles, client_ip, user_agent, prev_hash, hash"
-
 /* An arbitrary constant: the advisory lock key of "appending to the audit
  * chain" ("rgau"); migrate.c's is another. */
 #define AUDIT_LOCK "SELECT pg_advisory_xact_lock(x'72676175'::int)"
@@ -96,7 +92,7 @@ static int consume(rg_store *st, const char *nonce, int64_t exp)
 static int insert_row(rg_store *st, const rg_audit_row *r)
 {
     return rg_pg_insert_locked(st,
-                               "INSERT INTO audit_log(" COLS
+                               "INSERT INTO audit_log(" RG_SQL_AUDIT_COLS
                                ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
                                "$13, $14)",
                                &rg_cols_audit, r, NULL);
@@ -168,7 +164,7 @@ int rg_pgsql_audit_list(rg_store *st, const char *recording_sid, size_t offset, 
                         rg_audit_row *out, size_t *count, int *more)
 {
     return rg_pg_list(st,
-                      "SELECT " COLS " FROM audit_log WHERE recording_sid = $1 "
+                      "SELECT " RG_SQL_AUDIT_COLS " FROM audit_log WHERE recording_sid = $1 "
                       "ORDER BY seq LIMIT $2 OFFSET $3",
                       RG_PG_ARGS(RG_PG_SID(recording_sid)), read_row, out, sizeof *out, offset,
                       limit, count, more);
@@ -185,7 +181,8 @@ static int each_locked(rg_store *st, int64_t since, int (*fn)(void *, const rg_a
     for (int rows = PAGE; rc == RG_OK && rows == PAGE;) {
         PGresult *r;
         rc = rg_pg_query(st,
-                         "SELECT " COLS " FROM audit_log WHERE ts_ms >= $1 AND seq > $2 "
+                         "SELECT " RG_SQL_AUDIT_COLS
+                         " FROM audit_log WHERE ts_ms >= $1 AND seq > $2 "
                          "ORDER BY seq LIMIT $3",
                          RG_PG_ARGS(RG_PG_INT(since), RG_PG_INT(after), RG_PG_INT(PAGE)), &r);
         if (rc != RG_OK) break;

@@ -9,15 +9,12 @@
 #include "core/errors.h"
 #include "store/pg/call.h"
 
-#define COLS                                                                                       \
-    "sid, account_sid, consultation_id, detail_id, client_identity, provider_identity, "           \
-    "starts_at, ends_at, status, date_created, date_updated"
-/* the same, every number as int8 (what rg_pg_int reads) */
+/* RG_SQL_CONSULTATION_COLS, every number as int8 (what rg_pg_int reads) */
 #define SELECT_COLS                                                                                \
     "sid, account_sid, consultation_id, detail_id, client_identity, provider_identity, "           \
     "starts_at, ends_at, status::int8, date_created, date_updated"
 
-/* Columns in COLS order (store/cols.c). */
+/* Columns in RG_SQL_CONSULTATION_COLS order (store/cols.c). */
 static int read_row(const PGresult *r, int i, void *row)
 {
     return rg_pg_read_cols(r, i, row, &rg_cols_consultation);
@@ -26,7 +23,7 @@ static int read_row(const PGresult *r, int i, void *row)
 int rg_pgsql_consultation_insert(rg_store *st, const rg_consultation *c)
 {
     return rg_pg_insert(st,
-                        "INSERT INTO consultations(" COLS
+                        "INSERT INTO consultations(" RG_SQL_CONSULTATION_COLS
                         ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                         &rg_cols_consultation, c, NULL);
 }

@@ -9,12 +9,9 @@
 
 #include "core/errors.h"
 
-#define ACCOUNT_COLS "sid, friendly_name, token_hash, date_created"
-#define KEY_COLS                                                                                   \
-    "sid, account_sid, friendly_name, secret_sealed, date_created, date_updated, key_type"
-#define KEY_SELECT KEY_COLS ", seq"
+#define KEY_SELECT RG_SQL_KEY_COLS ", seq"
 
-/* Columns in ACCOUNT_COLS order (store/cols.c). */
+/* Columns in RG_SQL_ACCOUNT_COLS order (store/cols.c). */
 static int read_account(const PGresult *r, int i, void *out)
 {
     return rg_pg_read_cols(r, i, out, &rg_cols_account);
@@ -44,14 +41,15 @@ static int read_key(const PGresult *r, int i, void *out)
 int rg_pgsql_account_insert(rg_store *st, const rg_account *a)
 {
     if (a->token_sealed_len > sizeof a->token_sealed) return RG_EINVAL;
-    return rg_pg_insert(
-        st, "INSERT INTO accounts(" ACCOUNT_COLS ", token_sealed) VALUES($1, $2, $3, $4, $5)",
-        &rg_cols_account, a, NULL);
+    return rg_pg_insert(st,
+                        "INSERT INTO accounts(" RG_SQL_ACCOUNT_COLS
+                        ", token_sealed) VALUES($1, $2, $3, $4, $5)",
+                        &rg_cols_account, a, NULL);
 }
 
 int rg_pgsql_account_get(rg_store *st, const char *sid, rg_account *out)
 {
-    return rg_pg_get(st, "SELECT " ACCOUNT_COLS " FROM accounts WHERE sid = $1",
+    return rg_pg_get(st, "SELECT " RG_SQL_ACCOUNT_COLS " FROM accounts WHERE sid = $1",
                      RG_PG_ARGS(RG_PG_SID(sid)), read_account, out);
 }
 
@@ -61,7 +59,7 @@ int rg_pgsql_account_each(rg_store *st, int (*fn)(void *ud, const rg_account *a)
 {
     rg_account a;
     visit_account_visit v = {fn, ud};
-    return rg_pg_each(st, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY sid", NULL, 0,
+    return rg_pg_each(st, "SELECT " RG_SQL_ACCOUNT_COLS " FROM accounts ORDER BY sid", NULL, 0,
                       read_account, &a, visit_account, &v);
 }
 
@@ -70,8 +68,9 @@ int rg_pgsql_account_each(rg_store *st, int (*fn)(void *ud, const rg_account *a)
 int rg_pgsql_key_insert(rg_store *st, const rg_key_row *k)
 {
     if (k->sealed_len > sizeof k->sealed) return RG_EINVAL;
-    return rg_pg_insert(st, "INSERT INTO api_keys(" KEY_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7)",
-                        &rg_cols_key, k, NULL);
+    return rg_pg_insert(
+        st, "INSERT INTO api_keys(" RG_SQL_KEY_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7)",
+        &rg_cols_key, k, NULL);
 }
 
 int rg_pgsql_key_get(rg_store *st, const char *sid, rg_key_row *out)

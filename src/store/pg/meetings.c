@@ -13,16 +13,14 @@
 #include "core/errors.h"
 #include "store/pg/call.h"
 
-#define COLS                                                                                       \
-    "room_id, id, account_sid, custom_room_id, api_key, disabled, date_created, date_updated"
-
 /* The room id first: a customRoomId that looks like another room's id
  * never shadows it. */
 #define BY_KEY                                                                                     \
-    "SELECT " COLS " FROM meetings WHERE account_sid = $1 AND (room_id = $2 OR custom_room_id = "  \
+    "SELECT " RG_SQL_MEETING_COLS                                                                  \
+    " FROM meetings WHERE account_sid = $1 AND (room_id = $2 OR custom_room_id = "                 \
     "$2) ORDER BY room_id = $2 DESC LIMIT 1"
 
-/* Columns in COLS order (store/cols.c). */
+/* Columns in RG_SQL_MEETING_COLS order (store/cols.c). */
 static int read_row(const PGresult *r, int i, void *row)
 {
     return rg_pg_read_cols(r, i, row, &rg_cols_meeting);
@@ -31,7 +29,9 @@ static int read_row(const PGresult *r, int i, void *row)
 static int get_custom_locked(rg_store *st, const rg_meeting *m, rg_meeting *out)
 {
     return rg_pg_get_locked(
-        st, "SELECT " COLS " FROM meetings WHERE account_sid = $1 AND custom_room_id = $2",
+        st,
+        "SELECT " RG_SQL_MEETING_COLS
+        " FROM meetings WHERE account_sid = $1 AND custom_room_id = $2",
         RG_PG_ARGS(RG_PG_SID(m->account_sid), RG_PG_TEXT(m->custom_room_id, RG_IDENTITY_MAX)),
         read_row, out);
 }
@@ -45,7 +45,7 @@ int rg_pgsql_meeting_create(rg_store *st, rg_meeting *m, int *created)
     if (rc == RG_ENOTFOUND) {
         rc = rg_pg_insert_locked(
             st,
-            "INSERT INTO meetings(" COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8) "
+            "INSERT INTO meetings(" RG_SQL_MEETING_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8) "
             "ON CONFLICT (account_sid, custom_room_id) WHERE custom_room_id IS NOT NULL "
             "DO NOTHING",
             &rg_cols_meeting, m, &rows);
@@ -85,7 +85,7 @@ int rg_pgsql_meeting_list(rg_store *st, const char *account_sid, size_t offset, 
                           RG_PG_ARGS(RG_PG_SID(account_sid)), total);
     if (rc == RG_OK)
         rc = rg_pg_query(st,
-                         "SELECT " COLS " FROM meetings WHERE account_sid = $1 "
+                         "SELECT " RG_SQL_MEETING_COLS " FROM meetings WHERE account_sid = $1 "
                          "ORDER BY date_created DESC, seq DESC LIMIT $2 OFFSET $3",
                          RG_PG_ARGS(RG_PG_SID(account_sid), RG_PG_INT(limit), RG_PG_INT(offset)),
                          &r);

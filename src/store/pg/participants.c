@@ -24,29 +24,15 @@
 #include "store/pg/revoke.h"
 #include "store/rooms.h"
 
-#define PART_COLS                                                                                  \
-    "p.sid, p.room_sid, r.account_sid, p.identity, p.connected, p.start_time, p.end_time "         \
-    "FROM participants p JOIN rooms r ON r.sid = p.room_sid"
-
 /* By PA sid, else by identity: the connected one, else the newest. */
 #define PART_BY_SID_OR_IDENTITY                                                                    \
-    "SELECT " PART_COLS " WHERE p.room_sid = $1 AND (p.sid = $2 OR p.identity = $2) "              \
+    "SELECT " RG_SQL_PARTICIPANT_FROM                                                              \
+    " WHERE p.room_sid = $1 AND (p.sid = $2 OR p.identity = $2) "                                  \
     "ORDER BY p.sid = $2 DESC, p.connected DESC, p.start_time DESC, p.seq DESC LIMIT 1"
 
 static int read_participant(const PGresult *r, int i, void *row)
 {
-    rg_participant *p = row;
-    int64_t connected = 0;
-    memset(p, 0, sizeof *p);
-    int rc = rg_pg_text(r, i, 0, p->sid, sizeof p->sid);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 1, p->room_sid, sizeof p->room_sid);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 2, p->account_sid, sizeof p->account_sid);
-    if (rc == RG_OK) rc = rg_pg_text(r, i, 3, p->identity, sizeof p->identity);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 4, &connected);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 5, &p->start_time);
-    if (rc == RG_OK) rc = rg_pg_int(r, i, 6, &p->end_time);
-    p->connected = connected != 0;
-    return rc;
+    return rg_pg_read_cols(r, i, row, &rg_cols_participant);
 }
 
 static int get_locked(rg_store *st, const char *sql, const char *a, const char *b,
@@ -131,8 +117,8 @@ int rg_pgsql_participant_join(rg_store *st, const char *room_sid, const char *id
         rc = lock_room(st, room_sid, &max);
         if (rc == RG_OK) rc = join_locked(st, room_sid, identity, participant_sid, now, max);
         if (rc == RG_OK && out)
-            rc =
-                get_locked(st, "SELECT " PART_COLS " WHERE p.sid = $1", participant_sid, NULL, out);
+            rc = get_locked(st, "SELECT " RG_SQL_PARTICIPANT_FROM " WHERE p.sid = $1",
+                            participant_sid, NULL, out);
         rc = rg_pg_end(st, rc);
     }
     rg_pg_unlock(st, t0, 1);
@@ -449,7 +435,7 @@ int rg_pgsql_participant_list(rg_store *st, const char *room_sid, int connected,
                               size_t limit, rg_participant *out, size_t *count, int *more)
 {
     return rg_pg_list(st,
-                      "SELECT " PART_COLS " WHERE p.room_sid = $1 AND "
+                      "SELECT " RG_SQL_PARTICIPANT_FROM " WHERE p.room_sid = $1 AND "
                       "($2 < 0 OR p.connected = $2) "
                       "ORDER BY p.start_time, p.seq LIMIT $3 OFFSET $4",
                       RG_PG_ARGS(RG_PG_TEXT(room_sid, RG_IDENTITY_MAX), RG_PG_INT(connected)),
@@ -471,7 +457,8 @@ int rg_pgsql_participant_kick(rg_store *st, const char *room_sid, const char *si
         if (rc == RG_OK) rc = disconnect_locked(st, p.sid, now);
         if (rc == RG_OK) rc = rg_pg_revoke_locked(st, room_sid, p.identity, NULL, now, NULL);
         if (rc == RG_OK && out)
-            rc = get_locked(st, "SELECT " PART_COLS " WHERE p.sid = $1", p.sid, NULL, out);
+            rc = get_locked(st, "SELECT " RG_SQL_PARTICIPANT_FROM " WHERE p.sid = $1", p.sid, NULL,
+                            out);
         rc = rg_pg_end(st, rc);
     }
     rg_pg_unlock(st, t0, 1);

@@ -7,12 +7,7 @@
 #include "store/pg/pg.h"
 #include "store/rooms.h"
 
-#define RG_PG_ROOM_COLS                                                                            \
-    "sid, account_sid, unique_name, type, status, max_participants, empty_room_timeout, "          \
-    "unused_room_timeout, status_callback, date_created, date_updated, end_time, last_left, "      \
-    "ever_joined, status_callback_method"
-
-/* Row i of res (RG_PG_ROOM_COLS) into *(rg_room *)row; RG_EIO for values
+/* Row i of res (RG_SQL_ROOM_COLS) into *(rg_room *)row; RG_EIO for values
  * this build does not know. */
 int rg_pg_read_room(const PGresult *res, int i, void *row);
 

@@ -10,11 +10,7 @@
 #include "store/pg/call.h"
 #include "store/outbox_emit.h"
 
-#define COLS                                                                                       \
-    "sid, account_sid, size, content_type, duration, room_sid, consultation_id, "                  \
-    "allowed_identities, allowed_roles, source, key_id, date_created, date_deleted"
-
-/* Columns in COLS order (store/cols.c). */
+/* Columns in RG_SQL_RECORDING_COLS order (store/cols.c). */
 static int read_row(const PGresult *res, int i, void *row)
 {
     return rg_pg_read_cols(res, i, row, &rg_cols_recording);
@@ -27,7 +23,7 @@ int rg_pgsql_recording_insert(rg_store *st, const rg_recording *r)
     int rc = rg_pg_begin(st);
     if (rc == RG_OK) {
         rc = rg_pg_insert_locked(st,
-                                 "INSERT INTO recordings(" COLS
+                                 "INSERT INTO recordings(" RG_SQL_RECORDING_COLS
                                  ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
                                  "$12, NULL)",
                                  &rg_cols_recording, r, NULL);
@@ -41,7 +37,7 @@ int rg_pgsql_recording_insert(rg_store *st, const rg_recording *r)
 
 int rg_pgsql_recording_get(rg_store *st, const char *sid, rg_recording *out)
 {
-    return rg_pg_get(st, "SELECT " COLS " FROM recordings WHERE sid = $1",
+    return rg_pg_get(st, "SELECT " RG_SQL_RECORDING_COLS " FROM recordings WHERE sid = $1",
                      RG_PG_ARGS(RG_PG_SID(sid)), read_row, out);
 }
 
@@ -49,7 +45,7 @@ int rg_pgsql_recording_list(rg_store *st, const char *account_sid, size_t offset
                             rg_recording *out, size_t *count, int *more)
 {
     return rg_pg_list(st,
-                      "SELECT " COLS " FROM recordings WHERE account_sid = $1 AND "
+                      "SELECT " RG_SQL_RECORDING_COLS " FROM recordings WHERE account_sid = $1 AND "
                       "date_deleted IS NULL ORDER BY date_created DESC, seq DESC "
                       "LIMIT $2 OFFSET $3",
                       RG_PG_ARGS(RG_PG_SID(account_sid)), read_row, out, sizeof *out, offset, limit,

@@ -65,10 +65,10 @@ int rg_pg_read_room(const PGresult *res, int i, void *row)
 static int insert_locked(rg_store *st, const rg_room *r, int on_conflict, int64_t *rows)
 {
     static const char plain[] =
-        "INSERT INTO rooms(" RG_PG_ROOM_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+        "INSERT INTO rooms(" RG_SQL_ROOM_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
         "$11, $12, $13, $14, $15)";
     static const char quiet[] =
-        "INSERT INTO rooms(" RG_PG_ROOM_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+        "INSERT INTO rooms(" RG_SQL_ROOM_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
         "$11, $12, $13, $14, $15) ON CONFLICT (account_sid, unique_name) WHERE status = 1 "
         "DO NOTHING";
     return rg_pg_insert_locked(st, on_conflict ? quiet : plain, &rg_cols_room, r, rows);
@@ -103,7 +103,7 @@ int rg_pgsql_room_get(rg_store *st, const char *account_sid, const char *sid_or_
 {
     uint64_t t0 = rg_pg_lock(st);
     int rc = room_get_locked(st,
-                             "SELECT " RG_PG_ROOM_COLS " FROM rooms WHERE account_sid = $1 AND "
+                             "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = $1 AND "
                              "(sid = $2 OR unique_name = $2) ORDER BY sid = $2 DESC, "
                              "status = 1 DESC, date_created DESC, seq DESC LIMIT 1",
                              account_sid, sid_or_name, out);
@@ -126,7 +126,7 @@ static int meeting_disabled_locked(rg_store *st, const char *account_sid, const 
 }
 
 #define LIVE_BY_NAME                                                                               \
-    "SELECT " RG_PG_ROOM_COLS " FROM rooms WHERE account_sid = $1 AND unique_name = $2 AND "       \
+    "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = $1 AND unique_name = $2 AND "      \
     "status = 1"
 
 static int get_or_create(rg_store *st, const char *account_sid, const char *unique_name,
@@ -198,7 +198,7 @@ int rg_pgsql_room_list(rg_store *st, const char *account_sid, rg_room_status sta
 {
     return rg_pg_list(
         st,
-        "SELECT " RG_PG_ROOM_COLS " FROM rooms WHERE account_sid = $1 AND "
+        "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = $1 AND "
         "($2 = 0 OR status = $2) AND ($3::text IS NULL OR unique_name = $3) "
         "ORDER BY date_created DESC, seq DESC LIMIT $4 OFFSET $5",
         RG_PG_ARGS(RG_PG_SID(account_sid), RG_PG_INT(status),
@@ -304,7 +304,7 @@ static int sweep_batch(rg_store *st, int64_t now, int unit, rg_room *out, size_t
     }
     if (rc == RG_OK) {
         rc = rg_pg_query(
-            st, "SELECT " RG_PG_ROOM_COLS " " DUE_WHERE " AND sid = ANY($3::text[]) ORDER BY sid",
+            st, "SELECT " RG_SQL_ROOM_COLS " " DUE_WHERE " AND sid = ANY($3::text[]) ORDER BY sid",
             RG_PG_ARGS(RG_PG_INT(unit), RG_PG_INT(now), RG_PG_TEXT(sids, sizeof sids)), &res);
         if (rc == RG_OK) {
             rc = read_rooms(res, out, SWEEP_BATCH, count);

@@ -11,10 +11,6 @@
 #include "store/auditappend.h"
 #include "store/sqlite/sql.h"
 
-#define COLS                                                                                       \
-    "seq, ts_ms, action, outcome, reason, account_sid, recording_sid, identity, realm_user_id, "   \
-    "roles, client_ip, user_agent, prev_hash, hash"
-
 /* The head row into h->db / h->db_state; store locked (inside the
  * caller's transaction).  RG_OK or a store error (a missing row is a
  * state). */
@@ -105,7 +101,8 @@ static int insert_row(rg_store *st, void *ud, const rg_audit_row *r)
     sqlite3_stmt **s = ud;
     int rc = *s ? RG_OK
                 : rg_sql_prepare(st,
-                                 "INSERT INTO audit_log(" COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+                                 "INSERT INTO audit_log(" RG_SQL_AUDIT_COLS
+                                 ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
                                  "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                                  s);
     if (rc == RG_OK) rc = bind_row(*s, r);
@@ -168,7 +165,7 @@ int rg_sqlite_audit_list(rg_store *st, const char *recording_sid, size_t offset,
                          rg_audit_row *out, size_t *count, int *more)
 {
     return rg_sql_list(st,
-                       "SELECT " COLS " FROM audit_log WHERE recording_sid = ?1 "
+                       "SELECT " RG_SQL_AUDIT_COLS " FROM audit_log WHERE recording_sid = ?1 "
                        "ORDER BY seq LIMIT ?2 OFFSET ?3",
                        RG_ARGS(RG_ARG_SID(recording_sid)), read_row, out, sizeof *out, offset,
                        limit, count, more, "audit list");
@@ -182,9 +179,9 @@ static int each_locked(rg_store *st, int64_t since, int (*fn)(void *, const rg_a
 {
     rg_audit_row r;
     visit_row_visit v = {fn, ud};
-    return rg_sql_each_locked(st, "SELECT " COLS " FROM audit_log WHERE ts_ms >= ?1 ORDER BY seq",
-                              RG_ARGS(RG_ARG_INT(since)), read_row, &r, visit_row, &v,
-                              "audit each");
+    return rg_sql_each_locked(
+        st, "SELECT " RG_SQL_AUDIT_COLS " FROM audit_log WHERE ts_ms >= ?1 ORDER BY seq",
+        RG_ARGS(RG_ARG_INT(since)), read_row, &r, visit_row, &v, "audit each");
 }
 
 int rg_sqlite_audit_each(rg_store *st, int64_t since_ms, int (*fn)(void *ud, const rg_audit_row *r),

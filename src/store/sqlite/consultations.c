@@ -6,11 +6,7 @@
 #include "core/errors.h"
 #include "store/sqlite/sql.h"
 
-#define COLS                                                                                       \
-    "sid, account_sid, consultation_id, detail_id, client_identity, provider_identity, "           \
-    "starts_at, ends_at, status, date_created, date_updated"
-
-/* Columns in COLS order (store/cols.c). */
+/* Columns in RG_SQL_CONSULTATION_COLS order (store/cols.c). */
 static int read_row(sqlite3_stmt *s, void *row)
 {
     return rg_sql_read_row(s, row, &rg_cols_consultation);
@@ -19,7 +15,7 @@ static int read_row(sqlite3_stmt *s, void *row)
 int rg_sqlite_consultation_insert(rg_store *st, const rg_consultation *c)
 {
     return rg_sql_insert(st,
-                         "INSERT INTO consultations(" COLS
+                         "INSERT INTO consultations(" RG_SQL_CONSULTATION_COLS
                          ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                          &rg_cols_consultation, c, "consultation insert");
 }
@@ -29,7 +25,8 @@ int rg_sqlite_consultation_insert(rg_store *st, const rg_consultation *c)
 static int get_locked(rg_store *st, const char *account_sid, const char *id, rg_consultation *out)
 {
     return rg_sql_get_locked(st,
-                             "SELECT " COLS " FROM consultations WHERE account_sid = ?1 AND "
+                             "SELECT " RG_SQL_CONSULTATION_COLS
+                             " FROM consultations WHERE account_sid = ?1 AND "
                              "(consultation_id = ?2 OR sid = ?2) "
                              "ORDER BY consultation_id = ?2 DESC LIMIT 1",
                              RG_ARGS(RG_ARG_SID(account_sid), RG_ARG_TEXT(id, RG_CONSULT_ID_MAX)),

@@ -18,13 +18,10 @@
 #include "core/errors.h"
 #include "store/sqlite/sql.h"
 
-#define KEY_COLS                                                                                   \
-    "sid, account_sid, friendly_name, secret_sealed, date_created, date_updated, key_type"
 /* rowid orders keys created within the same second by insertion. */
-#define KEY_SELECT KEY_COLS ", rowid"
-#define ACCOUNT_COLS "sid, friendly_name, token_hash, date_created"
+#define KEY_SELECT RG_SQL_KEY_COLS ", rowid"
 
-/* Columns in ACCOUNT_COLS order (store/cols.c). */
+/* Columns in RG_SQL_ACCOUNT_COLS order (store/cols.c). */
 static int read_account(sqlite3_stmt *s, void *row)
 {
     return rg_sql_read_row(s, row, &rg_cols_account);
@@ -53,14 +50,15 @@ static int read_key(sqlite3_stmt *s, void *row)
 
 int rg_sqlite_account_insert(rg_store *st, const rg_account *a)
 {
-    return rg_sql_insert(
-        st, "INSERT INTO accounts(" ACCOUNT_COLS ", token_sealed) VALUES(?1, ?2, ?3, ?4, ?5)",
-        &rg_cols_account, a, "account insert");
+    return rg_sql_insert(st,
+                         "INSERT INTO accounts(" RG_SQL_ACCOUNT_COLS
+                         ", token_sealed) VALUES(?1, ?2, ?3, ?4, ?5)",
+                         &rg_cols_account, a, "account insert");
 }
 
 int rg_sqlite_account_get(rg_store *st, const char *sid, rg_account *out)
 {
-    return rg_sql_get(st, "SELECT " ACCOUNT_COLS " FROM accounts WHERE sid = ?1",
+    return rg_sql_get(st, "SELECT " RG_SQL_ACCOUNT_COLS " FROM accounts WHERE sid = ?1",
                       RG_ARGS(RG_ARG_SID(sid)), read_account, out, "account get");
 }
 
@@ -71,7 +69,7 @@ int rg_sqlite_account_each(rg_store *st, int (*fn)(void *ud, const rg_account *a
 {
     rg_account a;
     visit_account_visit v = {fn, ud};
-    return rg_sql_each(st, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY sid", NULL, 0,
+    return rg_sql_each(st, "SELECT " RG_SQL_ACCOUNT_COLS " FROM accounts ORDER BY sid", NULL, 0,
                        read_account, &a, visit_account, &v, "account each");
 }
 
@@ -80,9 +78,9 @@ int rg_sqlite_account_each(rg_store *st, int (*fn)(void *ud, const rg_account *a
 int rg_sqlite_key_insert(rg_store *st, const rg_key_row *k)
 {
     if (k->sealed_len > sizeof k->sealed) return RG_EINVAL;
-    return rg_sql_insert(st,
-                         "INSERT INTO api_keys(" KEY_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                         &rg_cols_key, k, "key insert");
+    return rg_sql_insert(
+        st, "INSERT INTO api_keys(" RG_SQL_KEY_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &rg_cols_key, k, "key insert");
 }
 
 int rg_sqlite_key_get(rg_store *st, const char *sid, rg_key_row *out)

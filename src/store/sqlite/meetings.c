@@ -10,16 +10,14 @@
 #include "core/errors.h"
 #include "store/sqlite/sql.h"
 
-#define COLS                                                                                       \
-    "room_id, id, account_sid, custom_room_id, api_key, disabled, date_created, date_updated"
-
 /* Matches the room id first: a customRoomId that happens to look like
  * another room's id never shadows it. */
 #define BY_KEY                                                                                     \
-    "SELECT " COLS " FROM meetings WHERE account_sid = ?1 AND (room_id = ?2 OR custom_room_id = "  \
+    "SELECT " RG_SQL_MEETING_COLS                                                                  \
+    " FROM meetings WHERE account_sid = ?1 AND (room_id = ?2 OR custom_room_id = "                 \
     "?2) ORDER BY room_id = ?2 DESC LIMIT 1"
 
-/* Columns in COLS order (store/cols.c). */
+/* Columns in RG_SQL_MEETING_COLS order (store/cols.c). */
 static int read_row(sqlite3_stmt *s, void *row)
 {
     return rg_sql_read_row(s, row, &rg_cols_meeting);
@@ -37,16 +35,18 @@ static int get_locked(rg_store *st, const char *account_sid, const char *key, rg
 static int get_custom_locked(rg_store *st, const rg_meeting *m, rg_meeting *out)
 {
     return rg_sql_get_locked(
-        st, "SELECT " COLS " FROM meetings WHERE account_sid = ?1 AND custom_room_id = ?2",
+        st,
+        "SELECT " RG_SQL_MEETING_COLS
+        " FROM meetings WHERE account_sid = ?1 AND custom_room_id = ?2",
         RG_ARGS(RG_ARG_SID(m->account_sid), RG_ARG_TEXT(m->custom_room_id, RG_IDENTITY_MAX)),
         read_row, out, "meeting get custom");
 }
 
 static int insert_locked(rg_store *st, const rg_meeting *m)
 {
-    return rg_sql_insert_locked(st,
-                                "INSERT INTO meetings(" COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-                                &rg_cols_meeting, m, "meeting insert");
+    return rg_sql_insert_locked(
+        st, "INSERT INTO meetings(" RG_SQL_MEETING_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+        &rg_cols_meeting, m, "meeting insert");
 }
 
 int rg_sqlite_meeting_create(rg_store *st, rg_meeting *m, int *created)
@@ -86,7 +86,8 @@ int rg_sqlite_meeting_list(rg_store *st, const char *account_sid, size_t offset,
                     NULL, 0, total, "meeting count");
     if (rc == RG_OK)
         rc = rg_sql_list_locked(st,
-                                "SELECT " COLS " FROM meetings WHERE account_sid = ?1 "
+                                "SELECT " RG_SQL_MEETING_COLS
+                                " FROM meetings WHERE account_sid = ?1 "
                                 "ORDER BY date_created DESC, rowid DESC LIMIT ?2 OFFSET ?3",
                                 RG_ARGS(RG_ARG_SID(account_sid)), read_row, out, sizeof *out,
                                 offset, limit, count, &more, "meeting list");

@@ -10,24 +10,15 @@
 #include "store/sqlite/room_open.h"
 #include "store/sqlite/sql.h"
 
-#define PART_COLS                                                                                  \
-    "p.sid, p.room_sid, r.account_sid, p.identity, p.connected, p.start_time, p.end_time "         \
-    "FROM participants p JOIN rooms r ON r.sid = p.room_sid"
-
 /* By PA sid, else by identity: the connected one, else the newest. */
 #define PART_BY_SID_OR_IDENTITY                                                                    \
-    "SELECT " PART_COLS " WHERE p.room_sid = ?1 AND (p.sid = ?2 OR p.identity = ?2) "              \
+    "SELECT " RG_SQL_PARTICIPANT_FROM                                                              \
+    " WHERE p.room_sid = ?1 AND (p.sid = ?2 OR p.identity = ?2) "                                  \
     "ORDER BY p.sid = ?2 DESC, p.connected DESC, p.start_time DESC, p.rowid DESC LIMIT 1"
-
-static const rg_sql_col PART_READ[] = {
-    RG_COL_TEXT(rg_participant, sid),         RG_COL_TEXT(rg_participant, room_sid),
-    RG_COL_TEXT(rg_participant, account_sid), RG_COL_TEXT(rg_participant, identity),
-    RG_COL_BOOL(rg_participant, connected),   RG_COL_I64(rg_participant, start_time),
-    RG_COL_I64(rg_participant, end_time)};
 
 static int read_participant(sqlite3_stmt *s, void *row)
 {
-    return rg_sql_read_cols(s, row, sizeof(rg_participant), PART_READ, RG_NCOLS(PART_READ));
+    return rg_sql_read_row(s, row, &rg_cols_participant);
 }
 
 /* One participant by the room and a second text parameter (b NULL: the
@@ -112,8 +103,8 @@ int rg_sqlite_participant_join(rg_store *st, const char *room_sid, const char *i
     if (rc == RG_OK) {
         rc = join_locked(st, room_sid, identity, participant_sid, now);
         if (rc == RG_OK && out)
-            rc =
-                get_locked(st, "SELECT " PART_COLS " WHERE p.sid = ?1", participant_sid, NULL, out);
+            rc = get_locked(st, "SELECT " RG_SQL_PARTICIPANT_FROM " WHERE p.sid = ?1",
+                            participant_sid, NULL, out);
         rc = rg_sql_end(st, rc);
     }
     rg_sql_unlock(st);
@@ -276,7 +267,7 @@ int rg_sqlite_participant_list(rg_store *st, const char *room_sid, int connected
                                size_t limit, rg_participant *out, size_t *count, int *more)
 {
     return rg_sql_list(st,
-                       "SELECT " PART_COLS " WHERE p.room_sid = ?1 AND "
+                       "SELECT " RG_SQL_PARTICIPANT_FROM " WHERE p.room_sid = ?1 AND "
                        "(?2 < 0 OR p.connected = ?2) "
                        "ORDER BY p.start_time, p.rowid LIMIT ?3 OFFSET ?4",
                        RG_ARGS(RG_ARG_TEXT(room_sid, RG_IDENTITY_MAX), RG_ARG_INT(connected)),
@@ -304,7 +295,8 @@ int rg_sqlite_participant_kick(rg_store *st, const char *room_sid, const char *s
         if (rc == RG_OK)
             rc = rg_sql_run(st, REVOKE_SQL, room_sid, p.identity, NULL, now, NULL, "revoke");
         if (rc == RG_OK && out)
-            rc = get_locked(st, "SELECT " PART_COLS " WHERE p.sid = ?1", p.sid, NULL, out);
+            rc = get_locked(st, "SELECT " RG_SQL_PARTICIPANT_FROM " WHERE p.sid = ?1", p.sid, NULL,
+                            out);
         rc = rg_sql_end(st, rc);
     }
     rg_sql_unlock(st);

@@ -7,11 +7,7 @@
 #include "store/outbox_emit.h"
 #include "store/sqlite/sql.h"
 
-#define COLS                                                                                       \
-    "sid, account_sid, size, content_type, duration, room_sid, consultation_id, "                  \
-    "allowed_identities, allowed_roles, source, key_id, date_created, date_deleted"
-
-/* Columns in COLS order (store/cols.c). */
+/* Columns in RG_SQL_RECORDING_COLS order (store/cols.c). */
 static int read_row(sqlite3_stmt *s, void *row)
 {
     return rg_sql_read_row(s, row, &rg_cols_recording);
@@ -26,7 +22,7 @@ int rg_sqlite_recording_insert(rg_store *st, const rg_recording *r)
         return rc;
     }
     rc = rg_sql_insert_locked(st,
-                              "INSERT INTO recordings(" COLS
+                              "INSERT INTO recordings(" RG_SQL_RECORDING_COLS
                               ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
                               "?12, NULL)",
                               &rg_cols_recording, r, "recording insert");
@@ -39,7 +35,7 @@ int rg_sqlite_recording_insert(rg_store *st, const rg_recording *r)
 
 int rg_sqlite_recording_get(rg_store *st, const char *sid, rg_recording *out)
 {
-    return rg_sql_get(st, "SELECT " COLS " FROM recordings WHERE sid = ?1",
+    return rg_sql_get(st, "SELECT " RG_SQL_RECORDING_COLS " FROM recordings WHERE sid = ?1",
                       RG_ARGS(RG_ARG_SID(sid)), read_row, out, "recording get");
 }
 
@@ -47,7 +43,8 @@ int rg_sqlite_recording_list(rg_store *st, const char *account_sid, size_t offse
                              rg_recording *out, size_t *count, int *more)
 {
     return rg_sql_list(st,
-                       "SELECT " COLS " FROM recordings WHERE account_sid = ?1 AND "
+                       "SELECT " RG_SQL_RECORDING_COLS
+                       " FROM recordings WHERE account_sid = ?1 AND "
                        "date_deleted IS NULL ORDER BY date_created DESC, rowid DESC "
                        "LIMIT ?2 OFFSET ?3",
                        RG_ARGS(RG_ARG_SID(account_sid)), read_row, out, sizeof *out, offset, limit,

@@ -16,14 +16,9 @@
 #include "store/sqlite/room_open.h"
 #include "store/sqlite/sql.h"
 
-#define ROOM_COLS                                                                                  \
-    "sid, account_sid, unique_name, type, status, max_participants, empty_room_timeout, "          \
-    "unused_room_timeout, status_callback, date_created, date_updated, end_time, last_left, "      \
-    "ever_joined, status_callback_method"
-
 #define SWEEP_BATCH 32 /* rooms completed per transaction (and kept in memory) */
 
-/* Columns in ROOM_COLS order.  A type or status this build does not know
+/* Columns in RG_SQL_ROOM_COLS order.  A type or status this build does not know
  * (an edited file) is RG_EIO rather than a guess. */
 static int read_room(sqlite3_stmt *s, void *row)
 {
@@ -55,7 +50,7 @@ static int read_room(sqlite3_stmt *s, void *row)
 static int insert_locked(rg_store *st, const rg_room *r)
 {
     return rg_sql_insert_locked(st,
-                                "INSERT INTO rooms(" ROOM_COLS
+                                "INSERT INTO rooms(" RG_SQL_ROOM_COLS
                                 ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
                                 "?13, ?14, ?15)",
                                 &rg_cols_room, r, "room insert");
@@ -95,13 +90,14 @@ int rg_sqlite_room_get(rg_store *st, const char *account_sid, const char *sid_or
     int by_sid =
         sid_or_name == NULL || rg_sid_valid(sid_or_name, strnlen(sid_or_name, RG_SID_SIZE), "RM");
     rg_sql_lock(st);
-    int rc = by_sid ? room_query_one(
-                          st, "SELECT " ROOM_COLS " FROM rooms WHERE sid = ?2 AND account_sid = ?1",
-                          account_sid, sid_or_name, out)
+    int rc = by_sid ? room_query_one(st,
+                                     "SELECT " RG_SQL_ROOM_COLS
+                                     " FROM rooms WHERE sid = ?2 AND account_sid = ?1",
+                                     account_sid, sid_or_name, out)
                     : RG_ENOTFOUND;
     if (rc == RG_ENOTFOUND)
         rc = room_query_one(st,
-                            "SELECT " ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
+                            "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
                             "unique_name = ?2 ORDER BY status = 1 DESC, date_created DESC, "
                             "rowid DESC LIMIT 1",
                             account_sid, sid_or_name, out);
@@ -136,7 +132,7 @@ static int get_or_create(rg_store *st, const char *account_sid, const char *uniq
     rc = light ? rg_sql_begin_light(st) : rg_sql_begin(st);
     if (rc == RG_OK) {
         rc = room_query_one(st,
-                            "SELECT " ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
+                            "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
                             "unique_name = ?2 AND status = 1",
                             account_sid, unique_name, out);
         if (rc == RG_ENOTFOUND) rc = meeting_disabled_locked(st, account_sid, unique_name);
@@ -158,7 +154,7 @@ int rg_room_open_locked(rg_store *st, const rg_room *want)
     int rc = r.sid[0] ? rg_room_prepare_new(&r) : RG_EINVAL; /* the caller's sid, checked */
     if (rc != RG_OK) return rc;
     rc = room_query_one(st,
-                        "SELECT " ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
+                        "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
                         "unique_name = ?2 AND status = 1",
                         r.account_sid, r.unique_name, &cur);
     if (rc == RG_OK) return strcmp(cur.sid, r.sid) == 0 ? RG_OK : RG_EEXIST;
@@ -192,7 +188,7 @@ int rg_sqlite_room_list(rg_store *st, const char *account_sid, rg_room_status st
 {
     return rg_sql_list(
         st,
-        "SELECT " ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
+        "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
         "(?2 = 0 OR status = ?2) AND (?3 IS NULL OR unique_name = ?3) "
         "ORDER BY date_created DESC, rowid DESC LIMIT ?4 OFFSET ?5",
         RG_ARGS(RG_ARG_SID(account_sid), RG_ARG_INT(status),
@@ -251,7 +247,7 @@ static int select_due(rg_store *st, int64_t now, int unit, rg_room *out, size_t 
                       size_t *count)
 {
     int more = 0;
-    int rc = rg_sql_list_locked(st, "SELECT " ROOM_COLS " " DUE_WHERE " LIMIT ?3 OFFSET ?4",
+    int rc = rg_sql_list_locked(st, "SELECT " RG_SQL_ROOM_COLS " " DUE_WHERE " LIMIT ?3 OFFSET ?4",
                                 RG_ARGS(RG_ARG_INT(unit), RG_ARG_INT(now)), read_room, out,
                                 sizeof *out, 0, limit, count, &more, "room sweep");
     if (rc == RG_OK && limit == 0) *count = (size_t)more;
