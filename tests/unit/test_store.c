@@ -225,6 +225,37 @@ static void test_key_list(void **state)
     expect_page(f->st, nobody, 0, 8, NULL, 0, 0);
 }
 
+/* The paging rule's bounds (store/page.h), the same on every back end: a
+ * limit or offset SQL's int64 cannot hold, or no rows to fill, is
+ * RG_EINVAL with an empty answer. */
+static void test_page_bounds(void **state)
+{
+    fixture *f = *state;
+    char ac[RG_SID_SIZE];
+    rg_key_row rows[8];
+    size_t count = 99;
+    int more = -1;
+    seed_keys(f->st, ac);
+    assert_int_equal(rg_store_key_list(f->st, ac, 0, (size_t)INT64_MAX, rows, &count, &more),
+                     RG_EINVAL);
+    assert_int_equal(count, 0);
+    assert_int_equal(more, 0);
+    count = 99, more = -1;
+    assert_int_equal(rg_store_key_list(f->st, ac, (size_t)INT64_MAX + 1, 2, rows, &count, &more),
+                     RG_EINVAL);
+    assert_int_equal(count, 0);
+    assert_int_equal(more, 0);
+    assert_int_equal(rg_store_key_list(f->st, ac, 0, 2, NULL, &count, &more), RG_EINVAL);
+    /* the largest offset it takes: past every row */
+    assert_int_equal(rg_store_key_list(f->st, ac, (size_t)INT64_MAX, 2, rows, &count, &more),
+                     RG_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(more, 0);
+    /* no rows asked for: no buffer needed, and the answer still says more */
+    assert_int_equal(rg_store_key_list(f->st, ac, 0, 0, NULL, &count, &more), RG_OK);
+    assert_int_equal(more, 1);
+}
+
 static void test_key_newest(void **state)
 {
     fixture *f = *state;
@@ -303,6 +334,7 @@ int main(void)
         T(test_key_crud),
         T(test_key_unknown_account),
         T(test_key_list),
+        T(test_page_bounds),
         T(test_key_newest),
         T(test_each),
         T(test_change_mark),

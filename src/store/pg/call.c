@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "store/page.h"
 
 int rg_pg_get_locked(rg_store *st, const char *sql, const rg_pg_arg *args, int n, rg_pg_reader read,
                      void *out)
@@ -42,21 +43,19 @@ int rg_pg_get_then(rg_store *st, const char *sql, const rg_pg_arg *args, int n, 
     return rc;
 }
 
+#define LIST_ARGS_MAX 6 /* the caller's parameters of a page */
+
 int rg_pg_list(rg_store *st, const char *sql, const rg_pg_arg *args, int n, rg_pg_reader read,
                void *out, size_t size, size_t offset, size_t limit, size_t *count, int *more)
 {
-    rg_pg_arg all[8];
+    rg_pg_arg all[LIST_ARGS_MAX + 2];
     PGresult *r;
     *count = 0;
     *more = 0;
-    if (n < 0 || n > 6 || limit >= (uint64_t)INT64_MAX || offset > (uint64_t)INT64_MAX ||
-        (limit > 0 && !out))
-        return RG_EINVAL;
-    if (n > 0) memcpy(all, args, (size_t)n * sizeof *args);
-    all[n] = RG_PG_INT(limit + 1);
-    all[n + 1] = RG_PG_INT(offset);
+    int m = rg_page_args(all, LIST_ARGS_MAX, args, n, offset, limit, out);
+    if (m < 0) return m;
     uint64_t t0 = rg_pg_lock(st);
-    int rc = rg_pg_query(st, sql, all, n + 2, &r);
+    int rc = rg_pg_query(st, sql, all, m, &r);
     if (rc == RG_OK) {
         size_t rows = (size_t)PQntuples(r);
         for (size_t i = 0; rc == RG_OK && i < rows && i < limit; i++)

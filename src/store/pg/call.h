@@ -23,8 +23,7 @@ int rg_pg_get_locked(rg_store *st, const char *sql, const rg_pg_arg *args, int n
                      void *out);
 
 /* A page: sql ends in "LIMIT $k OFFSET $k+1" after the n args (at most
- * 6); one row more than asked only says whether there are more.  Rows of
- * `size` bytes into out. */
+ * 6), the paging rule of store/page.h; rows of `size` bytes into out. */
 int rg_pg_list(rg_store *st, const char *sql, const rg_pg_arg *args, int n, rg_pg_reader read,
                void *out, size_t size, size_t offset, size_t limit, size_t *count, int *more);
 

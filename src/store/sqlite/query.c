@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "store/page.h"
 #include "store/sqlite/sql.h"
 
 static int bind_arg(sqlite3_stmt *s, int i, const rg_sql_arg *a)
@@ -138,13 +139,9 @@ int rg_sql_list_locked(rg_store *st, const char *sql, const rg_sql_arg *args, in
     sqlite3_stmt *s;
     *count = 0;
     *more = 0;
-    if (n > LIST_ARGS_MAX || limit >= (uint64_t)INT64_MAX || offset > (uint64_t)INT64_MAX ||
-        (limit > 0 && !out))
-        return RG_EINVAL;
-    memcpy(all, args, (size_t)n * sizeof *args);
-    all[n] = RG_ARG_INT(limit + 1); /* the extra row only says whether there are more */
-    all[n + 1] = RG_ARG_INT(offset);
-    int rc = start(st, sql, all, n + 2, &s);
+    int m = rg_page_args(all, LIST_ARGS_MAX, args, n, offset, limit, out);
+    if (m < 0) return m;
+    int rc = start(st, sql, all, m, &s);
     if (rc == RG_OK) rc = rg_sql_page(st, s, read, out, size, limit, count, more, what);
     rg_sql_release(st, s);
     return rc;

@@ -169,9 +169,9 @@ int rg_sql_put(rg_store *st, const char *sql, const rg_sql_arg *args, int n, int
  * by key). */
 int rg_sql_put_one(rg_store *st, const char *sql, const rg_sql_arg *args, int n, const char *what);
 /* A page: args, then limit + 1 and offset bound to the next two
- * parameters (the query ends "LIMIT ?k OFFSET ?k+1"); rows of `size`
- * bytes into out with read, as rg_sql_page.  RG_EINVAL for a limit or
- * offset SQLite cannot take. */
+ * parameters (the query ends "LIMIT ?k OFFSET ?k+1": store/page.h); rows
+ * of `size` bytes into out with read, as rg_sql_page.  RG_EINVAL for a
+ * limit or offset SQLite cannot take. */
 int rg_sql_list(rg_store *st, const char *sql, const rg_sql_arg *args, int n, rg_sql_reader read,
                 void *out, size_t size, size_t offset, size_t limit, size_t *count, int *more,
                 const char *what);
