@@ -1,5 +1,5 @@
 /* hook/request.c - one status callback request from an outbox row: the
- * row's JSON parameters plus SequenceNumber, sorted, form-encoded into the
+ * row's parameters (hook/params.h) plus SequenceNumber, sorted, form-encoded into the
  * body (POST) or the query (GET), signed as Twilio signs. */
 #include "hook/request.h"
 
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/b64.h"
+#include "hook/params.h"
 
 #define MAX_PARAMS 32
 
@@ -44,7 +45,7 @@ int rg_hook_request_build(const rg_outbox_row *row, const char *token, size_t to
     rg_kv kv[MAX_PARAMS];
     char nums[MAX_PARAMS][24], seq[24];
     size_t n = 0;
-    json_t *obj = json_loads(row->params, 0, NULL);
+    json_t *obj = rg_hook_params(row);
     int rc = -1;
     memset(out, 0, sizeof *out);
     *why = "the event's parameters are not a flat object";
@@ -184,7 +185,7 @@ int rg_hook_request_livekit(const rg_outbox_row *row, const char *secret, size_t
     memset(out, 0, sizeof *out);
     if (!name) return 1;
     *why = "the event's parameters are not a JSON object";
-    if ((p = json_loads(row->params, 0, NULL)) == NULL) return -1;
+    if ((p = rg_hook_params(row)) == NULL) return -1;
     *why = "out of memory";
     out->url = strdup(row->url);
     out->body = livekit_body(row, name, p);

@@ -34,7 +34,7 @@ typedef struct {
     int get;                               /* StatusCallbackMethod=GET */
     int livekit;                           /* LiveKit's format (else Twilio's) */
     char key_sid[RG_SID_SIZE];             /* LiveKit: the API key that signs */
-    char params[RG_OUTBOX_PARAMS_MAX + 1]; /* JSON object: name -> value */
+    char params[RG_OUTBOX_PARAMS_MAX + 1]; /* JSON: hook/params.h */
     int64_t seq;                           /* SequenceNumber within the room */
     int64_t created;                       /* unix seconds */
     int attempts;

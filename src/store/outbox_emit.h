@@ -5,8 +5,9 @@
  * (src/store/pg/outbox_emit.c), with the same events, targets and
  * parameters (store/outbox_sql.h).
  *
- * Each is one INSERT ... SELECT with Twilio's parameters built by the
- * database's JSON object function, so a change that touches several
+ * Each is one INSERT ... SELECT with the event's compact values (a JSON
+ * array, store/outbox_sql.h; Twilio's parameters are built from them at
+ * delivery, hook/params.h), so a change that touches several
  * participants records one event per participant in one statement.  An
  * event is recorded only when the room has a target: its own
  * StatusCallback, else its account's default.  A disconnect event must be

@@ -17,11 +17,11 @@
     "CASE WHEN r.status_callback <> '' THEN r.status_callback ELSE a.status_callback END"
 #define RG_OUTBOX_SQL_TARGET                                                                       \
     RG_OUTBOX_SQL_TARGET_URL                                                                       \
-        ", "                                                                                       \
-        "CASE WHEN r.status_callback <> '' THEN r.status_callback_method "                         \
-        "ELSE a.status_callback_method END, "                                                      \
-        "CASE WHEN r.status_callback <> '' THEN 'twilio' ELSE a.status_callback_format END, "      \
-        "CASE WHEN r.status_callback <> '' THEN '' ELSE a.status_callback_key END"
+    ", "                                                                                           \
+    "CASE WHEN r.status_callback <> '' THEN r.status_callback_method "                             \
+    "ELSE a.status_callback_method END, "                                                          \
+    "CASE WHEN r.status_callback <> '' THEN 'twilio' ELSE a.status_callback_format END, "          \
+    "CASE WHEN r.status_callback <> '' THEN '' ELSE a.status_callback_key END"
 #define RG_OUTBOX_SQL_HAS_TARGET "(" RG_OUTBOX_SQL_TARGET_URL ") <> '' "
 
 #define RG_OUTBOX_SQL_ROOM_FROM "FROM rooms r JOIN accounts a ON a.sid = r.account_sid "
@@ -29,29 +29,32 @@
     "FROM participants p JOIN rooms r ON r.sid = p.room_sid JOIN accounts a ON a.sid = "           \
     "r.account_sid "
 
-/* Twilio's parameters of every room event (name: value pairs for the JSON
- * object); event, timestamp: the back end's placeholder of the event name
- * and its expression of the time. */
-#define RG_OUTBOX_SQL_ROOM_PARAMS(event, timestamp)                                                \
-    "'AccountSid', r.account_sid, 'RoomName', r.unique_name, 'RoomSid', r.sid, "                   \
-    "'RoomStatus', CASE r.status WHEN 1 THEN 'in-progress' ELSE 'completed' END, "                 \
-    "'RoomType', CASE r.type WHEN 1 THEN 'go' WHEN 2 THEN 'peer-to-peer' ELSE 'group' END, "       \
-    "'StatusCallbackEvent', " event ", 'Timestamp', " timestamp
+/* ---- compact values --------------------------------------------------
+ *
+ * A room or participant event's row keeps only the values its columns do
+ * not: a JSON array (the back end's array function), by position, that
+ * the dispatcher names and completes at delivery (hook/params.c, which
+ * holds the order by event).  The room's, first: its unique name, then its
+ * status and type as the rooms table's integers.  AccountSid, RoomSid,
+ * StatusCallbackEvent and Timestamp are the row's account_sid, room_sid,
+ * event and created; ParticipantStatus follows from the event.  (Until
+ * 2026-12-03 the row kept the whole object of Twilio's parameters, ~330
+ * bytes of a ~500-byte row, built by the database's JSON object function
+ * in the join's transaction; such rows are still read.) */
+#define RG_OUTBOX_SQL_ROOM_VALUES "r.unique_name, r.status, r.type"
 
-/* A participant's, after the room's: status 'connected' or
- * 'disconnected'. */
-#define RG_OUTBOX_SQL_PART_PARAMS(status)                                                          \
-    ", 'ParticipantSid', p.sid, 'ParticipantStatus', '" status "', "                               \
-    "'ParticipantIdentity', p.identity"
+/* A participant's, after the room's. */
+#define RG_OUTBOX_SQL_PART_VALUES ", p.sid, p.identity"
 /* A track's, after the participant's: bound (placeholders), or one of
  * p.tracks (RG_OUTBOX_SQL_TRACK_OF_T). */
-#define RG_OUTBOX_SQL_TRACK_PARAMS(sid, kind, name)                                                \
-    ", 'TrackSid', " sid ", 'TrackKind', " kind ", 'TrackName', " name
+#define RG_OUTBOX_SQL_TRACK_VALUES(sid, kind, name) ", " sid ", " kind ", " name
 #define RG_OUTBOX_SQL_TRACK_OF_T                                                                   \
-    RG_OUTBOX_SQL_TRACK_PARAMS("t.value ->> 'sid'", "t.value ->> 'kind'", "t.value ->> 'name'")
+    RG_OUTBOX_SQL_TRACK_VALUES("t.value ->> 'sid'", "t.value ->> 'kind'", "t.value ->> 'name'")
 
-/* A recording's (rec recordings; r its room, NULL when it has none):
- * event, timestamp as above, slash_at the back end's position of the
+/* A recording's event, rare, keeps the object of Twilio's parameters (name:
+ * value pairs for the JSON object function): rec recordings; r its room,
+ * NULL when it has none; event, timestamp the back end's placeholder of the
+ * event name and its expression of the time; slash_at its position of the
  * first '/' in rec.content_type. */
 #define RG_OUTBOX_SQL_RECORDING_PARAMS(event, timestamp, slash_at)                                 \
     "'AccountSid', rec.account_sid, 'RoomSid', COALESCE(rec.room_sid, ''), "                       \

@@ -19,10 +19,10 @@
     "|| substr(replace(gen_random_uuid()::text, '-', ''), 1, 12) "                                 \
     "|| substr(replace(gen_random_uuid()::text, '-', ''), 18, 12), "
 #define INSERT_HEAD                                                                                \
-    INSERT_COLS "r.account_sid, r.sid, $3, " RG_OUTBOX_SQL_TARGET ", json_build_object("
+    INSERT_COLS "r.account_sid, r.sid, $3, " RG_OUTBOX_SQL_TARGET ", json_build_array("
 #define TIMESTAMP                                                                                  \
     "to_char(to_timestamp($4) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-#define ROOM_PARAMS RG_OUTBOX_SQL_ROOM_PARAMS("$3", TIMESTAMP)
+#define ROOM_VALUES RG_OUTBOX_SQL_ROOM_VALUES
 #define INSERT_TAIL ")::text, $4, $4 * 1000 "
 #define HAS_TARGET RG_OUTBOX_SQL_HAS_TARGET
 #define ROOM_FROM RG_OUTBOX_SQL_ROOM_FROM
@@ -42,18 +42,18 @@ static int emit(rg_store *st, const char *sql, const char *a, const char *b, con
 static int room_locked(rg_store *st, const char *room_sid, int ended, int64_t now)
 {
     static const char created[] =
-        INSERT_HEAD ROOM_PARAMS INSERT_TAIL ROOM_FROM "WHERE r.sid = $1 AND " HAS_TARGET;
-    static const char done[] = INSERT_HEAD ROOM_PARAMS
-        ", 'RoomDuration', r.end_time - r.date_created" INSERT_TAIL ROOM_FROM
-        "WHERE r.sid = $1 AND " HAS_TARGET;
+        INSERT_HEAD ROOM_VALUES INSERT_TAIL ROOM_FROM "WHERE r.sid = $1 AND " HAS_TARGET;
+    static const char done[] = INSERT_HEAD ROOM_VALUES
+        ", r.end_time - r.date_created" INSERT_TAIL ROOM_FROM "WHERE r.sid = $1 AND " HAS_TARGET;
     return emit(st, ended ? done : created, room_sid, NULL, ended ? "room-ended" : "room-created",
                 now);
 }
 
 static int connected_locked(rg_store *st, const char *participant_sid, int64_t now)
 {
-    static const char sql[] = INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS("connected")
-        INSERT_TAIL PART_FROM "WHERE p.sid = $1 AND " HAS_TARGET;
+    static const char sql[] =
+        INSERT_HEAD ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES INSERT_TAIL PART_FROM
+        "WHERE p.sid = $1 AND " HAS_TARGET;
     return emit(st, sql, participant_sid, NULL, "participant-connected", now);
 }
 
@@ -61,9 +61,9 @@ static int connected_locked(rg_store *st, const char *participant_sid, int64_t n
 static int track_locked(rg_store *st, const char *participant_sid, const rg_track_event *ev,
                         int64_t now)
 {
-    static const char sql[] = INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS("connected")
-        RG_OUTBOX_SQL_TRACK_PARAMS("$5", "$6", "$7") INSERT_TAIL PART_FROM
-        "WHERE p.sid = $1 AND " HAS_TARGET;
+    static const char sql[] =
+        INSERT_HEAD ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES RG_OUTBOX_SQL_TRACK_VALUES(
+            "$5", "$6", "$7") INSERT_TAIL PART_FROM "WHERE p.sid = $1 AND " HAS_TARGET;
     const char *event = rg_track_change_name(ev->change);
     if (event[0] == '\0') return RG_EINVAL;
     return rg_pg_put_locked(st, sql,
@@ -75,18 +75,17 @@ static int track_locked(rg_store *st, const char *participant_sid, const rg_trac
 }
 
 #define DISCONNECTED                                                                               \
-    INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS(                                             \
-        "disconnected") ", 'ParticipantDuration', GREATEST($4 - p.start_time, 0)" INSERT_TAIL      \
-        PART_FROM "WHERE p.connected = 1 AND " HAS_TARGET
+    INSERT_HEAD ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES                                              \
+        ", GREATEST($4 - p.start_time, 0)" INSERT_TAIL PART_FROM                                   \
+        "WHERE p.connected = 1 AND " HAS_TARGET
 
 /* track-removed for each track the participant still publishes
  * (participants.tracks, kept by tracks_keep_locked), as
  * Twilio sends them before its participant-disconnected. */
 #define TRACKS_REMOVED                                                                             \
-    INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS("connected")                                 \
-        RG_OUTBOX_SQL_TRACK_OF_T INSERT_TAIL PART_FROM                                             \
-        "CROSS JOIN LATERAL jsonb_array_elements(p.tracks) WITH ORDINALITY "                       \
-        "AS t(value, key) WHERE p.connected = 1 AND " HAS_TARGET
+    INSERT_HEAD ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES RG_OUTBOX_SQL_TRACK_OF_T INSERT_TAIL         \
+        PART_FROM "CROSS JOIN LATERAL jsonb_array_elements(p.tracks) WITH ORDINALITY "             \
+                  "AS t(value, key) WHERE p.connected = 1 AND " HAS_TARGET
 
 /* In join order (participants.seq, as SQLite's rowid). */
 static int disconnected_locked(rg_store *st, rg_outbox_who who, const char *a, const char *b,

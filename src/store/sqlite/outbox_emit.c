@@ -1,6 +1,6 @@
 /* outbox_emit.c - recording status callback events on SQLite inside the
  * change's transaction (store/outbox_emit.h): INSERT ... SELECT with
- * json_object over the shared parts of store/outbox_sql.h.  ?1 (and ?2)
+ * json_array of the compact values of store/outbox_sql.h.  ?1 (and ?2)
  * name the rows, ?3 is the event name, ?4 now (unix seconds). */
 #include "store/outbox_emit.h"
 
@@ -15,9 +15,9 @@
     "INSERT INTO webhook_outbox(event_id, account_sid, room_sid, event, url, method, format, "     \
     "key_sid, params, created, next_ms, seq) SELECT 'EV' || printf('%08x', ?4 & 4294967295) || "   \
     "lower(hex(randomblob(12))), "
-#define INSERT_HEAD INSERT_COLS "r.account_sid, r.sid, ?3, " RG_OUTBOX_SQL_TARGET ", json_object("
+#define INSERT_HEAD INSERT_COLS "r.account_sid, r.sid, ?3, " RG_OUTBOX_SQL_TARGET ", json_array("
 #define TIMESTAMP "strftime('%Y-%m-%dT%H:%M:%fZ', ?4, 'unixepoch')"
-#define ROOM_PARAMS RG_OUTBOX_SQL_ROOM_PARAMS("?3", TIMESTAMP)
+#define ROOM_VALUES RG_OUTBOX_SQL_ROOM_VALUES
 #define HAS_TARGET RG_OUTBOX_SQL_HAS_TARGET
 #define ROOM_FROM RG_OUTBOX_SQL_ROOM_FROM
 #define PART_FROM RG_OUTBOX_SQL_PART_FROM
@@ -72,18 +72,18 @@ static int emit(rg_store *st, const char *sql, const char *a, const char *b, con
 static int room_locked(rg_store *st, const char *room_sid, int ended, int64_t now)
 {
     static const char created[] =
-        INSERT_HEAD ROOM_PARAMS INSERT_TAIL ROOM_FROM "WHERE r.sid = ?1 AND " HAS_TARGET;
-    static const char done[] = INSERT_HEAD ROOM_PARAMS
-        ", 'RoomDuration', r.end_time - r.date_created" INSERT_TAIL ROOM_FROM
-        "WHERE r.sid = ?1 AND " HAS_TARGET;
+        INSERT_HEAD ROOM_VALUES INSERT_TAIL ROOM_FROM "WHERE r.sid = ?1 AND " HAS_TARGET;
+    static const char done[] = INSERT_HEAD ROOM_VALUES
+        ", r.end_time - r.date_created" INSERT_TAIL ROOM_FROM "WHERE r.sid = ?1 AND " HAS_TARGET;
     return emit(st, ended ? done : created, room_sid, NULL, ended ? "room-ended" : "room-created",
                 now, "outbox room event");
 }
 
 static int connected_locked(rg_store *st, const char *participant_sid, int64_t now)
 {
-    static const char sql[] = INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS("connected")
-        INSERT_TAIL PART_FROM "WHERE p.sid = ?1 AND " HAS_TARGET;
+    static const char sql[] =
+        INSERT_HEAD ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES INSERT_TAIL PART_FROM
+        "WHERE p.sid = ?1 AND " HAS_TARGET;
     return emit(st, sql, participant_sid, NULL, "participant-connected", now,
                 "outbox participant event");
 }
@@ -92,9 +92,9 @@ static int connected_locked(rg_store *st, const char *participant_sid, int64_t n
 static int track_locked(rg_store *st, const char *participant_sid, const rg_track_event *ev,
                         int64_t now)
 {
-    static const char sql[] = INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS("connected")
-        RG_OUTBOX_SQL_TRACK_PARAMS("?5", "?6", "?7") INSERT_TAIL PART_FROM
-        "WHERE p.sid = ?1 AND " HAS_TARGET;
+    static const char sql[] =
+        INSERT_HEAD ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES RG_OUTBOX_SQL_TRACK_VALUES(
+            "?5", "?6", "?7") INSERT_TAIL PART_FROM "WHERE p.sid = ?1 AND " HAS_TARGET;
     const char *event = rg_track_change_name(ev->change);
     if (event[0] == '\0') return RG_EINVAL;
     int n = 0;
@@ -110,9 +110,8 @@ static int track_locked(rg_store *st, const char *participant_sid, const rg_trac
 /* tail: INSERT_TAIL for one participant (one row), else
  * INSERT_TAIL_MANY: a window and its sort cost every leave otherwise. */
 #define DISCONNECTED(tail)                                                                         \
-    INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS(                                             \
-        "disconnected") ", 'ParticipantDuration', MAX(?4 - p.start_time, 0)" tail PART_FROM        \
-                        "WHERE p.connected = 1 AND " HAS_TARGET
+    INSERT_HEAD ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES ", MAX(?4 - p.start_time, 0)" tail PART_FROM \
+                                                      "WHERE p.connected = 1 AND " HAS_TARGET
 
 /* track-removed for each track the participant still publishes
  * (participants.tracks, kept by tracks_keep_locked), as
@@ -120,8 +119,7 @@ static int track_locked(rg_store *st, const char *participant_sid, const rg_trac
  * DISCONNECTED's; one participant's tracks are numbered by their place in
  * its array (json_each's key: 0, 1, 2...). */
 #define TRACKS_REMOVED(tail)                                                                       \
-    INSERT_HEAD ROOM_PARAMS RG_OUTBOX_SQL_PART_PARAMS("connected")                                 \
-        RG_OUTBOX_SQL_TRACK_OF_T tail PART_FROM                                                    \
+    INSERT_HEAD ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES RG_OUTBOX_SQL_TRACK_OF_T tail PART_FROM      \
         "JOIN json_each(p.tracks) t WHERE p.connected = 1 "                                        \
         "AND p.tracks IS NOT NULL AND " HAS_TARGET
 #define TAIL_TRACKS_ONE "), ?4, ?4 * 1000, r.hook_seq + t.key "
