@@ -129,9 +129,11 @@ static int meeting_disabled_locked(rg_store *st, const char *account_sid, const 
     "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = $1 AND unique_name = $2 AND "      \
     "status = 1"
 
-static int get_or_create(rg_store *st, const char *account_sid, const char *unique_name,
-                         rg_room_type type, int max_participants, int64_t now, rg_room *out,
-                         int *created)
+/* Also the table's room_open_for_join: a commit on PostgreSQL has one
+ * durability, there is no lighter one for a join's room (ops.c). */
+int rg_pgsql_room_get_or_create(rg_store *st, const char *account_sid, const char *unique_name,
+                                rg_room_type type, int max_participants, int64_t now, rg_room *out,
+                                int *created)
 {
     rg_room r;
     int64_t rows = 0;
@@ -176,20 +178,6 @@ int rg_pg_room_open_locked(rg_store *st, const rg_room *want)
         if (rc == RG_OK) rc = strcmp(cur.sid, r.sid) == 0 ? RG_OK : RG_EEXIST;
     }
     return rc;
-}
-
-int rg_pgsql_room_get_or_create(rg_store *st, const char *account_sid, const char *unique_name,
-                                rg_room_type type, int max_participants, int64_t now, rg_room *out,
-                                int *created)
-{
-    return get_or_create(st, account_sid, unique_name, type, max_participants, now, out, created);
-}
-
-int rg_pgsql_room_open_for_join(rg_store *st, const char *account_sid, const char *unique_name,
-                                rg_room_type type, int max_participants, int64_t now, rg_room *out,
-                                int *created)
-{
-    return get_or_create(st, account_sid, unique_name, type, max_participants, now, out, created);
 }
 
 int rg_pgsql_room_list(rg_store *st, const char *account_sid, rg_room_status status,
