@@ -42,6 +42,11 @@ typedef struct {
     int (*recording)(rg_store *st, const char *recording_sid, int64_t now);
     /* participant-connected for participant_sid */
     int (*connected)(rg_store *st, const char *participant_sid, int64_t now);
+    /* participant-connected for every participant row after rowid `after`
+     * (the seats of a join batch so far), in join order, each at its
+     * start_time: one statement for the batch instead of one per seat.
+     * SQLite only (NULL on PostgreSQL, whose batch records per seat). */
+    int (*connected_since)(rg_store *st, int64_t after);
     /* track-added / -removed / -enabled / -disabled for a track of
      * participant_sid (ev's strings are bound, not trusted) */
     int (*track)(rg_store *st, const char *participant_sid, const rg_track_event *ev, int64_t now);

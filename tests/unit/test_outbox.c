@@ -432,6 +432,84 @@ static void test_events_numbered(void **state)
     assert_int_equal(next[1], changed ? 13 : 14); /* room b: still in progress (SQLite) */
 }
 
+/* A join batch's events (SQLite records its participant-connected at the
+ * batch's end, in one statement): per room in the order of the changes,
+ * numbered without a gap, each at its seat's time, also when a seat
+ * replaces a connection the same batch made, in a room the batch opened,
+ * and around a refused seat. */
+typedef struct {
+    const char *event, *participant, *timestamp;
+} want_event;
+
+static void test_batch_events(void **state)
+{
+    fixture *f = *state;
+    rg_account_callback cb;
+    rg_room a, b;
+    char pa[5][RG_SID_SIZE];
+    accounts(f->st);
+    memset(&cb, 0, sizeof cb);
+    strcpy(cb.url, "https://receiver.example/cb");
+    assert_int_equal(rg_store_account_set_callback(f->st, acs[1], &cb), RG_OK);
+    make_room(f->st, &a, "batch-a");
+    memset(&b, 0, sizeof b); /* opened by the batch */
+    strcpy(b.account_sid, acs[1]);
+    strcpy(b.unique_name, "batch-b");
+    make_sid(b.sid, "RM", 77);
+    b.status = RG_ROOM_IN_PROGRESS;
+    b.type = RG_ROOM_GROUP;
+    b.max_participants = 10;
+    b.empty_room_timeout = b.unused_room_timeout = RG_ROOM_DEFAULT_TIMEOUT;
+    b.date_created = 1700000020;
+    for (unsigned i = 0; i < 5; i++)
+        make_sid(pa[i], "PA", 50 + i);
+    rg_seat seats[] = {
+        {a.sid, "alice", pa[0], 1700000021, -1, NULL, 0},
+        {a.sid, "bob", pa[1], 1700000022, -1, NULL, 0},
+        {b.sid, "dave", pa[2], 1700000023, -1, &b, 0},
+        {"RM0000000000000000000000000000dead", "erin", pa[4], 1700000023, -1, NULL, 0},
+        {a.sid, "alice", pa[3], 1700000024, -1, NULL, 0}, /* replaces pa[0] */
+    };
+    rg_store_participant_join_batch(f->st, seats, 5);
+    assert_int_equal(seats[3].rc, RG_ENOTFOUND);
+    for (unsigned i = 0; i < 5; i++)
+        if (i != 3) assert_int_equal(seats[i].rc, RG_OK);
+    const want_event want_a[] = {
+        {"room-created", NULL, "2023-11-14T22:13:20.000Z"},
+        {"participant-connected", pa[0], "2023-11-14T22:13:41.000Z"},
+        {"participant-connected", pa[1], "2023-11-14T22:13:42.000Z"},
+        {"participant-disconnected", pa[0], "2023-11-14T22:13:44.000Z"},
+        {"participant-connected", pa[3], "2023-11-14T22:13:44.000Z"},
+    };
+    const want_event want_b[] = {
+        {"room-created", NULL, "2023-11-14T22:13:40.000Z"},
+        {"participant-connected", pa[2], "2023-11-14T22:13:43.000Z"},
+    };
+    size_t next[2] = {0, 0};
+    for (;;) {
+        rg_outbox_row out[2];
+        size_t n = heads(f->st, INT64_MAX / 2, NULL, 0, 8, out, 2, NULL);
+        if (n == 0) break;
+        for (size_t k = 0; k < n; k++) {
+            int room = strcmp(out[k].room_sid, a.sid) == 0 ? 0 : 1;
+            const want_event *w = room ? &want_b[next[room]] : &want_a[next[room]];
+            assert_true(next[room] < (room ? 2u : 5u));
+            assert_string_equal(out[k].event, w->event);
+            assert_int_equal(out[k].seq, (int64_t)next[room]);
+            json_t *j = rg_hook_params(&out[k]);
+            assert_non_null(j);
+            param_is(j, "Timestamp", w->timestamp);
+            param_is(j, "RoomName", room ? "batch-b" : "batch-a");
+            if (w->participant) param_is(j, "ParticipantSid", w->participant);
+            json_decref(j);
+            next[room]++;
+            assert_int_equal(rg_outbox_ack(f->st, out[k].id), RG_OK);
+        }
+    }
+    assert_int_equal(next[0], 5);
+    assert_int_equal(next[1], 2);
+}
+
 /* Recordings: rows, newest first, tombstones kept but not listed; a
  * recording with no room and no callback records no event. */
 static void test_recordings(void **state)
@@ -490,9 +568,10 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_account_callback), T(test_heads_order_ack_retry), T(test_heads_fair),
-        T(test_give_up),          T(test_events_recorded),       T(test_events_numbered),
-        T(test_recordings),
+        T(test_account_callback), T(test_heads_order_ack_retry),
+        T(test_heads_fair),       T(test_give_up),
+        T(test_events_recorded),  T(test_events_numbered),
+        T(test_batch_events),     T(test_recordings),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

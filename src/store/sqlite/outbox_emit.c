@@ -11,10 +11,12 @@
 /* An event id is the time (8 hex digits of seconds) and 96 random bits:
  * the UNIQUE index on it grows at its end, as the table does, instead of a
  * random page per event in every commit that records one. */
-#define INSERT_COLS                                                                                \
+#define INSERT_COLS_AT(t)                                                                          \
     "INSERT INTO webhook_outbox(event_id, account_sid, room_sid, event, url, method, format, "     \
-    "key_sid, params, created, next_ms, seq) SELECT 'EV' || printf('%08x', ?4 & 4294967295) || "   \
+    "key_sid, params, created, next_ms, seq) SELECT 'EV' || printf('%08x', " t                     \
+    " & 4294967295) || "                                                                           \
     "lower(hex(randomblob(12))), "
+#define INSERT_COLS INSERT_COLS_AT("?4") /* ?4: now */
 #define INSERT_HEAD INSERT_COLS "r.account_sid, r.sid, ?3, " RG_OUTBOX_SQL_TARGET ", json_array("
 #define TIMESTAMP "strftime('%Y-%m-%dT%H:%M:%fZ', ?4, 'unixepoch')"
 #define ROOM_VALUES RG_OUTBOX_SQL_ROOM_VALUES
@@ -86,6 +88,22 @@ static int connected_locked(rg_store *st, const char *participant_sid, int64_t n
         "WHERE p.sid = ?1 AND " HAS_TARGET;
     return emit(st, sql, participant_sid, NULL, "participant-connected", now,
                 "outbox participant event");
+}
+
+/* As connected_locked's, for the participants rows after ?1, each at its
+ * start_time (the seat's now): the event id's time, created, next_ms. */
+static int connected_since_locked(rg_store *st, int64_t after)
+{
+    static const char sql[] = INSERT_COLS_AT(
+        "p.start_time") "r.account_sid, r.sid, 'participant-connected', " RG_OUTBOX_SQL_TARGET
+                        ", json_array(" ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES
+                        "), p.start_time, p.start_time * 1000, r.hook_seq - 1 + "
+                        "row_number() OVER (PARTITION BY r.sid ORDER BY p.rowid) " PART_FROM
+                        "WHERE p.rowid > ?1 AND " HAS_TARGET "ORDER BY p.rowid";
+    int n = 0;
+    int rc =
+        rg_sql_put_locked(st, sql, RG_ARGS(RG_ARG_INT(after)), &n, "outbox participant events");
+    return rc == RG_OK ? number(st, n) : rc;
 }
 
 /* The track's parameters are ?5 sid, ?6 kind, ?7 name. */
@@ -186,6 +204,7 @@ const rg_outbox_emit rg_sqlite_outbox_emit = {
     .room = room_locked,
     .recording = recording_locked,
     .connected = connected_locked,
+    .connected_since = connected_since_locked,
     .track = track_locked,
     .tracks_keep = tracks_keep_locked,
     .disconnected = disconnected_locked,

@@ -76,9 +76,10 @@ static int join_args_ok(const char *room_sid, const char *identity, const char *
            rg_sid_valid(participant_sid, strnlen(participant_sid, RG_SID_SIZE), "PA") && room_sid;
 }
 
-/* One seat inside the caller's transaction. */
+/* One seat inside the caller's transaction; its participant-connected
+ * event too unless a join batch records it later (record 0). */
 static int join_locked(rg_store *st, const char *room_sid, const char *identity,
-                       const char *participant_sid, int64_t now)
+                       const char *participant_sid, int64_t now, int record)
 {
     int rc = take_seat(st, room_sid, identity, now);
     if (rc == RG_OK)
@@ -86,7 +87,7 @@ static int join_locked(rg_store *st, const char *room_sid, const char *identity,
                         "INSERT INTO participants(sid, room_sid, identity, connected, "
                         "start_time, end_time) VALUES(?1, ?2, ?3, 1, ?4, 0)",
                         participant_sid, room_sid, identity, now, NULL, "join insert");
-    if (rc == RG_OK) rc = rg_sqlite_outbox_emit.connected(st, participant_sid, now);
+    if (rc == RG_OK && record) rc = rg_sqlite_outbox_emit.connected(st, participant_sid, now);
     if (rc == RG_OK)
         rc = rg_sql_run(st, "UPDATE rooms SET ever_joined = 1 WHERE sid = ?1 AND ever_joined = 0",
                         room_sid, NULL, NULL, 0, NULL, "join room");
@@ -101,7 +102,7 @@ int rg_sqlite_participant_join(rg_store *st, const char *room_sid, const char *i
     rg_sql_lock(st);
     int rc = rg_sql_begin_light(st);
     if (rc == RG_OK) {
-        rc = join_locked(st, room_sid, identity, participant_sid, now);
+        rc = join_locked(st, room_sid, identity, participant_sid, now, 1);
         if (rc == RG_OK && out)
             rc = get_locked(st, "SELECT " RG_SQL_PARTICIPANT_FROM " WHERE p.sid = ?1",
                             participant_sid, NULL, out);
@@ -120,10 +121,41 @@ static int batch_one(rg_store *st, rg_seat *s)
     if (rc != RG_OK) return rc;
     if (s->open != NULL)
         rc = strcmp(s->open->sid, s->room_sid) == 0 ? rg_room_open_locked(st, s->open) : RG_EINVAL;
-    if (rc == RG_OK) rc = join_locked(st, s->room_sid, s->identity, s->participant_sid, s->now);
+    if (rc == RG_OK) rc = join_locked(st, s->room_sid, s->identity, s->participant_sid, s->now, 0);
     if (rc != RG_OK) rg_sql_run(st, "ROLLBACK TO seat", NULL, NULL, NULL, 0, NULL, "seat undo");
     int rel = rg_sql_run(st, "RELEASE seat", NULL, NULL, NULL, 0, NULL, "seat release");
     return rc != RG_OK ? rc : rel;
+}
+
+/* ---- a batch's participant-connected events ---------------------------
+ *
+ * Recorded for the batch's seats at once, before its commit: one
+ * statement (rg_outbox_emit.connected_since) for the participants rows
+ * after `mark`, the highest rowid before them, instead of one INSERT and
+ * one numbering UPDATE per seat.  A seat that replaces a connection the
+ * batch made (the same room and identity) records that one's
+ * participant-disconnected: the events waiting are recorded first, so a
+ * room's events keep the order of its changes. */
+static int rowid_mark(rg_store *st, int64_t *mark)
+{
+    return rg_sql_int(st, "SELECT COALESCE(MAX(rowid), 0) FROM participants", NULL, NULL, NULL, 0,
+                      mark, "participants mark");
+}
+
+static int record_connected(rg_store *st, int64_t *mark)
+{
+    int rc = rg_sqlite_outbox_emit.connected_since(st, *mark);
+    return rc == RG_OK ? rowid_mark(st, mark) : rc;
+}
+
+/* Whether seat i replaces one of the seats from `from` on (admitted). */
+static int replaces_waiting(const rg_seat *seats, size_t from, size_t i)
+{
+    for (size_t k = from; k < i; k++)
+        if (seats[k].rc == RG_OK && strcmp(seats[k].room_sid, seats[i].room_sid) == 0 &&
+            strcmp(seats[k].identity, seats[i].identity) == 0)
+            return 1;
+    return 0;
 }
 
 /* Participant rows commit light (README "Decisions"); a batch that opens
@@ -140,14 +172,24 @@ void rg_sqlite_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
         opens |= seats[i].open != NULL;
     rg_sql_lock(st);
     rc = rg_sql_begin_light(st);
+    int began = rc == RG_OK;
+    int64_t mark = 0;
+    size_t from = 0; /* the first seat whose event waits */
+    if (rc == RG_OK) rc = rowid_mark(st, &mark);
     for (size_t i = 0; i < n; i++) {
         rg_seat *s = &seats[i];
-        if (!join_args_ok(s->room_sid, s->identity, s->participant_sid))
+        if (!join_args_ok(s->room_sid, s->identity, s->participant_sid)) {
             s->rc = RG_EINVAL;
-        else
-            s->rc = rc == RG_OK ? batch_one(st, s) : rc;
+            continue;
+        }
+        if (rc == RG_OK && replaces_waiting(seats, from, i)) {
+            rc = record_connected(st, &mark);
+            from = i;
+        }
+        s->rc = rc == RG_OK ? batch_one(st, s) : rc;
     }
-    if (rc == RG_OK) rc = rg_sql_end(st, RG_OK); /* the commit */
+    if (rc == RG_OK) rc = rg_sqlite_outbox_emit.connected_since(st, mark);
+    if (began) rc = rg_sql_end(st, rc); /* the commit (a rollback on error) */
     for (size_t i = 0; i < n; i++)
         if (seats[i].rc == RG_OK && rc != RG_OK) seats[i].rc = rc;
     int64_t point = rg_sql_sync_point(st, rc == RG_OK && opens);
