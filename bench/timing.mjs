@@ -6,7 +6,8 @@
 // or alone after `make`: `node bench/timing.mjs`.
 //
 //   shutdown, idle keep-alive   SIGTERM -> exit with an idle HTTP/1.1 keep-alive connection open
-//   shutdown, live WebSocket    SIGTERM -> exit with a joined signaling connection
+//   shutdown, live WebSocket    SIGTERM -> exit with a joined signaling connection that
+//                               follows the reconnect hint, and one that ignores it
 //   ping interval               time between pings at --signal-ping-interval 300
 //   validator timeout           /sec_rec -> 504 with --validator-timeout 700, validator never answers
 //   unused room timeout         creation -> completed at UnusedRoomTimeout 2, --room-timeout-unit 1
@@ -86,12 +87,26 @@ async function withSocket(s, room, opts = {}) {
   return ws;
 }
 
+// A drain hints each signaling connection to reconnect and gives them half
+// of --drain-grace to leave (README "Operations"): measured with a client
+// that follows the hint at once, as the SDKs do, and with one that ignores
+// it, on a server with --drain-grace 2 (closed after 1 s).
 async function shutdownWebSocket() {
   const s = await serve();
   const ws = await withSocket(s, 'bye');
+  ws.on('message', (d) => { if (JSON.parse(String(d)).type === 'reconnect') ws.close(); });
   const t0 = performance.now();
   await s.stop();
-  record('shutdown, live WebSocket', performance.now() - t0, 2000);
+  record('shutdown, live WebSocket that moves', performance.now() - t0, 2000);
+  ws.terminate();
+}
+
+async function shutdownStubbornWebSocket() {
+  const s = await serve(['--drain-grace', '2']);
+  const ws = await withSocket(s, 'stay');
+  const t0 = performance.now();
+  await s.stop();
+  record('shutdown, WebSocket that stays (grace 2s)', performance.now() - t0, 2000);
   ws.terminate();
 }
 
@@ -137,6 +152,6 @@ async function unusedRoom() {
   await s.stop();
 }
 
-for (const f of [shutdownIdleKeepAlive, shutdownWebSocket, pingInterval, validatorTimeout, unusedRoom]) await f();
+for (const f of [shutdownIdleKeepAlive, shutdownWebSocket, shutdownStubbornWebSocket, pingInterval, validatorTimeout, unusedRoom]) await f();
 console.log('== durations (targets, not test assertions)');
 for (const r of results) console.log(`${r.name.padEnd(42)} ${r.ms.toFixed(0).padStart(6)} ms   target <= ${r.target} ms: ${r.ok ? 'ok' : 'MISSED'}`);
