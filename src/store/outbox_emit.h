@@ -42,6 +42,10 @@ typedef struct {
     int (*recording)(rg_store *st, const char *recording_sid, int64_t now);
     /* participant-connected for participant_sid */
     int (*connected)(rg_store *st, const char *participant_sid, int64_t now);
+    /* room-created for every rooms row after rowid `after` (the rooms a
+     * join batch opened so far), each at its date_created.  SQLite only,
+     * as connected_since. */
+    int (*created_since)(rg_store *st, int64_t after);
     /* participant-connected for every participant row after rowid `after`
      * (the seats of a join batch so far), in join order, each at its
      * start_time: one statement for the batch instead of one per seat.

@@ -90,6 +90,20 @@ static int connected_locked(rg_store *st, const char *participant_sid, int64_t n
                 "outbox participant event");
 }
 
+/* As room_locked's room-created, for the rooms rows after ?1, each at its
+ * date_created: new rooms, so each one's first event (r.hook_seq 0). */
+static int created_since_locked(rg_store *st, int64_t after)
+{
+    static const char sql[] = INSERT_COLS_AT(
+        "r.date_created") "r.account_sid, r.sid, "
+                          "'room-created', " RG_OUTBOX_SQL_TARGET ", json_array(" ROOM_VALUES
+                          "), r.date_created, r.date_created * 1000, r.hook_seq " ROOM_FROM
+                          "WHERE r.rowid > ?1 AND " HAS_TARGET "ORDER BY r.rowid";
+    int n = 0;
+    int rc = rg_sql_put_locked(st, sql, RG_ARGS(RG_ARG_INT(after)), &n, "outbox room events");
+    return rc == RG_OK ? number(st, n) : rc;
+}
+
 /* As connected_locked's, for the participants rows after ?1, each at its
  * start_time (the seat's now): the event id's time, created, next_ms. */
 static int connected_since_locked(rg_store *st, int64_t after)
@@ -204,6 +218,7 @@ const rg_outbox_emit rg_sqlite_outbox_emit = {
     .room = room_locked,
     .recording = recording_locked,
     .connected = connected_locked,
+    .created_since = created_since_locked,
     .connected_since = connected_since_locked,
     .track = track_locked,
     .tracks_keep = tracks_keep_locked,

@@ -127,25 +127,31 @@ static int batch_one(rg_store *st, rg_seat *s)
     return rc != RG_OK ? rc : rel;
 }
 
-/* ---- a batch's participant-connected events ---------------------------
+/* ---- a batch's events ---------------------------------------------------
  *
- * Recorded for the batch's seats at once, before its commit: one
- * statement (rg_outbox_emit.connected_since) for the participants rows
- * after `mark`, the highest rowid before them, instead of one INSERT and
- * one numbering UPDATE per seat.  A seat that replaces a connection the
- * batch made (the same room and identity) records that one's
- * participant-disconnected: the events waiting are recorded first, so a
- * room's events keep the order of its changes. */
-static int rowid_mark(rg_store *st, int64_t *mark)
+ * Recorded for the batch's seats at once, before its commit: the
+ * room-created of the rooms it opened (rg_outbox_emit.created_since, the
+ * rooms rows after marks[0]), then its seats' participant-connected
+ * (connected_since, the participants rows after marks[1]): two statements
+ * instead of one INSERT and one numbering UPDATE per seat and per room.
+ * A seat that replaces a connection the batch made (the same room and
+ * identity) records that one's participant-disconnected: the events
+ * waiting are recorded first, so a room's events keep the order of its
+ * changes. */
+static int rowid_marks(rg_store *st, int64_t marks[2])
 {
-    return rg_sql_int(st, "SELECT COALESCE(MAX(rowid), 0) FROM participants", NULL, NULL, NULL, 0,
-                      mark, "participants mark");
+    int rc = rg_sql_int(st, "SELECT COALESCE(MAX(rowid), 0) FROM rooms", NULL, NULL, NULL, 0,
+                        &marks[0], "rooms mark");
+    if (rc == RG_OK)
+        rc = rg_sql_int(st, "SELECT COALESCE(MAX(rowid), 0) FROM participants", NULL, NULL, NULL, 0,
+                        &marks[1], "participants mark");
+    return rc;
 }
 
-static int record_connected(rg_store *st, int64_t *mark)
+static int record_waiting(rg_store *st, const int64_t marks[2])
 {
-    int rc = rg_sqlite_outbox_emit.connected_since(st, *mark);
-    return rc == RG_OK ? rowid_mark(st, mark) : rc;
+    int rc = rg_sqlite_outbox_emit.created_since(st, marks[0]);
+    return rc == RG_OK ? rg_sqlite_outbox_emit.connected_since(st, marks[1]) : rc;
 }
 
 /* Whether seat i replaces one of the seats from `from` on (admitted). */
@@ -173,9 +179,9 @@ void rg_sqlite_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
     rg_sql_lock(st);
     rc = rg_sql_begin_light(st);
     int began = rc == RG_OK;
-    int64_t mark = 0;
-    size_t from = 0; /* the first seat whose event waits */
-    if (rc == RG_OK) rc = rowid_mark(st, &mark);
+    int64_t marks[2] = {0, 0};
+    size_t from = 0; /* the first seat whose events wait */
+    if (rc == RG_OK) rc = rowid_marks(st, marks);
     for (size_t i = 0; i < n; i++) {
         rg_seat *s = &seats[i];
         if (!join_args_ok(s->room_sid, s->identity, s->participant_sid)) {
@@ -183,12 +189,12 @@ void rg_sqlite_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
             continue;
         }
         if (rc == RG_OK && replaces_waiting(seats, from, i)) {
-            rc = record_connected(st, &mark);
+            if ((rc = record_waiting(st, marks)) == RG_OK) rc = rowid_marks(st, marks);
             from = i;
         }
         s->rc = rc == RG_OK ? batch_one(st, s) : rc;
     }
-    if (rc == RG_OK) rc = rg_sqlite_outbox_emit.connected_since(st, mark);
+    if (rc == RG_OK) rc = record_waiting(st, marks);
     if (began) rc = rg_sql_end(st, rc); /* the commit (a rollback on error) */
     for (size_t i = 0; i < n; i++)
         if (seats[i].rc == RG_OK && rc != RG_OK) seats[i].rc = rc;

@@ -9,8 +9,9 @@
 /* Inside the caller's transaction: want (sid chosen by the caller; type,
  * capacity, timeouts and date_created filled; the rest as
  * rg_store_room_create sets it) is the account's in-progress room of its
- * name afterwards.  RG_OK when it was created (with its room-created
- * event) or already was that room; RG_EEXIST when the in-progress room of
+ * name afterwards.  RG_OK when it was created or already was that room
+ * (a created room's room-created event is the batch's to record, with
+ * rg_outbox_emit.created_since, before its seats' events); RG_EEXIST when the in-progress room of
  * that name is another, or a room with want's sid exists already;
  * RG_EGONE when the name is the room id of a deactivated VideoSDK room;
  * RG_EINVAL for values out of range. */

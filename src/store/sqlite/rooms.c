@@ -161,8 +161,7 @@ int rg_room_open_locked(rg_store *st, const rg_room *want)
     if (rc == RG_ENOTFOUND) rc = meeting_disabled_locked(st, r.account_sid, r.unique_name);
     /* a completed room with this sid (opened, then ended, before this
      * seat) is RG_EEXIST too: the insert's primary key */
-    if (rc == RG_ENOTFOUND && (rc = insert_locked(st, &r)) == RG_OK)
-        rc = rg_sqlite_outbox_emit.room(st, r.sid, 0, r.date_created);
+    if (rc == RG_ENOTFOUND) rc = insert_locked(st, &r); /* its event: the batch's */
     return rc;
 }
 
