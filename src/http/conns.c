@@ -11,6 +11,7 @@ struct rg_conn {
     rg_conn *prev, *next;
     int counted;     /* holds one of lim's counts for key */
     int read_closed; /* rg_conns_close_idle shut its reads */
+    int upgraded;    /* a WebSocket now: not HTTP's to close */
     uint8_t key[RG_CONNKEY_LEN];
 };
 
@@ -69,10 +70,18 @@ static int is_http2(h2o_socket_t *sock)
 void rg_conns_close_idle(rg_conns *set)
 {
     for (rg_conn *c = set->head; c != NULL; c = c->next) {
-        if (c->read_closed || is_http2(c->sock)) continue;
+        if (c->read_closed || c->upgraded || is_http2(c->sock)) continue;
+        /* bytes of a request in its input (h2o keeps them until the
+         * response is sent), or an answer being written: not idle */
         if (c->sock->input != NULL && c->sock->input->size != 0) continue;
+        if (h2o_socket_is_writing(c->sock)) continue;
         /* a TLS connection still in its handshake has an empty input too:
          * it has no request yet, so it is idle as well */
         if (shutdown(h2o_socket_get_fd(c->sock), SHUT_RD) == 0) c->read_closed = 1;
     }
+}
+
+void rg_conns_upgraded(h2o_socket_t *sock)
+{
+    if (sock->on_close.cb == on_close) ((rg_conn *)sock->on_close.data)->upgraded = 1;
 }

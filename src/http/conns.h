@@ -35,5 +35,9 @@ int rg_conns_add(rg_conns *set, h2o_socket_t *sock);
 /* Shuts the reading side of every HTTP/1 connection waiting for its next
  * request; h2o then closes it.  Safe to repeat (each socket once). */
 void rg_conns_close_idle(rg_conns *set);
+/* sock now carries a WebSocket (http/wsconn.c): never idle in that sense;
+ * its module closes it (with a close frame) at the drain.  A socket that
+ * no set holds is ignored. */
+void rg_conns_upgraded(h2o_socket_t *sock);
 
 #endif

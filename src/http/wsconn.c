@@ -6,6 +6,7 @@
  * bytes to live until its callback.  Whatever is queued meanwhile goes out
  * in one write when that callback runs, so a burst costs one syscall. */
 #include "http/wsconn.h"
+#include "http/conns.h"
 
 #include <h2o/http1.h>
 #include <stdlib.h>
@@ -285,6 +286,7 @@ static void on_upgraded(void *data, h2o_socket_t *sock, size_t reqsize)
     }
     ws->sock = sock;
     sock->data = ws;
+    rg_conns_upgraded(sock); /* a drain leaves it to the module's close */
     h2o_buffer_consume(&sock->input, reqsize);
     if (ws->detached) {
         dispose(ws);
