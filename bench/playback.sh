@@ -64,7 +64,7 @@ MEDIA=$(curl -sf -H "Authorization: $TAUTH" "$RG/sec_rec?recording_sid=$RE" | js
 
 # ---- node peer --------------------------------------------------------------
 (cd bench/peer-node && PORT=0 ACCOUNT_SID="$AC" KEY_SID="$SK" KEY_SECRET="$SECRET" DB_PATH="$TMP/peer.db" \
-    MEDIA_FILE="$TMP/www/rec.bin" REC_SID="$RE" ALLOWED=alice node playback.js >"$TMP/peer.out" 2>"$TMP/peer.err") &
+    MEDIA_FILE="$TMP/www/rec.bin" REC_SID="$RE" ALLOWED=alice exec node playback.js >"$TMP/peer.out" 2>"$TMP/peer.err") &
 PEER_PID=$!; PIDS+=("$PEER_PID")
 PEER=http://127.0.0.1:$(wait_line "$TMP/peer.out" '^node-playback: listening on http://127\.0\.0\.1:\([0-9]*\)/.*$')
 curl -sf -H "Authorization: $TAUTH" "$PEER/sec_rec?recording_sid=$RE" | grep -q media_url || die "peer /sec_rec refused"
