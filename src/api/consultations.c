@@ -16,7 +16,6 @@
 #include "http/module.h"
 #include "store/consultations.h"
 
-
 static const char *const P_ID[] = {"consultation_id", "ConsultationId", NULL};
 static const char *const P_DETAIL[] = {"detail_id", "DetailId", NULL};
 static const char *const P_CLIENT[] = {"client_identity", "ClientIdentity", NULL};
@@ -172,7 +171,9 @@ void rg_h_consultation_token(rg_call *c)
         return;
     }
     tok = h2o_mem_alloc_pool(&c->req->pool, RG_TOKEN_BUF);
-    if (ensure_room(c, &k) != 0 || rg_mint_twilio(c, &p, identity, k.consultation_id, ttl, tok, &len) != 0) return;
+    if (ensure_room(c, &k) != 0 ||
+        rg_mint_twilio(c, &p, identity, k.consultation_id, ttl, tok, &len) != 0)
+        return;
     rg_reply_token(c, identity, k.consultation_id, tok, len, rg_fmt_iso8601(c, c->now + ttl));
 }
 

@@ -121,8 +121,8 @@ void rg_h_keys_list(rg_call *c)
     char path[sizeof KEYS_BASE ".json" + RG_SID_SIZE];
     if (prelude(c, &p) != 0 || rg_page_params(c, &pg) != 0) return;
     rg_page_rows_init(c, &pg, sizeof(rg_key_row), &r);
-    int rc = rg_store_key_list(c->w->app->store, p.account_sid, r.offset, r.limit, r.rows,
-                               &r.count, &r.more);
+    int rc = rg_store_key_list(c->w->app->store, p.account_sid, r.offset, r.limit, r.rows, &r.count,
+                               &r.more);
     if ((keys = rg_page_items(c, rc, "list keys", &r, key_item, NULL)) == NULL) return;
     snprintf(path, sizeof path, KEYS_BASE ".json", p.account_sid);
     rg_reply_json(c, 200, rg_page_json_2010(c, "keys", keys, path, &pg, r.count, r.more));

@@ -166,12 +166,12 @@ json_t *rg_page_json_2010(rg_call *c, const char *key, json_t *items, const char
 {
     static const char *const none[] = {NULL};
     int64_t start = pg->page * pg->size;
-    json_t *body = json_pack(
-        "{s:o, s:I, s:I, s:I, s:I, s:o, s:o}", key, items, "page", (json_int_t)pg->page,
-        "page_size", (json_int_t)pg->size, "start", (json_int_t)start, "end",
-        (json_int_t)(start + (int64_t)count - (count ? 1 : 0)), "uri",
-        page_url(c, "", path, none, pg->size, pg->page), "first_page_uri",
-        page_url(c, "", path, none, pg->size, 0));
+    json_t *body =
+        json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:o}", key, items, "page", (json_int_t)pg->page,
+                  "page_size", (json_int_t)pg->size, "start", (json_int_t)start, "end",
+                  (json_int_t)(start + (int64_t)count - (count ? 1 : 0)), "uri",
+                  page_url(c, "", path, none, pg->size, pg->page), "first_page_uri",
+                  page_url(c, "", path, none, pg->size, 0));
     json_object_set_new(body, "previous_page_uri",
                         pg->page > 0 ? page_url(c, "", path, none, pg->size, pg->page - 1)
                                      : json_null());

@@ -63,8 +63,8 @@ void rg_h_v1_participants_list(rg_call *c)
     rg_page_rows_init(c, &pg, sizeof(rg_participant), &r);
     int rc = rg_store_participant_list(c->w->app->store, room.sid, connected, r.offset, r.limit,
                                        r.rows, &r.count, &r.more);
-    if ((items = rg_page_items(c, rc, "list participants", &r, participant_item,
-                               rg_base_url(c))) == NULL)
+    if ((items = rg_page_items(c, rc, "list participants", &r, participant_item, rg_base_url(c))) ==
+        NULL)
         return;
     snprintf(path, sizeof path, "/v1/Rooms/%s/Participants", room.sid);
     const char *const filters[] = {"Status", status, NULL};

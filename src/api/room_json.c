@@ -22,8 +22,8 @@ static json_t *date(int64_t t)
 static json_t *url(const char *base, const char *room, const char *sub, const char *sid)
 {
     char buf[URL_CAP];
-    snprintf(buf, sizeof buf, "%s/v1/Rooms/%s%s%s%s%s", base, room, sub ? "/" : "",
-             sub ? sub : "", sid ? "/" : "", sid ? sid : "");
+    snprintf(buf, sizeof buf, "%s/v1/Rooms/%s%s%s%s%s", base, room, sub ? "/" : "", sub ? sub : "",
+             sid ? "/" : "", sid ? sid : "");
     return json_string(buf);
 }
 
@@ -39,8 +39,8 @@ json_t *rg_room_json(const rg_room *r, const char *base)
         r->max_participants, "max_participant_duration", MAX_PARTICIPANT_DURATION,
         "empty_room_timeout", r->empty_room_timeout, "unused_room_timeout", r->unused_room_timeout,
         "status_callback", r->status_callback[0] ? r->status_callback : NULL,
-        "status_callback_method", r->callback_get ? "GET" : "POST", "record_participants_on_connect", 0, "audio_only", 0,
-        "enable_turn", 1, "large_room", 0);
+        "status_callback_method", r->callback_get ? "GET" : "POST",
+        "record_participants_on_connect", 0, "audio_only", 0, "enable_turn", 1, "large_room", 0);
     json_object_set_new(o, "video_codecs",
                         group ? json_pack("[s, s]", "VP8", "H264") : json_null());
     json_object_set_new(o, "media_region", group ? json_string("gll") : json_null());
@@ -55,8 +55,9 @@ json_t *rg_room_json(const rg_room *r, const char *base)
         json_object_set_new(o, "url", url(base, r->sid, NULL, NULL));
         /* only links to routes this server has (Twilio's also name
          * recordings and recording_rules, which are not served here) */
-        json_object_set_new(o, "links", json_pack("{s:o}", "participants",
-                                                  url(base, r->sid, "Participants", NULL)));
+        json_object_set_new(
+            o, "links",
+            json_pack("{s:o}", "participants", url(base, r->sid, "Participants", NULL)));
     }
     return o;
 }

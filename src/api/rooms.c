@@ -146,8 +146,7 @@ void rg_h_v1_rooms_list(rg_call *c)
     rg_page_rows_init(c, &pg, sizeof(rg_room), &r);
     int rc = rg_store_room_list(c->w->app->store, p.account_sid, status, name, r.offset, r.limit,
                                 r.rows, &r.count, &r.more);
-    if ((items = rg_page_items(c, rc, "list rooms", &r, room_item, rg_base_url(c))) == NULL)
-        return;
+    if ((items = rg_page_items(c, rc, "list rooms", &r, room_item, rg_base_url(c))) == NULL) return;
     const char *const filters[] = {"Status", status_text, "UniqueName", name, NULL};
     rg_reply_json(c, 200, rg_page_json(c, "rooms", items, "/v1/Rooms", filters, &pg, r.more));
 }

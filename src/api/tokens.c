@@ -69,9 +69,14 @@ int rg_mint_twilio(rg_call *c, const rg_principal *p, const char *identity, cons
     rg_key_view key;
     rg_twilio_claims cl;
     if (mint_begin(c, p, RG_MFMT_TWILIO, key_sid, &key) != 0) return -1;
-    cl = (rg_twilio_claims){.account_sid = p->account_sid, .key_sid = key_sid,
-                            .secret = key.secret, .secret_len = key.secret_len,
-                            .identity = identity, .room = room, .now = c->now, .ttl = ttl};
+    cl = (rg_twilio_claims){.account_sid = p->account_sid,
+                            .key_sid = key_sid,
+                            .secret = key.secret,
+                            .secret_len = key.secret_len,
+                            .identity = identity,
+                            .room = room,
+                            .now = c->now,
+                            .ttl = ttl};
     return mint_end(c, RG_MFMT_TWILIO, &key,
                     rg_token_mint_twilio(c->w->hmac, &cl, out, RG_TOKEN_BUF, len));
 }
@@ -85,9 +90,14 @@ static int mint_videosdk(rg_call *c, const rg_principal *p, unsigned perms, unsi
     rg_videosdk_claims cl;
     int rc;
     if (mint_begin(c, p, RG_MFMT_VIDEOSDK, key_sid, &key) != 0) return -1;
-    cl = (rg_videosdk_claims){.key_sid = key_sid, .secret = key.secret,
-                              .secret_len = key.secret_len, .permissions = perms, .roles = roles,
-                              .room_id = room_id, .participant_id = participant, .now = c->now,
+    cl = (rg_videosdk_claims){.key_sid = key_sid,
+                              .secret = key.secret,
+                              .secret_len = key.secret_len,
+                              .permissions = perms,
+                              .roles = roles,
+                              .room_id = room_id,
+                              .participant_id = participant,
+                              .now = c->now,
                               .ttl = ttl};
     rc = rg_random(cl.jti_rand, sizeof cl.jti_rand);
     if (rc == RG_OK) rc = rg_token_mint_videosdk(c->w->hmac, &cl, out, RG_TOKEN_BUF, len);

@@ -25,8 +25,7 @@ int rg_provision_seal_token(const uint8_t master[RG_MASTER_KEY_LEN], const char 
 }
 
 int rg_provision_account(rg_store *st, const uint8_t master[RG_MASTER_KEY_LEN], const char *name,
-                         int64_t now, char sid[RG_SID_SIZE],
-                         char auth_token[RG_AUTH_TOKEN_LEN + 1])
+                         int64_t now, char sid[RG_SID_SIZE], char auth_token[RG_AUTH_TOKEN_LEN + 1])
 {
     rg_account a;
     uint8_t rnd[RG_AUTH_TOKEN_LEN / 2];
@@ -38,8 +37,8 @@ int rg_provision_account(rg_store *st, const uint8_t master[RG_MASTER_KEY_LEN], 
     copy_name(a.friendly_name, name);
     rg_token_hash(auth_token, RG_AUTH_TOKEN_LEN, a.token_hash);
     a.date_created = now;
-    rc = rg_provision_seal_token(master, a.sid, auth_token, a.token_sealed,
-                                 sizeof a.token_sealed, &a.token_sealed_len);
+    rc = rg_provision_seal_token(master, a.sid, auth_token, a.token_sealed, sizeof a.token_sealed,
+                                 &a.token_sealed_len);
     if (rc != RG_OK || (rc = rg_store_account_insert(st, &a)) != RG_OK) {
         OPENSSL_cleanse(auth_token, RG_AUTH_TOKEN_LEN);
         return rc;

@@ -221,5 +221,5 @@ static int sync_seats(rg_app *app, int64_t point)
     return rg_store_sync(app->store, point);
 }
 
-const rg_sig_hooks rg_app_sig_hooks = {admit, seat,  leave, tracks, kick, rg_app_participants_reset,
-                                       check, sync_seats};
+const rg_sig_hooks rg_app_sig_hooks = {
+    admit, seat, leave, tracks, kick, rg_app_participants_reset, check, sync_seats};

@@ -38,8 +38,7 @@ static int write_file(const char *path, json_t *v)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     unlink(tmp);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    ok = fd >= 0 && s && write(fd, s, n) == (ssize_t)n && write(fd, "\n", 1) == 1 &&
-         fsync(fd) == 0;
+    ok = fd >= 0 && s && write(fd, s, n) == (ssize_t)n && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
     if (fd >= 0) close(fd);
     if (s) OPENSSL_cleanse(s, n), free(s);
     if (ok && rename(tmp, path) == 0) return 0;
@@ -137,10 +136,14 @@ int rg_cmd_demo(int argc, char **argv)
     int ch, rc;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (ch == 'D') data = optarg;
-        else if (ch == 'B') rg_cli_set_db(optarg);
-        else if (ch == 'h') return fputs(usage, stdout), 0;
-        else return rg_cli_usage_error(usage, "bad option");
+        if (ch == 'D')
+            data = optarg;
+        else if (ch == 'B')
+            rg_cli_set_db(optarg);
+        else if (ch == 'h')
+            return fputs(usage, stdout), 0;
+        else
+            return rg_cli_usage_error(usage, "bad option");
     }
     if (optind >= argc || strcmp(argv[optind], "init") != 0)
         return rg_cli_usage_error(usage, "expected: demo init");

@@ -38,22 +38,8 @@ static const rg_module rg_mod_caches = {
  * goes); webhooks after metrics (it counts there) and playback (it gives
  * events up through playback's audit store), so it stops before both. */
 const rg_module *const rg_serve_modules[] = {
-    &rg_mod_web,
-    &rg_mod_keys,
-    &rg_mod_health,
-    &rg_mod_tokens,
-    &rg_mod_validate,
-    &rg_mod_meetings,
-    &rg_mod_consultations,
-    &rg_mod_rooms,
-    &rg_mod_participants,
-    &rg_mod_playback,
-    &rg_mod_caches,
-    &rg_mod_signal,
-    &rg_mod_nodes,
-    &rg_mod_turn,
-    &rg_mod_limits,
-    &rg_mod_metrics,
-    &rg_mod_webhooks,
-    NULL,
+    &rg_mod_web,      &rg_mod_keys,          &rg_mod_health, &rg_mod_tokens,       &rg_mod_validate,
+    &rg_mod_meetings, &rg_mod_consultations, &rg_mod_rooms,  &rg_mod_participants, &rg_mod_playback,
+    &rg_mod_caches,   &rg_mod_signal,        &rg_mod_nodes,  &rg_mod_turn,         &rg_mod_limits,
+    &rg_mod_metrics,  &rg_mod_webhooks,      NULL,
 };

@@ -192,8 +192,7 @@ const char *rg_alg_name(rg_alg alg)
     return (unsigned)alg <= RG_ALG_HS512 ? alg_names[alg] : "unknown";
 }
 
-int rg_sha256_2(rg_hmac *h, const void *a, size_t alen, const void *b, size_t blen,
-                uint8_t out[32])
+int rg_sha256_2(rg_hmac *h, const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32])
 {
     unsigned int n = 0;
     if (EVP_DigestInit_ex(h->work, h->s[RG_ALG_HS256].md, NULL) != 1 ||

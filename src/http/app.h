@@ -31,22 +31,22 @@ typedef struct {
     const char *tls_cert, *tls_key;
     size_t max_body;
     const char *data_dir;
-    const char *db; /* --db: the store's location; NULL: DATA/roomgate.db */
-    const char *web_dir; /* static files for /demo/ and /sdk/; NULL: none */
+    const char *db;               /* --db: the store's location; NULL: DATA/roomgate.db */
+    const char *web_dir;          /* static files for /demo/ and /sdk/; NULL: none */
     const char *twilio_video_dir; /* twilio-video's dist/, at /vendor/twilio-video/; NULL: none */
-    const char *config_file; /* --config: `key = value` lines (cli/serve_options.c) */
-    int access_log;      /* one JSON line per request on stderr */
-    long consultation_margin; /* seconds a consultation opens early / tokens outlive it */
-    rg_playback_config playback; /* recordings, /sec_rec, /media (playback/config.h) */
-    int room_timeout_unit;    /* seconds per "minute" of room timeouts: 60 (tests: less) */
-    rg_signal_config signal;  /* WebSocket signaling (signal/config.h) */
-    rg_turn_config turn;      /* STUN/TURN servers and secrets (turn/config.h) */
-    rg_limit_config limits;   /* HTTP rate limits (http/limitcfg.h) */
-    rg_hook_config hook;      /* status callback delivery (hook/config.h) */
-    int drain_grace;          /* seconds SIGTERM's drain may take (server.c) */
-    int node_timeout;         /* seconds a silent node keeps its seats (app/nodes.h) */
-    char metrics_host[256];   /* --metrics-listen; "" when off */
-    unsigned short metrics_port; /* 0: pick a free port */
+    const char *config_file;      /* --config: `key = value` lines (cli/serve_options.c) */
+    int access_log;               /* one JSON line per request on stderr */
+    long consultation_margin;     /* seconds a consultation opens early / tokens outlive it */
+    rg_playback_config playback;  /* recordings, /sec_rec, /media (playback/config.h) */
+    int room_timeout_unit;        /* seconds per "minute" of room timeouts: 60 (tests: less) */
+    rg_signal_config signal;      /* WebSocket signaling (signal/config.h) */
+    rg_turn_config turn;          /* STUN/TURN servers and secrets (turn/config.h) */
+    rg_limit_config limits;       /* HTTP rate limits (http/limitcfg.h) */
+    rg_hook_config hook;          /* status callback delivery (hook/config.h) */
+    int drain_grace;              /* seconds SIGTERM's drain may take (server.c) */
+    int node_timeout;             /* seconds a silent node keeps its seats (app/nodes.h) */
+    char metrics_host[256];       /* --metrics-listen; "" when off */
+    unsigned short metrics_port;  /* 0: pick a free port */
 } rg_serve_config;
 
 /* Periodic work for the main thread's 100 ms tick (server.c), e.g. the
@@ -66,20 +66,20 @@ typedef struct {
     uint8_t master[RG_MASTER_KEY_LEN];
     char demo_account[RG_SID_SIZE]; /* set with --demo */
     rg_revcache *revocations;       /* kicks, for validation without disk I/O */
-    struct rg_watch *changes;       /* commits by other processes, told to the caches (store/watch.h) */
+    struct rg_watch *changes; /* commits by other processes, told to the caches (store/watch.h) */
     rg_poller pollers[RG_MAX_POLLERS];
     int npollers;
-    struct rg_playback *pb; /* recording playback state (playback/playback.h) */
-    struct rg_hotcache *hot; /* VideoSDK rooms and consultations in memory (store/hotcache.h) */
-    struct rg_sig_hub *signal; /* signaling rooms across loops (signal/signal.h) */
-    struct rg_limits *limits;  /* HTTP rate limits (http/limits.h) */
+    struct rg_playback *pb;     /* recording playback state (playback/playback.h) */
+    struct rg_hotcache *hot;    /* VideoSDK rooms and consultations in memory (store/hotcache.h) */
+    struct rg_sig_hub *signal;  /* signaling rooms across loops (signal/signal.h) */
+    struct rg_limits *limits;   /* HTTP rate limits (http/limits.h) */
     struct rg_metrics *metrics; /* --metrics-listen (http/metrics.h); NULL when off */
     struct rg_hook *hook;       /* status callback dispatcher (hook/hook.h) */
     struct rg_node *node;       /* this process in the store's nodes table (app/nodes.h) */
-    atomic_int draining;       /* SIGTERM seen: /readyz 503, no new WebSockets */
-    atomic_int store_ok;       /* the last readiness ping answered (api/health.c) */
+    atomic_int draining;        /* SIGTERM seen: /readyz 503, no new WebSockets */
+    atomic_int store_ok;        /* the last readiness ping answered (api/health.c) */
     const struct rg_module *const *modules; /* every feature, NULL-terminated (http/module.h) */
-    const struct rg_route *routes; /* their routes, one flat table (http/router.h) */
+    const struct rg_route *routes;          /* their routes, one flat table (http/router.h) */
     int nroutes;
 } rg_app;
 

@@ -13,23 +13,40 @@
 static const char *reason_of(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 412: return "Precondition Failed";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return status < 500 ? "Error" : "Internal Server Error";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status < 500 ? "Error" : "Internal Server Error";
     }
 }
 
@@ -109,8 +126,8 @@ void rg_reply_error(rg_call *c, int status, int code, const char *fmt, ...)
         memcpy(msg + n, STORE_DOWN, sizeof STORE_DOWN);
     snprintf(info, sizeof info, "https://www.twilio.com/docs/errors/%d", code);
     rg_reply_json(c, status,
-                  json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", msg, "more_info",
-                            info, "status", status));
+                  json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", msg, "more_info", info,
+                            "status", status));
 }
 
 /* The path is percent-decoded: it is echoed only when it is valid text

@@ -17,8 +17,8 @@ typedef struct {
     long link_ttl;             /* seconds */
     int single_use;
     long validator_timeout_ms;
-    uint64_t max_import;    /* {path} imports and tus uploads (streamed to/from disk) */
-    const char *audit_head; /* the audit chain's head file; NULL = DATA/audit.head */
+    uint64_t max_import;     /* {path} imports and tus uploads (streamed to/from disk) */
+    const char *audit_head;  /* the audit chain's head file; NULL = DATA/audit.head */
     unsigned import_threads; /* --import-threads */
 } rg_playback_config;
 

@@ -72,8 +72,7 @@ void rg_h_recordings_list(rg_call *c)
     rg_page_rows_init(c, &pg, sizeof(rg_recording), &r);
     int rc = rg_store_recording_list(c->w->app->store, p.account_sid, r.offset, r.limit, r.rows,
                                      &r.count, &r.more);
-    if ((items = rg_page_items(c, rc, "list recordings", &r, recording_item, NULL)) == NULL)
-        return;
+    if ((items = rg_page_items(c, rc, "list recordings", &r, recording_item, NULL)) == NULL) return;
     rg_reply_json(c, 200,
                   rg_page_json(c, "recordings", items, "/v1/Recordings", NO_FILTERS, &pg, r.more));
 }
@@ -83,8 +82,8 @@ void rg_h_recordings_list(rg_call *c)
 static void delete_work(rg_defer *d)
 {
     delete_op *op = (delete_op *)d;
-    op->rc = rg_app_recording_delete(op->app, op->account_sid, op->sid,
-                                     op->a.item.row.ts_ms / 1000);
+    op->rc =
+        rg_app_recording_delete(op->app, op->account_sid, op->sid, op->a.item.row.ts_ms / 1000);
     if (op->rc != RG_OK) {
         rg_defer_post(d);
         return;
@@ -157,7 +156,6 @@ void rg_h_demo_recordings(rg_call *c)
     rg_page_rows_init(c, &first, sizeof(rg_recording), &r);
     int rc = rg_store_recording_list(c->w->app->store, c->w->app->demo_account, r.offset, r.limit,
                                      r.rows, &r.count, &r.more);
-    if ((items = rg_page_items(c, rc, "list recordings", &r, recording_item, NULL)) == NULL)
-        return;
+    if ((items = rg_page_items(c, rc, "list recordings", &r, recording_item, NULL)) == NULL) return;
     rg_reply_json(c, 200, json_pack("{s:o}", "recordings", items));
 }

@@ -186,8 +186,8 @@ struct rg_hub_peer {
      * durable_wait: called once it is over (entered or failed), outside
      * any lock.  May be NULL. */
     void (*resumed)(rg_hub_peer *p);
-    h2o_linklist_t link;            /* t->all */
-    struct rg_hub_peer *next;       /* t->conns chain */
+    h2o_linklist_t link;      /* t->all */
+    struct rg_hub_peer *next; /* t->conns chain */
 };
 
 typedef struct rg_sig_hub {
@@ -228,8 +228,8 @@ struct rg_sig_thread {
     h2o_context_t *ctx;
     h2o_multithread_receiver_t receiver;
     h2o_multithread_receiver_t durable_receiver; /* rg_hub_waiting back from the sync */
-    pthread_t owner;               /* the loop's thread */
-    atomic_int queued;             /* posts sent to receiver, not yet delivered */
+    pthread_t owner;                             /* the loop's thread */
+    atomic_int queued;                           /* posts sent to receiver, not yet delivered */
     pthread_mutex_t post_lock;     /* posts from other threads vs the loop's disposal */
     int closed;                    /* disposed: posts are dropped (post_lock) */
     h2o_timeout_t ping_timeout;    /* cfg.signal.ping_interval_ms */
@@ -241,9 +241,9 @@ struct rg_sig_thread {
     h2o_timeout_entry_t seat_entry;
     rg_hub_peer *seats[SIG_SEAT_BATCH]; /* waiting for their seat, in arrival order */
     int nseats;
-    int seats_again;                      /* in rg_hub_seats_run's second pass */
-    h2o_timeout_entry_t leave_entry;      /* on seat_timeout: the turn's leaves */
-    rg_hub_gone gone[SIG_SEAT_BATCH];     /* leaving, in order, not written yet */
+    int seats_again;                  /* in rg_hub_seats_run's second pass */
+    h2o_timeout_entry_t leave_entry;  /* on seat_timeout: the turn's leaves */
+    rg_hub_gone gone[SIG_SEAT_BATCH]; /* leaving, in order, not written yet */
     int ngone;
     rg_hub_after after[SIG_SEAT_BATCH]; /* run once those are written and told */
     int nafter;

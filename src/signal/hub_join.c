@@ -414,8 +414,12 @@ static int seats_pass(rg_sig_thread *t)
         rg_hub_member *lobby = rg_hub_member_take(p->room, p->sid); /* its lobby entry, if any */
         if (lobby != NULL) RG_HUB_FANOUT(t->hub, gone, lobby);
         rg_hub_member_free(lobby);
-        seats[i] = (rg_seat){p->room->sid,  p->identity, p->sid,
-                             rg_hub_now(t), RG_EIO,      p->opening ? &p->opening->room : NULL,
+        seats[i] = (rg_seat){p->room->sid,
+                             p->identity,
+                             p->sid,
+                             rg_hub_now(t),
+                             RG_EIO,
+                             p->opening ? &p->opening->room : NULL,
                              0};
         if (other_protocol(p->room, p->proto) || other_in_batch(asks, asked, nasked, p))
             seats[i].rc = SEAT_OTHER_PROTOCOL; /* the store is not asked */

@@ -46,12 +46,12 @@ typedef struct {
     long long client_rev; /* the client's last participant revision */
     long long rev;        /* my revision as the others see it */
     long long published_rev, subscribed_rev;
-    json_t *peers;          /* sid -> its state, compact (signal/twilio_peers.c) */
-    json_t *pcs;            /* peer connection id -> the peer's sid ("" = mine, unpaired) */
-    json_t *initial;        /* connect's peer_connections, until joined */
-    tw_out *outbox;         /* relays for the others, posted by tw_flush */
+    json_t *peers;   /* sid -> its state, compact (signal/twilio_peers.c) */
+    json_t *pcs;     /* peer connection id -> the peer's sid ("" = mine, unpaired) */
+    json_t *initial; /* connect's peer_connections, until joined */
+    tw_out *outbox;  /* relays for the others, posted by tw_flush */
     size_t nout, capout;
-    int state_queued;       /* a state for everyone in the outbox: the member's record too */
+    int state_queued; /* a state for everyone in the outbox: the member's record too */
     /* my state's texts for the others, made once per change of `mine`
      * (tw_set_mine; NULL: to make): "\n" identity "\n" shown tracks
      * "\n" subscriptions, and REST's tracks (rest_dirty: not posted yet) */
@@ -152,11 +152,10 @@ char *tw_update_text(const json_t *peers, const char *sid, const json_t *peer, l
  * their subscriptions at sub_rev (none when 0), my published tracks at
  * pub_rev, peer_connections (a JSON array's text; NULL: empty); the whole
  * envelope, malloc'd, NULL when out of memory. */
-char *tw_connected_text(sig_conn *c, const char *room_sid, const char *room_name,
-                        long long sub_rev, long long pub_rev, const char *pcs);
+char *tw_connected_text(sig_conn *c, const char *room_sid, const char *room_name, long long sub_rev,
+                        long long pub_rev, const char *pcs);
 /* For `synced`: every peer as `participants` lists them, and `subscribed`. */
 json_t *tw_peers_participants(const json_t *peers);
 json_t *tw_peers_subscribed(const json_t *peers, long long rev);
-
 
 #endif

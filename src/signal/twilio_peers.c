@@ -173,7 +173,9 @@ char *tw_state_text(long long rev, int reconnecting, int want, int paired, const
     char head[96];
     int n = snprintf(head, sizeof head, TW_STATE_PREFIX "%lld %s %d %c", rev,
                      reconnecting ? "reconnecting" : "connected", want ? 1 : 0,
-                     paired < 0 ? '-' : paired ? '1' : '0');
+                     paired < 0 ? '-'
+                     : paired   ? '1'
+                                : '0');
     size_t tn = strlen(tail);
     char *s = n > 0 ? malloc((size_t)n + tn + 1) : NULL;
     if (s == NULL) return NULL;
@@ -197,8 +199,8 @@ json_t *tw_state_parse(const char *text, size_t len, int *want, int *paired)
         return NULL;
     memcpy(head, text + pre, (size_t)(nl[0] - text) - pre);
     head[nl[0] - text - pre] = '\0';
-    if (sscanf(head, "%lld %15s %d %c%n", &rev, state, &w, &pc, &used) != 4 ||
-        head[used] != '\0' || rev < 0 || (pc != '-' && pc != '0' && pc != '1') ||
+    if (sscanf(head, "%lld %15s %d %c%n", &rev, state, &w, &pc, &used) != 4 || head[used] != '\0' ||
+        rev < 0 || (pc != '-' && pc != '0' && pc != '1') ||
         (strcmp(state, "connected") != 0 && strcmp(state, "reconnecting") != 0))
         return NULL;
     for (int i = 1; i < 3; i++)
@@ -329,8 +331,8 @@ static void put_published(buf *b, const json_t *mine, long long rev)
     puts_(b, "]}");
 }
 
-char *tw_connected_text(sig_conn *c, const char *room_sid, const char *room_name,
-                        long long sub_rev, long long pub_rev, const char *pcs)
+char *tw_connected_text(sig_conn *c, const char *room_sid, const char *room_name, long long sub_rev,
+                        long long pub_rev, const char *pcs)
 {
     tw_conn *tw = tw_of(c);
     char head[160];

@@ -108,7 +108,8 @@ static char *pair_with(sig_conn *c, const rg_hub_room *room)
             continue;
         }
         char id[RG_SID_SIZE];
-        if (asks == NULL && (asks = malloc(n * ASK_MAX + 8)) != NULL) len = (size_t)sprintf(asks, "[");
+        if (asks == NULL && (asks = malloc(n * ASK_MAX + 8)) != NULL)
+            len = (size_t)sprintf(asks, "[");
         if (asks == NULL || fresh_id(id, "PC") != 0) continue;
         json_object_set_new(tw->pcs, id, json_string(sid));
         len += (size_t)sprintf(asks + len, ASK_FMT, len > 1 ? "," : "", id);
@@ -193,8 +194,7 @@ static void on_joined(sig_conn *c, const rg_hub_room *room)
  * when they changed (subs; the SDK takes `subscribed` only when present,
  * and a list of every track in the room for each state of each peer
  * would make a join into a room of n cost O(n^2)). */
-static void tell_peer(sig_conn *c, const char *sid, const json_t *peer, const json_t *pcs,
-                      int subs)
+static void tell_peer(sig_conn *c, const char *sid, const json_t *peer, const json_t *pcs, int subs)
 {
     tw_conn *tw = tw_of(c);
     char *s = tw_update_text(tw->peers, sid, peer, subs ? ++tw->subscribed_rev : 0, pcs);
@@ -233,7 +233,8 @@ static void on_state(sig_conn *c, const char *from, const char *text, size_t len
 {
     tw_conn *tw = tw_of(c);
     int want = 0, paired = -1;
-    json_t *peer = tw_state_parse(text, len, &want, &paired), *old = json_object_get(tw->peers, from);
+    json_t *peer = tw_state_parse(text, len, &want, &paired),
+           *old = json_object_get(tw->peers, from);
     if (peer == NULL) return;
     if (paired >= 0) pair_late(c, from, paired); /* a peer elsewhere */
     /* asked: told, whatever this says (a peer elsewhere: whether paired) */

@@ -261,7 +261,7 @@ void tw_adopt(h2o_timeout_entry_t *e)
     json_decref(tw->sync_pcs);
     tw->sync_pcs = NULL;
     tw_queue_state(c, "*", 0, -1); /* the others: connected again */
-    if (c->ws == NULL) {              /* its socket died meanwhile: detached, as a drop */
+    if (c->ws == NULL) {           /* its socket died meanwhile: detached, as a drop */
         if (h2o_timeout_is_linked(&tw->session_entry)) h2o_timeout_unlink(&tw->session_entry);
         tw_on_closed(c);
     }

@@ -236,8 +236,8 @@ typedef struct {
     int rg_##be##_schema_version(rg_store *st);                                                    \
     int64_t rg_##be##_change_mark(rg_store *st);                                                   \
     void rg_##be##_set_timer(rg_store *st, rg_store_timer_fn fn, void *ud);                        \
-    void rg_##be##_participant_join_batch(rg_store *st, rg_seat *seats, size_t n);             \
-    void rg_##be##_participant_leave_batch(rg_store *st, rg_leave *leaves, size_t n);          \
+    void rg_##be##_participant_join_batch(rg_store *st, rg_seat *seats, size_t n);                 \
+    void rg_##be##_participant_leave_batch(rg_store *st, rg_leave *leaves, size_t n);              \
     int rg_##be##_participant_list(rg_store *st, const char *room_sid, int connected,              \
                                    size_t offset, size_t limit, rg_participant *out,               \
                                    size_t *count, int *more);
