@@ -75,6 +75,7 @@ int rg_cmd_serve(int argc, char **argv)
         return 1;
     }
     app.cfg.web_dir = rg_cli_web_dir(app.cfg.web_dir, web);
+    rg_store_set_deadline(app.cfg.db_timeout * 1000); /* before the first open */
     if (rg_cli_open_at(&env, app.cfg.data_dir, app.cfg.db, 1) != 0) {
         rg_listener_close(&l);
         rg_serve_conf_free(&conf);

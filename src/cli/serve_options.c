@@ -211,6 +211,10 @@ const rg_opt rg_serve_opts[] = {
     NUM("drain-grace", "ROOMGATE_DRAIN_GRACE", 0, 1, 3600, drain_grace, "10", "SECONDS", S_SERVER,
         "how long SIGTERM's drain may take: WebSocket clients are told to reconnect elsewhere "
         "and get half of it to leave, then requests in flight finish"),
+    NUM("db-timeout", "ROOMGATE_DB_TIMEOUT", 0, 1, 3600, db_timeout, "10", "SECONDS", S_SERVER,
+        "on PostgreSQL, how long a statement's answer is awaited: past it the connection is "
+        "given up, requests that need the store answer 503 and a new connection is made "
+        "(a database that hangs never holds an event loop for longer)"),
     NUM("node-timeout", "ROOMGATE_NODE_TIMEOUT", 0, 1, 3600, node_timeout, "15", "SECONDS",
         rg_nodes_options,
         "on PostgreSQL, a node silent this long (no heartbeat) counts as dead: another node "

@@ -25,6 +25,11 @@ int rg_store_open(const char *location, rg_store **out)
                                           : rg_sqlite_open(location, out);
 }
 
+void rg_store_set_deadline(int ms)
+{
+    rg_pgsql_set_deadline(ms);
+}
+
 static rg_store_head *head_of(rg_store *st)
 {
     return (rg_store_head *)(void *)st;

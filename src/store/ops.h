@@ -245,5 +245,6 @@ typedef struct {
 /* The opens, for rg_store_open. */
 int rg_sqlite_open(const char *location, rg_store **out);
 int rg_pgsql_open(const char *location, rg_store **out);
+void rg_pgsql_set_deadline(int ms);
 
 #endif

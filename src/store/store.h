@@ -27,6 +27,12 @@ typedef struct rg_store rg_store;
  * if needed, private to this user, durable commits) or a postgres:// /
  * postgresql:// URL (PostgreSQL, src/store/pg/).  Returns RG_OK/RG_EIO. */
 int rg_store_open(const char *location, rg_store **out);
+/* How long a PostgreSQL statement's answer is awaited (--db-timeout,
+ * milliseconds; 10 s unless set; 0 or less: the default) in every handle
+ * opened after the call.  Past it the connection is given up and the
+ * store answers RG_EIO until a new one is made (pg/wait.c).  SQLite's
+ * waits are its own busy timeout.  Call before any open. */
+void rg_store_set_deadline(int ms);
 /* 1 when location names a PostgreSQL database (postgres:// or
  * postgresql://), else 0 (a file path). */
 int rg_store_is_postgres(const char *location);

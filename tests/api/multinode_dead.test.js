@@ -50,7 +50,9 @@ before(async () => {
   redis = cluster.redis;
   const env = cluster.env;
   const args = ['--access-log', 'off', '--redis', redis.url, '--signal-join-burst', '0',
-    '--node-timeout', String(NODE_TIMEOUT), '--webhook-allow-private', '--webhook-retry-base', '50'];
+    '--node-timeout', String(NODE_TIMEOUT), '--webhook-allow-private', '--webhook-retry-base', '50',
+    // B's join below waits HOLD_MS for psql's lock: longer than the default deadline of a statement
+    '--db-timeout', String(HOLD_MS / 1000 + 60)];
   a = await startServer({ env, args, threads: 2 });
   b = await startServer({ env, args, threads: 2, account: a.account, key: a.key });
   c = await startServer({ env, args, threads: 2, account: a.account, key: a.key });

@@ -32,12 +32,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let pgDir;
 let srv;
 let b; // a second node on the same cluster (the sweeper scenario)
+let nodeEnv; // the cluster's location and master key, for the nodes started later
 
 before(async () => {
   const out = pg('start');
   pgDir = /RG_TEST_PG_DIR='([^']+)'/.exec(out)[1];
   const port = /port=(\d+)/.exec(out)[1];
-  const env = {
+  const env = nodeEnv = {
     ROOMGATE_DB: `postgres://roomgate@127.0.0.1:${port}/postgres?connect_timeout=5`,
     ROOMGATE_MASTER_KEY: randomBytes(32).toString('hex'),
   };
@@ -55,9 +56,9 @@ after(async () => {
 });
 
 /** A join's first answer, waited for generously (a join is answered, never left hanging). */
-async function joinOnce(identity, room) {
-  const c = await connect(srv);
-  c.send({ type: 'join', token: tok(srv, identity), room });
+async function joinOnce(identity, room, on = srv) {
+  const c = await connect(on);
+  c.send({ type: 'join', token: tok(on, identity), room });
   const first = await c.next(undefined, REPLY_MS);
   await c.close();
   return first;
@@ -175,5 +176,70 @@ describe('PostgreSQL stopped for longer than --node-timeout', () => {
     assert.doesNotMatch(srv.stderr(), /seat\(s\) of silent node\(s\) freed/);
     assert.doesNotMatch(b.stderr(), /freed its seats/);
     await Promise.all([alice.c.close(), bob.c.close()]);
+  });
+});
+
+// A database that stops answering without closing its sockets (its
+// processes stopped: a hung or swapped-out server, a lock never released)
+// is worse than one that is gone: libpq alone would wait for the answer
+// for ever, holding the event loop, and every loop behind the store's
+// mutex.  Each statement is awaited for --db-timeout at most
+// (src/store/pg/wait.c); past it the connection is given up, the store
+// answers 503 and heals as after a loss.
+describe('PostgreSQL frozen under a running node (processes stopped, sockets open)', () => {
+  it('answers 503 after --db-timeout instead of hanging, and recovers by itself', async () => {
+    const DEADLINE_S = UNDER_VALGRIND ? 8 : 2;
+    const f = await startServer({ env: nodeEnv, account: srv.account, key: srv.key,
+      args: ['--access-log', 'off', '--signal-join-burst', '0', '--db-timeout', String(DEADLINE_S)] });
+    const onF = (name) => f.request('POST', '/v1/Rooms', { auth: f.keyAuth, form: { UniqueName: name, Type: 'go' } });
+    const cluster = () => {
+      const head = Number(execFileSync('head', ['-1', path.join(pgDir, 'data/postmaster.pid')], { encoding: 'utf8' }));
+      const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(head)], { encoding: 'utf8' })
+        .split(/\s+/).filter(Boolean).map(Number);
+      return [head, ...kids];
+    };
+    /** res, or a failure naming what hung: an answer is due soon after the deadline. */
+    const answered = (p, what) => Promise.race([p, sleep(DEADLINE_S * 1000 + REPLY_MS)
+      .then(() => { throw new Error(`${what}: no answer (the loop hangs on the database)`); })]);
+    try {
+      await until(async () => (await readyz(f)).status === 200, 'the new node ready', REPLY_MS * 3);
+      assert.equal((await onF('before-freeze')).status, 201);
+      const early = await mint(f, { identity: 'early' });
+      const alice = await joinStay('alice', 'freeze-call', f);
+      const bob = await joinStay('bob', 'freeze-call', f);
+      const frozen = cluster();
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+      try {
+        // two store calls at once, one per event loop: both answered
+        const [one, two] = await Promise.all([answered(onF('frozen-1'), 'create room 1'),
+          answered(onF('frozen-2'), 'create room 2')]);
+        assertStoreDown(one, 'create room during the freeze');
+        assertStoreDown(two, 'a second create room during the freeze');
+        assert.deepEqual((await answered(readyz(f), '/readyz')).json, { status: 'store unavailable' });
+        const c = await connect(f);
+        c.send({ type: 'join', token: tok(f, 'j-frozen'), room: 'freeze-room' });
+        const refused = await answered(c.next(undefined, REPLY_MS + DEADLINE_S * 1000), 'a join');
+        await c.close();
+        assert.equal(refused.code, 53000, JSON.stringify(refused));
+        // the caches and the relay need no store
+        assertValid(await validate(f, early.token), { identity: 'early' });
+        assert.equal((await answered(f.request('GET', '/healthz'), '/healthz')).status, 200);
+        alice.c.send({ type: 'signal', to: bob.sid, data: { frozen: 1 } });
+        assert.deepEqual(await bob.c.next('signal', REPLY_MS), { type: 'signal', from: alice.sid, data: { frozen: 1 } });
+      } finally {
+        for (const pid of frozen) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
+      }
+      await until(async () => (await readyz(f)).status === 200, '/readyz 200 after the thaw', REPLY_MS * 3);
+      let made;
+      await until(async () => (made = await onF('after-freeze')).status === 201, 'create room after the thaw', REPLY_MS * 3);
+      const joined = await joinOnce('j-thawed', 'freeze-room-2', f);
+      await Promise.all([alice.c.close(), bob.c.close()]);
+      const err = f.stderr();
+      assert.match(err, /did not answer a statement within --db-timeout/);
+      assert.match(err, /reconnected to PostgreSQL/);
+      assert.equal(joined.type, 'joined', JSON.stringify(joined));
+    } finally {
+      assertExit0(f, await f.stop());
+    }
   });
 });

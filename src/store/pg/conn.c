@@ -36,9 +36,12 @@ static int64_t mono_ms(void)
 PGconn *rg_pg_connect(const char *location)
 {
     /* the location (expanded as a connection string) comes after the
-     * default, so its own connect_timeout wins */
-    const char *const keys[] = {"connect_timeout", "dbname", NULL};
-    const char *const values[] = {DEFAULT_CONNECT_TIMEOUT, location, NULL};
+     * defaults, so what it sets wins.  The defaults: a connect bounded in
+     * time; TCP keepalives that find a host gone without a FIN within
+     * about 25 s (the kernel's default waits two hours). */
+    const char *const keys[] = {"connect_timeout",  "keepalives_idle", "keepalives_interval",
+                                "keepalives_count", "dbname",          NULL};
+    const char *const values[] = {DEFAULT_CONNECT_TIMEOUT, "10", "5", "3", location, NULL};
     return PQconnectdbParams(keys, values, 1);
 }
 
@@ -57,13 +60,46 @@ void rg_pg_lost(rg_store *st)
                         "need the store answer 503 until it is back (retried every second)\n");
 }
 
-/* libpq directly, not rg_pg_query: this file is below query.c (which
- * heals through it), so it calls nothing of the back end's. */
+void rg_pg_late(rg_store *st)
+{
+    if (!atomic_exchange_explicit(&st->down, 1, memory_order_relaxed))
+        fprintf(stderr,
+                "roomgate: store: PostgreSQL did not answer a statement within --db-timeout "
+                "(%d ms); the connection is given up, requests that need the store answer 503 "
+                "until a new one is made (retried every second)\n",
+                st->deadline_ms);
+}
+
+/* One statement of a session's start through wait.c. */
+static PGresult *session_exec(rg_store *st, const char *sql)
+{
+    int late;
+    PGresult *r =
+        rg_pg_exec_within(st->conn, st->deadline_ms, sql, 0, NULL, NULL, NULL, NULL, &late);
+    if (late) rg_pg_late(st);
+    return r;
+}
+
+/* Through wait.c, not rg_pg_query: this file is below query.c (which
+ * heals through it), so it calls nothing else of the back end's.
+ *
+ * The session's server checks every second whether its client is still
+ * there (PostgreSQL 14 and later; unless the location's options set it),
+ * so a statement given up at its deadline (wait.c) is abandoned and its
+ * transaction rolled back even while it waits for a lock, instead of
+ * running on, holding what it took, until it tries to answer. */
 int rg_pg_session_start(rg_store *st)
 {
+    static const char check[] =
+        "SELECT set_config('client_connection_check_interval', '1000', false) WHERE "
+        "current_setting('client_connection_check_interval', true) = '0'";
     static const char sql[] = "SELECT " RG_PG_SESSION_OF(
         "pid", "backend_start") " FROM pg_stat_activity WHERE pid = pg_backend_pid()";
-    PGresult *r = PQexec(st->conn, sql);
+    PGresult *r = session_exec(st, check);
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    if (!ok) return RG_EIO;
+    r = session_exec(st, sql);
     int rc = RG_EIO;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
         size_t n = (size_t)PQgetlength(r, 0, 0);

@@ -50,6 +50,14 @@ static void say_failure(PGconn *conn, const char *password)
     fprintf(stderr, "roomgate: store: %s", msg);
 }
 
+#define DEFAULT_DEADLINE_MS 10000
+static atomic_int deadline_ms = DEFAULT_DEADLINE_MS;
+
+void rg_pgsql_set_deadline(int ms)
+{
+    atomic_store(&deadline_ms, ms > 0 ? ms : DEFAULT_DEADLINE_MS);
+}
+
 int rg_pgsql_open(const char *location, rg_store **out)
 {
     char password[256];
@@ -58,6 +66,7 @@ int rg_pgsql_open(const char *location, rg_store **out)
     rg_store *st = calloc(1, sizeof *st);
     if (!st) return RG_ENOMEM;
     st->head.ops = &rg_pgsql_ops;
+    st->deadline_ms = atomic_load(&deadline_ms);
     pthread_mutex_init(&st->lock, NULL);
     st->conn = rg_pg_connect(location);
     if (!st->conn || PQstatus(st->conn) != CONNECTION_OK) {

@@ -4,9 +4,9 @@
  *
  * State of this back end: it implements the operations in its table
  * (ops.c; the others answer RG_EIO through the dispatcher, store/ops.h)
- * with blocking libpq calls (PQexecParams) under the handle's mutex, as
- * the SQLite back end does.  That is a written deviation from issue 15's
- * design: an event loop that misses its caches or writes (a join, a REST
+ * with blocking libpq calls under the handle's mutex, as the SQLite back
+ * end does, each bounded by the handle's deadline (wait.c: --db-timeout).  That is a written
+ * deviation from issue 15's design: an event loop that misses its caches or writes (a join, a REST
  * write) waits for the database's round trips.  The design it must grow
  * into (docs/deploy.md "Deviation from the design, and the plan"): one non-blocking connection per
  * event loop (PQsendQueryParams/PQsendQueryPrepared, the socket watched by the loop), LISTEN/NOTIFY
@@ -34,6 +34,7 @@ struct rg_store {
     int schema_version;
     char session[48];              /* this connection's database session (participants.c) */
     char node[RG_NODE_ID_MAX + 1]; /* the node its seats record, from its first beat (nodes.c) */
+    int deadline_ms;               /* a statement's answer is awaited this long (wait.c) */
     void (*timer)(void *ud, int write, uint64_t micros);
     void *timer_ud;
     /* the connection's recovery (conn.c): under lock but `down` */
@@ -94,6 +95,18 @@ PGconn *rg_pg_connect(const char *location);
 void rg_pg_lost(rg_store *st);
 void rg_pg_heal(rg_store *st);
 int rg_pg_reachable(rg_store *st);
+
+/* One statement sent and its answer awaited for at most deadline_ms
+ * (wait.c): PQexecParams's result (results in binary), or NULL with *late
+ * set when the server did not answer in time; the connection is then
+ * CONNECTION_BAD (given up), for rg_pg_late and the store's healing. */
+PGresult *rg_pg_exec_within(PGconn *c, int deadline_ms, const char *sql, int n,
+                            const unsigned *types, const char *const *values, const int *lengths,
+                            const int *formats, int *late);
+
+/* After a statement given up at its deadline: the store is down, said
+ * once per outage with the reason (conn.c). */
+void rg_pg_late(rg_store *st);
 
 /* Runs the schema migrations up to the newest (migrate.c). */
 int rg_pg_migrate(PGconn *conn, int *version);

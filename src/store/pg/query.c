@@ -1,5 +1,5 @@
 /* query.c - the one way the PostgreSQL back end talks to the server: a
- * constant SQL text and its parameters (PQexecParams), never SQL built
+ * constant SQL text and its parameters (rg_pg_exec_within), never SQL built
  * from values; binary results read with length checks; the server's
  * SQLSTATE turned into the store's error codes. */
 #include "store/pg/pg.h"
@@ -108,7 +108,10 @@ int rg_pg_query(rg_store *st, const char *sql, const rg_pg_arg *args, int n, PGr
         rg_pg_lost(st);
         return RG_EIO;
     }
-    PGresult *r = PQexecParams(st->conn, sql, n, p.types, p.values, p.lengths, p.formats, 1);
+    int late;
+    PGresult *r = rg_pg_exec_within(st->conn, st->deadline_ms, sql, n, p.types, p.values, p.lengths,
+                                    p.formats, &late);
+    if (late) rg_pg_late(st);
     ExecStatusType s = PQresultStatus(r);
     if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
         int rc = fail(st, r);
