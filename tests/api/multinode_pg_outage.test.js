@@ -215,7 +215,9 @@ describe('PostgreSQL frozen under a running node (processes stopped, sockets ope
           answered(onF('frozen-2'), 'create room 2')]);
         assertStoreDown(one, 'create room during the freeze');
         assertStoreDown(two, 'a second create room during the freeze');
-        assert.deepEqual((await answered(readyz(f), '/readyz')).json, { status: 'store unavailable' });
+        // /readyz reads a ping made on the main thread's tick (api/health.c): its next one
+        await until(async () => (await answered(readyz(f), '/readyz')).status === 503, '/readyz 503', REPLY_MS * 3);
+        assert.deepEqual((await readyz(f)).json, { status: 'store unavailable' });
         const c = await connect(f);
         c.send({ type: 'join', token: tok(f, 'j-frozen'), room: 'freeze-room' });
         const refused = await answered(c.next(undefined, REPLY_MS + DEADLINE_S * 1000), 'a join');
