@@ -115,6 +115,7 @@ int rg_pg_session_start(rg_store *st)
 static void healed(rg_store *st)
 {
     st->healing = 0;
+    rg_pg_prepared_forget(st); /* a new session has none */
     /* a new backend: a new session for the seats it takes (participants.c) */
     if (rg_pg_session_start(st) != RG_OK) return; /* lost again: the next use retries */
     atomic_store_explicit(&st->down, 0, memory_order_relaxed);

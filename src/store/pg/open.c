@@ -89,6 +89,7 @@ void rg_pgsql_close(rg_store *st)
 {
     if (!st) return;
     PQfinish(st->conn);
+    rg_pg_prepared_free(st);
     pthread_mutex_destroy(&st->lock);
     OPENSSL_cleanse(st->head.audit.key, sizeof st->head.audit.key);
     free(st);

@@ -35,6 +35,7 @@ struct rg_store {
     char session[48];              /* this connection's database session (participants.c) */
     char node[RG_NODE_ID_MAX + 1]; /* the node its seats record, from its first beat (nodes.c) */
     int deadline_ms;               /* a statement's answer is awaited this long (wait.c) */
+    struct rg_pg_prep *prep;       /* the connection's prepared statements (prep.c) */
     void (*timer)(void *ud, int write, uint64_t micros);
     void *timer_ud;
     /* the connection's recovery (conn.c): under lock but `down` */
@@ -103,6 +104,25 @@ int rg_pg_reachable(rg_store *st);
 PGresult *rg_pg_exec_within(PGconn *c, int deadline_ms, const char *sql, int n,
                             const unsigned *types, const char *const *values, const int *lengths,
                             const int *formats, int *late);
+
+/* Its parts, for a statement sent otherwise (prep.c): the deadline
+ * deadline_ms from now; the connection made non-blocking (0, or -1);
+ * the answer to what was sent awaited until the deadline, as above. */
+int64_t rg_pg_deadline(int deadline_ms);
+int rg_pg_nonblocking(PGconn *c);
+PGresult *rg_pg_await(PGconn *c, int64_t deadline, int *late);
+
+/* The connection's prepared statements (prep.c).  rg_pg_prepared answers
+ * the name of sql prepared with these parameter types on st's connection,
+ * preparing it first if it is not yet (one more round trip, once per
+ * statement and connection); NULL when it is not kept (no parameters, the
+ * table full, the prepare failed: the caller sends sql unnamed).  *late as
+ * rg_pg_await.  rg_pg_prepared_forget: after a reconnect (a new session has
+ * none); rg_pg_prepared_free at the close. */
+const char *rg_pg_prepared(rg_store *st, const char *sql, int n, const unsigned *types,
+                           int64_t deadline, int *late);
+void rg_pg_prepared_forget(rg_store *st);
+void rg_pg_prepared_free(rg_store *st);
 
 /* After a statement given up at its deadline: the store is down, said
  * once per outage with the reason (conn.c). */

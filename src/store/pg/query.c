@@ -1,5 +1,5 @@
 /* query.c - the one way the PostgreSQL back end talks to the server: a
- * constant SQL text and its parameters (rg_pg_exec_within), never SQL built
+ * constant SQL text and its parameters (prepared once: prep.c), never SQL built
  * from values; binary results read with length checks; the server's
  * SQLSTATE turned into the store's error codes. */
 #include "store/pg/pg.h"
@@ -94,6 +94,29 @@ static int put_param(params *p, int i, const rg_pg_arg *a)
     }
 }
 
+/* The statement sent (prepared once, then by its name: prep.c) and its
+ * answer awaited until the handle's deadline (wait.c); NULL when there
+ * is none (the connection's error, or given up at the deadline). */
+static PGresult *send_and_await(rg_store *st, const char *sql, int n, const params *p)
+{
+    PGconn *c = st->conn;
+    int late = 0;
+    int64_t deadline = rg_pg_deadline(st->deadline_ms);
+    const char *name = rg_pg_prepared(st, sql, n, p->types, deadline, &late);
+    PGresult *r = NULL;
+    if (late) {
+        rg_pg_late(st);
+        return NULL;
+    }
+    if (rg_pg_nonblocking(c) != 0) return NULL;
+    int sent = name ? PQsendQueryPrepared(c, name, n, p->values, p->lengths, p->formats, 1)
+                    : PQsendQueryParams(c, sql, n, p->types, p->values, p->lengths, p->formats, 1);
+    if (!sent) return PQgetResult(c); /* NULL, or the error */
+    r = rg_pg_await(c, deadline, &late);
+    if (late) rg_pg_late(st);
+    return r;
+}
+
 int rg_pg_query(rg_store *st, const char *sql, const rg_pg_arg *args, int n, PGresult **res)
 {
     params p;
@@ -108,10 +131,7 @@ int rg_pg_query(rg_store *st, const char *sql, const rg_pg_arg *args, int n, PGr
         rg_pg_lost(st);
         return RG_EIO;
     }
-    int late;
-    PGresult *r = rg_pg_exec_within(st->conn, st->deadline_ms, sql, n, p.types, p.values, p.lengths,
-                                    p.formats, &late);
-    if (late) rg_pg_late(st);
+    PGresult *r = send_and_await(st, sql, n, &p);
     ExecStatusType s = PQresultStatus(r);
     if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
         int rc = fail(st, r);

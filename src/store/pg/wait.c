@@ -88,20 +88,36 @@ static void give_up(PGconn *c)
         PQclear(r);
 }
 
-PGresult *rg_pg_exec_within(PGconn *c, int deadline_ms, const char *sql, int n,
-                            const unsigned *types, const char *const *values, const int *lengths,
-                            const int *formats, int *late)
+int64_t rg_pg_deadline(int deadline_ms)
 {
-    int64_t deadline = mono_ms() + deadline_ms;
-    *late = 0;
-    if (PQisnonblocking(c) == 0 && PQsetnonblocking(c, 1) != 0) return NULL;
-    if (!PQsendQueryParams(c, sql, n, types, values, lengths, formats, 1))
-        return PQgetResult(c); /* NULL, or the error (the connection's state) */
+    return mono_ms() + deadline_ms;
+}
+
+PGresult *rg_pg_await(PGconn *c, int64_t deadline, int *late)
+{
     PGresult *r = NULL;
+    *late = 0;
     if (flush_within(c, deadline) != 0)
         *late = 1;
     else
         r = collect(c, deadline, late);
     if (*late) give_up(c);
     return r;
+}
+
+int rg_pg_nonblocking(PGconn *c)
+{
+    return PQisnonblocking(c) || PQsetnonblocking(c, 1) == 0 ? 0 : -1;
+}
+
+PGresult *rg_pg_exec_within(PGconn *c, int deadline_ms, const char *sql, int n,
+                            const unsigned *types, const char *const *values, const int *lengths,
+                            const int *formats, int *late)
+{
+    int64_t deadline = rg_pg_deadline(deadline_ms);
+    *late = 0;
+    if (rg_pg_nonblocking(c) != 0) return NULL;
+    if (!PQsendQueryParams(c, sql, n, types, values, lengths, formats, 1))
+        return PQgetResult(c); /* NULL, or the error (the connection's state) */
+    return rg_pg_await(c, deadline, late);
 }

@@ -373,6 +373,68 @@ static void test_statement_deadline(void **state)
     rg_store_close(holder);
 }
 
+/* rg_pg_query on st, locked, one int8 (or NULL when v < 0) parameter:
+ * the int8 it answers (-1 for NULL), or -2 when the statement failed. */
+static int64_t plus_one(rg_store *st, int64_t v)
+{
+    PGresult *r = NULL;
+    int64_t out = -2;
+    rg_pg_arg a = v < 0 ? RG_PG_NULL : RG_PG_INT(v);
+    uint64_t t0 = rg_pg_lock(st);
+    if (rg_pg_query(st, "SELECT $1::int8 + 1", &a, 1, &r) == RG_OK)
+        out = PQgetisnull(r, 0, 0) ? -1 : rg_pg_int(r, 0, 0, &out) == RG_OK ? out : -2;
+    PQclear(r);
+    rg_pg_unlock(st, t0, 0);
+    return out;
+}
+
+static long prepared_count(rg_store *st)
+{
+    PGresult *r = NULL;
+    int64_t n = -1;
+    uint64_t t0 = rg_pg_lock(st);
+    if (rg_pg_query(st, "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'rg%'",
+                    NULL, 0, &r) == RG_OK &&
+        rg_pg_int(r, 0, 0, &n) != RG_OK)
+        n = -1;
+    PQclear(r);
+    rg_pg_unlock(st, t0, 0);
+    return (long)n;
+}
+
+/* A statement with parameters is prepared once per session (prep.c) and
+ * then run by name; the same text with a NULL where an int8 was is
+ * another statement; after a reconnect (a new session, none prepared)
+ * the statements are prepared again instead of failing as unknown. */
+static void test_prepared_statements(void **state)
+{
+    fixture *f = *state;
+    long before = prepared_count(f->st);
+    assert_true(before >= 0);
+    assert_int_equal(plus_one(f->st, 41), 42);
+    assert_int_equal(plus_one(f->st, 1), 2);
+    assert_int_equal(prepared_count(f->st), before + 1);
+    assert_int_equal(plus_one(f->st, -1), -1);
+    assert_int_equal(prepared_count(f->st), before + 2);
+
+    /* the session ended from elsewhere: the store heals with a new one */
+    rg_store *other = NULL;
+    assert_int_equal(rg_store_open(f->path, &other), RG_OK);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", PQbackendPID(f->st->conn));
+    PGresult *r = PQexec(other->conn, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(r, 0, 0), "t");
+    PQclear(r);
+    rg_store_close(other);
+    int i;
+    for (i = 0; i < 100 && plus_one(f->st, 6) != 7; i++)
+        usleep(100000);
+    assert_true(i < 100);
+    assert_int_equal(plus_one(f->st, 9), 10);
+    assert_int_equal(prepared_count(f->st), 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -386,6 +448,7 @@ int main(void)
         T(test_outbox_claims),
         T(test_outbox_numbering_two_nodes),
         T(test_statement_deadline),
+        T(test_prepared_statements),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
