@@ -114,12 +114,13 @@ two_nodes() { # LABEL ROW
     J=$(BENCH_URL_B=$UB load "$1" "$UA" "$PA" joins "$JOINS")
     row "$2" "$R" "$J"; stop "$PA"; stop "$PB"
 }
-# on PostgreSQL fewer rooms and joins (BENCH_MULTI_PG_ROOMS, _JOINS): its
-# seats are slow (a transaction of round trips each, the loop waiting).  The
+# on PostgreSQL the same rooms and joins as the others unless
+# BENCH_MULTI_PG_ROOMS / _JOINS say fewer (until 266de7c prepared its
+# statements, its seats were ten times slower and it ran 100 and 400).  The
 # default --node-timeout: the heartbeat has a connection of its own, so a
 # node that falls behind is not declared dead (docs/deploy.md "Dead nodes")
 ALL_ROOMS=$ROOMS ALL_JOINS=$JOINS
-ROOMS=${BENCH_MULTI_PG_ROOMS:-100} JOINS=${BENCH_MULTI_PG_JOINS:-400}
+ROOMS=${BENCH_MULTI_PG_ROOMS:-$ROOMS} JOINS=${BENCH_MULTI_PG_JOINS:-$JOINS}
 NODE_RUN=pgrg NODE_DATA=$DP BENCH_ACCOUNT=$PG_AC BENCH_KEY_SID=$(json sid <<<"$PG_K") \
     BENCH_KEY_SECRET=$(json secret <<<"$PG_K") two_nodes two-pg "roomgate-2+pg"
 PG_SIZES="$ROOMS rooms, $JOINS joins"

@@ -402,6 +402,25 @@ static long prepared_count(rg_store *st)
     return (long)n;
 }
 
+/* When "SELECT $1::int8 + 1" was prepared on st's session (both of its
+ * statements: with an int8 and with a NULL, whose type the server infers,
+ * the same). */
+static void prepare_time(rg_store *st, char *out, size_t cap)
+{
+    PGresult *r = NULL;
+    uint64_t t0 = rg_pg_lock(st);
+    out[0] = '\0';
+    if (rg_pg_query(st,
+                    "SELECT string_agg(prepare_time::text, ',' ORDER BY name) FROM "
+                    "pg_prepared_statements WHERE statement = 'SELECT $1::int8 + 1'",
+                    NULL, 0, &r) == RG_OK &&
+        PQntuples(r) == 1)
+        assert_int_equal(rg_pg_text(r, 0, 0, out, cap), RG_OK);
+    PQclear(r);
+    rg_pg_unlock(st, t0, 0);
+    assert_true(out[0] != '\0');
+}
+
 /* A statement with parameters is prepared once per session (prep.c) and
  * then run by name; the same text with a NULL where an int8 was is
  * another statement; after a reconnect (a new session, none prepared)
@@ -415,6 +434,16 @@ static void test_prepared_statements(void **state)
     assert_int_equal(plus_one(f->st, 1), 2);
     assert_int_equal(prepared_count(f->st), before + 1);
     assert_int_equal(plus_one(f->st, -1), -1);
+    assert_int_equal(prepared_count(f->st), before + 2);
+
+    /* prepared again after 8 uses (a plan for the tables as they are
+     * then): the same name, a new prepare_time, nothing left behind */
+    char first[64], later[64];
+    prepare_time(f->st, first, sizeof first);
+    for (int k = 0; k < 10; k++)
+        assert_int_equal(plus_one(f->st, k), k + 1);
+    prepare_time(f->st, later, sizeof later);
+    assert_string_not_equal(first, later);
     assert_int_equal(prepared_count(f->st), before + 2);
 
     /* the session ended from elsewhere: the store heals with a new one */
