@@ -113,6 +113,34 @@ void rg_store_participant_leave_batch(rg_store *st, rg_leave *leaves, size_t n)
         leaves[i].rc = rg_store_participant_leave(st, leaves[i].participant_sid, leaves[i].now);
 }
 
+/* One lookup per ref, the members first (rooms.h). */
+static int live_ended_each(rg_store *st, const rg_live_ref *refs, size_t n, unsigned char *ended)
+{
+    for (int rooms = 0; rooms < 2; rooms++)
+        for (size_t i = 0; i < n; i++) {
+            const rg_live_ref *r = &refs[i];
+            rg_participant p;
+            rg_room row;
+            int rc;
+            if ((r->participant_sid[0] == '\0') != rooms) continue;
+            if (rooms)
+                rc = rg_store_room_get(st, r->account_sid, r->room_sid, &row);
+            else
+                rc = rg_store_participant_get(st, r->room_sid, r->participant_sid, &p);
+            if (rc != RG_OK && rc != RG_ENOTFOUND) return rc;
+            ended[i] = rc == RG_OK && (rooms ? row.status != RG_ROOM_IN_PROGRESS : !p.connected);
+        }
+    return RG_OK;
+}
+
+int rg_store_live_ended(rg_store *st, const rg_live_ref *refs, size_t n, unsigned char *ended)
+{
+    const rg_store_ops *o = ops_of(st);
+    memset(ended, 0, n);
+    return o->live_ended != NULL ? o->live_ended(st, refs, n, ended)
+                                 : live_ended_each(st, refs, n, ended);
+}
+
 int rg_store_sync(rg_store *st, int64_t point)
 {
     const rg_store_ops *o = ops_of(st);

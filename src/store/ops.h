@@ -205,6 +205,8 @@ typedef struct rg_store_ops {
     int (*sync)(rg_store *st, int64_t point);
     /* NULL: each leave in its own transaction (participant_leave) */
     void (*participant_leave_batch)(rg_store *st, rg_leave *leaves, size_t n);
+    /* NULL: one participant_get / room_get per ref (dispatch.c) */
+    int (*live_ended)(rg_store *st, const rg_live_ref *refs, size_t n, unsigned char *ended);
     /* called after rg_store_participant_list checked its arguments and
      * emptied the answer (every back end has it) */
     int (*participant_list)(rg_store *st, const char *room_sid, int connected, size_t offset,

@@ -155,6 +155,21 @@ int rg_store_participant_disconnect_all(rg_store *st, int64_t now, int *changed)
 /* By PA sid or by identity (the connected one, else the newest). */
 int rg_store_participant_get(rg_store *st, const char *room_sid, const char *sid_or_identity,
                              rg_participant *out);
+/* A live room of the signaling hub (its account) or, when
+ * participant_sid[0], one of its members: what rg_store_live_ended checks. */
+typedef struct {
+    char account_sid[RG_SID_SIZE];
+    char room_sid[RG_SID_SIZE];
+    char participant_sid[RG_SID_SIZE]; /* "": the room itself */
+} rg_live_ref;
+/* Which of refs the store says ended: ended[i] = 1 for a room no longer in
+ * progress, a member whose row is no longer connected; 0 when live or not
+ * found.  The members are read before the rooms, so a completion that
+ * commits in between (it ends a room and its seats in one transaction)
+ * shows as the room's end.  A back end may answer all of them in a few
+ * statements (PostgreSQL: two), others one lookup each.  RG_OK, or the
+ * first error (ended is then incomplete: the caller retries later). */
+int rg_store_live_ended(rg_store *st, const rg_live_ref *refs, size_t n, unsigned char *ended);
 /* connected: 1 = connected only, 0 = disconnected only, -1 = all. */
 int rg_store_participant_list(rg_store *st, const char *room_sid, int connected, size_t offset,
                               size_t limit, rg_participant *out, size_t *count, int *more);

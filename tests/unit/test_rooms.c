@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -764,6 +765,67 @@ static void test_concurrent_joins_last_seat(void **state)
     }
 }
 
+static rg_live_ref live_ref(const char *account, const char *room, const char *member)
+{
+    rg_live_ref r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.account_sid, sizeof r.account_sid, "%s", account);
+    snprintf(r.room_sid, sizeof r.room_sid, "%s", room);
+    snprintf(r.participant_sid, sizeof r.participant_sid, "%s", member ? member : "");
+    return r;
+}
+
+/* rg_store_live_ended (signal/sync.c's one call; PostgreSQL answers it in
+ * two statements, SQLite with a lookup each): a completed room and a member
+ * who left are ended; a live room, a connected member, and what is not
+ * there (or is no SID) are not; more refs than one statement takes. */
+static void test_live_ended(void **state)
+{
+    fixture *f = *state;
+    rg_room live = new_room(AC1, "live", RG_ROOM_GROUP, 10, T0);
+    rg_room done = new_room(AC1, "done", RG_ROOM_GROUP, 10, T0);
+    rg_participant a, b, c;
+    create_ok(f->st, &live);
+    create_ok(f->st, &done);
+    assert_int_equal(join(f->st, live.sid, "alice", 1, T0 + 1, &a), RG_OK);
+    assert_int_equal(join(f->st, live.sid, "bob", 2, T0 + 2, &b), RG_OK);
+    assert_int_equal(join(f->st, done.sid, "carol", 3, T0 + 3, &c), RG_OK);
+    assert_int_equal(rg_store_participant_leave(f->st, b.sid, T0 + 4), RG_OK);
+    assert_int_equal(rg_store_room_complete(f->st, AC1, done.sid, T0 + 5), RG_OK);
+
+    enum { N = 2500 }; /* past one statement's 1,024 SIDs */
+    rg_live_ref *refs = calloc(N, sizeof *refs);
+    unsigned char *ended = malloc(N);
+    assert_non_null(refs);
+    assert_non_null(ended);
+    size_t n = 0;
+    refs[n++] = live_ref(AC1, live.sid, NULL);
+    refs[n++] = live_ref(AC1, done.sid, NULL);
+    refs[n++] = live_ref(AC1, "RM0000000000000000000000000000dead", NULL);
+    refs[n++] = live_ref(AC1, "RM'; DROP TABLE rooms; --", NULL);
+    refs[n++] = live_ref(AC1, live.sid, a.sid);
+    refs[n++] = live_ref(AC1, live.sid, b.sid);
+    refs[n++] = live_ref(AC1, done.sid, c.sid);
+    while (n < N - 2) {
+        char pa[RG_SID_SIZE];
+        pa_sid(pa, 1000 + (unsigned)n);
+        refs[n++] = live_ref(AC1, live.sid, pa); /* never joined */
+    }
+    refs[n++] = live_ref(AC1, live.sid, "PA\"},{x");
+    refs[n++] = live_ref(AC1, live.sid, b.sid); /* past the first statement too */
+    memset(ended, 7, N);
+    assert_int_equal(rg_store_live_ended(f->st, refs, n, ended), RG_OK);
+    const unsigned char want[7] = {0, 1, 0, 0, 0, 1, 1};
+    assert_memory_equal(ended, want, sizeof want);
+    for (size_t i = 7; i < n - 1; i++)
+        assert_int_equal(ended[i], 0);
+    assert_int_equal(ended[n - 1], 1);
+    rg_room still;
+    assert_int_equal(rg_store_room_get(f->st, AC1, live.sid, &still), RG_OK);
+    free(refs);
+    free(ended);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -782,6 +844,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_leave_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_join_batch_opens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_join_batch_open_survives_kill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_live_ended, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,7 @@ const rg_store_ops rg_pgsql_ops = {
     .participant_join_batch = rg_pgsql_participant_join_batch,
     .participant_leave = rg_pgsql_participant_leave,
     .participant_leave_batch = rg_pgsql_participant_leave_batch,
+    .live_ended = rg_pgsql_live_ended, /* live.c */
     .participant_disconnect_all = rg_pgsql_participant_disconnect_all,
     .participant_get = rg_pgsql_participant_get,
     .participant_list = rg_pgsql_participant_list,

@@ -51,6 +51,7 @@ RG_STORE_OPS(RG_STORE_PROTO_PGSQL)
 RG_STORE_OUTBOX_OPS(RG_STORE_PROTO_PGSQL)
 RG_STORE_PROTO_FIXED(pgsql)
 extern const rg_store_ops rg_pgsql_ops;
+int rg_pgsql_live_ended(rg_store *st, const rg_live_ref *refs, size_t n, unsigned char *ended);
 
 /* A query parameter: store/cols.h's rg_arg ('t' text of at most n bytes,
  * longer: RG_EINVAL; 'b' bytea of n bytes; 'i' int8; 'n' NULL). */
