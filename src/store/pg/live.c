@@ -6,7 +6,9 @@
  *
  * The SIDs travel as one text[] parameter ('{RM..,RM..}'); a SID is
  * letters and digits (core/sid.h), checked here, so none needs quoting in
- * the array's syntax.  CHUNK SIDs per statement. */
+ * the array's syntax.  CHUNK SIDs per statement, each planned for its
+ * list (a statement with an array parameter is not prepared: prep.c):
+ * an index lookup per SID. */
 #include "store/pg/pg.h"
 
 #include <stdlib.h>
@@ -68,7 +70,7 @@ static int check_chunk(rg_store *st, const rg_live_ref *refs, const size_t *idx,
     *p = '\0';
     PGresult *r = NULL;
     int rc = rg_pg_query(st, rooms ? rooms_sql : members_sql,
-                         RG_PG_ARGS(RG_PG_TEXT(arr, (size_t)(p - arr))), &r);
+                         RG_PG_ARGS(RG_PG_LIST(arr, (size_t)(p - arr))), &r);
     free(arr);
     if (rc == RG_OK) rc = mark(r, refs, idx, k, rooms, ended);
     PQclear(r);

@@ -117,7 +117,7 @@ static int claim(rg_store *st, int64_t now_ms, const char *me, rg_outbox_row *ou
                          "UPDATE webhook_outbox SET claimed_by = $2, claim_until = $3 "
                          "WHERE id = ANY($4::int8[]) AND " CLAIMABLE " RETURNING id",
                          RG_PG_ARGS(RG_PG_INT(now_ms), RG_PG_TEXT(me, sizeof st->session - 1),
-                                    RG_PG_INT(now_ms + CLAIM_MS), RG_PG_TEXT(ids, *count * 21 + 2)),
+                                    RG_PG_INT(now_ms + CLAIM_MS), RG_PG_LIST(ids, *count * 21 + 2)),
                          &r);
     free(ids);
     if (rc != RG_OK) return rc;
@@ -167,7 +167,7 @@ int rg_pgsql_outbox_ack_many(rg_store *st, const int64_t *ids, size_t n)
     char *list = id_array(NULL, ids, n);
     if (!list) return RG_ENOMEM;
     int rc = rg_pg_put(st, "DELETE FROM webhook_outbox WHERE id = ANY($1::int8[])",
-                       RG_PG_ARGS(RG_PG_TEXT(list, n * 21 + 2)), NULL);
+                       RG_PG_ARGS(RG_PG_LIST(list, n * 21 + 2)), NULL);
     free(list);
     return rc;
 }

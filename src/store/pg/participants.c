@@ -309,7 +309,7 @@ void rg_pgsql_participant_leave_batch(rg_store *st, rg_leave *leaves, size_t n)
         rc = rg_pg_query(st,
                          "SELECT sid FROM rooms WHERE sid IN (SELECT room_sid FROM participants "
                          "WHERE sid = ANY($1::text[])) ORDER BY sid FOR UPDATE",
-                         RG_PG_ARGS(RG_PG_TEXT(sids, n * RG_SID_SIZE + 2)), &r);
+                         RG_PG_ARGS(RG_PG_LIST(sids, n * RG_SID_SIZE + 2)), &r);
         if (rc == RG_OK) PQclear(r);
         for (size_t i = 0; i < n && rc == RG_OK; i++) {
             leaves[i].rc = lock_room_of(st, leaves[i].participant_sid); /* whether it exists */
@@ -391,12 +391,12 @@ int rg_pgsql_participant_disconnect_all(rg_store *st, int64_t now, int *changed)
         rc = rg_pg_put_locked(st,
                               "UPDATE rooms SET last_left = $1 WHERE sid IN (SELECT room_sid "
                               "FROM participants WHERE sid = ANY($2::text[]))",
-                              RG_PG_ARGS(RG_PG_INT(now), RG_PG_TEXT(sids, strlen(sids))), NULL);
+                              RG_PG_ARGS(RG_PG_INT(now), RG_PG_LIST(sids, strlen(sids))), NULL);
     if (rc == RG_OK && n > 0)
         rc = rg_pg_put_locked(st,
                               "UPDATE participants SET connected = 0, end_time = $1 "
                               "WHERE sid = ANY($2::text[]) AND connected = 1",
-                              RG_PG_ARGS(RG_PG_INT(now), RG_PG_TEXT(sids, strlen(sids))), &rows);
+                              RG_PG_ARGS(RG_PG_INT(now), RG_PG_LIST(sids, strlen(sids))), &rows);
     free(sids);
     rc = rg_pg_end(st, rc);
     rg_pg_unlock(st, t0, 1);

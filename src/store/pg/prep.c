@@ -23,6 +23,12 @@
  * REPLAN_MAX): its plan follows the tables' growth for a few round trips
  * in thousands of calls.
  *
+ * A statement that takes a list (an array parameter: `= ANY($1::text[])`)
+ * is not prepared: its best plan depends on the list's length, which a
+ * generic plan cannot know; the one the server chose compared every row
+ * with every SID (1.5 s for 1,000 SIDs against a few thousand rows,
+ * live.c), where planning it for its values takes an index lookup per SID.
+ *
  * The table is open addressing, at most 3/4
  * full: past that (more distinct statements than the back end has) a
  * statement is sent unnamed, as before.  A new session (a reconnect, conn.c)
@@ -117,7 +123,8 @@ const char *rg_pg_prepared(rg_store *st, const char *sql, int n, const unsigned 
                            int64_t deadline, int *late)
 {
     *late = 0;
-    if (n <= 0 || n > TYPES_MAX) return NULL; /* BEGIN, COMMIT, ...: nothing to plan */
+    if (n <= 0 || n > TYPES_MAX) return NULL;    /* BEGIN, COMMIT, ...: nothing to plan */
+    if (strstr(sql, "[])") != NULL) return NULL; /* a list: planned for its length */
     if (st->prep == NULL && (st->prep = calloc(1, sizeof *st->prep)) == NULL) return NULL;
     struct rg_pg_prep *p = st->prep;
     uint64_t h = hash_of(sql, n, types);

@@ -73,6 +73,10 @@ static int put_param(params *p, int i, const rg_pg_arg *a)
         p->values[i] = a->p;
         p->types[i] = OID_TEXT;
         return RG_OK;
+    case 'l': /* RG_PG_LIST: text whose type the statement's cast says */
+        if (!a->p || strlen(a->p) > a->n) return RG_EINVAL;
+        p->values[i] = a->p;
+        return RG_OK;
     case 'b':
         if (a->n > INT32_MAX) return RG_EINVAL;
         p->values[i] = a->n ? a->p : "";

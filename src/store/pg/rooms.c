@@ -293,7 +293,7 @@ static int sweep_batch(rg_store *st, int64_t now, int unit, rg_room *out, size_t
     if (rc == RG_OK) {
         rc = rg_pg_query(
             st, "SELECT " RG_SQL_ROOM_COLS " " DUE_WHERE " AND sid = ANY($3::text[]) ORDER BY sid",
-            RG_PG_ARGS(RG_PG_INT(unit), RG_PG_INT(now), RG_PG_TEXT(sids, sizeof sids)), &res);
+            RG_PG_ARGS(RG_PG_INT(unit), RG_PG_INT(now), RG_PG_LIST(sids, sizeof sids)), &res);
         if (rc == RG_OK) {
             rc = read_rooms(res, out, SWEEP_BATCH, count);
             PQclear(res);
