@@ -12,6 +12,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, REPO_ROOT, UNDER_VALGRIND } from './lib/server.js';
 import { assertExit0, assertValid, mint, validate } from './lib/check.js';
@@ -192,10 +193,18 @@ describe('PostgreSQL frozen under a running node (processes stopped, sockets ope
     const f = await startServer({ env: nodeEnv, account: srv.account, key: srv.key,
       args: ['--access-log', 'off', '--signal-join-burst', '0', '--db-timeout', String(DEADLINE_S)] });
     const onF = (name) => f.request('POST', '/v1/Rooms', { auth: f.keyAuth, form: { UniqueName: name, Type: 'go' } });
+    // the postmaster (first line of postmaster.pid) and its children, from
+    // /proc (no ps: procps is not on every Debian machine)
     const cluster = () => {
-      const head = Number(execFileSync('head', ['-1', path.join(pgDir, 'data/postmaster.pid')], { encoding: 'utf8' }));
-      const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(head)], { encoding: 'utf8' })
-        .split(/\s+/).filter(Boolean).map(Number);
+      const head = Number(fs.readFileSync(path.join(pgDir, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
+      const parentOf = (pid) => {
+        try {
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); // "pid (comm) state ppid ..."
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        } catch { return -1; } // gone meanwhile
+      };
+      const kids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && parentOf(d) === head).map(Number);
+      assert.ok(head > 0 && kids.length > 0, `the cluster's processes: ${head} ${kids}`);
       return [head, ...kids];
     };
     /** res, or a failure naming what hung: an answer is due soon after the deadline. */
