@@ -78,16 +78,22 @@ static int same(const struct entry *e, uint64_t h, const char *sql, int n, const
            strcmp(e->sql, sql) == 0;
 }
 
+/* The answer to what was just sent: 0 when the command succeeded, else -1. */
+static int command_ok(rg_store *st, int64_t deadline, int *late)
+{
+    PGresult *r = rg_pg_await(st->conn, deadline, late);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
 /* Prepares sql as e->name on the connection: 0, or -1 (not prepared). */
 static int prepare(rg_store *st, struct entry *e, const char *sql, int n, const unsigned *types,
                    int64_t deadline, int *late)
 {
     if (rg_pg_nonblocking(st->conn) != 0 || !PQsendPrepare(st->conn, e->name, sql, n, types))
         return -1;
-    PGresult *r = rg_pg_await(st->conn, deadline, late);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    return ok ? 0 : -1;
+    return command_ok(st, deadline, late);
 }
 
 /* Drops e's statement on the server (its name is ours: rgN), so that the
@@ -98,11 +104,7 @@ static int deallocate(rg_store *st, struct entry *e, int64_t deadline, int *late
 {
     char sql[32];
     snprintf(sql, sizeof sql, "DEALLOCATE %s", e->name);
-    if (!PQsendQuery(st->conn, sql)) return -1;
-    PGresult *r = rg_pg_await(st->conn, deadline, late);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) return -1;
+    if (!PQsendQuery(st->conn, sql) || command_ok(st, deadline, late) != 0) return -1;
     e->live = 0;
     e->replan = e->replan >= REPLAN_MAX / 8 ? REPLAN_MAX : e->replan * 8;
     return 0;
