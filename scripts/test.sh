@@ -135,6 +135,14 @@ done
 # node_count FILE WORD: the number on node --test's last "# WORD N" line
 node_count() { sed -n "s/^# $2 \\([0-9]*\\)\$/\\1/p" "$1" | tail -1; }
 
+# failed_blocks FILE: each TAP "not ok" line of a node --test run with
+# the YAML block under it (the error, expected and actual values, the
+# stack), so that a failure in CI can be read from the log alone.
+failed_blocks() {
+    awk '/^ *not ok [0-9]+ - / { on = 1; match($0, /^ */); end = substr($0, 1, RLENGTH) "  ..."; print; next }
+         on { print; if ($0 == end) on = 0 }' "$1"
+}
+
 # run_node LABEL CONCURRENCY FILES... : a node --test run against the
 # sanitized server, its counts added to the totals.  Cancelled tests are
 # failed ones.  Skipped (and todo) tests and suites are counted from the TAP
@@ -151,7 +159,7 @@ run_node() {
         --test-concurrency="$conc" "$@" >"$out" 2>&1
     rc=$?
     tail -n 12 "$out"
-    [ $rc -ne 0 ] && grep -E '^not ok|^# Subtest|failureType|error:|expected|actual' "$out" | head -n 80
+    [ $rc -ne 0 ] && failed_blocks "$out" | head -n 300
     t=$(node_count "$out" tests)
     p=$(node_count "$out" pass)
     f=$(node_count "$out" fail)
