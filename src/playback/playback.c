@@ -194,7 +194,10 @@ void rg_mediabuf_put(rg_playback *pb, uint8_t *buf, size_t len, size_t used)
     rg_mediabufs *mb;
     if (buf == NULL) return;
     mb = pb->mediabufs;
-    OPENSSL_cleanse(buf, used < len ? used : len);
+    /* explicit_bzero, not OPENSSL_cleanse: the same guarantee (never
+     * optimised away) at memset's speed; OPENSSL_cleanse of the ~0.5 MiB a
+     * range used was 5.7 % of a /media range's CPU (perf, 1 MiB ranges) */
+    explicit_bzero(buf, used < len ? used : len);
     if (len == RG_MEDIA_BUF) {
         pthread_mutex_lock(&mb->mu);
         if (mb->n < MEDIABUFS) {
