@@ -174,20 +174,12 @@ void rg_metrics_request(rg_wmetrics *m, int route, const char *method, size_t ml
 
 void rg_metrics_ws(rg_wmetrics *m, int delta)
 {
-    if (m == NULL) return;
-    if (delta > 0)
-        rg_mc_add(&m->ws_open, 1);
-    else
-        rg_mc_add(&m->ws_closed, 1);
+    if (m != NULL) rg_mc_add(delta > 0 ? &m->ws_open : &m->ws_closed, 1);
 }
 
 void rg_metrics_conn(rg_wmetrics *m, int delta)
 {
-    if (m == NULL) return;
-    if (delta > 0)
-        rg_mc_add(&m->conns_open, 1);
-    else
-        rg_mc_add(&m->conns_closed, 1);
+    if (m != NULL) rg_mc_add(delta > 0 ? &m->conns_open : &m->conns_closed, 1);
 }
 
 void rg_metrics_sig_message(rg_wmetrics *m, int type)
