@@ -97,6 +97,8 @@ int rg_pg_session_start(rg_store *st)
         "pid", "backend_start") " FROM pg_stat_activity WHERE pid = pg_backend_pid()";
     PGresult *r = session_exec(st, check);
     int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    /* its notifications are its own changes (listen.c) */
+    atomic_store(&st->own_pid, PQbackendPID(st->conn));
     PQclear(r);
     if (!ok) return RG_EIO;
     r = session_exec(st, sql);

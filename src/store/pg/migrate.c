@@ -308,6 +308,20 @@ static const char *const MIGRATIONS[] = {
     "DROP TRIGGER meetings_changed ON meetings;"
     "CREATE CONSTRAINT TRIGGER meetings_changed AFTER INSERT OR UPDATE OR DELETE ON meetings"
     "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_changed();",
+    /* 8: a change also notifies the channel roomgate_changes (listen.c),
+     * so the other nodes learn of it from their listening connection's
+     * socket instead of asking store_changes every tick.  PostgreSQL sends
+     * one notification per transaction (identical ones fold) when it
+     * commits, none when it rolls back; the count stays for the nodes that
+     * are not listening (yet). */
+    "CREATE OR REPLACE FUNCTION store_changed() RETURNS trigger LANGUAGE plpgsql AS"
+    "  $$BEGIN"
+    "    UPDATE store_changes SET n = n + 1;"
+    "    PERFORM set_config('roomgate.own_changes', (COALESCE(NULLIF("
+    "      current_setting('roomgate.own_changes', true), ''), '0')::bigint + 1)::text, false);"
+    "    PERFORM pg_notify('roomgate_changes', '');"
+    "    RETURN NULL;"
+    "  END$$;",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 

@@ -77,7 +77,8 @@ int rg_pgsql_open(const char *location, rg_store **out)
     }
     OPENSSL_cleanse(password, sizeof password);
     PQsetNoticeReceiver(st->conn, quiet, NULL);
-    if (rg_pg_migrate(st->conn, &st->schema_version) != RG_OK || rg_pg_session_start(st) != RG_OK) {
+    if (rg_pg_migrate(st->conn, &st->schema_version) != RG_OK || rg_pg_session_start(st) != RG_OK ||
+        rg_pg_listen_open(st, location) != RG_OK) {
         rg_pgsql_close(st);
         return RG_EIO;
     }
@@ -88,6 +89,7 @@ int rg_pgsql_open(const char *location, rg_store **out)
 void rg_pgsql_close(rg_store *st)
 {
     if (!st) return;
+    rg_pg_listen_close(st);
     PQfinish(st->conn);
     rg_pg_prepared_free(st);
     pthread_mutex_destroy(&st->lock);
@@ -100,15 +102,20 @@ int rg_pgsql_schema_version(rg_store *st)
     return st->schema_version;
 }
 
-/* The count of changes to the store's tables from every client, less
- * this session's own (counted by the same trigger in a setting of the
- * session, migration 2): it moves only when someone else committed.
- * Unlike SQLite's this costs a round trip (the next slice: LISTEN/NOTIFY,
- * read from the socket without one). */
+/* It moves only when someone else committed.  While the listening
+ * connection listens (listen.c), the count of others' notifications, read
+ * from its socket: odd numbers.  Otherwise a round trip: the count of
+ * changes to the store's tables from every client, less this session's
+ * own (counted by the same trigger in a setting of the session, migration
+ * 2): even numbers.  The two never meet, so a switch from one to the other
+ * reads as a change and the callers reload: nothing committed meanwhile is
+ * missed. */
 int64_t rg_pgsql_change_mark(rg_store *st)
 {
     PGresult *r;
     int64_t n = -1;
+    if (rg_pg_listen_mark(st, &n)) return n * 2 + 1;
+    n = -1;
     uint64_t t0 = rg_pg_lock(st);
     if (rg_pg_query(st,
                     "SELECT n - COALESCE(NULLIF(current_setting('roomgate.own_changes', true), "
@@ -118,7 +125,7 @@ int64_t rg_pgsql_change_mark(rg_store *st)
         PQclear(r);
     }
     rg_pg_unlock(st, t0, 0);
-    return n < 0 ? -1 : n;
+    return n < 0 ? -1 : n * 2;
 }
 
 int rg_pgsql_ping(rg_store *st)

@@ -9,8 +9,8 @@
  * deviation from issue 15's design: an event loop that misses its caches or writes (a join, a REST
  * write) waits for the database's round trips.  The design it must grow
  * into (docs/deploy.md "Deviation from the design, and the plan"): one non-blocking connection per
- * event loop (PQsendQueryParams/PQsendQueryPrepared, the socket watched by the loop), LISTEN/NOTIFY
- * instead of the round trip in rg_pgsql_change_mark, and the rest of the store's operations. */
+ * event loop (PQsendQueryParams/PQsendQueryPrepared, the socket watched by the loop) and the rest
+ * of the store's operations.  The change mark no longer asks: it listens (listen.c). */
 #ifndef RG_STORE_PG_PG_H
 #define RG_STORE_PG_PG_H
 
@@ -36,6 +36,8 @@ struct rg_store {
     char node[RG_NODE_ID_MAX + 1]; /* the node its seats record, from its first beat (nodes.c) */
     int deadline_ms;               /* a statement's answer is awaited this long (wait.c) */
     struct rg_pg_prep *prep;       /* the connection's prepared statements (prep.c) */
+    struct rg_pg_listen *listen;   /* the connection that hears others' changes (listen.c) */
+    atomic_int own_pid;            /* the backend of conn: its notifications are ours */
     void (*timer)(void *ud, int write, uint64_t micros);
     void *timer_ud;
     /* the connection's recovery (conn.c): under lock but `down` */
@@ -134,6 +136,16 @@ void rg_pg_prepared_free(rg_store *st);
 /* After a statement given up at its deadline: the store is down, said
  * once per outage with the reason (conn.c). */
 void rg_pg_late(rg_store *st);
+
+/* The change mark's listening connection (listen.c): opened after the
+ * main one (RG_OK, or RG_ENOMEM); rg_pg_listen_mark sets *mark to the
+ * count of others' changes heard and answers 1 while it listens, 0 while
+ * it does not (the caller asks store_changes); any thread.  The backend's
+ * pid while it listens, else 0 (for the tests). */
+int rg_pg_listen_open(rg_store *st, const char *location);
+void rg_pg_listen_close(rg_store *st);
+int rg_pg_listen_mark(rg_store *st, int64_t *mark);
+int rg_pg_listen_pid(rg_store *st);
 
 /* Runs the schema migrations up to the newest (migrate.c). */
 int rg_pg_migrate(PGconn *conn, int *version);

@@ -106,29 +106,55 @@ static void test_bad_text_refused(void **state)
     assert_string_equal(k.friendly_name, "key 1");
 }
 
+/* The mark listens (listen.c): this waits until it does and answers the
+ * mark then (odd while listening). */
+static int64_t listening_mark(rg_store *st)
+{
+    for (int i = 0; i < 500 && rg_pg_listen_pid(st) == 0; i++) {
+        rg_store_change_mark(st);
+        usleep(10000);
+    }
+    assert_true(rg_pg_listen_pid(st) != 0);
+    int64_t v = rg_store_change_mark(st);
+    assert_true(v >= 0 && v % 2 == 1);
+    return v;
+}
+
+/* The mark once it is no longer `from` (the notification is on its way
+ * when the other client's commit returns), within five seconds. */
+static int64_t moved_from(rg_store *st, int64_t from)
+{
+    int64_t v = from;
+    for (int i = 0; i < 500 && (v = rg_store_change_mark(st)) == from; i++)
+        usleep(10000);
+    return v;
+}
+
 /* A write by any client (here plain SQL on another connection, as an
- * operator's psql would) moves the mark; the store's own writes do not. */
+ * operator's psql would) moves the mark, by one notification per
+ * transaction; the store's own writes do not. */
 static void test_change_mark_any_client(void **state)
 {
     fixture *f = *state;
     rg_store *other = NULL;
     assert_int_equal(rg_store_open(f->path, &other), RG_OK);
-    int64_t v1 = rg_store_change_mark(f->st);
-    assert_true(v1 >= 0);
+    int64_t v1 = listening_mark(f->st);
     assert_int_equal(raw(other, "INSERT INTO accounts(sid, friendly_name, token_hash, "
                                 "date_created) VALUES ('ACx', 'by hand', '\\x00', 1)"),
                      0);
-    int64_t v2 = rg_store_change_mark(f->st);
-    assert_true(v2 != v1);
+    int64_t v2 = moved_from(f->st, v1);
+    assert_int_equal(v2, v1 + 2);
     assert_int_equal(raw(other, "DELETE FROM accounts WHERE sid = 'ACx'"), 0);
-    assert_true(rg_store_change_mark(f->st) != v2);
+    assert_int_equal(moved_from(f->st, v2), v2 + 2);
     rg_store_close(other);
 }
 
 /* The store's own writes never move its mark, however many triggers a
  * statement fires and whether its transaction commits: a cancel (a
  * transaction), an insert refused as a duplicate (rolled back).  Another
- * client's consultation does move it. */
+ * client's consultation does move it, by exactly its one notification:
+ * notifications come in commit order, so the store's own were heard (and
+ * left out) before it. */
 static void test_change_mark_own_transactions(void **state)
 {
     fixture *f = *state;
@@ -143,19 +169,63 @@ static void test_change_mark_own_transactions(void **state)
     strcpy(k.client_identity, "client");
     strcpy(k.provider_identity, "provider");
     k.status = RG_CONSULT_SCHEDULED;
-    int64_t v0 = rg_store_change_mark(f->st);
-    assert_true(v0 >= 0);
+    int64_t v0 = listening_mark(f->st);
     assert_int_equal(rg_store_consultation_insert(f->st, &k), RG_OK);
     assert_int_equal(rg_store_consultation_insert(f->st, &k), RG_EEXIST);
     assert_int_equal(rg_store_consultation_cancel(f->st, k.account_sid, "c-1", 5, &out), RG_OK);
-    assert_int_equal(rg_store_change_mark(f->st), v0);
     assert_int_equal(rg_store_open(f->path, &other), RG_OK);
-    int64_t w0 = rg_store_change_mark(other);
+    int64_t w0 = listening_mark(other);
     make_sid(k.sid, "CN", 2);
     strcpy(k.consultation_id, "c-2");
     assert_int_equal(rg_store_consultation_insert(f->st, &k), RG_OK);
-    assert_int_equal(rg_store_change_mark(f->st), v0);
-    assert_true(rg_store_change_mark(other) != w0);
+    assert_int_equal(moved_from(other, w0), w0 + 2);
+    assert_int_equal(raw(other, "UPDATE consultations SET detail_id = 'e' WHERE consultation_id "
+                                "= 'c-2'"),
+                     0);
+    assert_int_equal(moved_from(f->st, v0), v0 + 2);
+    rg_store_close(other);
+}
+
+static void count_use(void *ud, int write, uint64_t micros)
+{
+    (void)write;
+    (void)micros;
+    (*(int *)ud)++;
+}
+
+/* While it listens the mark costs no statement (the store's timer, which
+ * every locked use runs, stays still).  Its listening connection killed,
+ * it asks store_changes (even marks) until a new one listens, and the
+ * switch back moves the mark, so a write made in between is not missed. */
+static void test_change_mark_listens(void **state)
+{
+    fixture *f = *state;
+    rg_store *other = NULL;
+    int uses = 0;
+    assert_int_equal(rg_store_open(f->path, &other), RG_OK);
+    int64_t v = listening_mark(f->st);
+    int pid = rg_pg_listen_pid(f->st);
+    rg_store_set_timer(f->st, count_use, &uses);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(rg_store_change_mark(f->st), v);
+    assert_int_equal(uses, 0);
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", pid);
+    PGresult *r = PQexec(other->conn, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    int64_t asked = -1;
+    for (int i = 0; i < 500 && (asked = rg_store_change_mark(f->st)) % 2 == 1; i++)
+        usleep(10000);
+    assert_true(asked >= 0 && asked % 2 == 0);
+    assert_true(uses > 0);
+    assert_int_equal(raw(other, "INSERT INTO accounts(sid, friendly_name, token_hash, "
+                                "date_created) VALUES ('ACy', 'meanwhile', '\\x00', 1)"),
+                     0);
+    int64_t back = listening_mark(f->st); /* a reset once a second */
+    assert_true(rg_pg_listen_pid(f->st) != pid);
+    assert_true(back > v);
+    rg_store_set_timer(f->st, NULL, NULL);
     rg_store_close(other);
 }
 
@@ -393,8 +463,8 @@ static long prepared_count(rg_store *st)
     PGresult *r = NULL;
     int64_t n = -1;
     uint64_t t0 = rg_pg_lock(st);
-    if (rg_pg_query(st, "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'rg%'",
-                    NULL, 0, &r) == RG_OK &&
+    if (rg_pg_query(st, "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'rg%'", NULL,
+                    0, &r) == RG_OK &&
         rg_pg_int(r, 0, 0, &n) != RG_OK)
         n = -1;
     PQclear(r);
@@ -473,6 +543,7 @@ int main(void)
         T(test_bad_text_refused),
         T(test_change_mark_any_client),
         T(test_change_mark_own_transactions),
+        T(test_change_mark_listens),
         T(test_audit_two_nodes),
         T(test_outbox_claims),
         T(test_outbox_numbering_two_nodes),

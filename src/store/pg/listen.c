@@ -1,0 +1,185 @@
+/* listen.c - the change mark from PostgreSQL's notifications (pg.h).
+ *
+ * Every committed change to the store's tables notifies the channel
+ * roomgate_changes (store_changed(), migration 8: once per transaction, at
+ * its commit).  Each store handle keeps a second connection that LISTENs
+ * there; the mark counts what it heard from sessions other than the
+ * handle's own (a notification names the backend that sent it), read from
+ * that connection's socket without a round trip.  So the change watcher's
+ * tick (store/watch.c, ten a second) no longer queues a statement behind
+ * the loops' on the one connection they share.
+ *
+ * Until the LISTEN is in place (a connection that broke, the database
+ * restarting), rg_pg_listen_mark answers 0 and the caller asks
+ * store_changes as before.  The connection is remade as the main one is
+ * (conn.c): a reset started at most once a second and advanced without
+ * waiting; each LISTEN that takes effect counts as a change, since what
+ * was committed while nobody listened went unheard. */
+#include "store/pg/pg.h"
+
+#include <poll.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/errors.h"
+
+#define RETRY_MS 1000
+#define ATTEMPT_MS 10000
+#define CHANNEL "roomgate_changes"
+
+enum { RESETTING, SUBSCRIBING, LISTENING };
+
+struct rg_pg_listen {
+    pthread_mutex_t mu; /* the callers: the watcher's tick, the key cache's reloads */
+    PGconn *conn;
+    int state;
+    PostgresPollingStatusType want; /* RESETTING: what the reset waits for */
+    int64_t tried_ms;               /* when the last reset started */
+    int64_t heard;                  /* others' notifications, and each LISTEN made */
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends the LISTEN without waiting for its answer (SUBSCRIBING reads it). */
+static void subscribe(struct rg_pg_listen *l)
+{
+    l->want = PGRES_POLLING_FAILED; /* no reset under way */
+    if (PQsetnonblocking(l->conn, 1) == 0 && PQsendQuery(l->conn, "LISTEN " CHANNEL) == 1 &&
+        PQflush(l->conn) >= 0)
+        l->state = SUBSCRIBING;
+    else
+        l->state = RESETTING; /* the next reset remakes the connection */
+}
+
+/* 1 when the socket is ready for what the reset waits for. */
+static int socket_ready(const struct rg_pg_listen *l)
+{
+    struct pollfd p = {PQsocket(l->conn), l->want == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+    return p.fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
+/* RESETTING: starts a reset (once a second), or advances it while its
+ * socket is ready (libpq's rule), never waiting; an attempt that has not
+ * finished in ATTEMPT_MS is dropped for a new one. */
+static void advance_reset(struct rg_pg_listen *l)
+{
+    int64_t now = mono_ms();
+    int going = l->want == PGRES_POLLING_READING || l->want == PGRES_POLLING_WRITING;
+    if (going && now - l->tried_ms > ATTEMPT_MS) going = 0;
+    if (!going) {
+        if (now - l->tried_ms < RETRY_MS) return;
+        l->tried_ms = now;
+        l->want = PGRES_POLLING_FAILED;
+        if (!PQresetStart(l->conn)) return;
+        l->want = PGRES_POLLING_WRITING; /* as libpq says after a start */
+    }
+    while (socket_ready(l)) {
+        l->want = PQresetPoll(l->conn);
+        if (l->want == PGRES_POLLING_OK) {
+            subscribe(l);
+            return;
+        }
+        if (l->want == PGRES_POLLING_FAILED) return;
+    }
+}
+
+/* SUBSCRIBING: the LISTEN's answer, once it has come whole. */
+static void read_subscribed(struct rg_pg_listen *l)
+{
+    PGresult *r;
+    int ok = 1;
+    if (!PQconsumeInput(l->conn)) {
+        l->state = RESETTING;
+        return;
+    }
+    if (PQisBusy(l->conn)) return;
+    while ((r = PQgetResult(l->conn)) != NULL) {
+        ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+    }
+    l->state = ok ? LISTENING : RESETTING;
+    if (ok) l->heard++; /* what nobody heard while this was down */
+}
+
+/* LISTENING: the notifications that came, ours left out. */
+static void read_notifications(struct rg_pg_listen *l, int own_pid)
+{
+    PGnotify *n;
+    if (!PQconsumeInput(l->conn)) {
+        l->state = RESETTING;
+        return;
+    }
+    while ((n = PQnotifies(l->conn)) != NULL) {
+        if (n->be_pid != own_pid) l->heard++;
+        PQfreemem(n);
+    }
+}
+
+/* A broken connection's FATAL (the server shut down, the backend was
+ * ended) is a notice too: the mark falls back and says nothing, as the
+ * main connection's handling says what there is to say. */
+static void quiet(void *ud, const PGresult *r)
+{
+    (void)ud;
+    (void)r;
+}
+
+int rg_pg_listen_open(rg_store *st, const char *location)
+{
+    struct rg_pg_listen *l = calloc(1, sizeof *l);
+    if (l == NULL) return RG_ENOMEM;
+    pthread_mutex_init(&l->mu, NULL);
+    l->want = PGRES_POLLING_FAILED;
+    l->conn = rg_pg_connect(location);
+    if (l->conn == NULL) {
+        pthread_mutex_destroy(&l->mu);
+        free(l);
+        return RG_ENOMEM;
+    }
+    PQsetNoticeReceiver(l->conn, quiet, NULL);
+    l->state = RESETTING;
+    if (PQstatus(l->conn) == CONNECTION_OK) subscribe(l);
+    st->listen = l;
+    return RG_OK;
+}
+
+void rg_pg_listen_close(rg_store *st)
+{
+    struct rg_pg_listen *l = st->listen;
+    if (l == NULL) return;
+    PQfinish(l->conn);
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+    st->listen = NULL;
+}
+
+int rg_pg_listen_mark(rg_store *st, int64_t *mark)
+{
+    struct rg_pg_listen *l = st->listen;
+    int on;
+    if (l == NULL) return 0;
+    pthread_mutex_lock(&l->mu);
+    if (l->state == RESETTING) advance_reset(l);
+    if (l->state == SUBSCRIBING) read_subscribed(l);
+    if (l->state == LISTENING) read_notifications(l, atomic_load(&st->own_pid));
+    on = l->state == LISTENING;
+    *mark = l->heard;
+    pthread_mutex_unlock(&l->mu);
+    return on;
+}
+
+int rg_pg_listen_pid(rg_store *st)
+{
+    struct rg_pg_listen *l = st->listen;
+    int pid = 0;
+    if (l == NULL) return 0;
+    pthread_mutex_lock(&l->mu);
+    if (l->state == LISTENING) pid = PQbackendPID(l->conn);
+    pthread_mutex_unlock(&l->mu);
+    return pid;
+}
