@@ -36,6 +36,7 @@ struct rg_pg_listen {
     PostgresPollingStatusType want; /* RESETTING: what the reset waits for */
     int64_t tried_ms;               /* when the last reset started */
     int64_t heard;                  /* others' notifications, and each LISTEN made */
+    int refused;                    /* SUBSCRIBING: the LISTEN failed */
 };
 
 static int64_t mono_ms(void)
@@ -88,29 +89,32 @@ static void advance_reset(struct rg_pg_listen *l)
     }
 }
 
-/* SUBSCRIBING: the LISTEN's answer, once it has come whole. */
+/* SUBSCRIBING: the LISTEN's answer, read as far as it has come (a
+ * PQgetResult with nothing to read would wait). */
 static void read_subscribed(struct rg_pg_listen *l)
 {
-    PGresult *r;
-    int ok = 1;
     if (!PQconsumeInput(l->conn)) {
         l->state = RESETTING;
         return;
     }
-    if (PQisBusy(l->conn)) return;
-    while ((r = PQgetResult(l->conn)) != NULL) {
-        ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+    while (!PQisBusy(l->conn)) {
+        PGresult *r = PQgetResult(l->conn);
+        if (r == NULL) { /* the whole answer */
+            l->state = l->refused ? RESETTING : LISTENING;
+            if (!l->refused) l->heard++; /* what nobody heard while this was down */
+            l->refused = 0;
+            return;
+        }
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) l->refused = 1;
         PQclear(r);
     }
-    l->state = ok ? LISTENING : RESETTING;
-    if (ok) l->heard++; /* what nobody heard while this was down */
 }
 
 /* LISTENING: the notifications that came, ours left out. */
 static void read_notifications(struct rg_pg_listen *l, int own_pid)
 {
     PGnotify *n;
-    if (!PQconsumeInput(l->conn)) {
+    if (!PQconsumeInput(l->conn) || PQstatus(l->conn) == CONNECTION_BAD) {
         l->state = RESETTING;
         return;
     }
