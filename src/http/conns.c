@@ -26,8 +26,6 @@ static void on_close(void *data)
         set->head = c->next;
     if (c->next != NULL) c->next->prev = c->prev;
     set->n--;
-    if (set->count != NULL) atomic_fetch_sub(set->count, 1);
-    rg_metrics_conn(set->metrics, -1);
     free(c);
 }
 
@@ -45,7 +43,6 @@ int rg_conns_add(rg_conns *set, h2o_socket_t *sock)
         }
     }
     if (c == NULL) {
-        if (set->count != NULL) atomic_fetch_sub(set->count, 1);
         h2o_socket_close(sock);
         return -1;
     }
@@ -57,7 +54,6 @@ int rg_conns_add(rg_conns *set, h2o_socket_t *sock)
     set->n++;
     sock->on_close.cb = on_close;
     sock->on_close.data = c;
-    rg_metrics_conn(set->metrics, 1);
     return 0;
 }
 
