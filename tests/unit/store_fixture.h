@@ -52,6 +52,17 @@ static inline int teardown(void **state)
 }
 
 /* Distinct, well-formed SIDs: prefix + 32 hex digits. */
+/* The store's change mark once it is no longer `from`, within 5 s: on
+ * PostgreSQL it learns of other sessions' commits from notifications that
+ * arrive just after the commit (store/pg/listen.c). */
+static inline int64_t moved_from(rg_store *st, int64_t from)
+{
+    int64_t v = from;
+    for (int i = 0; i < 500 && (v = rg_store_change_mark(st)) == from; i++)
+        usleep(10000);
+    return v;
+}
+
 static inline void make_sid(char out[RG_SID_SIZE], const char *prefix, unsigned n)
 {
     snprintf(out, RG_SID_SIZE, "%s%032x", prefix, n);

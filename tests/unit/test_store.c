@@ -315,15 +315,6 @@ static int64_t settled_mark(rg_store *st)
     return v;
 }
 
-/* The mark once it is no longer `from`, within 5 s. */
-static int64_t moved_from(rg_store *st, int64_t from)
-{
-    int64_t v = from;
-    for (int i = 0; i < 500 && (v = rg_store_change_mark(st)) == from; i++)
-        usleep(10000);
-    return v;
-}
-
 static void test_change_mark(void **state)
 {
     fixture *f = *state;

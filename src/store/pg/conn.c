@@ -124,10 +124,9 @@ static void healed(rg_store *st)
     fprintf(stderr, "roomgate: store: reconnected to PostgreSQL\n");
 }
 
-/* 1 when the socket is ready for what the reconnect waits for. */
-static int socket_ready(rg_store *st)
+int rg_pg_socket_ready(PGconn *c, PostgresPollingStatusType want)
 {
-    struct pollfd p = {PQsocket(st->conn), st->want == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+    struct pollfd p = {PQsocket(c), want == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
     return p.fd >= 0 && poll(&p, 1, 0) > 0;
 }
 
@@ -142,7 +141,7 @@ void rg_pg_heal(rg_store *st)
         st->healing = 1;
         st->want = PGRES_POLLING_WRITING; /* as libpq says after a start */
     }
-    while (socket_ready(st)) {
+    while (rg_pg_socket_ready(st->conn, st->want)) {
         st->want = PQresetPoll(st->conn);
         if (st->want == PGRES_POLLING_OK) {
             healed(st);

@@ -17,7 +17,6 @@
  * was committed while nobody listened went unheard. */
 #include "store/pg/pg.h"
 
-#include <poll.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -57,13 +56,6 @@ static void subscribe(struct rg_pg_listen *l)
         l->state = RESETTING; /* the next reset remakes the connection */
 }
 
-/* 1 when the socket is ready for what the reset waits for. */
-static int socket_ready(const struct rg_pg_listen *l)
-{
-    struct pollfd p = {PQsocket(l->conn), l->want == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
-    return p.fd >= 0 && poll(&p, 1, 0) > 0;
-}
-
 /* RESETTING: starts a reset (once a second), or advances it while its
  * socket is ready (libpq's rule), never waiting; an attempt that has not
  * finished in ATTEMPT_MS is dropped for a new one. */
@@ -79,7 +71,7 @@ static void advance_reset(struct rg_pg_listen *l)
         if (!PQresetStart(l->conn)) return;
         l->want = PGRES_POLLING_WRITING; /* as libpq says after a start */
     }
-    while (socket_ready(l)) {
+    while (rg_pg_socket_ready(l->conn, l->want)) {
         l->want = PQresetPoll(l->conn);
         if (l->want == PGRES_POLLING_OK) {
             subscribe(l);

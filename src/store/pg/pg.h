@@ -105,6 +105,9 @@ PGconn *rg_pg_connect(const char *location);
 void rg_pg_lost(rg_store *st);
 void rg_pg_heal(rg_store *st);
 int rg_pg_reachable(rg_store *st);
+/* 1 when c's socket is ready for what a connect or reset in progress
+ * waits for (want), without waiting (libpq's rule for its polling). */
+int rg_pg_socket_ready(PGconn *c, PostgresPollingStatusType want);
 
 /* One statement sent and its answer awaited for at most deadline_ms
  * (wait.c): PQexecParams's result (results in binary), or NULL with *late

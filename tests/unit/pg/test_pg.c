@@ -120,16 +120,6 @@ static int64_t listening_mark(rg_store *st)
     return v;
 }
 
-/* The mark once it is no longer `from` (the notification is on its way
- * when the other client's commit returns), within five seconds. */
-static int64_t moved_from(rg_store *st, int64_t from)
-{
-    int64_t v = from;
-    for (int i = 0; i < 500 && (v = rg_store_change_mark(st)) == from; i++)
-        usleep(10000);
-    return v;
-}
-
 /* A write by any client (here plain SQL on another connection, as an
  * operator's psql would) moves the mark, by one notification per
  * transaction; the store's own writes do not. */
