@@ -223,26 +223,13 @@ static int sid_ok(const char *s)
     return s != NULL && strlen(s) < RG_SID_SIZE && s[0] != '\0';
 }
 
-/* A member another node serves entered, waits, or was already there. */
-static void on_member(rg_sig_hub *hub, rg_hub_room *room, const json_t *item)
+/* A member another node serves, new to this one: linked, and announced
+ * to the local participants (or, waiting, to the local hosts). */
+static void learn(rg_sig_hub *hub, rg_hub_room *room, const char *sid, const char *identity,
+                  const rg_sig_proto *proto, unsigned perms, int lobby)
 {
-    const char *sid = str(item, "s"), *identity = str(item, "i");
-    const rg_sig_proto *proto = shadow_named(str(item, "p"));
-    int lobby = json_integer_value(json_object_get(item, "l")) != 0;
-    unsigned perms = (unsigned)json_integer_value(json_object_get(item, "perms"));
-    rg_hub_member *m;
-    if (!sid_ok(sid) || identity == NULL || proto == NULL) return;
-    if ((m = rg_hub_member_find(room, sid)) != NULL) {
-        if (m->thread == RG_HUB_REMOTE && m->lobby != 0 && !lobby) {
-            rg_hub_event joined = {
-                RG_HUB_JOINED, RG_HUB_JOINED_ELSEWHERE, m->sid, m->identity, NULL, 0};
-            m->lobby = 0; /* an admitted guest */
-            m->perms = perms;
-            rg_hub_broadcast(hub, room, m->sid, &joined);
-        }
-        return; /* known (a hello's answer), or ours */
-    }
-    if ((m = calloc(1, sizeof *m)) == NULL || (m->identity = strdup(identity)) == NULL) {
+    rg_hub_member *m = calloc(1, sizeof *m);
+    if (m == NULL || (m->identity = strdup(identity)) == NULL) {
         free(m);
         return;
     }
@@ -263,6 +250,29 @@ static void on_member(rg_sig_hub *hub, rg_hub_room *room, const json_t *item)
         for (rg_hub_member *h = room->members; h; h = h->next)
             if (h->lobby == 0 && (h->perms & RG_PERM_ALLOW_JOIN) && h->thread != RG_HUB_REMOTE)
                 rg_hub_post(hub, h, &ask);
+    }
+}
+
+/* A member another node serves entered, waits, or was already there. */
+static void on_member(rg_sig_hub *hub, rg_hub_room *room, const json_t *item)
+{
+    const char *sid = str(item, "s"), *identity = str(item, "i");
+    const rg_sig_proto *proto = shadow_named(str(item, "p"));
+    int lobby = json_integer_value(json_object_get(item, "l")) != 0;
+    unsigned perms = (unsigned)json_integer_value(json_object_get(item, "perms"));
+    rg_hub_member *m;
+    if (!sid_ok(sid) || identity == NULL || proto == NULL) return;
+    if ((m = rg_hub_member_find(room, sid)) == NULL) {
+        learn(hub, room, sid, identity, proto, perms, lobby);
+        return;
+    }
+    if (m->thread != RG_HUB_REMOTE) return; /* ours */
+    m->perms = perms;                       /* known from its relay (on_event) until now */
+    if (m->lobby != 0 && !lobby) {
+        rg_hub_event joined = {
+            RG_HUB_JOINED, RG_HUB_JOINED_ELSEWHERE, m->sid, m->identity, NULL, 0};
+        m->lobby = 0; /* an admitted guest */
+        rg_hub_broadcast(hub, room, m->sid, &joined);
     }
 }
 
@@ -321,7 +331,18 @@ static void on_event(rg_sig_hub *hub, rg_hub_room *room, const json_t *v)
         rg_hub_tell_hosts(hub, room, m, ev.code ? "allowed" : "denied", ev.sid);
         break;
     case RG_HUB_RELAY:
-        if (ev.sid != NULL && ev.text != NULL) rg_hub_post(hub, m, &ev);
+        if (!sid_ok(ev.sid) || ev.identity == NULL || ev.text == NULL || m->lobby != 0) break;
+        /* A relay can come before its sender's announcement: that was
+         * published when this node was not yet subscribed, and the roster
+         * answering this node's hello is published by the sender's node
+         * after what its loops published first.  Only a member relays, and
+         * its node says "l" after its last relay (one connection to Redis,
+         * in order), so the sender is learnt here, a participant of the
+         * target's protocol (a room has one), announced before its relay:
+         * an answer to it is not dropped for want of its member. */
+        if (rg_hub_member_find(room, ev.sid) == NULL && shadow_named(m->proto->name) != NULL)
+            learn(hub, room, ev.sid, ev.identity, shadow_named(m->proto->name), 0, 0);
+        rg_hub_post(hub, m, &ev);
         break;
     default:
         break;

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { basic, REPO_ROOT, UNDER_VALGRIND } from './server.js';
-import { startRedis } from './redis.js';
+import { redisClient, startRedis } from './redis.js';
 import { join, tok } from './signal.js';
 import { twJoin, twTrack } from './twclient.js';
 
@@ -344,6 +344,44 @@ export function multinodeTests(nodes) {
       await paired(x, y);
       for (const z of [x, y]) { z.bye(); await z.closed; }
     }
+  });
+
+  it('a relay that comes before its sender\'s announcement: the sender is learnt from it, and the answers reach it', async () => {
+    // A node that subscribes to a room late hears the others' members in
+    // their nodes' answers to its hello, which those nodes publish after
+    // what their loops published before: a member's first relay can come
+    // first.  Played here by hand on the bus: a participant "ghost" of
+    // another node, never announced, sends ann its state asking for hers.
+    setup();
+    const ann = await twJoin(a, 'ann', 'mn-early');
+    const channel = `roomgate:0:room:${ann.connected.sid}`;
+    const ghost = `PA${'f'.repeat(32)}`; // after ann's sid: ann's end offers
+    const sub = await redisClient(redis.url);
+    const pub = await redisClient(redis.url);
+    try {
+      await sub.command('SUBSCRIBE', channel);
+      const state = 'tw1 state 1 connected 1 0\n"ghost"\n[]\n';
+      const relay = { t: 'e', to: ann.sid, k: 8, c: 0, s: ghost, i: 'ghost', x: state, n: 'f00dfeedf00dfeed' };
+      assert.equal(await pub.command('PUBLISH', channel, JSON.stringify(relay)), 2, 'node A and this test hear the room');
+      await ann.knows((peers) => peers.some((p) => p.sid === ghost && p.identity === 'ghost' && p.state === 'connected'), 'ghost');
+      // ann's node answers the ghost: her state, then her client's offer on
+      // the peer connection the smaller sid starts (none dropped)
+      const toGhost = () => sub.messages.map((m) => JSON.parse(m.data)).filter((m) => m.t === 'e' && m.to === ghost && m.s === ann.sid);
+      await until(async () => toGhost().some((m) => /"tw":"pc"/.test(m.x) && /"type":"offer"/.test(m.x)), 'ann\'s offer published to the ghost', HEAR_MS);
+      assert.ok(toGhost().some((m) => m.x.startsWith('tw1 state ')), 'ann\'s state went to the ghost');
+      // a relay to a member this node does not serve, or from nobody, is dropped
+      const stray = { ...relay, to: `PA${'e'.repeat(32)}`, s: `PA${'d'.repeat(32)}`, i: 'stray' };
+      await pub.command('PUBLISH', channel, JSON.stringify(stray));
+      // the ghost leaves: ann hears it, as of any member elsewhere
+      await pub.command('PUBLISH', channel, JSON.stringify({ t: 'l', s: ghost, n: relay.n }));
+      await ann.knows((peers) => peers.some((p) => p.sid === ghost && p.state === 'disconnected'), 'the ghost left');
+      assert.ok(!ann.peers.has(stray.s), 'no member learnt from a relay to nobody here');
+    } finally {
+      sub.close();
+      pub.close();
+    }
+    ann.bye();
+    await ann.closed;
   });
 
   it('Redis restarted mid-call: nodes report degraded, keep their connections, resync, and relay again', async () => {

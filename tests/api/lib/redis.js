@@ -50,3 +50,71 @@ export async function startRedis() {
   await r.start();
   return r;
 }
+
+/** One RESP value at buf[pos]: [value, next] or null when incomplete. */
+function parseResp(buf, pos) {
+  const eol = buf.indexOf('\r\n', pos);
+  if (eol < 0) return null;
+  const head = buf.toString('utf8', pos + 1, eol);
+  const next = eol + 2;
+  switch (String.fromCharCode(buf[pos])) {
+    case '+': return [head, next];
+    case '-': return [new Error(head), next];
+    case ':': return [Number(head), next];
+    case '$': {
+      const n = Number(head);
+      if (n < 0) return [null, next];
+      if (buf.length < next + n + 2) return null;
+      return [buf.toString('utf8', next, next + n), next + n + 2];
+    }
+    case '*': {
+      const items = [];
+      let at = next;
+      for (let i = 0; i < Number(head); i++) {
+        const r = parseResp(buf, at);
+        if (r === null) return null;
+        items.push(r[0]);
+        at = r[1];
+      }
+      return [items, at];
+    }
+    default: throw new Error(`not RESP: ${buf.toString('utf8', pos, eol)}`);
+  }
+}
+
+/**
+ * A minimal Redis client over RESP, for tests that speak to the nodes'
+ * bus directly: c.command(...args) resolves to the reply; after
+ * c.command('SUBSCRIBE', ch) the connection only collects pushed
+ * messages in c.messages ({channel, data}).  c.close() ends it.
+ */
+export async function redisClient(url) {
+  const { hostname, port } = new URL(url);
+  const sock = net.connect(Number(port), hostname);
+  await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+  let buf = Buffer.alloc(0);
+  const pending = [];
+  const c = {
+    messages: [],
+    command(...args) {
+      const parts = [`*${args.length}\r\n`];
+      for (const a of args) parts.push(`$${Buffer.byteLength(String(a))}\r\n${a}\r\n`);
+      sock.write(parts.join(''));
+      return new Promise((resolve, reject) => pending.push({ resolve, reject }));
+    },
+    close() { sock.destroy(); },
+  };
+  sock.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    for (let r; (r = parseResp(buf, 0)) !== null;) {
+      buf = buf.subarray(r[1]);
+      const v = r[0];
+      if (Array.isArray(v) && v[0] === 'message') c.messages.push({ channel: v[1], data: v[2] });
+      else if (pending.length > 0) {
+        const p = pending.shift();
+        if (v instanceof Error) p.reject(v); else p.resolve(v);
+      }
+    }
+  });
+  return c;
+}
