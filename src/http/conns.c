@@ -26,6 +26,8 @@ static void on_close(void *data)
         set->head = c->next;
     if (c->next != NULL) c->next->prev = c->prev;
     set->n--;
+    if (set->count != NULL) atomic_fetch_sub(set->count, 1);
+    rg_metrics_conn(set->metrics, -1);
     free(c);
 }
 
@@ -43,6 +45,7 @@ int rg_conns_add(rg_conns *set, h2o_socket_t *sock)
         }
     }
     if (c == NULL) {
+        if (set->count != NULL) atomic_fetch_sub(set->count, 1);
         h2o_socket_close(sock);
         return -1;
     }
@@ -54,6 +57,7 @@ int rg_conns_add(rg_conns *set, h2o_socket_t *sock)
     set->n++;
     sock->on_close.cb = on_close;
     sock->on_close.data = c;
+    rg_metrics_conn(set->metrics, 1);
     return 0;
 }
 

@@ -16,9 +16,11 @@
 #define RG_HTTP_CONNS_H
 
 #include <h2o.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "http/connlimit.h"
+#include "http/metrics.h"
 
 typedef struct rg_conn rg_conn;
 
@@ -26,6 +28,11 @@ typedef struct {
     rg_conn *head;     /* every open connection of the loop */
     size_t n;          /* how many */
     rg_connlimit *lim; /* --max-conns-per-ip, shared by the loops; NULL: none */
+    /* the loop's count for the others to read (http/spread.h): raised by
+     * whichever loop gave it the connection, lowered here when one closes
+     * or is refused; NULL: none */
+    atomic_int *count;
+    rg_wmetrics *metrics; /* the loop's; NULL: none */
 } rg_conns;
 
 /* Takes sock into the set, counted against its address's limit: 0, or -1

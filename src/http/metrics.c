@@ -65,6 +65,8 @@ struct rg_wmetrics {
     rg_mctr validated[RG_MFMT_N][NTOK];
     rg_mctr limited[RG_MLIMIT_N];
     rg_mctr accept_paused;
+    rg_mctr conns_open; /* the loop's client connections: opened, closed */
+    rg_mctr conns_closed;
 };
 
 typedef struct rg_metrics {
@@ -173,6 +175,11 @@ void rg_metrics_request(rg_wmetrics *m, int route, const char *method, size_t ml
 void rg_metrics_ws(rg_wmetrics *m, int delta)
 {
     if (m != NULL) rg_mc_add(delta > 0 ? &m->ws_open : &m->ws_closed, 1);
+}
+
+void rg_metrics_conn(rg_wmetrics *m, int delta)
+{
+    if (m != NULL) rg_mc_add(delta > 0 ? &m->conns_open : &m->conns_closed, 1);
 }
 
 void rg_metrics_sig_message(rg_wmetrics *m, int type)
@@ -399,6 +406,27 @@ static void write_webhooks(rg_mtext *t, const rg_metrics *m)
     rg_mtext_u64(t, "roomgate_webhook_outbox_oldest_age_seconds", NULL, 0, ld(&m->outbox_age));
 }
 
+/* Each loop's open connections (http/spread.h shares them out), and the
+ * accept pauses. */
+static void write_conns(rg_mtext *t, const rg_metrics *m)
+{
+    uint64_t paused = 0;
+    rg_mtext_family(t, "roomgate_http_connections", "gauge",
+                    "Open client connections (HTTP and WebSocket), by event loop.");
+    for (int k = 0; k < m->nthreads; k++) {
+        char loop[16];
+        uint64_t open = ld(&m->w[k].conns_open), closed = ld(&m->w[k].conns_closed);
+        snprintf(loop, sizeof loop, "%d", k);
+        rg_mlabel l = {"loop", loop};
+        rg_mtext_u64(t, "roomgate_http_connections", &l, 1, open >= closed ? open - closed : 0);
+        paused += ld(&m->w[k].accept_paused);
+    }
+    rg_mtext_family(t, "roomgate_accept_paused_total", "counter",
+                    "Times accepting paused because accept failed for want of descriptors or "
+                    "kernel memory (EMFILE, ENFILE, ENOBUFS, ENOMEM).");
+    rg_mtext_u64(t, "roomgate_accept_paused_total", NULL, 0, paused);
+}
+
 /* The whole exposition; t->oom when it could not be built. */
 static void render(rg_mtext *t, const rg_metrics *m)
 {
@@ -411,13 +439,7 @@ static void render(rg_mtext *t, const rg_metrics *m)
     one_label(t, m, "roomgate_rate_limited_total",
               "Requests refused by a rate limit (429), by limit.", "limit", limits, RG_MLIMIT_N,
               offsetof(rg_wmetrics, limited));
-    uint64_t paused = 0;
-    for (int k = 0; k < m->nthreads; k++)
-        paused += ld(&m->w[k].accept_paused);
-    rg_mtext_family(t, "roomgate_accept_paused_total", "counter",
-                    "Times accepting paused because accept failed for want of descriptors or "
-                    "kernel memory (EMFILE, ENFILE, ENOBUFS, ENOMEM).");
-    rg_mtext_u64(t, "roomgate_accept_paused_total", NULL, 0, paused);
+    write_conns(t, m);
     write_store(t, m);
     rg_mtext_family(t, "roomgate_readiness_checks_total", "counter",
                     "Store reads done for /readyz (by a timer, whatever the requests).");

@@ -33,6 +33,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@
 #include "http/metrics.h"
 #include "http/module.h"
 #include "http/server.h"
+#include "http/spread.h"
 
 /* HTTP/2 requests of one connection that run at once (the rest wait). */
 #define RG_H2_MAX_REQUESTS 16
@@ -76,6 +78,7 @@ struct server {
     int nthreads;
     atomic_int stopping;
     rg_connlimit *conns; /* --max-conns-per-ip; NULL: no limit */
+    rg_spread *spread;   /* which loop owns a new connection */
 };
 
 static loop_thread *thread_of(h2o_req_t *req)
@@ -161,19 +164,13 @@ static void log_refused(void *ud, int64_t now)
  * instead; run_loop resumes it (queued clients wait, nothing is lost). */
 #define RG_ACCEPT_PAUSE_MS 100
 
-static void on_accept(h2o_socket_t *listener, const char *err)
+/* A connection this loop owns (http/spread.h): its socket is made here,
+ * on the loop's thread, which h2o ties its buffers to. */
+static void adopt(void *ud, int fd)
 {
-    loop_thread *t = listener->data;
-    h2o_socket_t *sock;
-    if (err != NULL) return;
-    if ((sock = h2o_evloop_socket_accept(listener)) == NULL) {
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-            rg_metrics_accept_paused(t->w.metrics);
-            h2o_socket_read_stop(listener);
-            t->accept_resume_ms = h2o_now(t->ctx.loop) + RG_ACCEPT_PAUSE_MS;
-        }
-        return;
-    }
+    loop_thread *t = ud;
+    h2o_socket_t *sock =
+        h2o_evloop_socket_create(t->ctx.loop, fd, H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION);
     /* counted before TLS or any byte is read: an answer (a 429) to an
      * address over --max-conns-per-ip would cost a handshake */
     if (rg_conns_add(&t->conns, sock) != 0) {
@@ -181,6 +178,25 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         return;
     }
     h2o_accept(&t->accept_ctx, sock);
+}
+
+/* What h2o_evloop_socket_accept does, short of making the socket, which
+ * the owning loop does (TCP_NODELAY comes from the listening socket). */
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    loop_thread *t = listener->data;
+    int fd;
+    if (err != NULL) return;
+    fd = accept4(h2o_socket_get_fd(listener), NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            rg_metrics_accept_paused(t->w.metrics);
+            h2o_socket_read_stop(listener);
+            t->accept_resume_ms = h2o_now(t->ctx.loop) + RG_ACCEPT_PAUSE_MS;
+        }
+        return;
+    }
+    if (rg_spread_give(t->srv->spread, t->w.index, fd) == 0) adopt(t, fd);
 }
 
 /* A listening socket on host:port; port 0 picks one.  SO_REUSEADDR only
@@ -264,6 +280,7 @@ static void drain(loop_thread *t)
     h2o_socket_read_stop(t->listener);
     h2o_socket_close(t->listener);
     t->listener = NULL;
+    rg_spread_close(t->srv->spread, t->w.index, t->ctx.loop); /* given ones arrive first */
     h2o_context_request_shutdown(&t->ctx);
     /* h2o 2.2 leaves idle keep-alive connections open until their request
      * timeout (10 s, counted from when they began to wait): the HTTP/1 ones
@@ -303,6 +320,7 @@ static int init_loop(loop_thread *t)
     t->w.defer_rx = &t->defer_rx;
     for (const rg_module *const *m = s->app->modules; *m != NULL; m++)
         if ((*m)->loop_init && (*m)->loop_init(&t->w, &t->ctx) != 0) return -1;
+    rg_spread_open(s->spread, t->w.index, t->ctx.queue, adopt, t);
     t->accept_ctx.ctx = &t->ctx;
     t->accept_ctx.hosts = s->config.hosts;
     t->accept_ctx.ssl_ctx = s->ssl_ctx;
@@ -319,6 +337,7 @@ static int init_loop(loop_thread *t)
  * it. */
 static void dispose_loop(loop_thread *t)
 {
+    rg_spread_close(t->srv->spread, t->w.index, t->ctx.loop); /* a loop that never drained */
     for (const rg_module *const *m = t->srv->app->modules; *m != NULL; m++)
         if ((*m)->loop_dispose) (*m)->loop_dispose(&t->w);
     h2o_multithread_unregister_receiver(t->ctx.queue, &t->defer_rx);
@@ -441,7 +460,9 @@ static int start_thread(server *s, int i, int fd)
     t->log.fd = STDERR_FILENO;
     t->fd = fd;
     t->conns.lim = s->conns;
+    t->conns.count = rg_spread_count(s->spread, i);
     t->w.metrics = rg_metrics_worker(s->app, i);
+    t->conns.metrics = t->w.metrics;
     if ((t->w.hmac = rg_hmac_new()) == NULL) return -1;
     sem_init(&t->ready, 0, 0);
     if (pthread_create(&t->tid, NULL, run_loop, t) != 0) return -1;
@@ -585,6 +606,7 @@ int rg_server_run(rg_app *app, rg_listener *l)
         s.conns = NULL;
         rc = 1;
     }
+    if (rc == 0 && (s.spread = rg_spread_new(s.nthreads)) == NULL) rc = 1;
     s.threads = rc ? NULL : calloc((size_t)s.nthreads, sizeof *s.threads);
     for (; s.threads && started < s.nthreads; started++)
         if (start_thread(&s, started, fds[started]) != 0) break;
@@ -615,6 +637,7 @@ int rg_server_run(rg_app *app, rg_listener *l)
         close(fds[i]);
     free(s.threads);
     rg_connlimit_free(s.conns); /* every socket is closed: nothing counted is left */
+    rg_spread_free(s.spread);
     h2o_config_dispose(&s.config);
     SSL_CTX_free(s.ssl_ctx);
     return rc;

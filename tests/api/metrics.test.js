@@ -5,6 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { startServer, BIN, UNDER_VALGRIND } from './lib/server.js';
 import { mint, validate } from './lib/check.js';
@@ -133,6 +134,52 @@ describe('/metrics: rate-limit refusals', () => {
       };
       const after = await scrapeUntil(srv, before, expected);
       assert.deepEqual(moved(before, after, Object.keys(expected)), expected);
+    } finally {
+      assert.equal(await srv.stop(), 0);
+    }
+  });
+});
+
+/** A kept-alive HTTP/1.1 connection that has had one answer (so the
+ *  server has certainly accepted it); close() ends it. */
+function openConn(srv) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(srv.port, '127.0.0.1', () => sock.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    let got = '';
+    sock.on('data', (d) => {
+      got += d;
+      if (/\r\n\r\n/.test(got) && got.startsWith('HTTP/1.1 200')) resolve({ close: () => new Promise((r) => { sock.once('close', r); sock.end(); }) });
+    });
+    sock.on('error', reject);
+  });
+}
+const CONNS = (loop) => `roomgate_http_connections{loop="${loop}"}`;
+
+// http/spread.h: whichever loop accepts, a new connection goes to the loop
+// that holds the fewest, so connections opened one after another alternate
+// between two loops (left to the kernel, idle loops took them all on one).
+describe('/metrics: connections shared out among the loops', () => {
+  it('roomgate_http_connections{loop} splits kept-alive connections evenly, and falls back when they close', async () => {
+    const srv = await startServer({ threads: 2, args: ['--access-log', 'off', '--metrics-listen', '127.0.0.1:0'] });
+    try {
+      const even = (n) => (s) => val(s, CONNS(0)) === n && val(s, CONNS(1)) === n;
+      const conns = [];
+      for (let i = 0; i < 6; i++) conns.push(await openConn(srv));
+      let s = await scrapeUntil(srv, null, null, even(3));
+      assert.deepEqual([val(s, CONNS(0)), val(s, CONNS(1))], [3, 3], s.text.split('\n').filter((l) => l.startsWith('roomgate_http_conn')).join('\n'));
+      assert.match(s.text, /# TYPE roomgate_http_connections gauge/);
+      // the loop left with fewer after some close gets the next ones
+      await Promise.all(conns.splice(0, 6).filter((_, i) => i % 2 === 0).map((c) => c.close()));
+      s = await scrapeUntil(srv, null, null, (x) => val(x, CONNS(0)) + val(x, CONNS(1)) === 3);
+      const left = [val(s, CONNS(0)), val(s, CONNS(1))];
+      const need = Math.abs(left[0] - left[1]);
+      for (let i = 0; i < need + 2; i++) conns.push(await openConn(srv));
+      const per = (3 + need + 2) / 2;
+      s = await scrapeUntil(srv, null, null, even(per));
+      assert.deepEqual([val(s, CONNS(0)), val(s, CONNS(1))], [per, per], `after closing three: ${left}`);
+      await Promise.all(conns.map((c) => c.close()));
+      s = await scrapeUntil(srv, null, null, even(0));
+      assert.deepEqual([val(s, CONNS(0)), val(s, CONNS(1))], [0, 0]);
     } finally {
       assert.equal(await srv.stop(), 0);
     }
