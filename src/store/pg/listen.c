@@ -4,8 +4,10 @@
  * roomgate_changes (store_changed(), migration 8: once per transaction, at
  * its commit).  Each store handle keeps a second connection that LISTENs
  * there; the mark counts what it heard from sessions other than the
- * handle's own (a notification names the backend that sent it), read from
- * that connection's socket without a round trip.  So the change watcher's
+ * handle's own (a notification names the backend that sent it) and of
+ * other schemas (its payload names the changed table's schema, migration
+ * 9: channels are per database), read from that connection's socket
+ * without a round trip.  So the change watcher's
  * tick (store/watch.c, ten a second) no longer queues a statement behind
  * the loops' on the one connection they share.
  *
@@ -18,6 +20,7 @@
 #include "store/pg/pg.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/errors.h"
@@ -36,6 +39,7 @@ struct rg_pg_listen {
     int64_t tried_ms;               /* when the last reset started */
     int64_t heard;                  /* others' notifications, and each LISTEN made */
     int refused;                    /* SUBSCRIBING: the LISTEN failed */
+    char schema[64];                /* the store's (NAMEDATALEN), read with the LISTEN */
 };
 
 static int64_t mono_ms(void)
@@ -45,11 +49,15 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sends the LISTEN without waiting for its answer (SUBSCRIBING reads it). */
+/* Sends the LISTEN, and asks the schema the store's tables are in (the
+ * connection's search_path is the main one's), without waiting for the
+ * answers (SUBSCRIBING reads them). */
 static void subscribe(struct rg_pg_listen *l)
 {
     l->want = PGRES_POLLING_FAILED; /* no reset under way */
-    if (PQsetnonblocking(l->conn, 1) == 0 && PQsendQuery(l->conn, "LISTEN " CHANNEL) == 1 &&
+    l->schema[0] = '\0';
+    if (PQsetnonblocking(l->conn, 1) == 0 &&
+        PQsendQuery(l->conn, "LISTEN " CHANNEL "; SELECT current_schema()") == 1 &&
         PQflush(l->conn) >= 0)
         l->state = SUBSCRIBING;
     else
@@ -97,12 +105,22 @@ static void read_subscribed(struct rg_pg_listen *l)
             l->refused = 0;
             return;
         }
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) l->refused = 1;
+        if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+            const char *name = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
+            if (name[0] == '\0' || strlen(name) >= sizeof l->schema)
+                l->refused = 1;
+            else
+                memcpy(l->schema, name, strlen(name) + 1);
+        } else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            l->refused = 1;
+        }
         PQclear(r);
     }
 }
 
-/* LISTENING: the notifications that came, ours left out. */
+/* LISTENING: the notifications that came, ours and other schemas' left
+ * out (an empty payload, from before migration 9, counts: a change heard
+ * twice costs a reload, one missed a stale cache). */
 static void read_notifications(struct rg_pg_listen *l, int own_pid)
 {
     PGnotify *n;
@@ -111,7 +129,8 @@ static void read_notifications(struct rg_pg_listen *l, int own_pid)
         return;
     }
     while ((n = PQnotifies(l->conn)) != NULL) {
-        if (n->be_pid != own_pid) l->heard++;
+        if (n->be_pid != own_pid && (n->extra[0] == '\0' || strcmp(n->extra, l->schema) == 0))
+            l->heard++;
         PQfreemem(n);
     }
 }

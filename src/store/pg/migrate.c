@@ -322,6 +322,20 @@ static const char *const MIGRATIONS[] = {
     "    PERFORM pg_notify('roomgate_changes', '');"
     "    RETURN NULL;"
     "  END$$;",
+    /* 9: the notification names the schema of the table that changed:
+     * channels are per database, so the nodes of another store in another
+     * schema of the same database (a staging one, a test's) heard every
+     * change of this one.  Each listener counts only its own schema's
+     * (listen.c).  TG_TABLE_SCHEMA, not the writer's search_path: an
+     * operator's psql writing schema.table is heard too. */
+    "CREATE OR REPLACE FUNCTION store_changed() RETURNS trigger LANGUAGE plpgsql AS"
+    "  $$BEGIN"
+    "    UPDATE store_changes SET n = n + 1;"
+    "    PERFORM set_config('roomgate.own_changes', (COALESCE(NULLIF("
+    "      current_setting('roomgate.own_changes', true), ''), '0')::bigint + 1)::text, false);"
+    "    PERFORM pg_notify('roomgate_changes', TG_TABLE_SCHEMA);"
+    "    RETURN NULL;"
+    "  END$$;",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 

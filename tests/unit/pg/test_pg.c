@@ -176,6 +176,40 @@ static void test_change_mark_own_transactions(void **state)
     rg_store_close(other);
 }
 
+/* Another store in another schema of the same database (a staging one
+ * beside production, as the tests' schemas are): its changes are not
+ * this store's, though the channel is the database's.  Notifications
+ * come in commit order, so once the change made here after one there has
+ * moved the mark, the one there has come too: the mark, read again for a
+ * while, stays moved by this schema's one notification alone. */
+static void test_change_mark_own_schema(void **state)
+{
+    fixture *f = *state;
+    rg_store *elsewhere = NULL, *other = NULL;
+    char dir[160], path[180];
+    snprintf(dir, sizeof dir, "%s/staging", f->dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/roomgate.db", dir);
+    assert_int_equal(rg_store_open(path, &elsewhere), RG_OK);
+    assert_int_equal(rg_store_open(f->path, &other), RG_OK);
+    int64_t v = listening_mark(f->st);
+    assert_int_equal(raw(elsewhere, "INSERT INTO accounts(sid, friendly_name, token_hash, "
+                                    "date_created) VALUES ('ACs', 'staging', '\\x00', 1)"),
+                     0);
+    assert_int_equal(raw(other, "INSERT INTO accounts(sid, friendly_name, token_hash, "
+                                "date_created) VALUES ('ACp', 'here', '\\x00', 1)"),
+                     0);
+    assert_int_equal(moved_from(f->st, v), v + 2);
+    for (int i = 0; i < 30; i++) {
+        usleep(10000);
+        assert_int_equal(rg_store_change_mark(f->st), v + 2);
+    }
+    rg_store_close(other);
+    rg_store_close(elsewhere);
+    rg_test_remove_db(path);
+    rmdir(dir);
+}
+
 static void count_use(void *ud, int write, uint64_t micros)
 {
     (void)write;
@@ -534,6 +568,7 @@ int main(void)
         T(test_change_mark_any_client),
         T(test_change_mark_own_transactions),
         T(test_change_mark_listens),
+        T(test_change_mark_own_schema),
         T(test_audit_two_nodes),
         T(test_outbox_claims),
         T(test_outbox_numbering_two_nodes),
