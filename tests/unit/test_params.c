@@ -117,6 +117,42 @@ static void test_json_flat(void **state)
     }
 }
 
+/* Long values are scanned a word at a time (params.c word_stops): an
+ * escape, a quote, a control byte or a byte past ASCII at any place of a
+ * word, and at the word's edges, is still seen. */
+static void test_json_flat_every_lane(void **state)
+{
+    fixture *f = *state;
+    char body[128], want[64];
+    for (int at = 0; at < 40; at++) {
+        char v[41];
+        memset(v, 'x', 40);
+        v[40] = '\0';
+        /* an escape there: decoded as jansson decodes it */
+        snprintf(body, sizeof body, "{\"a\":\"%.*s\\u0041%s\"}", at, v, v + at + 1);
+        memcpy(want, v, 41);
+        want[at] = 'A';
+        f->c.nparams = 0;
+        assert_int_equal(parse(f, body, 1), 0);
+        assert_string_equal(rg_param(&f->c, P_A, NULL), want);
+        /* a raw control byte or bad UTF-8 there: refused; DEL, UTF-8 and an
+         * escaped quote: their bytes */
+        static const char *const odd[] = {"\t", "\xff", "\x7f", "\xc3\xa9", "\\\""};
+        static const char *const got[] = {NULL, NULL, "\x7f", "\xc3\xa9", "\""};
+        for (size_t k = 0; k < sizeof odd / sizeof *odd; k++) {
+            snprintf(body, sizeof body, "{\"a\":\"%.*s%s%s\"}", at, v, odd[k], v + at + 1);
+            f->c.nparams = 0;
+            if (got[k] == NULL) {
+                assert_int_equal(parse(f, body, 1), -1);
+                continue;
+            }
+            snprintf(want, sizeof want, "%.*s%s%s", at, v, got[k], v + at + 1);
+            assert_int_equal(parse(f, body, 1), 0);
+            assert_string_equal(rg_param(&f->c, P_A, NULL), want);
+        }
+    }
+}
+
 static void test_too_many(void **state)
 {
     fixture *f = *state;
@@ -137,6 +173,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_flat, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_flat_every_lane, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_many, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
