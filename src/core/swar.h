@@ -3,7 +3,7 @@
  * Strings in tokens are mostly plain ASCII, so checking them a word at a
  * time halves the cost of a mint's string handling.  Each test returns
  * 0x80 in every byte that matches, exactly: the additions never carry
- * across a byte boundary.  Internal to src/core/. */
+ * across a byte boundary.  Also used by http/params.c for request bodies. */
 #ifndef RG_CORE_SWAR_H
 #define RG_CORE_SWAR_H
 

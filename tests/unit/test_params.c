@@ -117,7 +117,7 @@ static void test_json_flat(void **state)
     }
 }
 
-/* Long values are scanned a word at a time (params.c word_stops): an
+/* Long values are scanned a word at a time (params.c plain_str, core/swar.h): an
  * escape, a quote, a control byte or a byte past ASCII at any place of a
  * word, and at the word's edges, is still seen. */
 static void test_json_flat_every_lane(void **state)
