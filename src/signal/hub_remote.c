@@ -318,6 +318,7 @@ static void on_event(rg_sig_hub *hub, rg_hub_room *room, const json_t *v)
                        text,
                        text ? json_string_length(json_object_get(v, "x")) : 0};
     rg_hub_member *m = sid_ok(to) ? rg_hub_member_find(room, to) : NULL;
+    const rg_sig_proto *proto;
     if (m == NULL || m->thread == RG_HUB_REMOTE) return;
     switch (kind) {
     case RG_HUB_CLOSE: /* replaced or removed on another node */
@@ -340,8 +341,8 @@ static void on_event(rg_sig_hub *hub, rg_hub_room *room, const json_t *v)
          * in order), so the sender is learnt here, a participant of the
          * target's protocol (a room has one), announced before its relay:
          * an answer to it is not dropped for want of its member. */
-        if (rg_hub_member_find(room, ev.sid) == NULL && shadow_named(m->proto->name) != NULL)
-            learn(hub, room, ev.sid, ev.identity, shadow_named(m->proto->name), 0, 0);
+        if (rg_hub_member_find(room, ev.sid) == NULL && (proto = shadow_named(m->proto->name)))
+            learn(hub, room, ev.sid, ev.identity, proto, 0, 0);
         rg_hub_post(hub, m, &ev);
         break;
     default:

@@ -116,7 +116,6 @@ int rg_pg_session_start(rg_store *st)
 
 static void healed(rg_store *st)
 {
-    st->healing = 0;
     rg_pg_prepared_forget(st); /* a new session has none */
     /* a new backend: a new session for the seats it takes (participants.c) */
     if (rg_pg_session_start(st) != RG_OK) return; /* lost again: the next use retries */
@@ -124,33 +123,37 @@ static void healed(rg_store *st)
     fprintf(stderr, "roomgate: store: reconnected to PostgreSQL\n");
 }
 
-int rg_pg_socket_ready(PGconn *c, PostgresPollingStatusType want)
+/* 1 when c's socket is ready for what a reset in progress waits for
+ * (want), without waiting. */
+static int socket_ready(PGconn *c, PostgresPollingStatusType want)
 {
     struct pollfd p = {PQsocket(c), want == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
     return p.fd >= 0 && poll(&p, 1, 0) > 0;
 }
 
+int rg_pg_reset_step(PGconn *c, rg_pg_reset *r)
+{
+    int64_t now = mono_ms();
+    if (r->going && now - r->tried_ms > ATTEMPT_MS) r->going = 0; /* the next start closes it */
+    if (!r->going) {
+        if (now - r->tried_ms < RETRY_MS) return 0;
+        r->tried_ms = now;
+        if (!PQresetStart(c)) return 0;
+        r->going = 1;
+        r->want = PGRES_POLLING_WRITING; /* as libpq says after a start */
+    }
+    while (socket_ready(c, r->want)) {
+        r->want = PQresetPoll(c);
+        if (r->want == PGRES_POLLING_OK || r->want == PGRES_POLLING_FAILED) {
+            r->going = 0;
+            return r->want == PGRES_POLLING_OK;
+        }
+    }
+    return 0;
+}
+
 void rg_pg_heal(rg_store *st)
 {
-    if (!st->healing && PQstatus(st->conn) != CONNECTION_BAD) return;
-    int64_t now = mono_ms();
-    if (!st->healing) {
-        if (now - st->tried_ms < RETRY_MS) return;
-        st->tried_ms = now;
-        if (!PQresetStart(st->conn)) return;
-        st->healing = 1;
-        st->want = PGRES_POLLING_WRITING; /* as libpq says after a start */
-    }
-    while (rg_pg_socket_ready(st->conn, st->want)) {
-        st->want = PQresetPoll(st->conn);
-        if (st->want == PGRES_POLLING_OK) {
-            healed(st);
-            return;
-        }
-        if (st->want == PGRES_POLLING_FAILED) {
-            st->healing = 0;
-            return;
-        }
-    }
-    if (now - st->tried_ms > ATTEMPT_MS) st->healing = 0; /* the next start closes it */
+    if (!st->reset.going && PQstatus(st->conn) != CONNECTION_BAD) return;
+    if (rg_pg_reset_step(st->conn, &st->reset)) healed(st);
 }

@@ -21,12 +21,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/errors.h"
 
-#define RETRY_MS 1000
-#define ATTEMPT_MS 10000
 #define CHANNEL "roomgate_changes"
 
 enum { RESETTING, SUBSCRIBING, LISTENING };
@@ -35,26 +32,17 @@ struct rg_pg_listen {
     pthread_mutex_t mu; /* the callers: the watcher's tick, the key cache's reloads */
     PGconn *conn;
     int state;
-    PostgresPollingStatusType want; /* RESETTING: what the reset waits for */
-    int64_t tried_ms;               /* when the last reset started */
-    int64_t heard;                  /* others' notifications, and each LISTEN made */
-    int refused;                    /* SUBSCRIBING: the LISTEN failed */
-    char schema[64];                /* the store's (NAMEDATALEN), read with the LISTEN */
+    rg_pg_reset reset; /* RESETTING: the reconnect (conn.c) */
+    int64_t heard;     /* others' notifications, and each LISTEN made */
+    int refused;       /* SUBSCRIBING: the LISTEN failed */
+    char schema[64];   /* the store's (NAMEDATALEN), read with the LISTEN */
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Sends the LISTEN, and asks the schema the store's tables are in (the
  * connection's search_path is the main one's), without waiting for the
  * answers (SUBSCRIBING reads them). */
 static void subscribe(struct rg_pg_listen *l)
 {
-    l->want = PGRES_POLLING_FAILED; /* no reset under way */
     l->schema[0] = '\0';
     if (PQsetnonblocking(l->conn, 1) == 0 &&
         PQsendQuery(l->conn, "LISTEN " CHANNEL "; SELECT current_schema()") == 1 &&
@@ -62,31 +50,6 @@ static void subscribe(struct rg_pg_listen *l)
         l->state = SUBSCRIBING;
     else
         l->state = RESETTING; /* the next reset remakes the connection */
-}
-
-/* RESETTING: starts a reset (once a second), or advances it while its
- * socket is ready (libpq's rule), never waiting; an attempt that has not
- * finished in ATTEMPT_MS is dropped for a new one. */
-static void advance_reset(struct rg_pg_listen *l)
-{
-    int64_t now = mono_ms();
-    int going = l->want == PGRES_POLLING_READING || l->want == PGRES_POLLING_WRITING;
-    if (going && now - l->tried_ms > ATTEMPT_MS) going = 0;
-    if (!going) {
-        if (now - l->tried_ms < RETRY_MS) return;
-        l->tried_ms = now;
-        l->want = PGRES_POLLING_FAILED;
-        if (!PQresetStart(l->conn)) return;
-        l->want = PGRES_POLLING_WRITING; /* as libpq says after a start */
-    }
-    while (rg_pg_socket_ready(l->conn, l->want)) {
-        l->want = PQresetPoll(l->conn);
-        if (l->want == PGRES_POLLING_OK) {
-            subscribe(l);
-            return;
-        }
-        if (l->want == PGRES_POLLING_FAILED) return;
-    }
 }
 
 /* SUBSCRIBING: the LISTEN's answer, read as far as it has come (a
@@ -149,7 +112,6 @@ int rg_pg_listen_open(rg_store *st, const char *location)
     struct rg_pg_listen *l = calloc(1, sizeof *l);
     if (l == NULL) return RG_ENOMEM;
     pthread_mutex_init(&l->mu, NULL);
-    l->want = PGRES_POLLING_FAILED;
     l->conn = rg_pg_connect(location);
     if (l->conn == NULL) {
         pthread_mutex_destroy(&l->mu);
@@ -179,7 +141,7 @@ int rg_pg_listen_mark(rg_store *st, int64_t *mark)
     int on;
     if (l == NULL) return 0;
     pthread_mutex_lock(&l->mu);
-    if (l->state == RESETTING) advance_reset(l);
+    if (l->state == RESETTING && rg_pg_reset_step(l->conn, &l->reset)) subscribe(l);
     if (l->state == SUBSCRIBING) read_subscribed(l);
     if (l->state == LISTENING) read_notifications(l, atomic_load(&st->own_pid));
     on = l->state == LISTENING;

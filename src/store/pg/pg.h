@@ -27,6 +27,14 @@
 #include "store/ops.h"
 #include "store/store.h"
 
+/* A connection's reconnect that never waits (conn.c, rg_pg_reset_step):
+ * all zero when none is under way. */
+typedef struct {
+    int going;                      /* a reset started and not over */
+    PostgresPollingStatusType want; /* what it waits for */
+    int64_t tried_ms;               /* when the last one started (monotonic) */
+} rg_pg_reset;
+
 struct rg_store {
     rg_store_head head; /* first: the dispatcher's view (store/ops.h) */
     PGconn *conn;
@@ -41,10 +49,8 @@ struct rg_store {
     void (*timer)(void *ud, int write, uint64_t micros);
     void *timer_ud;
     /* the connection's recovery (conn.c): under lock but `down` */
-    atomic_int down; /* lost and not back yet: read without the lock */
-    int healing;     /* a reconnect under way */
-    PostgresPollingStatusType want;
-    int64_t tried_ms; /* when the last reconnect started (monotonic) */
+    atomic_int down;   /* lost and not back yet: read without the lock */
+    rg_pg_reset reset; /* the reconnect (rg_pg_reset_step) */
 };
 
 /* The back end's operations, rg_pgsql_<op> (store/ops.h: every one is
@@ -105,9 +111,13 @@ PGconn *rg_pg_connect(const char *location);
 void rg_pg_lost(rg_store *st);
 void rg_pg_heal(rg_store *st);
 int rg_pg_reachable(rg_store *st);
-/* 1 when c's socket is ready for what a connect or reset in progress
- * waits for (want), without waiting (libpq's rule for its polling). */
-int rg_pg_socket_ready(PGconn *c, PostgresPollingStatusType want);
+/* Advances r, c's reconnect, without waiting: a reset (PQresetStart) is
+ * started at most once a second, moved on only while its socket is ready
+ * (libpq's rule for its polling), and one not finished within 10 s is
+ * dropped for the next.  1 when it has just connected c again, else 0
+ * (under way, failed, or not due yet).  Both connections of a store use
+ * it: the main one (rg_pg_heal) and the listening one (listen.c). */
+int rg_pg_reset_step(PGconn *c, rg_pg_reset *r);
 
 /* One statement sent and its answer awaited for at most deadline_ms
  * (wait.c): PQexecParams's result (results in binary), or NULL with *late
