@@ -479,15 +479,17 @@ static void test_join_batch(void **state)
 {
     fixture *f = *state;
     rg_room go = new_room(AC1, "batch-go", RG_ROOM_GO, 2, T0),
-            done = new_room(AC1, "batch-done", RG_ROOM_GO, 2, T0), got;
-    char sids[7][RG_SID_SIZE];
+            done = new_room(AC1, "batch-done", RG_ROOM_GO, 2, T0),
+            group = new_room(AC1, "batch-group", RG_ROOM_GROUP, 10, T0), got;
+    char sids[9][RG_SID_SIZE];
     rg_participant p, out[8];
     size_t count;
     int more;
     create_ok(f->st, &go);
     create_ok(f->st, &done);
+    create_ok(f->st, &group);
     assert_int_equal(rg_store_room_complete(f->st, AC1, done.sid, T0), RG_OK);
-    for (unsigned i = 0; i < 7; i++)
+    for (unsigned i = 0; i < 9; i++)
         pa_sid(sids[i], 700 + i);
     rg_seat seats[] = {
         {go.sid, "alice", sids[0], T0 + 1, -1, NULL, 0}, /* seat 1 */
@@ -497,8 +499,11 @@ static void test_join_batch(void **state)
         {go.sid, "alice", sids[4], T0 + 2, -1, NULL, 0}, /* replaces seat 1 */
         {go.sid, "", sids[5], T0 + 2, -1, NULL, 0},      /* bad identity */
         {"RM0000000000000000000000000000dead", "dave", sids[6], T0 + 2, -1, NULL, 0},
+        {group.sid, "erin", sids[7], T0 + 2, -1, NULL, 0},
+        {group.sid, "frank", sids[2], T0 + 2, -1, NULL, 0}, /* the sid of seat 2: refused */
+        {group.sid, "gina", sids[8], T0 + 2, -1, NULL, 0},  /* and the batch goes on */
     };
-    rg_store_participant_join_batch(f->st, seats, 7);
+    rg_store_participant_join_batch(f->st, seats, 10);
     assert_int_equal(seats[0].rc, RG_OK);
     assert_int_equal(seats[1].rc, RG_EGONE);
     assert_int_equal(seats[2].rc, RG_OK);
@@ -506,6 +511,9 @@ static void test_join_batch(void **state)
     assert_int_equal(seats[4].rc, RG_OK);
     assert_int_equal(seats[5].rc, RG_EINVAL);
     assert_int_equal(seats[6].rc, RG_ENOTFOUND);
+    assert_int_equal(seats[7].rc, RG_OK);
+    assert_int_equal(seats[8].rc, RG_EEXIST);
+    assert_int_equal(seats[9].rc, RG_OK);
     /* committed: another connection sees it (the REST routes read so) */
     rg_store *other = NULL;
     assert_int_equal(rg_store_open(f->path, &other), RG_OK);
@@ -520,6 +528,11 @@ static void test_join_batch(void **state)
     assert_int_equal(rg_store_participant_list(other, done.sid, -1, 0, 8, out, &count, &more),
                      RG_OK);
     assert_int_equal(count, 0);
+    assert_int_equal(rg_store_participant_list(other, group.sid, -1, 0, 8, out, &count, &more),
+                     RG_OK);
+    assert_int_equal(count, 2); /* erin and gina: nothing of frank's */
+    assert_string_equal(out[0].identity, "erin");
+    assert_string_equal(out[1].identity, "gina");
     assert_int_equal(rg_store_room_get(other, AC1, go.sid, &got), RG_OK);
     assert_int_equal(got.ever_joined, 1);
     rg_store_close(other);

@@ -336,6 +336,25 @@ static const char *const MIGRATIONS[] = {
     "    PERFORM pg_notify('roomgate_changes', TG_TABLE_SCHEMA);"
     "    RETURN NULL;"
     "  END$$;",
+    /* 10: the count and the notification once per transaction, not once
+     * per changed row: a seat changes three or four rows, and each call
+     * updated the one store_changes row again at commit (a new version of
+     * it each time, with the row held against every other node's commit
+     * meanwhile).  The count only has to move, and a notification is sent
+     * once per transaction anyway.  A setting local to the transaction
+     * (undone at its end) says the schema was counted already. */
+    "CREATE OR REPLACE FUNCTION store_changed() RETURNS trigger LANGUAGE plpgsql AS"
+    "  $$BEGIN"
+    "    IF current_setting('roomgate.counted', true) IS NOT DISTINCT FROM TG_TABLE_SCHEMA THEN"
+    "      RETURN NULL;"
+    "    END IF;"
+    "    PERFORM set_config('roomgate.counted', TG_TABLE_SCHEMA, true);"
+    "    UPDATE store_changes SET n = n + 1;"
+    "    PERFORM set_config('roomgate.own_changes', (COALESCE(NULLIF("
+    "      current_setting('roomgate.own_changes', true), ''), '0')::bigint + 1)::text, false);"
+    "    PERFORM pg_notify('roomgate_changes', TG_TABLE_SCHEMA);"
+    "    RETURN NULL;"
+    "  END$$;",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "store/outbox_sql.h"
 #include "store/pg/call.h"
+#include "store/pg/pgrooms.h"
 
 /* An event id is the time (8 hex digits of seconds) and 96 random bits,
  * as SQLite's: the UNIQUE index on it grows at its end.  The random part
@@ -49,12 +50,13 @@ static int room_locked(rg_store *st, const char *room_sid, int ended, int64_t no
                 now);
 }
 
+const char rg_pg_sql_connected[] =
+    INSERT_HEAD ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES INSERT_TAIL PART_FROM
+    "WHERE p.sid = $1 AND " HAS_TARGET;
+
 static int connected_locked(rg_store *st, const char *participant_sid, int64_t now)
 {
-    static const char sql[] =
-        INSERT_HEAD ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES INSERT_TAIL PART_FROM
-        "WHERE p.sid = $1 AND " HAS_TARGET;
-    return emit(st, sql, participant_sid, NULL, "participant-connected", now);
+    return emit(st, rg_pg_sql_connected, participant_sid, NULL, "participant-connected", now);
 }
 
 /* The track's parameters are $5 sid, $6 kind, $7 name. */
@@ -86,6 +88,13 @@ static int track_locked(rg_store *st, const char *participant_sid, const rg_trac
     INSERT_HEAD ROOM_VALUES RG_OUTBOX_SQL_PART_VALUES RG_OUTBOX_SQL_TRACK_OF_T INSERT_TAIL         \
         PART_FROM "CROSS JOIN LATERAL jsonb_array_elements(p.tracks) WITH ORDINALITY "             \
                   "AS t(value, key) WHERE p.connected = 1 AND " HAS_TARGET
+
+/* A seat's replaced connection, as the seat is taken (participants.c):
+ * only while the seat is free, since nothing rolls back a refused one. */
+#define REPLACED "AND p.room_sid = $1 AND p.identity = $2 AND " RG_PG_SEAT_FREE " ORDER BY p.seq"
+const char rg_pg_sql_seat_tracks_removed[] = TRACKS_REMOVED REPLACED ", t.key";
+const char rg_pg_sql_seat_disconnected[] = DISCONNECTED REPLACED;
+#undef REPLACED
 
 /* In join order (participants.seq, as SQLite's rowid). */
 static int disconnected_locked(rg_store *st, rg_outbox_who who, const char *a, const char *b,

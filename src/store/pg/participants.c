@@ -3,10 +3,8 @@
  * (src/store/sqlite/participants.c; the events by store/outbox_emit.h,
  * revocations in revocations.c).
  *
- * Exact capacity across nodes: a join locks its room's row (FOR UPDATE)
- * before it counts the connected participants, so two nodes racing for
- * the last seat take turns and the second counts the first's seat.  Lock
- * order as in rooms.c: rooms first (sorted when several), then writes.
+ * Seats are taken in seats.c.  Lock order as in rooms.c: rooms first
+ * (sorted when several), then writes.
  *
  * A seat records the database session that took it (st->session: the
  * backend's pid and start time).  When a node dies, PostgreSQL ends its
@@ -42,18 +40,6 @@ static int get_locked(rg_store *st, const char *sql, const char *a, const char *
     return rg_pg_get_locked(st, sql, args, b ? 2 : 1, read_participant, out);
 }
 
-static int identity_ok(const char *identity)
-{
-    return identity && identity[0] && strnlen(identity, RG_IDENTITY_MAX + 1) <= RG_IDENTITY_MAX;
-}
-
-static int join_args_ok(const char *room_sid, const char *identity, const char *participant_sid)
-{
-    return identity_ok(identity) && participant_sid &&
-           rg_sid_valid(participant_sid, strnlen(participant_sid, RG_SID_SIZE), "PA") && room_sid &&
-           strnlen(room_sid, RG_IDENTITY_MAX + 1) <= RG_IDENTITY_MAX;
-}
-
 /* Locks the room and answers its capacity: RG_ENOTFOUND, RG_EGONE when
  * it is not in progress. */
 static int lock_room(rg_store *st, const char *room_sid, int64_t *max)
@@ -63,172 +49,6 @@ static int lock_room(rg_store *st, const char *room_sid, int64_t *max)
                               "FROM rooms WHERE sid = $1 FOR UPDATE",
                               RG_PG_ARGS(RG_PG_TEXT(room_sid, RG_IDENTITY_MAX)), max);
     return rc == RG_OK && *max < 0 ? RG_EGONE : rc;
-}
-
-/* One seat inside the caller's transaction, its room already locked: the
- * same identity's old connection replaced, then a free seat or
- * RG_EFULL. */
-static int join_locked(rg_store *st, const char *room_sid, const char *identity,
-                       const char *participant_sid, int64_t now, int64_t max)
-{
-    int64_t used = 0;
-    int rc = rg_pgsql_outbox_emit.disconnected(st, RG_OUTBOX_IDENTITY, room_sid, identity, now);
-    if (rc == RG_OK)
-        rc = rg_pg_put_locked(st,
-                              "UPDATE participants SET connected = 0, end_time = $3 "
-                              "WHERE room_sid = $1 AND identity = $2 AND connected = 1",
-                              RG_PG_ARGS(RG_PG_TEXT(room_sid, RG_IDENTITY_MAX),
-                                         RG_PG_TEXT(identity, RG_IDENTITY_MAX), RG_PG_INT(now)),
-                              NULL);
-    if (rc == RG_OK)
-        rc = rg_pg_int_locked(st,
-                              "SELECT COUNT(*) FROM participants WHERE room_sid = $1 AND "
-                              "connected = 1",
-                              RG_PG_ARGS(RG_PG_TEXT(room_sid, RG_IDENTITY_MAX)), &used);
-    if (rc == RG_OK && used >= max) rc = RG_EFULL;
-    if (rc == RG_OK)
-        rc = rg_pg_put_locked(st,
-                              "INSERT INTO participants(sid, room_sid, identity, connected, "
-                              "start_time, end_time, session, node) "
-                              "VALUES($1, $2, $3, 1, $4, 0, $5, $6)",
-                              RG_PG_ARGS(RG_PG_SID(participant_sid),
-                                         RG_PG_TEXT(room_sid, RG_IDENTITY_MAX),
-                                         RG_PG_TEXT(identity, RG_IDENTITY_MAX), RG_PG_INT(now),
-                                         RG_PG_TEXT(st->session, sizeof st->session),
-                                         RG_PG_TEXT(st->node, RG_NODE_ID_MAX)),
-                              NULL);
-    if (rc == RG_OK) rc = rg_pgsql_outbox_emit.connected(st, participant_sid, now);
-    if (rc == RG_OK)
-        rc = rg_pg_put_locked(st,
-                              "UPDATE rooms SET ever_joined = 1 WHERE sid = $1 AND ever_joined = 0",
-                              RG_PG_ARGS(RG_PG_TEXT(room_sid, RG_IDENTITY_MAX)), NULL);
-    return rc;
-}
-
-int rg_pgsql_participant_join(rg_store *st, const char *room_sid, const char *identity,
-                              const char participant_sid[RG_SID_SIZE], int64_t now,
-                              rg_participant *out)
-{
-    int64_t max = 0;
-    if (!join_args_ok(room_sid, identity, participant_sid)) return RG_EINVAL;
-    uint64_t t0 = rg_pg_lock(st);
-    int rc = rg_pg_begin(st);
-    if (rc == RG_OK) {
-        rc = lock_room(st, room_sid, &max);
-        if (rc == RG_OK) rc = join_locked(st, room_sid, identity, participant_sid, now, max);
-        if (rc == RG_OK && out)
-            rc = get_locked(st, "SELECT " RG_SQL_PARTICIPANT_FROM " WHERE p.sid = $1",
-                            participant_sid, NULL, out);
-        rc = rg_pg_end(st, rc);
-    }
-    rg_pg_unlock(st, t0, 1);
-    return rc;
-}
-
-static int simple(rg_store *st, const char *sql)
-{
-    return rg_pg_put_locked(st, sql, NULL, 0, NULL);
-}
-
-/* A refused seat rolls back to its savepoint: no trace (a room it opened
- * too), and the seats after it are decided as if it had never been
- * asked.  A room a seat opens is new: nobody else can hold its row, so
- * creating it after lock_rooms keeps the lock order (and the new names
- * are inserted in one order on every node: seat_order). */
-static int batch_one(rg_store *st, rg_seat *s)
-{
-    int64_t max = 0;
-    int rc = simple(st, "SAVEPOINT seat");
-    if (rc != RG_OK) return rc;
-    if (s->open != NULL)
-        rc = strcmp(s->open->sid, s->room_sid) == 0 ? rg_pg_room_open_locked(st, s->open)
-                                                    : RG_EINVAL;
-    if (rc == RG_OK) rc = lock_room(st, s->room_sid, &max);
-    if (rc == RG_OK)
-        rc = join_locked(st, s->room_sid, s->identity, s->participant_sid, s->now, max);
-    if (rc != RG_OK && simple(st, "ROLLBACK TO SAVEPOINT seat") != RG_OK) return RG_EIO;
-    int rel = simple(st, "RELEASE SAVEPOINT seat");
-    return rc != RG_OK ? rc : rel;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Locks the batch's rooms in sid order before any write (rooms.c's rule:
- * the seats of two batches on two nodes never wait on each other in a
- * circle).  A room that does not exist is left to its seat. */
-static int lock_rooms(rg_store *st, const rg_seat *seats, size_t n)
-{
-    const char **sids = malloc(n * sizeof *sids);
-    size_t k = 0;
-    int rc = RG_OK;
-    if (!sids) return RG_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        if (join_args_ok(seats[i].room_sid, seats[i].identity, seats[i].participant_sid))
-            sids[k++] = seats[i].room_sid;
-    qsort(sids, k, sizeof *sids, cmp_str);
-    for (size_t i = 0; rc == RG_OK && i < k; i++) {
-        int64_t max;
-        if (i > 0 && strcmp(sids[i], sids[i - 1]) == 0) continue;
-        rc = lock_room(st, sids[i], &max);
-        if (rc == RG_ENOTFOUND || rc == RG_EGONE) rc = RG_OK; /* the seat's answer */
-    }
-    free(sids);
-    return rc;
-}
-
-/* Whether seat a comes after seat b: the seats that open a room after the
- * others, in (account, name) order among them, so that two nodes' batches
- * opening the same new names insert them in one order (in their own
- * orders, each waited for the other's index entry: "deadlock detected",
- * a 53000).  Seats of one room keep their order: it decides who replaces
- * whom. */
-static int seat_after(const rg_seat *a, const rg_seat *b)
-{
-    if (a->open == NULL || b->open == NULL) return a->open != NULL && b->open == NULL;
-    int c = strcmp(a->open->account_sid, b->open->account_sid);
-    return c != 0 ? c > 0 : strcmp(a->open->unique_name, b->open->unique_name) > 0;
-}
-
-/* order[0..n) = the seats' indexes in that order (a stable insertion sort:
- * a batch is small). */
-static void seat_order(const rg_seat *seats, size_t n, size_t *order)
-{
-    for (size_t i = 0; i < n; i++) {
-        size_t j = i;
-        for (; j > 0 && seat_after(&seats[order[j - 1]], &seats[i]); j--)
-            order[j] = order[j - 1];
-        order[j] = i;
-    }
-}
-
-void rg_pgsql_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
-{
-    if (n == 0) return;
-    size_t *order = malloc(n * sizeof *order);
-    if (order == NULL) {
-        for (size_t i = 0; i < n; i++)
-            seats[i].rc = RG_ENOMEM;
-        return;
-    }
-    seat_order(seats, n, order);
-    uint64_t t0 = rg_pg_lock(st);
-    int rc = rg_pg_begin(st);
-    if (rc == RG_OK && (rc = lock_rooms(st, seats, n)) != RG_OK) rc = rg_pg_end(st, rc);
-    for (size_t k = 0; k < n; k++) {
-        rg_seat *s = &seats[order[k]];
-        if (!join_args_ok(s->room_sid, s->identity, s->participant_sid))
-            s->rc = RG_EINVAL;
-        else
-            s->rc = rc == RG_OK ? batch_one(st, s) : rc;
-    }
-    if (rc == RG_OK) rc = rg_pg_end(st, RG_OK); /* the commit */
-    for (size_t i = 0; i < n; i++)
-        if (seats[i].rc == RG_OK && rc != RG_OK) seats[i].rc = rc;
-    rg_pg_unlock(st, t0, 1);
-    free(order);
 }
 
 /* Locks the room of participant_sid: RG_ENOTFOUND without the

@@ -87,6 +87,26 @@ typedef rg_arg rg_pg_arg;
  * caller holds st->lock. */
 int rg_pg_query(rg_store *st, const char *sql, const rg_pg_arg *args, int n, PGresult **res);
 
+/* A statement of a pipeline: a constant text and its parameters. */
+typedef struct {
+    const char *sql;
+    const rg_pg_arg *args;
+    int n;
+} rg_pg_stmt;
+
+#define RG_PG_PIPELINE_MAX 64
+
+/* Runs n (<= RG_PG_PIPELINE_MAX) statements as one pipeline: each
+ * prepared as rg_pg_query's are, then sent together and answered in one
+ * round trip (libpq's pipeline mode).  On RG_OK res[i] is statement i's
+ * result (the caller PQclear()s each); on an error (rg_pg_query's codes,
+ * the first failed statement's) every res[i] is NULL, and PostgreSQL
+ * skipped the statements after the failed one.  Inside a transaction,
+ * that is aborted then (to its last savepoint); outside one, the
+ * statements up to the pipeline's end are one implicit transaction, and
+ * the failure undid those before it.  The caller holds st->lock. */
+int rg_pg_pipeline(rg_store *st, const rg_pg_stmt *s, int n, PGresult **res);
+
 /* The same for a write: one statement; *rows = rows it touched (may be
  * NULL). */
 int rg_pg_write(rg_store *st, const char *sql, const rg_pg_arg *args, int n, int64_t *rows);
@@ -133,6 +153,9 @@ PGresult *rg_pg_exec_within(PGconn *c, int deadline_ms, const char *sql, int n,
 int64_t rg_pg_deadline(int deadline_ms);
 int rg_pg_nonblocking(PGconn *c);
 PGresult *rg_pg_await(PGconn *c, int64_t deadline, int *late);
+/* Gives c up: its socket shut, so libpq finds the end of the stream and
+ * marks it CONNECTION_BAD (the store heals it, conn.c). */
+void rg_pg_give_up(PGconn *c);
 
 /* The connection's prepared statements (prep.c).  rg_pg_prepared answers
  * the name of sql prepared with these parameter types on st's connection,

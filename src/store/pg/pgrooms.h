@@ -27,6 +27,23 @@ int rg_pg_room_open_locked(rg_store *st, const rg_room *want);
 int rg_pg_participant_disconnect_locked(rg_store *st, const char *participant_sid, int64_t now,
                                         int64_t *rows);
 
+/* SQL true while the seat of identity $2 in room $1 can be taken: the
+ * room in progress, and its connected participants other than $2's
+ * (whom the seat replaces) fewer than its capacity.  A seat's statements
+ * all ask it (participants.c), so a refused seat writes nothing. */
+#define RG_PG_SEAT_FREE                                                                            \
+    "EXISTS (SELECT 1 FROM rooms s WHERE s.sid = $1 AND s.status = 1 AND s.max_participants > "    \
+    "(SELECT count(*) FROM participants q WHERE q.room_sid = $1 AND q.connected = 1 AND "          \
+    "q.identity <> $2)) "
+
+/* The status callback events of a seat (outbox_emit.c), as statements
+ * taking $1..$4 as its emitters do: participant-connected of participant
+ * $1; track-removed and participant-disconnected of the connections of
+ * identity $2 in room $1 that the seat replaces, while RG_PG_SEAT_FREE. */
+extern const char rg_pg_sql_connected[];
+extern const char rg_pg_sql_seat_tracks_removed[];
+extern const char rg_pg_sql_seat_disconnected[];
+
 /* Names this connection's database session in st->session (its backend's
  * pid and start): the seats it takes carry it, and the outbox's claims. */
 int rg_pg_session_start(rg_store *st);

@@ -98,6 +98,26 @@ static int put_param(params *p, int i, const rg_pg_arg *a)
     }
 }
 
+static int params_of(params *p, const rg_pg_arg *args, int n)
+{
+    if (n < 0 || n > ARGS_MAX) return RG_EINVAL;
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < n; i++) {
+        int rc = put_param(p, i, &args[i]);
+        if (rc != RG_OK) return rc;
+    }
+    return RG_OK;
+}
+
+/* Sends the statement without waiting for its answer: by name when it is
+ * prepared (prep.c: name NULL sends it unnamed).  1, or 0 (the
+ * connection's error). */
+static int send_one(PGconn *c, const char *name, const char *sql, int n, const params *p)
+{
+    return name ? PQsendQueryPrepared(c, name, n, p->values, p->lengths, p->formats, 1)
+                : PQsendQueryParams(c, sql, n, p->types, p->values, p->lengths, p->formats, 1);
+}
+
 /* The statement sent (prepared once, then by its name: prep.c) and its
  * answer awaited until the handle's deadline (wait.c); NULL when there
  * is none (the connection's error, or given up at the deadline). */
@@ -113,37 +133,134 @@ static PGresult *send_and_await(rg_store *st, const char *sql, int n, const para
         return NULL;
     }
     if (rg_pg_nonblocking(c) != 0) return NULL;
-    int sent = name ? PQsendQueryPrepared(c, name, n, p->values, p->lengths, p->formats, 1)
-                    : PQsendQueryParams(c, sql, n, p->types, p->values, p->lengths, p->formats, 1);
-    if (!sent) return PQgetResult(c); /* NULL, or the error */
+    if (!send_one(c, name, sql, n, p)) return PQgetResult(c); /* NULL, or the error */
     r = rg_pg_await(c, deadline, &late);
     if (late) rg_pg_late(st);
     return r;
+}
+
+static int answered(const PGresult *r)
+{
+    ExecStatusType s = PQresultStatus(r);
+    return s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK;
+}
+
+/* Down: no round trip (conn.c). */
+static int up(rg_store *st)
+{
+    if (PQstatus(st->conn) == CONNECTION_OK) return 1;
+    rg_pg_lost(st);
+    return 0;
 }
 
 int rg_pg_query(rg_store *st, const char *sql, const rg_pg_arg *args, int n, PGresult **res)
 {
     params p;
     *res = NULL;
-    if (n < 0 || n > ARGS_MAX) return RG_EINVAL;
-    memset(&p, 0, sizeof p);
-    for (int i = 0; i < n; i++) {
-        int rc = put_param(&p, i, &args[i]);
-        if (rc != RG_OK) return rc;
-    }
-    if (PQstatus(st->conn) != CONNECTION_OK) { /* down: no round trip (conn.c) */
-        rg_pg_lost(st);
-        return RG_EIO;
-    }
+    int rc = params_of(&p, args, n);
+    if (rc != RG_OK) return rc;
+    if (!up(st)) return RG_EIO;
     PGresult *r = send_and_await(st, sql, n, &p);
-    ExecStatusType s = PQresultStatus(r);
-    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-        int rc = fail(st, r);
+    if (!answered(r)) {
+        rc = fail(st, r);
         PQclear(r);
         return rc;
     }
     *res = r;
     return RG_OK;
+}
+
+/* ---- pipelines ---------------------------------------------------------
+ *
+ * Every statement is prepared first (prep.c may need a round trip for
+ * that, which pipeline mode would not let it wait for), then all are
+ * sent, with a sync after the last, and their answers read in order: one
+ * round trip for the lot.  After a failed statement PostgreSQL skips the
+ * rest up to the sync (PGRES_PIPELINE_ABORTED). */
+
+/* The statements' names (NULL: sent unnamed); RG_OK, or an error with
+ * nothing sent. */
+static int prepare_all(rg_store *st, const rg_pg_stmt *s, int n, const char **names,
+                       int64_t deadline)
+{
+    params p;
+    for (int i = 0; i < n; i++) {
+        int late = 0, rc = params_of(&p, s[i].args, s[i].n);
+        if (rc != RG_OK) return rc;
+        names[i] = rg_pg_prepared(st, s[i].sql, s[i].n, p.types, deadline, &late);
+        if (late) {
+            rg_pg_late(st);
+            return RG_EIO;
+        }
+    }
+    return RG_OK;
+}
+
+/* Sends the statements and the sync: how many were sent (n unless the
+ * connection failed). */
+static int send_all(rg_store *st, const rg_pg_stmt *s, int n, const char **names)
+{
+    params p;
+    int i = 0;
+    for (; i < n; i++)
+        if (params_of(&p, s[i].args, s[i].n) != RG_OK ||
+            !send_one(st->conn, names[i], s[i].sql, s[i].n, &p))
+            break;
+    return PQpipelineSync(st->conn) ? i : -1;
+}
+
+/* Reads the answers of sent statements and the sync's: RG_OK, or the
+ * first failure's code.  A deadline passed gives the connection up. */
+static int read_all(rg_store *st, int sent, PGresult **res, int64_t deadline)
+{
+    int rc = RG_OK, late = 0;
+    for (int i = 0; i <= sent && !late; i++) {
+        PGresult *r = rg_pg_await(st->conn, deadline, &late);
+        if (i == sent) { /* the sync */
+            if (rc == RG_OK && !late && PQresultStatus(r) != PGRES_PIPELINE_SYNC) rc = fail(st, r);
+            PQclear(r);
+        } else if (rc == RG_OK && !late && !answered(r)) {
+            rc = fail(st, r); /* the first failure: those after it were skipped */
+            PQclear(r);
+        } else if (rc == RG_OK && !late) {
+            res[i] = r;
+        } else {
+            PQclear(r);
+        }
+    }
+    if (late) {
+        rg_pg_late(st);
+        return RG_EIO;
+    }
+    return rc;
+}
+
+int rg_pg_pipeline(rg_store *st, const rg_pg_stmt *s, int n, PGresult **res)
+{
+    const char *names[RG_PG_PIPELINE_MAX];
+    int64_t deadline = rg_pg_deadline(st->deadline_ms);
+    memset(res, 0, (size_t)n * sizeof *res);
+    if (n <= 0 || n > RG_PG_PIPELINE_MAX) return RG_EINVAL;
+    if (!up(st)) return RG_EIO;
+    int rc = prepare_all(st, s, n, names, deadline);
+    if (rc != RG_OK) return rc;
+    if (rg_pg_nonblocking(st->conn) != 0 || !PQenterPipelineMode(st->conn)) return fail(st, NULL);
+    int sent = send_all(st, s, n, names);
+    rc = sent < 0 ? fail(st, NULL) : read_all(st, sent, res, deadline);
+    if (rc == RG_OK && sent < n) rc = fail(st, NULL);
+    if (!PQexitPipelineMode(st->conn) && PQstatus(st->conn) == CONNECTION_OK) {
+        /* answers left unread (a send that failed half way): the session
+         * is in no known state, so it is given up and remade (conn.c) */
+        rg_pg_give_up(st->conn);
+        rg_pg_lost(st);
+        if (rc == RG_OK) rc = RG_EIO;
+    }
+    if (rc != RG_OK)
+        for (int i = 0; i < n; i++) {
+            PQclear(res[i]);
+            res[i] = NULL;
+        }
+    return rc;
 }
 
 int rg_pg_write(rg_store *st, const char *sql, const rg_pg_arg *args, int n, int64_t *rows)

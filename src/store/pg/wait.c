@@ -78,7 +78,7 @@ static PGresult *collect(PGconn *c, int64_t deadline, int *late)
 
 /* Gives the connection up: the peer's end is shut, so libpq's next read
  * finds the end of the stream and the connection is CONNECTION_BAD. */
-static void give_up(PGconn *c)
+void rg_pg_give_up(PGconn *c)
 {
     int fd = PQsocket(c);
     if (fd >= 0) shutdown(fd, SHUT_RDWR);
@@ -101,7 +101,7 @@ PGresult *rg_pg_await(PGconn *c, int64_t deadline, int *late)
         *late = 1;
     else
         r = collect(c, deadline, late);
-    if (*late) give_up(c);
+    if (*late) rg_pg_give_up(c);
     return r;
 }
 

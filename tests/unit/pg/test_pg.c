@@ -16,6 +16,7 @@
 #include "store/consultations.h"
 #include "store/outbox.h"
 #include "backend.h"
+#include "store/pg/call.h"
 #include "store/pg/pg.h"
 #include "store_fixture.h"
 
@@ -558,6 +559,81 @@ static void test_prepared_statements(void **state)
     assert_int_equal(prepared_count(f->st), 1);
 }
 
+/* rg_pg_pipeline: the answers in order; a failed statement's code, the
+ * ones after it skipped and the ones before it undone (one implicit
+ * transaction up to the sync), the connection usable after; a pipeline
+ * whose answer does not come within the deadline gives the connection up
+ * (the store heals, as after a late statement). */
+static void test_pipeline(void **state)
+{
+    fixture *f = *state;
+    PGresult *r[4];
+    int64_t v = 0;
+    rg_pg_arg one = RG_PG_INT(1), two = RG_PG_INT(2), name = RG_PG_TEXT("piped", 32);
+    const rg_pg_stmt ok[] = {
+        {"SELECT $1::int8 + 1", &one, 1},
+        {"SELECT $1::int8 * 10", &two, 1},
+        {"SELECT 7::int8", NULL, 0},
+    };
+    uint64_t t0 = rg_pg_lock(f->st);
+    assert_int_equal(rg_pg_pipeline(f->st, ok, 3, r), RG_OK);
+    assert_int_equal(rg_pg_int(r[0], 0, 0, &v), RG_OK);
+    assert_int_equal(v, 2);
+    assert_int_equal(rg_pg_int(r[1], 0, 0, &v), RG_OK);
+    assert_int_equal(v, 20);
+    assert_int_equal(rg_pg_int(r[2], 0, 0, &v), RG_OK);
+    assert_int_equal(v, 7);
+    for (int i = 0; i < 3; i++)
+        PQclear(r[i]);
+
+    assert_int_equal(raw(f->st, "CREATE TABLE piped(name text PRIMARY KEY)"), 0);
+    assert_int_equal(raw(f->st, "INSERT INTO piped VALUES ('piped')"), 0);
+    const rg_pg_stmt dup[] = {
+        {"INSERT INTO piped VALUES ('before')", NULL, 0},
+        {"INSERT INTO piped VALUES ($1)", &name, 1},
+        {"INSERT INTO piped VALUES ('after')", NULL, 0},
+    };
+    r[0] = r[1] = r[2] = (PGresult *)1; /* every one set to NULL */
+    assert_int_equal(rg_pg_pipeline(f->st, dup, 3, r), RG_EEXIST);
+    assert_null(r[0]);
+    assert_null(r[1]);
+    assert_null(r[2]);
+    assert_int_equal(PQpipelineStatus(f->st->conn), PQ_PIPELINE_OFF);
+    assert_int_equal(rg_pg_int_locked(f->st, "SELECT count(*) FROM piped", NULL, 0, &v), RG_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(rg_pg_pipeline(f->st, ok, 0, r), RG_EINVAL);
+    rg_pg_unlock(f->st, t0, 0);
+
+    rg_store *holder = NULL;
+    assert_int_equal(rg_store_open(f->path, &holder), RG_OK);
+    assert_int_equal(raw(holder, "BEGIN"), 0);
+    assert_int_equal(raw(holder, "LOCK TABLE piped IN ACCESS EXCLUSIVE MODE"), 0);
+    f->st->deadline_ms = 300;
+    const rg_pg_stmt waits[] = {{"SELECT 1::int8", NULL, 0},
+                                {"SELECT count(*) FROM piped", NULL, 0}};
+    t0 = rg_pg_lock(f->st);
+    assert_int_equal(rg_pg_pipeline(f->st, waits, 2, r), RG_EIO);
+    rg_pg_unlock(f->st, t0, 0);
+    assert_null(r[0]);
+    assert_null(r[1]);
+    assert_int_equal(PQstatus(f->st->conn), CONNECTION_BAD);
+    assert_int_equal(rg_store_reachable(f->st), 0);
+    assert_int_equal(raw(holder, "COMMIT"), 0);
+    rg_store_close(holder);
+    f->st->deadline_ms = 10000;
+    int i;
+    for (i = 0; i < 100 && rg_store_ping(f->st) != RG_OK; i++)
+        usleep(100000);
+    assert_true(i < 100);
+    t0 = rg_pg_lock(f->st);
+    assert_int_equal(rg_pg_pipeline(f->st, ok, 3, r), RG_OK);
+    assert_int_equal(rg_pg_int(r[1], 0, 0, &v), RG_OK);
+    assert_int_equal(v, 20);
+    for (i = 0; i < 3; i++)
+        PQclear(r[i]);
+    rg_pg_unlock(f->st, t0, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -574,6 +650,7 @@ int main(void)
         T(test_outbox_numbering_two_nodes),
         T(test_statement_deadline),
         T(test_prepared_statements),
+        T(test_pipeline),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
