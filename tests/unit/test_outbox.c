@@ -510,6 +510,86 @@ static void test_batch_events(void **state)
     assert_int_equal(next[1], 2);
 }
 
+static void drain(rg_store *st)
+{
+    rg_outbox_row out[4];
+    size_t n;
+    while ((n = heads(st, INT64_MAX / 2, NULL, 0, 8, out, 4, NULL)) > 0)
+        for (size_t k = 0; k < n; k++)
+            assert_int_equal(rg_outbox_ack(st, out[k].id), RG_OK);
+}
+
+static void group_room(rg_store *st, rg_room *r, int account, const char *name)
+{
+    memset(r, 0, sizeof *r);
+    strcpy(r->account_sid, acs[account]);
+    strcpy(r->unique_name, name);
+    r->type = RG_ROOM_GROUP;
+    r->max_participants = 10;
+    r->empty_room_timeout = r->unused_room_timeout = RG_ROOM_DEFAULT_TIMEOUT;
+    r->date_created = 1700000000;
+    assert_int_equal(rg_store_room_create(st, r), RG_OK);
+}
+
+/* A leave batch records each leave's events as a leave alone does, in
+ * the batch's order (a participant's tracks' track-removed before its
+ * participant-disconnected), none for a room without a callback (whose
+ * participant still leaves), and a participant that does not exist
+ * changes nothing. */
+static void test_leave_batch_events(void **state)
+{
+    fixture *f = *state;
+    rg_account_callback cb;
+    rg_room a, q;
+    rg_participant p;
+    char pa[5][RG_SID_SIZE];
+    json_t *j;
+    accounts(f->st);
+    memset(&cb, 0, sizeof cb);
+    strcpy(cb.url, "https://receiver.example/cb");
+    assert_int_equal(rg_store_account_set_callback(f->st, acs[1], &cb), RG_OK);
+    group_room(f->st, &a, 1, "leaves-a");
+    group_room(f->st, &q, 2, "leaves-quiet");
+    const char *who[] = {"alice", "bob", "carol"};
+    for (unsigned i = 0; i < 5; i++)
+        make_sid(pa[i], "PA", 60 + i);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(rg_store_participant_join(f->st, i < 2 ? a.sid : q.sid, who[i], pa[i],
+                                                   1700000010 + i, &p),
+                         RG_OK);
+    rg_track_event ev = {RG_TRACK_ADDED, "MT00000000000000000000000000000061", "video", "cam"};
+    assert_int_equal(rg_store_track_events(f->st, pa[1], &ev, 1, 1700000020), RG_OK);
+    drain(f->st);
+
+    rg_leave leaves[] = {
+        {pa[1], 1700000030, -1},
+        {pa[0], 1700000031, -1},
+        {pa[2], 1700000032, -1},
+        {pa[4], 1700000033, -1}, /* never joined */
+    };
+    rg_store_participant_leave_batch(f->st, leaves, 4);
+    assert_int_equal(leaves[0].rc, RG_OK);
+    assert_int_equal(leaves[1].rc, RG_OK);
+    assert_int_equal(leaves[2].rc, RG_OK);
+    assert_int_equal(leaves[3].rc, RG_ENOTFOUND);
+    next_event(f->st, "track-removed", 4, &j);
+    param_is(j, "ParticipantSid", pa[1]);
+    param_is(j, "TrackSid", ev.sid);
+    json_decref(j);
+    next_event(f->st, "participant-disconnected", 5, &j);
+    param_is(j, "ParticipantSid", pa[1]);
+    param_is(j, "ParticipantDuration", "19");
+    json_decref(j);
+    next_event(f->st, "participant-disconnected", 6, &j);
+    param_is(j, "ParticipantSid", pa[0]);
+    json_decref(j);
+    rg_outbox_row out[1];
+    assert_int_equal(heads(f->st, INT64_MAX / 2, NULL, 0, 8, out, 1, NULL), 0);
+    assert_int_equal(rg_store_participant_get(f->st, q.sid, pa[2], &p), RG_OK);
+    assert_false(p.connected);
+    assert_int_equal(p.end_time, 1700000032);
+}
+
 /* Recordings: rows, newest first, tombstones kept but not listed; a
  * recording with no room and no callback records no event. */
 static void test_recordings(void **state)
@@ -568,10 +648,9 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_account_callback), T(test_heads_order_ack_retry),
-        T(test_heads_fair),       T(test_give_up),
-        T(test_events_recorded),  T(test_events_numbered),
-        T(test_batch_events),     T(test_recordings),
+        T(test_account_callback), T(test_heads_order_ack_retry), T(test_heads_fair),
+        T(test_give_up),          T(test_events_recorded),       T(test_events_numbered),
+        T(test_batch_events),     T(test_leave_batch_events),    T(test_recordings),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,6 +96,11 @@ const char rg_pg_sql_seat_tracks_removed[] = TRACKS_REMOVED REPLACED ", t.key";
 const char rg_pg_sql_seat_disconnected[] = DISCONNECTED REPLACED;
 #undef REPLACED
 
+/* One participant's leave ($1), as the leave batch runs it
+ * (participants.c). */
+const char rg_pg_sql_left_tracks_removed[] = TRACKS_REMOVED "AND p.sid = $1 ORDER BY p.seq, t.key";
+const char rg_pg_sql_left_disconnected[] = DISCONNECTED "AND p.sid = $1 ORDER BY p.seq";
+
 /* In join order (participants.seq, as SQLite's rowid). */
 static int disconnected_locked(rg_store *st, rg_outbox_who who, const char *a, const char *b,
                                int64_t now)

@@ -18,6 +18,7 @@
 #include "core/errors.h"
 #include "store/pg/call.h"
 #include "store/outbox_emit.h"
+#include "store/outbox_sql.h"
 #include "store/pg/pgrooms.h"
 #include "store/pg/revoke.h"
 #include "store/rooms.h"
@@ -62,17 +63,20 @@ static int lock_room_of(rg_store *st, const char *participant_sid)
                             RG_PG_ARGS(RG_PG_TEXT(participant_sid, RG_IDENTITY_MAX)), &one);
 }
 
+/* $1's row disconnected at $2, and its room's last_left stamped. */
+#define DISCONNECT                                                                                 \
+    "WITH gone AS (UPDATE participants SET connected = 0, end_time = $2 "                          \
+    "WHERE sid = $1 AND connected = 1 RETURNING room_sid) "                                        \
+    "UPDATE rooms SET last_left = $2 WHERE sid IN (SELECT room_sid FROM gone)"
+
 int rg_pg_participant_disconnect_locked(rg_store *st, const char *participant_sid, int64_t now,
                                         int64_t *rows)
 {
     int rc = rg_pgsql_outbox_emit.disconnected(st, RG_OUTBOX_ONE, participant_sid, NULL, now);
     if (rc != RG_OK) return rc;
     return rg_pg_put_locked(
-        st,
-        "WITH gone AS (UPDATE participants SET connected = 0, end_time = $2 "
-        "WHERE sid = $1 AND connected = 1 RETURNING room_sid) "
-        "UPDATE rooms SET last_left = $2 WHERE sid IN (SELECT room_sid FROM gone)",
-        RG_PG_ARGS(RG_PG_TEXT(participant_sid, RG_IDENTITY_MAX), RG_PG_INT(now)), rows);
+        st, DISCONNECT, RG_PG_ARGS(RG_PG_TEXT(participant_sid, RG_IDENTITY_MAX), RG_PG_INT(now)),
+        rows);
 }
 
 static int disconnect_locked(rg_store *st, const char *participant_sid, int64_t now)
@@ -114,32 +118,108 @@ static char *leave_sids(const rg_leave *leaves, size_t n)
     return s;
 }
 
-/* One transaction: the leaves' rooms locked first, in sid order (the
- * order every batch takes them in), then each leave as
- * rg_pgsql_participant_leave's.  A leave of no such participant wrote
- * nothing and the others go on; any other error rolls the batch back and
- * each leave is tried alone. */
+/* A leave's statements and their parameters (leave_batch). */
+typedef struct {
+    rg_pg_arg tracks[4], gone[4], update[2];
+} leave_args;
+
+#define LEAVES_LOCK                                                                                \
+    "SELECT p.sid, CASE WHEN " RG_OUTBOX_SQL_HAS_TARGET "THEN 1 ELSE 0 END::int8 FROM "            \
+    "participants p JOIN rooms r ON r.sid = p.room_sid JOIN accounts a ON a.sid = "                \
+    "r.account_sid WHERE p.sid = ANY($1::text[]) ORDER BY r.sid FOR UPDATE OF r"
+
+/* After the BEGIN: the leaves' rooms locked, in sid order (the order every
+ * batch takes them in), and which participants exist (rc RG_OK, else
+ * RG_ENOTFOUND) and whose rooms have a status callback (events[i]). */
+static int leaves_lock(rg_store *st, rg_leave *leaves, size_t n, const char *sids,
+                       unsigned char *events)
+{
+    PGresult *r;
+    int rc = rg_pg_query(st, LEAVES_LOCK, RG_PG_ARGS(RG_PG_LIST(sids, n * RG_SID_SIZE + 2)), &r);
+    for (size_t i = 0; i < n; i++)
+        leaves[i].rc = RG_ENOTFOUND;
+    for (int k = 0, rows = rc == RG_OK ? PQntuples(r) : 0; rc == RG_OK && k < rows; k++) {
+        char sid[RG_SID_SIZE];
+        int64_t has = 1;
+        rc = rg_pg_text(r, k, 0, sid, sizeof sid);
+        if (rc == RG_OK) rc = rg_pg_int(r, k, 1, &has);
+        for (size_t i = 0; rc == RG_OK && i < n; i++)
+            if (strcmp(leaves[i].participant_sid, sid) == 0) {
+                leaves[i].rc = RG_OK;
+                events[i] = has != 0;
+            }
+    }
+    if (rc == RG_OK) PQclear(r);
+    return rc;
+}
+
+/* Runs s[0..n) in pipelines of RG_PG_PIPELINE_MAX, the results dropped:
+ * RG_OK, or the first failure's code. */
+static int pipeline_all(rg_store *st, const rg_pg_stmt *s, size_t n)
+{
+    PGresult *r[RG_PG_PIPELINE_MAX];
+    for (size_t at = 0; at < n;) {
+        int m = n - at > RG_PG_PIPELINE_MAX ? RG_PG_PIPELINE_MAX : (int)(n - at);
+        int rc = rg_pg_pipeline(st, s + at, m, r);
+        if (rc != RG_OK) return rc;
+        for (int i = 0; i < m; i++)
+            PQclear(r[i]);
+        at += (size_t)m;
+    }
+    return RG_OK;
+}
+
+/* The leaves that exist, each as rg_pg_participant_disconnect_locked (its
+ * events, left out when its room has no status callback; its row; its
+ * room's last_left), and the COMMIT, sent in pipelines. */
+static int leaves_write(rg_store *st, const rg_leave *leaves, size_t n, const unsigned char *events)
+{
+    leave_args *a = malloc(n * sizeof *a);
+    rg_pg_stmt *s = malloc((3 * n + 1) * sizeof *s);
+    size_t m = 0;
+    int rc = a && s ? RG_OK : RG_ENOMEM;
+    for (size_t i = 0; rc == RG_OK && i < n; i++) {
+        if (leaves[i].rc != RG_OK) continue;
+        rg_pg_arg sid = RG_PG_SID(leaves[i].participant_sid), now = RG_PG_INT(leaves[i].now),
+                  none = RG_PG_TEXT("", 0);
+        memcpy(a[i].tracks, (rg_pg_arg[]){sid, none, RG_PG_TEXT("track-removed", 32), now},
+               sizeof a[i].tracks);
+        memcpy(a[i].gone, (rg_pg_arg[]){sid, none, RG_PG_TEXT("participant-disconnected", 32), now},
+               sizeof a[i].gone);
+        memcpy(a[i].update, (rg_pg_arg[]){sid, now}, sizeof a[i].update);
+        if (events[i]) {
+            s[m++] = (rg_pg_stmt){rg_pg_sql_left_tracks_removed, a[i].tracks, 4};
+            s[m++] = (rg_pg_stmt){rg_pg_sql_left_disconnected, a[i].gone, 4};
+        }
+        s[m++] = (rg_pg_stmt){DISCONNECT, a[i].update, 2};
+    }
+    if (rc == RG_OK) {
+        s[m++] = (rg_pg_stmt){"COMMIT", NULL, 0};
+        rc = pipeline_all(st, s, m);
+    }
+    free(s);
+    free(a);
+    return rc;
+}
+
+/* One transaction for the batch, in three round trips (the locks, the
+ * writes and the commit, the lock's answer deciding the writes), each
+ * leave decided as rg_pgsql_participant_leave's: a leave of no such
+ * participant writes nothing and the others go on; any other error rolls
+ * the batch back and each leave is tried alone. */
 void rg_pgsql_participant_leave_batch(rg_store *st, rg_leave *leaves, size_t n)
 {
     char *sids = leave_sids(leaves, n);
-    PGresult *r;
-    int rc = sids ? RG_OK : RG_EINVAL;
+    unsigned char *events = calloc(n ? n : 1, 1);
+    int rc = sids && events ? RG_OK : RG_EINVAL;
     uint64_t t0 = rg_pg_lock(st);
     if (rc == RG_OK && (rc = rg_pg_begin(st)) == RG_OK) {
-        rc = rg_pg_query(st,
-                         "SELECT sid FROM rooms WHERE sid IN (SELECT room_sid FROM participants "
-                         "WHERE sid = ANY($1::text[])) ORDER BY sid FOR UPDATE",
-                         RG_PG_ARGS(RG_PG_LIST(sids, n * RG_SID_SIZE + 2)), &r);
-        if (rc == RG_OK) PQclear(r);
-        for (size_t i = 0; i < n && rc == RG_OK; i++) {
-            leaves[i].rc = lock_room_of(st, leaves[i].participant_sid); /* whether it exists */
-            if (leaves[i].rc == RG_OK)
-                leaves[i].rc = disconnect_locked(st, leaves[i].participant_sid, leaves[i].now);
-            if (leaves[i].rc != RG_ENOTFOUND) rc = leaves[i].rc;
-        }
-        rc = rg_pg_end(st, rc); /* the commit, or the rollback of them all */
+        rc = leaves_lock(st, leaves, n, sids, events);
+        if (rc == RG_OK) rc = leaves_write(st, leaves, n, events);
+        if (rc != RG_OK) rg_pg_end(st, rc); /* the rollback of them all */
     }
     rg_pg_unlock(st, t0, 1);
+    free(events);
     free(sids);
     for (size_t i = 0; i < n && rc != RG_OK; i++)
         leaves[i].rc = rg_pgsql_participant_leave(st, leaves[i].participant_sid, leaves[i].now);

@@ -43,6 +43,10 @@ int rg_pg_participant_disconnect_locked(rg_store *st, const char *participant_si
 extern const char rg_pg_sql_connected[];
 extern const char rg_pg_sql_seat_tracks_removed[];
 extern const char rg_pg_sql_seat_disconnected[];
+/* And of one participant's leave ($1): its tracks' track-removed, its
+ * participant-disconnected (while it is connected). */
+extern const char rg_pg_sql_left_tracks_removed[];
+extern const char rg_pg_sql_left_disconnected[];
 
 /* Names this connection's database session in st->session (its backend's
  * pid and start): the seats it takes carry it, and the outbox's claims. */
