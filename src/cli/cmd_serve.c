@@ -50,6 +50,17 @@ static void stop_all(rg_app *app, rg_cli_env *env, rg_listener *l, int n, rg_ser
     rg_serve_conf_free(conf);
 }
 
+/* A store connection per event loop, and one for the other threads
+ * (PostgreSQL; store.h rg_store_links). */
+static int store_links(rg_app *app)
+{
+    char location[4096];
+    int rc = rg_store_location(app->cfg.db, app->cfg.data_dir, location, sizeof location);
+    if (rc == RG_OK) rc = rg_store_links(app->store, location, app->cfg.threads + 1);
+    OPENSSL_cleanse(location, sizeof location);
+    return rc == RG_OK ? 0 : -1;
+}
+
 int rg_cmd_serve(int argc, char **argv)
 {
     rg_app app;
@@ -83,6 +94,10 @@ int rg_cmd_serve(int argc, char **argv)
     }
     app.store = env.store;
     memcpy(app.master, env.master, sizeof app.master);
+    if (store_links(&app) != 0) {
+        stop_all(&app, &env, &l, 0, &conf);
+        return rg_cli_fail("cannot open the event loops' database connections");
+    }
     /* one watcher for commits by other processes; the modules' caches
      * listen to it */
     if (rg_watch_new(app.store, &app.changes) != RG_OK ||

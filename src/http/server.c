@@ -46,6 +46,7 @@
 #include "http/metrics.h"
 #include "http/module.h"
 #include "http/server.h"
+#include "store/store.h"
 #include "http/spread.h"
 
 /* HTTP/2 requests of one connection that run at once (the rest wait). */
@@ -350,6 +351,7 @@ static void dispose_loop(loop_thread *t)
 static void *run_loop(void *arg)
 {
     loop_thread *t = arg;
+    rg_store_bind_thread((int)t->w.index + 1); /* its own store connection (store.h) */
     t->init_rc = init_loop(t);
     sem_post(&t->ready);
     if (t->init_rc != 0) return NULL;

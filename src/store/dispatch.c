@@ -67,6 +67,12 @@ void rg_store_close(rg_store *st)
     if (st) ops_of(st)->close(st);
 }
 
+int rg_store_links(rg_store *st, const char *location, int n)
+{
+    const rg_store_ops *o = ops_of(st);
+    return o->links != NULL && n > 1 ? o->links(st, location, n) : RG_OK;
+}
+
 int rg_store_schema_version(rg_store *st)
 {
     return ops_of(st)->schema_version(st);

@@ -197,6 +197,8 @@ typedef struct rg_store_ops {
     int (*schema_version)(rg_store *st);
     int64_t (*change_mark)(rg_store *st);
     void (*set_timer)(rg_store *st, rg_store_timer_fn fn, void *ud);
+    /* NULL: one connection whatever n says (rg_store_links) */
+    int (*links)(rg_store *st, const char *location, int n);
     /* NULL: always (a file); see rg_store_reachable */
     int (*reachable)(rg_store *st);
     /* NULL: each seat gets RG_EIO */

@@ -33,6 +33,17 @@ int rg_store_open(const char *location, rg_store **out);
  * store answers RG_EIO until a new one is made (pg/wait.c).  SQLite's
  * waits are its own busy timeout.  Call before any open. */
 void rg_store_set_deadline(int ms);
+/* Lets st keep a connection of its own for each of n threads (at most 9;
+ * PostgreSQL: its location again; SQLite has one connection whatever n
+ * says): a thread bound to slot k (rg_store_bind_thread) uses connection k
+ * modulo n, so one event loop's statements never wait for another's; the
+ * threads no loop binds share the first.  Before any other thread uses
+ * st.  RG_OK, or RG_EIO with st as it was. */
+int rg_store_links(rg_store *st, const char *location, int n);
+/* The calling thread's slot for rg_store_links: an event loop binds its
+ * index + 1 when it starts; unbound threads are slot 0. */
+void rg_store_bind_thread(int slot);
+int rg_store_thread_slot(void);
 /* 1 when location names a PostgreSQL database (postgres:// or
  * postgresql://), else 0 (a file path). */
 int rg_store_is_postgres(const char *location);

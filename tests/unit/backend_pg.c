@@ -36,6 +36,7 @@
 int __wrap_rg_store_open(const char *path, rg_store **out);
 /* Sets the schema version of path's database, past the store (test_pg.c). */
 int rg_tb_pg_set_version(const char *path, int version);
+int rg_tb_pg_location(const char *path, char *out, size_t cap);
 
 /* "t_" and 16 hex digits of FNV-1a over the path's directory: a valid,
  * unquoted identifier whatever the path holds. */
@@ -108,6 +109,11 @@ int __wrap_rg_store_open(const char *path, rg_store **out)
     return conninfo(path, conn, sizeof conn) == 0 ? rg_pgsql_open(conn, out) : RG_EIO;
 }
 
+int rg_tb_pg_location(const char *path, char *out, size_t cap)
+{
+    return conninfo(path, out, cap);
+}
+
 int rg_tb_pg_set_version(const char *path, int version)
 {
     char conn[1024], v[16];
@@ -144,7 +150,7 @@ static int run(rg_store *st, const char *sql, int n, int64_t a, int64_t b)
     const char *values[2] = {v[0], v[1]};
     snprintf(v[0], sizeof v[0], "%lld", (long long)a);
     snprintf(v[1], sizeof v[1], "%lld", (long long)b);
-    PGresult *r = PQexecParams(st->conn, sql, n, NULL, values, NULL, NULL, 0);
+    PGresult *r = PQexecParams(st->links[0].conn, sql, n, NULL, values, NULL, NULL, 0);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
     PQclear(r);
     return ok ? 0 : -1;
@@ -164,8 +170,9 @@ int rg_tb_audit_edit(rg_store *st, int64_t seq, const char *identity)
     snprintf(v, sizeof v, "%lld", (long long)seq);
     values[1] = v;
     if (run(st, "DROP TRIGGER IF EXISTS audit_no_change ON audit_log", 0, 0, 0) != 0) return -1;
-    PGresult *r = PQexecParams(st->conn, "UPDATE audit_log SET identity = $1 WHERE seq = $2::int8",
-                               2, NULL, values, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(st->links[0].conn, "UPDATE audit_log SET identity = $1 WHERE seq = $2::int8",
+                     2, NULL, values, NULL, NULL, 0);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     return ok ? 0 : -1;
@@ -182,8 +189,8 @@ int rg_tb_head_delete(rg_store *st, int guards)
 void rg_tb_head_get(rg_store *st, rg_tb_head *h)
 {
     memset(h, 0, sizeof *h);
-    PGresult *r = PQexecParams(st->conn, "SELECT seq, hash, mac FROM audit_head", 0, NULL, NULL,
-                               NULL, NULL, 1);
+    PGresult *r = PQexecParams(st->links[0].conn, "SELECT seq, hash, mac FROM audit_head", 0, NULL,
+                               NULL, NULL, NULL, 1);
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
         uint64_t v;
         memcpy(&v, PQgetvalue(r, 0, 0), 8);
@@ -200,8 +207,8 @@ void rg_tb_head_put(rg_store *st, const rg_tb_head *h)
     const char *values[3] = {(const char *)&seq, (const char *)h->hash, (const char *)h->mac};
     const int lengths[3] = {8, 32, 32}, formats[3] = {1, 1, 1};
     const Oid types[3] = {20, 17, 17};
-    PQclear(PQexecParams(st->conn, "UPDATE audit_head SET seq = $1, hash = $2, mac = $3", 3, types,
-                         values, lengths, formats, 0));
+    PQclear(PQexecParams(st->links[0].conn, "UPDATE audit_head SET seq = $1, hash = $2, mac = $3",
+                         3, types, values, lengths, formats, 0));
 }
 
 void rg_tb_head_forge(rg_store *st, int64_t seq)
@@ -224,7 +231,7 @@ int rg_tb_commits_durable(void)
 
 int64_t rg_tb_nonce_count(rg_store *st)
 {
-    PGresult *r = PQexec(st->conn, "SELECT COUNT(*) FROM media_nonces");
+    PGresult *r = PQexec(st->links[0].conn, "SELECT COUNT(*) FROM media_nonces");
     int64_t n = PQresultStatus(r) == PGRES_TUPLES_OK ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
     PQclear(r);
     return n;
@@ -238,7 +245,7 @@ int rg_tb_outbox_add(rg_store *st, const char *event_id, const char *account_sid
     snprintf(c, sizeof c, "%lld", (long long)created);
     snprintf(n, sizeof n, "%lld", (long long)next_ms);
     PGresult *r = PQexecParams(
-        st->conn,
+        st->links[0].conn,
         "INSERT INTO webhook_outbox(event_id, account_sid, room_sid, event, url, method, params, "
         "created, next_ms) VALUES($1, $2, $3, 'test-event', 'http://receiver.test/', 'POST', "
         "'{}', $4::int8, $5::int8)",

@@ -45,38 +45,71 @@ PGconn *rg_pg_connect(const char *location)
     return PQconnectdbParams(keys, values, 1);
 }
 
+rg_pg_link *rg_pg_link_of(rg_store *st)
+{
+    return &st->links[rg_store_thread_slot() % st->nlinks];
+}
+
 int rg_pg_reachable(rg_store *st)
 {
-    return !atomic_load_explicit(&st->down, memory_order_relaxed);
+    return !atomic_load_explicit(&rg_pg_link_of(st)->down, memory_order_relaxed);
+}
+
+/* The database seems gone (a link broke, or did not answer in time): the
+ * other links that are free are given up too, so that their calls answer
+ * at once instead of each waiting for its own deadline, and all of them
+ * reconnect (rg_pg_heal, rg_pg_heal_others).  A link busy with its loop's
+ * statement finds out by itself.  Only trylocks: the caller holds l's. */
+static void give_up_others(rg_store *st, const rg_pg_link *l)
+{
+    for (int i = 0; i < st->nlinks; i++) {
+        rg_pg_link *o = &st->links[i];
+        if (o == l || pthread_mutex_trylock(&o->lock) != 0) continue;
+        if (PQstatus(o->conn) == CONNECTION_OK) rg_pg_give_up(o->conn);
+        if (PQstatus(o->conn) == CONNECTION_BAD) atomic_store(&o->down, 1);
+        pthread_mutex_unlock(&o->lock);
+    }
 }
 
 /* Said once per outage, with a fixed text: libpq's message for a failed
  * connection may quote the location's password. */
+static void link_lost(rg_store *st, rg_pg_link *l)
+{
+    if (PQstatus(l->conn) != CONNECTION_BAD) return;
+    if (atomic_exchange_explicit(&l->down, 1, memory_order_relaxed)) return;
+    fprintf(stderr, "roomgate: store: the connection to PostgreSQL is lost; requests that "
+                    "need the store answer 503 until it is back (retried every second)\n");
+    give_up_others(st, l);
+}
+
 void rg_pg_lost(rg_store *st)
 {
-    if (PQstatus(st->conn) != CONNECTION_BAD) return;
-    if (!atomic_exchange_explicit(&st->down, 1, memory_order_relaxed))
-        fprintf(stderr, "roomgate: store: the connection to PostgreSQL is lost; requests that "
-                        "need the store answer 503 until it is back (retried every second)\n");
+    link_lost(st, rg_pg_link_of(st));
+}
+
+static void link_late(rg_store *st, rg_pg_link *l)
+{
+    if (atomic_exchange_explicit(&l->down, 1, memory_order_relaxed)) return;
+    fprintf(stderr,
+            "roomgate: store: PostgreSQL did not answer a statement within --db-timeout "
+            "(%d ms); the connection is given up, requests that need the store answer 503 "
+            "until a new one is made (retried every second)\n",
+            st->deadline_ms);
+    give_up_others(st, l);
 }
 
 void rg_pg_late(rg_store *st)
 {
-    if (!atomic_exchange_explicit(&st->down, 1, memory_order_relaxed))
-        fprintf(stderr,
-                "roomgate: store: PostgreSQL did not answer a statement within --db-timeout "
-                "(%d ms); the connection is given up, requests that need the store answer 503 "
-                "until a new one is made (retried every second)\n",
-                st->deadline_ms);
+    link_late(st, rg_pg_link_of(st));
 }
 
 /* One statement of a session's start through wait.c. */
-static PGresult *session_exec(rg_store *st, const char *sql)
+static PGresult *session_exec(rg_store *st, rg_pg_link *l, const char *sql)
 {
     int late;
     PGresult *r =
-        rg_pg_exec_within(st->conn, st->deadline_ms, sql, 0, NULL, NULL, NULL, NULL, &late);
-    if (late) rg_pg_late(st);
+        rg_pg_exec_within(l->conn, st->deadline_ms, sql, 0, NULL, NULL, NULL, NULL, &late);
+    if (late) link_late(st, l);
     return r;
 }
 
@@ -88,25 +121,25 @@ static PGresult *session_exec(rg_store *st, const char *sql)
  * so a statement given up at its deadline (wait.c) is abandoned and its
  * transaction rolled back even while it waits for a lock, instead of
  * running on, holding what it took, until it tries to answer. */
-int rg_pg_session_start(rg_store *st)
+int rg_pg_session_start(rg_store *st, rg_pg_link *l)
 {
     static const char check[] =
         "SELECT set_config('client_connection_check_interval', '1000', false) WHERE "
         "current_setting('client_connection_check_interval', true) = '0'";
     static const char sql[] = "SELECT " RG_PG_SESSION_OF(
         "pid", "backend_start") " FROM pg_stat_activity WHERE pid = pg_backend_pid()";
-    PGresult *r = session_exec(st, check);
+    PGresult *r = session_exec(st, l, check);
     int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
     /* its notifications are its own changes (listen.c) */
-    atomic_store(&st->own_pid, PQbackendPID(st->conn));
+    atomic_store(&l->own_pid, PQbackendPID(l->conn));
     PQclear(r);
     if (!ok) return RG_EIO;
-    r = session_exec(st, sql);
+    r = session_exec(st, l, sql);
     int rc = RG_EIO;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
         size_t n = (size_t)PQgetlength(r, 0, 0);
-        if (n < sizeof st->session) {
-            memcpy(st->session, PQgetvalue(r, 0, 0), n + 1);
+        if (n < sizeof l->session) {
+            memcpy(l->session, PQgetvalue(r, 0, 0), n + 1);
             rc = RG_OK;
         }
     }
@@ -114,12 +147,12 @@ int rg_pg_session_start(rg_store *st)
     return rc;
 }
 
-static void healed(rg_store *st)
+static void healed(rg_store *st, rg_pg_link *l)
 {
-    rg_pg_prepared_forget(st); /* a new session has none */
-    /* a new backend: a new session for the seats it takes (participants.c) */
-    if (rg_pg_session_start(st) != RG_OK) return; /* lost again: the next use retries */
-    atomic_store_explicit(&st->down, 0, memory_order_relaxed);
+    rg_pg_prepared_forget(l); /* a new session has none */
+    /* a new backend: a new session for the seats it takes (seats.c) */
+    if (rg_pg_session_start(st, l) != RG_OK) return; /* lost again: the next use retries */
+    atomic_store_explicit(&l->down, 0, memory_order_relaxed);
     fprintf(stderr, "roomgate: store: reconnected to PostgreSQL\n");
 }
 
@@ -152,8 +185,32 @@ int rg_pg_reset_step(PGconn *c, rg_pg_reset *r)
     return 0;
 }
 
+static void heal_link(rg_store *st, rg_pg_link *l)
+{
+    if (!l->reset.going && PQstatus(l->conn) != CONNECTION_BAD) return;
+    if (rg_pg_reset_step(l->conn, &l->reset)) healed(st, l);
+}
+
 void rg_pg_heal(rg_store *st)
 {
-    if (!st->reset.going && PQstatus(st->conn) != CONNECTION_BAD) return;
-    if (rg_pg_reset_step(st->conn, &st->reset)) healed(st);
+    heal_link(st, rg_pg_link_of(st));
+}
+
+int rg_pg_heal_others(rg_store *st)
+{
+    rg_pg_link *mine = rg_pg_link_of(st);
+    int down = 0;
+    for (int i = 0; i < st->nlinks; i++) {
+        rg_pg_link *l = &st->links[i];
+        if (l == mine || pthread_mutex_trylock(&l->lock) != 0) continue;
+        /* a server gone closed the socket: read without waiting (libpq's
+         * sockets never block), libpq then says CONNECTION_BAD */
+        if (!l->reset.going && PQstatus(l->conn) == CONNECTION_OK) PQconsumeInput(l->conn);
+        link_lost(st, l);
+        heal_link(st, l);
+        pthread_mutex_unlock(&l->lock);
+    }
+    for (int i = 0; i < st->nlinks; i++)
+        down |= atomic_load_explicit(&st->links[i].down, memory_order_relaxed);
+    return down ? RG_EIO : RG_OK;
 }

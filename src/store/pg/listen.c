@@ -84,7 +84,15 @@ static void read_subscribed(struct rg_pg_listen *l)
 /* LISTENING: the notifications that came, ours and other schemas' left
  * out (an empty payload, from before migration 9, counts: a change heard
  * twice costs a reload, one missed a stale cache). */
-static void read_notifications(struct rg_pg_listen *l, int own_pid)
+/* Whether pid is the backend of one of st's links: its own change. */
+static int own(rg_store *st, int pid)
+{
+    for (int i = 0; i < st->nlinks; i++)
+        if (atomic_load(&st->links[i].own_pid) == pid) return 1;
+    return 0;
+}
+
+static void read_notifications(rg_store *st, struct rg_pg_listen *l)
 {
     PGnotify *n;
     if (!PQconsumeInput(l->conn) || PQstatus(l->conn) == CONNECTION_BAD) {
@@ -92,7 +100,7 @@ static void read_notifications(struct rg_pg_listen *l, int own_pid)
         return;
     }
     while ((n = PQnotifies(l->conn)) != NULL) {
-        if (n->be_pid != own_pid && (n->extra[0] == '\0' || strcmp(n->extra, l->schema) == 0))
+        if (!own(st, n->be_pid) && (n->extra[0] == '\0' || strcmp(n->extra, l->schema) == 0))
             l->heard++;
         PQfreemem(n);
     }
@@ -143,7 +151,7 @@ int rg_pg_listen_mark(rg_store *st, int64_t *mark)
     pthread_mutex_lock(&l->mu);
     if (l->state == RESETTING && rg_pg_reset_step(l->conn, &l->reset)) subscribe(l);
     if (l->state == SUBSCRIBING) read_subscribed(l);
-    if (l->state == LISTENING) read_notifications(l, atomic_load(&st->own_pid));
+    if (l->state == LISTENING) read_notifications(st, l);
     on = l->state == LISTENING;
     *mark = l->heard;
     pthread_mutex_unlock(&l->mu);

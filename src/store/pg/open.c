@@ -58,26 +58,42 @@ void rg_pgsql_set_deadline(int ms)
     atomic_store(&deadline_ms, ms > 0 ? ms : DEFAULT_DEADLINE_MS);
 }
 
-int rg_pgsql_open(const char *location, rg_store **out)
+/* Connects link l to location with its session; l->conn is set (maybe
+ * broken) whatever the answer, for the close. */
+static int link_open(rg_store *st, rg_pg_link *l, const char *location, int migrate)
 {
     char password[256];
-    *out = NULL;
+    pthread_mutex_init(&l->lock, NULL);
     if (check_location(location, password, sizeof password) != RG_OK) return RG_EIO;
+    l->conn = rg_pg_connect(location);
+    if (!l->conn || PQstatus(l->conn) != CONNECTION_OK) {
+        say_failure(l->conn, password);
+        OPENSSL_cleanse(password, sizeof password);
+        return RG_EIO;
+    }
+    OPENSSL_cleanse(password, sizeof password);
+    PQsetNoticeReceiver(l->conn, quiet, NULL);
+    if (migrate && rg_pg_migrate(l->conn, &st->schema_version) != RG_OK) return RG_EIO;
+    return rg_pg_session_start(st, l);
+}
+
+static void link_close(rg_pg_link *l)
+{
+    PQfinish(l->conn);
+    rg_pg_prepared_free(l);
+    pthread_mutex_destroy(&l->lock);
+    memset(l, 0, sizeof *l);
+}
+
+int rg_pgsql_open(const char *location, rg_store **out)
+{
+    *out = NULL;
     rg_store *st = calloc(1, sizeof *st);
     if (!st) return RG_ENOMEM;
     st->head.ops = &rg_pgsql_ops;
     st->deadline_ms = atomic_load(&deadline_ms);
-    pthread_mutex_init(&st->lock, NULL);
-    st->conn = rg_pg_connect(location);
-    if (!st->conn || PQstatus(st->conn) != CONNECTION_OK) {
-        say_failure(st->conn, password);
-        OPENSSL_cleanse(password, sizeof password);
-        rg_pgsql_close(st);
-        return RG_EIO;
-    }
-    OPENSSL_cleanse(password, sizeof password);
-    PQsetNoticeReceiver(st->conn, quiet, NULL);
-    if (rg_pg_migrate(st->conn, &st->schema_version) != RG_OK || rg_pg_session_start(st) != RG_OK ||
+    st->nlinks = 1;
+    if (link_open(st, &st->links[0], location, 1) != RG_OK ||
         rg_pg_listen_open(st, location) != RG_OK) {
         rg_pgsql_close(st);
         return RG_EIO;
@@ -86,13 +102,26 @@ int rg_pgsql_open(const char *location, rg_store **out)
     return RG_OK;
 }
 
+int rg_pgsql_links(rg_store *st, const char *location, int n)
+{
+    int have = st->nlinks;
+    if (n > RG_PG_LINKS_MAX) n = RG_PG_LINKS_MAX;
+    for (int i = have; i < n; i++)
+        if (link_open(st, &st->links[i], location, 0) != RG_OK) {
+            for (int k = have; k <= i; k++)
+                link_close(&st->links[k]);
+            return RG_EIO;
+        }
+    if (n > have) st->nlinks = n;
+    return RG_OK;
+}
+
 void rg_pgsql_close(rg_store *st)
 {
     if (!st) return;
     rg_pg_listen_close(st);
-    PQfinish(st->conn);
-    rg_pg_prepared_free(st);
-    pthread_mutex_destroy(&st->lock);
+    for (int i = 0; i < st->nlinks; i++)
+        link_close(&st->links[i]);
     OPENSSL_cleanse(st->head.audit.key, sizeof st->head.audit.key);
     free(st);
 }
@@ -128,9 +157,12 @@ int64_t rg_pgsql_change_mark(rg_store *st)
     return n < 0 ? -1 : n * 2;
 }
 
+/* The caller's link answers, and no other is down: each loop's link is
+ * back before /readyz says so (rg_pg_heal_others). */
 int rg_pgsql_ping(rg_store *st)
 {
     PGresult *r;
+    int others = rg_pg_heal_others(st);
     uint64_t t0 = rg_pg_lock(st);
     int rc = rg_pg_query(st, "SELECT version FROM roomgate_schema", NULL, 0, &r);
     if (rc == RG_OK) {
@@ -138,7 +170,7 @@ int rg_pgsql_ping(rg_store *st)
         PQclear(r);
     }
     rg_pg_unlock(st, t0, 0);
-    return rc == RG_OK ? RG_OK : RG_EIO;
+    return rc == RG_OK && others == RG_OK ? RG_OK : RG_EIO;
 }
 
 void rg_pgsql_set_timer(rg_store *st, void (*fn)(void *ud, int write, uint64_t micros), void *ud)

@@ -12,6 +12,7 @@ const rg_store_ops rg_pgsql_ops = {
     .set_timer = rg_pgsql_set_timer,
     .ping = rg_pgsql_ping,
     .reachable = rg_pg_reachable,
+    .links = rg_pgsql_links,
     /* accounts and keys (keys.c) */
     .account_insert = rg_pgsql_account_insert,
     .account_get = rg_pgsql_account_get,

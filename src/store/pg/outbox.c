@@ -74,8 +74,7 @@ static int offer_heads(rg_store *st, int64_t now_ms, const char *me, size_t boun
         "WHERE o.next_ms <= $1 AND " CLAIMABLE " AND NOT EXISTS "
         "(SELECT 1 FROM webhook_outbox q WHERE q.room_sid = o.room_sid AND q.id < o.id) "
         "ORDER BY o.id LIMIT $3",
-        RG_PG_ARGS(RG_PG_INT(now_ms), RG_PG_TEXT(me, sizeof st->session - 1), RG_PG_INT(bound)),
-        &r);
+        RG_PG_ARGS(RG_PG_INT(now_ms), RG_PG_TEXT(me, RG_PG_SESSION_MAX), RG_PG_INT(bound)), &r);
     if (rc != RG_OK) return rc;
     for (int i = 0, rows = PQntuples(r); rc == RG_OK && i < rows && !rg_outbox_pick_done(p); i++) {
         char account[RG_SID_SIZE];
@@ -116,7 +115,7 @@ static int claim(rg_store *st, int64_t now_ms, const char *me, rg_outbox_row *ou
     int rc = rg_pg_query(st,
                          "UPDATE webhook_outbox SET claimed_by = $2, claim_until = $3 "
                          "WHERE id = ANY($4::int8[]) AND " CLAIMABLE " RETURNING id",
-                         RG_PG_ARGS(RG_PG_INT(now_ms), RG_PG_TEXT(me, sizeof st->session - 1),
+                         RG_PG_ARGS(RG_PG_INT(now_ms), RG_PG_TEXT(me, RG_PG_SESSION_MAX),
                                     RG_PG_INT(now_ms + CLAIM_MS), RG_PG_LIST(ids, *count * 21 + 2)),
                          &r);
     free(ids);
@@ -147,7 +146,7 @@ int rg_pgsql_outbox_heads(rg_store *st, int64_t now_ms, const rg_outbox_busy *bu
     *count = *nfair = 0;
     int rc = rg_outbox_pick_init(&p, busy, nbusy, per_account, out, limit);
     uint64_t t0 = rg_pg_lock(st);
-    const char *me = st->session;
+    const char *me = rg_pg_link_of(st)->session;
     /* enough heads to pass over the in-flight ones and find limit fair
      * ones behind a few busy accounts' */
     if (rc == RG_OK && limit > 0) rc = offer_heads(st, now_ms, me, nbusy + 8 * limit + 64, &p);

@@ -4,13 +4,18 @@
  *
  * State of this back end: it implements the operations in its table
  * (ops.c; the others answer RG_EIO through the dispatcher, store/ops.h)
- * with blocking libpq calls under the handle's mutex, as the SQLite back
- * end does, each bounded by the handle's deadline (wait.c: --db-timeout).  That is a written
- * deviation from issue 15's design: an event loop that misses its caches or writes (a join, a REST
- * write) waits for the database's round trips.  The design it must grow
- * into (docs/deploy.md "Deviation from the design, and the plan"): one non-blocking connection per
- * event loop (PQsendQueryParams/PQsendQueryPrepared, the socket watched by the loop) and the rest
- * of the store's operations.  The change mark no longer asks: it listens (listen.c). */
+ * with blocking libpq calls, each bounded by the handle's deadline
+ * (wait.c: --db-timeout), on a connection of the calling event loop's own
+ * (rg_pg_link: the server opens one per loop and one for its other
+ * threads), under that connection's mutex; a seat and a batch of leaves
+ * are pipelines (seats.c, participants.c).  That is a written deviation
+ * from issue 15's design: an event loop that misses its caches or writes
+ * (a join, a REST write) waits for its own round trips, though never for
+ * another loop's.  The design it must grow into (docs/deploy.md
+ * "Deviation from the design, and the plan"): the loop's connection
+ * non-blocking (PQsendQueryParams/PQsendQueryPrepared, its socket watched
+ * by the loop, the request resumed on the answer).  The change mark does
+ * not ask: it listens (listen.c). */
 #ifndef RG_STORE_PG_PG_H
 #define RG_STORE_PG_PG_H
 
@@ -35,23 +40,46 @@ typedef struct {
     int64_t tried_ms;               /* when the last one started (monotonic) */
 } rg_pg_reset;
 
-struct rg_store {
-    rg_store_head head; /* first: the dispatcher's view (store/ops.h) */
+#define RG_PG_SESSION_MAX 47 /* bytes of a session's name (pid:start) */
+
+/* One connection of a handle, and what belongs to it: its database
+ * session, its prepared statements, its recovery.  A handle has one, or
+ * one per event loop and one for the other threads (rg_pgsql_links): a
+ * thread uses the link of its slot (rg_store_bind_thread), so two loops
+ * never wait for each other's statements. */
+typedef struct {
     PGconn *conn;
-    pthread_mutex_t lock; /* one call at a time on the connection */
-    int schema_version;
-    char session[48];              /* this connection's database session (participants.c) */
-    char node[RG_NODE_ID_MAX + 1]; /* the node its seats record, from its first beat (nodes.c) */
-    int deadline_ms;               /* a statement's answer is awaited this long (wait.c) */
-    struct rg_pg_prep *prep;       /* the connection's prepared statements (prep.c) */
-    struct rg_pg_listen *listen;   /* the connection that hears others' changes (listen.c) */
-    atomic_int own_pid;            /* the backend of conn: its notifications are ours */
-    void (*timer)(void *ud, int write, uint64_t micros);
-    void *timer_ud;
-    /* the connection's recovery (conn.c): under lock but `down` */
+    pthread_mutex_t lock;                /* one call at a time on it */
+    char session[RG_PG_SESSION_MAX + 1]; /* its database session (seats.c, outbox.c) */
+    struct rg_pg_prep *prep;             /* its prepared statements (prep.c) */
+    atomic_int own_pid;                  /* its backend: its notifications are ours */
+    /* its recovery (conn.c): under lock but `down` */
     atomic_int down;   /* lost and not back yet: read without the lock */
     rg_pg_reset reset; /* the reconnect (rg_pg_reset_step) */
+} rg_pg_link;
+
+#define RG_PG_LINKS_MAX 9 /* per handle: eight loops' and the others' */
+
+struct rg_store {
+    rg_store_head head; /* first: the dispatcher's view (store/ops.h) */
+    rg_pg_link links[RG_PG_LINKS_MAX];
+    int nlinks; /* links[0] always; more only before other threads use the handle */
+    int schema_version;
+    char node[RG_NODE_ID_MAX + 1]; /* the node its seats record, from its first beat (nodes.c) */
+    int deadline_ms;               /* a statement's answer is awaited this long (wait.c) */
+    struct rg_pg_listen *listen;   /* the connection that hears others' changes (listen.c) */
+    void (*timer)(void *ud, int write, uint64_t micros);
+    void *timer_ud;
 };
+
+/* The calling thread's link: its slot's, modulo the handle's links (slot
+ * 0, the threads no loop binds, uses the first). */
+rg_pg_link *rg_pg_link_of(rg_store *st);
+
+/* Opens links 1..n-1 of st (n at most RG_PG_LINKS_MAX) on location, each
+ * with its session: RG_OK, or RG_EIO with none added.  Before any other
+ * thread uses st. */
+int rg_pgsql_links(rg_store *st, const char *location, int n);
 
 /* The back end's operations, rg_pgsql_<op> (store/ops.h: every one is
  * declared; those written so far are in the table, pg/ops.c). */
@@ -130,6 +158,13 @@ int rg_pg_int(const PGresult *r, int row, int col, int64_t *out);
 PGconn *rg_pg_connect(const char *location);
 void rg_pg_lost(rg_store *st);
 void rg_pg_heal(rg_store *st);
+/* The links other than the caller's that are free now (a trylock: a
+ * link busy with its loop's statement is healed by its loop): a socket
+ * the server closed noticed without a round trip, a reconnect advanced,
+ * so an idle loop's link is back with the database, not at its loop's
+ * next statement (the readiness ping calls it).  RG_OK when no link of
+ * st is down, else RG_EIO. */
+int rg_pg_heal_others(rg_store *st);
 int rg_pg_reachable(rg_store *st);
 /* Advances r, c's reconnect, without waiting: a reset (PQresetStart) is
  * started at most once a second, moved on only while its socket is ready
@@ -158,16 +193,16 @@ PGresult *rg_pg_await(PGconn *c, int64_t deadline, int *late);
 void rg_pg_give_up(PGconn *c);
 
 /* The connection's prepared statements (prep.c).  rg_pg_prepared answers
- * the name of sql prepared with these parameter types on st's connection,
+ * the name of sql prepared with these parameter types on link l,
  * preparing it first if it is not yet (one more round trip, once per
  * statement and connection); NULL when it is not kept (no parameters, the
  * table full, the prepare failed: the caller sends sql unnamed).  *late as
  * rg_pg_await.  rg_pg_prepared_forget: after a reconnect (a new session has
  * none); rg_pg_prepared_free at the close. */
-const char *rg_pg_prepared(rg_store *st, const char *sql, int n, const unsigned *types,
+const char *rg_pg_prepared(rg_pg_link *l, const char *sql, int n, const unsigned *types,
                            int64_t deadline, int *late);
-void rg_pg_prepared_forget(rg_store *st);
-void rg_pg_prepared_free(rg_store *st);
+void rg_pg_prepared_forget(rg_pg_link *l);
+void rg_pg_prepared_free(rg_pg_link *l);
 
 /* After a statement given up at its deadline: the store is down, said
  * once per outage with the reason (conn.c). */

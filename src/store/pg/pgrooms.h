@@ -48,9 +48,9 @@ extern const char rg_pg_sql_seat_disconnected[];
 extern const char rg_pg_sql_left_tracks_removed[];
 extern const char rg_pg_sql_left_disconnected[];
 
-/* Names this connection's database session in st->session (its backend's
- * pid and start): the seats it takes carry it, and the outbox's claims. */
-int rg_pg_session_start(rg_store *st);
+/* Names link l's database session in l->session (its backend's pid and
+ * start): the seats it takes carry it, and the outbox's claims. */
+int rg_pg_session_start(rg_store *st, rg_pg_link *l);
 
 /* The id of a live session: pid and start (microseconds), SQL over
  * pg_stat_activity's columns; st->session is this expression for the

@@ -79,60 +79,59 @@ static int same(const struct entry *e, uint64_t h, const char *sql, int n, const
 }
 
 /* The answer to what was just sent: 0 when the command succeeded, else -1. */
-static int command_ok(rg_store *st, int64_t deadline, int *late)
+static int command_ok(PGconn *c, int64_t deadline, int *late)
 {
-    PGresult *r = rg_pg_await(st->conn, deadline, late);
+    PGresult *r = rg_pg_await(c, deadline, late);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     return ok ? 0 : -1;
 }
 
 /* Prepares sql as e->name on the connection: 0, or -1 (not prepared). */
-static int prepare(rg_store *st, struct entry *e, const char *sql, int n, const unsigned *types,
+static int prepare(PGconn *c, struct entry *e, const char *sql, int n, const unsigned *types,
                    int64_t deadline, int *late)
 {
-    if (rg_pg_nonblocking(st->conn) != 0 || !PQsendPrepare(st->conn, e->name, sql, n, types))
-        return -1;
-    return command_ok(st, deadline, late);
+    if (rg_pg_nonblocking(c) != 0 || !PQsendPrepare(c, e->name, sql, n, types)) return -1;
+    return command_ok(c, deadline, late);
 }
 
 /* Drops e's statement on the server (its name is ours: rgN), so that the
  * next prepare makes a plan for the tables as they are now: 0, or -1
  * (still prepared: an aborted transaction refuses it; the next use tries
  * again). */
-static int deallocate(rg_store *st, struct entry *e, int64_t deadline, int *late)
+static int deallocate(PGconn *c, struct entry *e, int64_t deadline, int *late)
 {
     char sql[32];
     snprintf(sql, sizeof sql, "DEALLOCATE %s", e->name);
-    if (!PQsendQuery(st->conn, sql) || command_ok(st, deadline, late) != 0) return -1;
+    if (!PQsendQuery(c, sql) || command_ok(c, deadline, late) != 0) return -1;
     e->live = 0;
     e->replan = e->replan >= REPLAN_MAX / 8 ? REPLAN_MAX : e->replan * 8;
     return 0;
 }
 
 /* e's statement prepared (again): its name, or NULL. */
-static const char *ready(rg_store *st, struct entry *e, int64_t deadline, int *late)
+static const char *ready(PGconn *c, struct entry *e, int64_t deadline, int *late)
 {
     if (e->live && e->uses++ < e->replan) return e->name;
-    if (e->live && deallocate(st, e, deadline, late) != 0) return NULL;
-    if (*late || prepare(st, e, e->sql, e->n, e->types, deadline, late) != 0) return NULL;
+    if (e->live && deallocate(c, e, deadline, late) != 0) return NULL;
+    if (*late || prepare(c, e, e->sql, e->n, e->types, deadline, late) != 0) return NULL;
     e->live = 1;
     e->uses = 1;
     return e->name;
 }
 
-const char *rg_pg_prepared(rg_store *st, const char *sql, int n, const unsigned *types,
+const char *rg_pg_prepared(rg_pg_link *l, const char *sql, int n, const unsigned *types,
                            int64_t deadline, int *late)
 {
     *late = 0;
     if (n <= 0 || n > TYPES_MAX) return NULL;    /* BEGIN, COMMIT, ...: nothing to plan */
     if (strstr(sql, "[])") != NULL) return NULL; /* a list: planned for its length */
-    if (st->prep == NULL && (st->prep = calloc(1, sizeof *st->prep)) == NULL) return NULL;
-    struct rg_pg_prep *p = st->prep;
+    if (l->prep == NULL && (l->prep = calloc(1, sizeof *l->prep)) == NULL) return NULL;
+    struct rg_pg_prep *p = l->prep;
     uint64_t h = hash_of(sql, n, types);
     size_t i = (size_t)h & (SLOTS - 1);
     for (; p->e[i].sql != NULL; i = (i + 1) & (SLOTS - 1))
-        if (same(&p->e[i], h, sql, n, types)) return ready(st, &p->e[i], deadline, late);
+        if (same(&p->e[i], h, sql, n, types)) return ready(l->conn, &p->e[i], deadline, late);
     if (p->used >= KEEP_MAX || (p->e[i].sql = strdup(sql)) == NULL) return NULL;
     struct entry *e = &p->e[i];
     snprintf(e->name, sizeof e->name, "rg%zu", p->named++);
@@ -141,21 +140,21 @@ const char *rg_pg_prepared(rg_store *st, const char *sql, int n, const unsigned 
     memcpy(e->types, types, (size_t)n * sizeof *types);
     e->replan = REPLAN_FIRST;
     p->used++;
-    return ready(st, e, deadline, late);
+    return ready(l->conn, e, deadline, late);
 }
 
-void rg_pg_prepared_forget(rg_store *st)
+void rg_pg_prepared_forget(rg_pg_link *l)
 {
-    struct rg_pg_prep *p = st->prep;
+    struct rg_pg_prep *p = l->prep;
     if (p == NULL) return;
     for (size_t i = 0; i < SLOTS; i++)
         free(p->e[i].sql);
     memset(p, 0, sizeof *p);
 }
 
-void rg_pg_prepared_free(rg_store *st)
+void rg_pg_prepared_free(rg_pg_link *l)
 {
-    rg_pg_prepared_forget(st);
-    free(st->prep);
-    st->prep = NULL;
+    rg_pg_prepared_forget(l);
+    free(l->prep);
+    l->prep = NULL;
 }

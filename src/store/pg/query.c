@@ -26,7 +26,7 @@ static uint64_t now_micros(void)
 
 uint64_t rg_pg_lock(rg_store *st)
 {
-    pthread_mutex_lock(&st->lock);
+    pthread_mutex_lock(&rg_pg_link_of(st)->lock);
     rg_pg_heal(st); /* between uses only: never inside a transaction */
     return st->timer ? now_micros() : 0;
 }
@@ -34,7 +34,7 @@ uint64_t rg_pg_lock(rg_store *st)
 void rg_pg_unlock(rg_store *st, uint64_t started, int write)
 {
     if (st->timer) st->timer(st->timer_ud, write, now_micros() - started);
-    pthread_mutex_unlock(&st->lock);
+    pthread_mutex_unlock(&rg_pg_link_of(st)->lock);
 }
 
 /* SQLSTATE classes the callers act on; anything else is logged (without
@@ -42,7 +42,7 @@ void rg_pg_unlock(rg_store *st, uint64_t started, int write)
  * connection is said once per outage (conn.c), not per statement. */
 static int fail(rg_store *st, const PGresult *r)
 {
-    PGconn *conn = st->conn;
+    PGconn *conn = rg_pg_link_of(st)->conn;
     if (PQstatus(conn) == CONNECTION_BAD) {
         rg_pg_lost(st);
         return RG_EIO;
@@ -123,10 +123,10 @@ static int send_one(PGconn *c, const char *name, const char *sql, int n, const p
  * is none (the connection's error, or given up at the deadline). */
 static PGresult *send_and_await(rg_store *st, const char *sql, int n, const params *p)
 {
-    PGconn *c = st->conn;
+    PGconn *c = rg_pg_link_of(st)->conn;
     int late = 0;
     int64_t deadline = rg_pg_deadline(st->deadline_ms);
-    const char *name = rg_pg_prepared(st, sql, n, p->types, deadline, &late);
+    const char *name = rg_pg_prepared(rg_pg_link_of(st), sql, n, p->types, deadline, &late);
     PGresult *r = NULL;
     if (late) {
         rg_pg_late(st);
@@ -148,7 +148,7 @@ static int answered(const PGresult *r)
 /* Down: no round trip (conn.c). */
 static int up(rg_store *st)
 {
-    if (PQstatus(st->conn) == CONNECTION_OK) return 1;
+    if (PQstatus(rg_pg_link_of(st)->conn) == CONNECTION_OK) return 1;
     rg_pg_lost(st);
     return 0;
 }
@@ -187,7 +187,7 @@ static int prepare_all(rg_store *st, const rg_pg_stmt *s, int n, const char **na
     for (int i = 0; i < n; i++) {
         int late = 0, rc = params_of(&p, s[i].args, s[i].n);
         if (rc != RG_OK) return rc;
-        names[i] = rg_pg_prepared(st, s[i].sql, s[i].n, p.types, deadline, &late);
+        names[i] = rg_pg_prepared(rg_pg_link_of(st), s[i].sql, s[i].n, p.types, deadline, &late);
         if (late) {
             rg_pg_late(st);
             return RG_EIO;
@@ -198,15 +198,15 @@ static int prepare_all(rg_store *st, const rg_pg_stmt *s, int n, const char **na
 
 /* Sends the statements and the sync: how many were sent (n unless the
  * connection failed). */
-static int send_all(rg_store *st, const rg_pg_stmt *s, int n, const char **names)
+static int send_all(PGconn *c, const rg_pg_stmt *s, int n, const char **names)
 {
     params p;
     int i = 0;
     for (; i < n; i++)
         if (params_of(&p, s[i].args, s[i].n) != RG_OK ||
-            !send_one(st->conn, names[i], s[i].sql, s[i].n, &p))
+            !send_one(c, names[i], s[i].sql, s[i].n, &p))
             break;
-    return PQpipelineSync(st->conn) ? i : -1;
+    return PQpipelineSync(c) ? i : -1;
 }
 
 /* Reads the answers of sent statements and the sync's: RG_OK, or the
@@ -215,7 +215,7 @@ static int read_all(rg_store *st, int sent, PGresult **res, int64_t deadline)
 {
     int rc = RG_OK, late = 0;
     for (int i = 0; i <= sent && !late; i++) {
-        PGresult *r = rg_pg_await(st->conn, deadline, &late);
+        PGresult *r = rg_pg_await(rg_pg_link_of(st)->conn, deadline, &late);
         if (i == sent) { /* the sync */
             if (rc == RG_OK && !late && PQresultStatus(r) != PGRES_PIPELINE_SYNC) rc = fail(st, r);
             PQclear(r);
@@ -244,14 +244,15 @@ int rg_pg_pipeline(rg_store *st, const rg_pg_stmt *s, int n, PGresult **res)
     if (!up(st)) return RG_EIO;
     int rc = prepare_all(st, s, n, names, deadline);
     if (rc != RG_OK) return rc;
-    if (rg_pg_nonblocking(st->conn) != 0 || !PQenterPipelineMode(st->conn)) return fail(st, NULL);
-    int sent = send_all(st, s, n, names);
+    PGconn *c = rg_pg_link_of(st)->conn;
+    if (rg_pg_nonblocking(c) != 0 || !PQenterPipelineMode(c)) return fail(st, NULL);
+    int sent = send_all(c, s, n, names);
     rc = sent < 0 ? fail(st, NULL) : read_all(st, sent, res, deadline);
     if (rc == RG_OK && sent < n) rc = fail(st, NULL);
-    if (!PQexitPipelineMode(st->conn) && PQstatus(st->conn) == CONNECTION_OK) {
+    if (!PQexitPipelineMode(c) && PQstatus(c) == CONNECTION_OK) {
         /* answers left unread (a send that failed half way): the session
          * is in no known state, so it is given up and remade (conn.c) */
-        rg_pg_give_up(st->conn);
+        rg_pg_give_up(c);
         rg_pg_lost(st);
         if (rc == RG_OK) rc = RG_EIO;
     }

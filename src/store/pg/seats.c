@@ -95,7 +95,8 @@ static void seat_sql_fill(seat_sql *q, rg_store *st, const char *room_sid, const
               "identity = $2 AND connected = 1 AND " RG_PG_SEAT_FREE,
               q->replace);
     memcpy(q->insert,
-           (rg_pg_arg[]){room, who, sid, at, RG_PG_TEXT(st->session, sizeof st->session),
+           (rg_pg_arg[]){room, who, sid, at,
+                         RG_PG_TEXT(rg_pg_link_of(st)->session, RG_PG_SESSION_MAX),
                          RG_PG_TEXT(st->node, RG_NODE_ID_MAX)},
            sizeof q->insert);
     SEAT_STMT(q, SEAT_INSERT,

@@ -8,6 +8,8 @@
 #include "unit.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -20,12 +22,14 @@
 #include "store/pg/pg.h"
 #include "store_fixture.h"
 
-/* tests/unit/backend_pg.c: sets the schema version past the store. */
+/* tests/unit/backend_pg.c: sets the schema version past the store; the
+ * location (a connection string) a path stands for. */
 int rg_tb_pg_set_version(const char *path, int version);
+int rg_tb_pg_location(const char *path, char *out, size_t cap);
 
 static int raw(rg_store *st, const char *sql)
 {
-    PGresult *r = PQexec(st->conn, sql);
+    PGresult *r = PQexec(st->links[0].conn, sql);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     return ok ? 0 : -1;
@@ -236,7 +240,7 @@ static void test_change_mark_listens(void **state)
     assert_int_equal(uses, 0);
     char sql[96];
     snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", pid);
-    PGresult *r = PQexec(other->conn, sql);
+    PGresult *r = PQexec(other->links[0].conn, sql);
     assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
     PQclear(r);
     int64_t asked = -1;
@@ -415,7 +419,7 @@ static void test_outbox_numbering_two_nodes(void **state)
 /* One value of a query on another connection (0 when it fails). */
 static long count_of(rg_store *st, const char *sql)
 {
-    PGresult *r = PQexec(st->conn, sql);
+    PGresult *r = PQexec(st->links[0].conn, sql);
     long n = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
                  ? strtol(PQgetvalue(r, 0, 0), NULL, 10)
                  : 0;
@@ -443,7 +447,7 @@ static void test_statement_deadline(void **state)
     assert_int_equal(rg_pg_query(f->st, "SELECT count(*) FROM accounts", NULL, 0, &r), RG_EIO);
     rg_pg_unlock(f->st, t0, 0);
     assert_null(r);
-    assert_int_equal(PQstatus(f->st->conn), CONNECTION_BAD);
+    assert_int_equal(PQstatus(f->st->links[0].conn), CONNECTION_BAD);
     assert_int_equal(rg_store_reachable(f->st), 0);
     assert_int_equal(rg_store_ping(f->st), RG_EIO); /* no round trip while down */
 
@@ -545,8 +549,9 @@ static void test_prepared_statements(void **state)
     rg_store *other = NULL;
     assert_int_equal(rg_store_open(f->path, &other), RG_OK);
     char sql[160];
-    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", PQbackendPID(f->st->conn));
-    PGresult *r = PQexec(other->conn, sql);
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)",
+             PQbackendPID(f->st->links[0].conn));
+    PGresult *r = PQexec(other->links[0].conn, sql);
     assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
     assert_string_equal(PQgetvalue(r, 0, 0), "t");
     PQclear(r);
@@ -598,7 +603,7 @@ static void test_pipeline(void **state)
     assert_null(r[0]);
     assert_null(r[1]);
     assert_null(r[2]);
-    assert_int_equal(PQpipelineStatus(f->st->conn), PQ_PIPELINE_OFF);
+    assert_int_equal(PQpipelineStatus(f->st->links[0].conn), PQ_PIPELINE_OFF);
     assert_int_equal(rg_pg_int_locked(f->st, "SELECT count(*) FROM piped", NULL, 0, &v), RG_OK);
     assert_int_equal(v, 1);
     assert_int_equal(rg_pg_pipeline(f->st, ok, 0, r), RG_EINVAL);
@@ -616,7 +621,7 @@ static void test_pipeline(void **state)
     rg_pg_unlock(f->st, t0, 0);
     assert_null(r[0]);
     assert_null(r[1]);
-    assert_int_equal(PQstatus(f->st->conn), CONNECTION_BAD);
+    assert_int_equal(PQstatus(f->st->links[0].conn), CONNECTION_BAD);
     assert_int_equal(rg_store_reachable(f->st), 0);
     assert_int_equal(raw(holder, "COMMIT"), 0);
     rg_store_close(holder);
@@ -632,6 +637,120 @@ static void test_pipeline(void **state)
     for (i = 0; i < 3; i++)
         PQclear(r[i]);
     rg_pg_unlock(f->st, t0, 0);
+}
+
+/* A thread of slot `slot` running one statement through the store. */
+typedef struct {
+    rg_store *st;
+    int slot;
+    const char *sql;
+    int64_t answer;
+    atomic_int done;
+} slot_call;
+
+static void *call_in_slot(void *ud)
+{
+    slot_call *c = ud;
+    rg_store_bind_thread(c->slot);
+    uint64_t t0 = rg_pg_lock(c->st);
+    if (rg_pg_int_locked(c->st, c->sql, NULL, 0, &c->answer) != RG_OK) c->answer = -1;
+    rg_pg_unlock(c->st, t0, 0);
+    atomic_store(&c->done, 1);
+    return NULL;
+}
+
+static int64_t in_slot(rg_store *st, int slot, const char *sql)
+{
+    pthread_t tid;
+    slot_call c = {st, slot, sql, -1, 0};
+    assert_int_equal(pthread_create(&tid, NULL, call_in_slot, &c), 0);
+    pthread_join(tid, NULL);
+    return c.answer;
+}
+
+static int query_ok(rg_store *st, const char *sql)
+{
+    PGresult *r = PQexec(st->links[0].conn, sql);
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+/* A handle with a connection per loop (rg_store_links): each slot's
+ * thread has a backend of its own (slots past the links wrap around, slot
+ * 0 is the first); a loop whose statement waits does not hold another
+ * loop's; a write on any link is the handle's own, so it does not move
+ * its change mark. */
+static void test_links(void **state)
+{
+    fixture *f = *state;
+    static const char pid[] = "SELECT pg_backend_pid()::int8";
+    char location[1024];
+    assert_int_equal(rg_tb_pg_location(f->path, location, sizeof location), 0);
+    int64_t v = listening_mark(f->st);
+    int64_t before = in_slot(f->st, 1, pid);
+    assert_int_equal(before, in_slot(f->st, 0, pid)); /* one link: every slot on it */
+    assert_int_equal(rg_store_links(f->st, location, 3), RG_OK);
+    int64_t p0 = in_slot(f->st, 0, pid), p1 = in_slot(f->st, 1, pid), p2 = in_slot(f->st, 2, pid);
+    assert_true(p0 > 0 && p1 > 0 && p2 > 0);
+    assert_int_equal(p0, before);
+    assert_true(p1 != p0 && p2 != p0 && p1 != p2);
+    assert_int_equal(in_slot(f->st, 3, pid), p0);
+    assert_int_equal(in_slot(f->st, 4, pid), p1);
+
+    /* slot 1 waits for a lock another client holds; slot 2 goes on */
+    rg_store *holder = NULL;
+    assert_int_equal(rg_store_open(f->path, &holder), RG_OK);
+    assert_int_equal(query_ok(holder, "SELECT pg_advisory_lock(4242)"), 0);
+    pthread_t tid;
+    slot_call waits = {f->st, 1, "SELECT 7::int8 FROM pg_advisory_lock(4242)", -1, 0};
+    assert_int_equal(pthread_create(&tid, NULL, call_in_slot, &waits), 0);
+    static const char waiting[] = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                                  "'Lock' AND query LIKE 'SELECT 7::int8 FROM pg_advisory_lock%'";
+    int i;
+    for (i = 0; i < 500 && count_of(holder, waiting) == 0; i++)
+        usleep(10000);
+    assert_true(i < 500);
+    assert_int_equal(in_slot(f->st, 2, "SELECT 5::int8"), 5);
+    assert_int_equal(atomic_load(&waits.done), 0);
+    assert_int_equal(query_ok(holder, "SELECT pg_advisory_unlock(4242)"), 0);
+    pthread_join(tid, NULL);
+    assert_int_equal(waits.answer, 7);
+
+    /* an idle loop's link whose session ended is noticed by the
+     * readiness ping (no statement of its loop needed) and made again
+     * before the ping answers RG_OK */
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)p1);
+    assert_int_equal(query_ok(holder, sql), 0);
+    for (i = 0; i < 100 && rg_store_ping(f->st) == RG_OK; i++)
+        usleep(10000);
+    assert_true(i < 100); /* the ping saw it */
+    assert_int_equal(atomic_load(&f->st->links[1].down), 1);
+    for (i = 0; i < 100 && rg_store_ping(f->st) != RG_OK; i++)
+        usleep(100000);
+    assert_true(i < 100);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(atomic_load(&f->st->links[k].down), 0);
+    int64_t again = in_slot(f->st, 1, pid);
+    assert_true(again > 0 && again != p1);
+    rg_store_close(holder);
+
+    /* the handle's own writes, on any link, do not move its mark */
+    rg_account a;
+    memset(&a, 0, sizeof a);
+    for (int k = 1; k <= 2; k++) {
+        rg_store_bind_thread(k);
+        snprintf(a.sid, sizeof a.sid, "AC%032d", 700 + k);
+        snprintf(a.friendly_name, sizeof a.friendly_name, "link %d", k);
+        a.date_created = 1;
+        assert_int_equal(rg_store_account_insert(f->st, &a), RG_OK);
+    }
+    rg_store_bind_thread(0);
+    for (i = 0; i < 30; i++) {
+        usleep(10000);
+        assert_int_equal(rg_store_change_mark(f->st), v);
+    }
 }
 
 int main(void)
@@ -651,6 +770,7 @@ int main(void)
         T(test_statement_deadline),
         T(test_prepared_statements),
         T(test_pipeline),
+        T(test_links),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,9 +20,9 @@
 
 static int raw(rg_store *st, const char *sql)
 {
-    PGresult *r = PQexec(st->conn, sql);
+    PGresult *r = PQexec(st->links[0].conn, sql);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-    if (!ok) fprintf(stderr, "raw: %s: %s", sql, PQerrorMessage(st->conn));
+    if (!ok) fprintf(stderr, "raw: %s: %s", sql, PQerrorMessage(st->links[0].conn));
     PQclear(r);
     return ok ? 0 : -1;
 }
@@ -31,16 +31,16 @@ static int raw(rg_store *st, const char *sql)
 static int raw2(rg_store *st, const char *sql, const char *a, const char *b)
 {
     const char *v[2] = {a, b};
-    PGresult *r = PQexecParams(st->conn, sql, b ? 2 : 1, NULL, v, NULL, NULL, 0);
+    PGresult *r = PQexecParams(st->links[0].conn, sql, b ? 2 : 1, NULL, v, NULL, NULL, 0);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-    if (!ok) fprintf(stderr, "raw: %s: %s", sql, PQerrorMessage(st->conn));
+    if (!ok) fprintf(stderr, "raw: %s: %s", sql, PQerrorMessage(st->links[0].conn));
     PQclear(r);
     return ok ? 0 : -1;
 }
 
 static int64_t count(rg_store *st, const char *sql)
 {
-    PGresult *r = PQexec(st->conn, sql);
+    PGresult *r = PQexec(st->links[0].conn, sql);
     int64_t n = PQresultStatus(r) == PGRES_TUPLES_OK ? atoll(PQgetvalue(r, 0, 0)) : -1;
     PQclear(r);
     return n;
