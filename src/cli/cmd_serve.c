@@ -50,13 +50,14 @@ static void stop_all(rg_app *app, rg_cli_env *env, rg_listener *l, int n, rg_ser
     rg_serve_conf_free(conf);
 }
 
-/* A store connection per event loop, and one for the other threads
- * (PostgreSQL; store.h rg_store_links). */
+/* --db-connections: the loops' store connections (PostgreSQL; store.h
+ * rg_store_links).  The default, one, is the handle's first. */
 static int store_links(rg_app *app)
 {
     char location[4096];
+    if (app->cfg.db_connections <= 1) return 0;
     int rc = rg_store_location(app->cfg.db, app->cfg.data_dir, location, sizeof location);
-    if (rc == RG_OK) rc = rg_store_links(app->store, location, app->cfg.threads + 1);
+    if (rc == RG_OK) rc = rg_store_links(app->store, location, app->cfg.db_connections);
     OPENSSL_cleanse(location, sizeof location);
     return rc == RG_OK ? 0 : -1;
 }

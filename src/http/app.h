@@ -46,6 +46,7 @@ typedef struct {
     int drain_grace;              /* seconds SIGTERM's drain may take (server.c) */
     int node_timeout;             /* seconds a silent node keeps its seats (app/nodes.h) */
     int db_timeout;               /* seconds a PostgreSQL statement is awaited (pg/wait.c) */
+    int db_connections;           /* PostgreSQL connections of the loops (store.h rg_store_links) */
     char metrics_host[256];       /* --metrics-listen; "" when off */
     unsigned short metrics_port;  /* 0: pick a free port */
 } rg_serve_config;

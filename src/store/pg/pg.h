@@ -5,13 +5,13 @@
  * State of this back end: it implements the operations in its table
  * (ops.c; the others answer RG_EIO through the dispatcher, store/ops.h)
  * with blocking libpq calls, each bounded by the handle's deadline
- * (wait.c: --db-timeout), on a connection of the calling event loop's own
- * (rg_pg_link: the server opens one per loop and one for its other
- * threads), under that connection's mutex; a seat and a batch of leaves
- * are pipelines (seats.c, participants.c).  That is a written deviation
- * from issue 15's design: an event loop that misses its caches or writes
- * (a join, a REST write) waits for its own round trips, though never for
- * another loop's.  The design it must grow into (docs/deploy.md
+ * (wait.c: --db-timeout), under the mutex of the calling thread's
+ * connection (rg_pg_link: one shared by default, one per event loop with
+ * --db-connections); a seat and a batch of leaves are pipelines
+ * (seats.c, participants.c).  That is a written deviation from issue
+ * 15's design: an event loop that misses its caches or writes (a join, a
+ * REST write) waits for its round trips (with a connection of its own,
+ * never for another loop's).  The design it must grow into (docs/deploy.md
  * "Deviation from the design, and the plan"): the loop's connection
  * non-blocking (PQsendQueryParams/PQsendQueryPrepared, its socket watched
  * by the loop, the request resumed on the answer).  The change mark does
