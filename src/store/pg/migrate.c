@@ -16,6 +16,13 @@
 
 #include "core/errors.h"
 
+/* store_changed()'s count of a change, and of the session's own (the
+ * same text in every version of the function since migration 2). */
+#define COUNT_CHANGE                                                                               \
+    "    UPDATE store_changes SET n = n + 1;"                                                      \
+    "    PERFORM set_config('roomgate.own_changes', (COALESCE(NULLIF("                             \
+    "      current_setting('roomgate.own_changes', true), ''), '0')::bigint + 1)::text, false);"
+
 static const char *const MIGRATIONS[] = {
     /* 1: accounts and API keys.  seq orders keys created within the same
      * second by insertion (SQLite's rowid).  store_changes counts write
@@ -62,11 +69,7 @@ static const char *const MIGRATIONS[] = {
      * INSERT's and UPDATE's) and whether its transaction commits or not (a
      * rolled back transaction takes its count back with it). */
     "CREATE OR REPLACE FUNCTION store_changed() RETURNS trigger LANGUAGE plpgsql AS"
-    "  $$BEGIN"
-    "    UPDATE store_changes SET n = n + 1;"
-    "    PERFORM set_config('roomgate.own_changes', (COALESCE(NULLIF("
-    "      current_setting('roomgate.own_changes', true), ''), '0')::bigint + 1)::text, false);"
-    "    RETURN NULL;"
+    "  $$BEGIN" COUNT_CHANGE "    RETURN NULL;"
     "  END$$;"
     "CREATE TABLE consultations("
     "  sid text PRIMARY KEY,"
@@ -315,11 +318,7 @@ static const char *const MIGRATIONS[] = {
      * commits, none when it rolls back; the count stays for the nodes that
      * are not listening (yet). */
     "CREATE OR REPLACE FUNCTION store_changed() RETURNS trigger LANGUAGE plpgsql AS"
-    "  $$BEGIN"
-    "    UPDATE store_changes SET n = n + 1;"
-    "    PERFORM set_config('roomgate.own_changes', (COALESCE(NULLIF("
-    "      current_setting('roomgate.own_changes', true), ''), '0')::bigint + 1)::text, false);"
-    "    PERFORM pg_notify('roomgate_changes', '');"
+    "  $$BEGIN" COUNT_CHANGE "    PERFORM pg_notify('roomgate_changes', '');"
     "    RETURN NULL;"
     "  END$$;",
     /* 9: the notification names the schema of the table that changed:
@@ -329,11 +328,7 @@ static const char *const MIGRATIONS[] = {
      * (listen.c).  TG_TABLE_SCHEMA, not the writer's search_path: an
      * operator's psql writing schema.table is heard too. */
     "CREATE OR REPLACE FUNCTION store_changed() RETURNS trigger LANGUAGE plpgsql AS"
-    "  $$BEGIN"
-    "    UPDATE store_changes SET n = n + 1;"
-    "    PERFORM set_config('roomgate.own_changes', (COALESCE(NULLIF("
-    "      current_setting('roomgate.own_changes', true), ''), '0')::bigint + 1)::text, false);"
-    "    PERFORM pg_notify('roomgate_changes', TG_TABLE_SCHEMA);"
+    "  $$BEGIN" COUNT_CHANGE "    PERFORM pg_notify('roomgate_changes', TG_TABLE_SCHEMA);"
     "    RETURN NULL;"
     "  END$$;",
     /* 10: the count and the notification once per transaction, not once
@@ -348,10 +343,7 @@ static const char *const MIGRATIONS[] = {
     "    IF current_setting('roomgate.counted', true) IS NOT DISTINCT FROM TG_TABLE_SCHEMA THEN"
     "      RETURN NULL;"
     "    END IF;"
-    "    PERFORM set_config('roomgate.counted', TG_TABLE_SCHEMA, true);"
-    "    UPDATE store_changes SET n = n + 1;"
-    "    PERFORM set_config('roomgate.own_changes', (COALESCE(NULLIF("
-    "      current_setting('roomgate.own_changes', true), ''), '0')::bigint + 1)::text, false);"
+    "    PERFORM set_config('roomgate.counted', TG_TABLE_SCHEMA, true);" COUNT_CHANGE
     "    PERFORM pg_notify('roomgate_changes', TG_TABLE_SCHEMA);"
     "    RETURN NULL;"
     "  END$$;",
