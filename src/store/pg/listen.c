@@ -9,7 +9,7 @@
  * 9: channels are per database), read from that connection's socket
  * without a round trip.  So the change watcher's
  * tick (store/watch.c, ten a second) no longer queues a statement behind
- * the loops' on the one connection they share.
+ * the loops' on the connection they share (by default: pg.h).
  *
  * Until the LISTEN is in place (a connection that broke, the database
  * restarting), rg_pg_listen_mark answers 0 and the caller asks
