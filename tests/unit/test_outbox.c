@@ -327,16 +327,11 @@ static void test_events_recorded(void **state)
     assert_int_equal(depth, 0);
 }
 
-/* Two rooms, two participants each, two tracks each.  Every room's
- * SequenceNumber runs 0, 1, 2... without a gap, in the order its events
- * were recorded, also when one statement records several events of
- * several rooms: the server-start disconnect of everyone (SQLite: both
- * rooms' track-removed, then their participant-disconnected,
- * interleaved), then one room's completion. */
-static void make_room(rg_store *st, rg_room *r, const char *name)
+/* A group room of account acs[account], ten seats, created. */
+static void group_room(rg_store *st, rg_room *r, int account, const char *name)
 {
     memset(r, 0, sizeof *r);
-    strcpy(r->account_sid, acs[1]);
+    strcpy(r->account_sid, acs[account]);
     strcpy(r->unique_name, name);
     r->type = RG_ROOM_GROUP;
     r->max_participants = 10;
@@ -345,6 +340,12 @@ static void make_room(rg_store *st, rg_room *r, const char *name)
     assert_int_equal(rg_store_room_create(st, r), RG_OK);
 }
 
+/* Two rooms, two participants each, two tracks each.  Every room's
+ * SequenceNumber runs 0, 1, 2... without a gap, in the order its events
+ * were recorded, also when one statement records several events of
+ * several rooms: the server-start disconnect of everyone (SQLite: both
+ * rooms' track-removed, then their participant-disconnected,
+ * interleaved), then one room's completion. */
 static void test_events_numbered(void **state)
 {
     /* room a: bob leaves first (one participant's statement), then
@@ -386,8 +387,8 @@ static void test_events_numbered(void **state)
     memset(&cb, 0, sizeof cb);
     strcpy(cb.url, "https://receiver.example/cb");
     assert_int_equal(rg_store_account_set_callback(f->st, acs[1], &cb), RG_OK);
-    make_room(f->st, &r[0], "numbered-a");
-    make_room(f->st, &r[1], "numbered-b");
+    group_room(f->st, &r[0], 1, "numbered-a");
+    group_room(f->st, &r[1], 1, "numbered-b");
     for (unsigned i = 0; i < 4; i++) { /* a, b, a, b */
         make_sid(pa[i], "PA", 10 + i);
         assert_int_equal(rg_store_participant_join(f->st, r[i % 2].sid, i < 2 ? "alice" : "bob",
@@ -451,7 +452,7 @@ static void test_batch_events(void **state)
     memset(&cb, 0, sizeof cb);
     strcpy(cb.url, "https://receiver.example/cb");
     assert_int_equal(rg_store_account_set_callback(f->st, acs[1], &cb), RG_OK);
-    make_room(f->st, &a, "batch-a");
+    group_room(f->st, &a, 1, "batch-a");
     memset(&b, 0, sizeof b); /* opened by the batch */
     strcpy(b.account_sid, acs[1]);
     strcpy(b.unique_name, "batch-b");
@@ -517,18 +518,6 @@ static void drain(rg_store *st)
     while ((n = heads(st, INT64_MAX / 2, NULL, 0, 8, out, 4, NULL)) > 0)
         for (size_t k = 0; k < n; k++)
             assert_int_equal(rg_outbox_ack(st, out[k].id), RG_OK);
-}
-
-static void group_room(rg_store *st, rg_room *r, int account, const char *name)
-{
-    memset(r, 0, sizeof *r);
-    strcpy(r->account_sid, acs[account]);
-    strcpy(r->unique_name, name);
-    r->type = RG_ROOM_GROUP;
-    r->max_participants = 10;
-    r->empty_room_timeout = r->unused_room_timeout = RG_ROOM_DEFAULT_TIMEOUT;
-    r->date_created = 1700000000;
-    assert_int_equal(rg_store_room_create(st, r), RG_OK);
 }
 
 /* A leave batch records each leave's events as a leave alone does, in

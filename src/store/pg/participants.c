@@ -138,7 +138,8 @@ static int leaves_lock(rg_store *st, rg_leave *leaves, size_t n, const char *sid
     int rc = rg_pg_query(st, LEAVES_LOCK, RG_PG_ARGS(RG_PG_LIST(sids, n * RG_SID_SIZE + 2)), &r);
     for (size_t i = 0; i < n; i++)
         leaves[i].rc = RG_ENOTFOUND;
-    for (int k = 0, rows = rc == RG_OK ? PQntuples(r) : 0; rc == RG_OK && k < rows; k++) {
+    if (rc != RG_OK) return rc;
+    for (int k = 0, rows = PQntuples(r); rc == RG_OK && k < rows; k++) {
         char sid[RG_SID_SIZE];
         int64_t has = 1;
         rc = rg_pg_text(r, k, 0, sid, sizeof sid);
@@ -149,7 +150,7 @@ static int leaves_lock(rg_store *st, rg_leave *leaves, size_t n, const char *sid
                 events[i] = has != 0;
             }
     }
-    if (rc == RG_OK) PQclear(r);
+    PQclear(r); /* whatever a row said */
     return rc;
 }
 

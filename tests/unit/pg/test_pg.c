@@ -27,12 +27,19 @@
 int rg_tb_pg_set_version(const char *path, int version);
 int rg_tb_pg_location(const char *path, char *out, size_t cap);
 
-static int raw(rg_store *st, const char *sql)
+/* sql on st's first connection, past the store: 0 when it answers as
+ * want says (a command, or rows), else -1. */
+static int raw_as(rg_store *st, const char *sql, ExecStatusType want)
 {
     PGresult *r = PQexec(st->links[0].conn, sql);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    int ok = PQresultStatus(r) == want;
     PQclear(r);
     return ok ? 0 : -1;
+}
+
+static int raw(rg_store *st, const char *sql)
+{
+    return raw_as(st, sql, PGRES_COMMAND_OK);
 }
 
 static void test_newer_schema_refused(void **state)
@@ -670,10 +677,7 @@ static int64_t in_slot(rg_store *st, int slot, const char *sql)
 
 static int query_ok(rg_store *st, const char *sql)
 {
-    PGresult *r = PQexec(st->links[0].conn, sql);
-    int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-    PQclear(r);
-    return ok ? 0 : -1;
+    return raw_as(st, sql, PGRES_TUPLES_OK);
 }
 
 /* A handle with a connection per loop (rg_store_links): each slot's
