@@ -210,7 +210,16 @@ typedef struct {
 static void deliver(rg_sig_thread *t, const char *to, const rg_hub_event *ev)
 {
     rg_hub_peer *p = peer_lookup(t, to);
-    if (p != NULL) p->proto->deliver(p, ev);
+    if (p != NULL) {
+        p->proto->deliver(p, ev);
+    } else if (ev->kind == RG_HUB_RELAY && ev->code > 0 && ev->sid != NULL) {
+        rg_hub_event back = {RG_HUB_UNDELIVERED, 0, to, NULL, NULL, 0};
+        rg_hub_member sender;
+        memset(&sender, 0, sizeof sender);
+        memcpy(sender.sid, ev->sid, sizeof sender.sid);
+        sender.thread = ev->code - 1;
+        rg_hub_post(t->hub, &sender, &back);
+    }
 }
 
 static hub_post *post_new(const char *to, const rg_hub_event *ev)

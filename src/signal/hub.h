@@ -81,10 +81,16 @@ typedef enum {
     RG_HUB_RELAY,           /* from a peer of your protocol: its bytes (text, len) */
     RG_HUB_RESYNC,          /* signaling between nodes was interrupted (Redis): what peers
                                sent meanwhile may be lost; renegotiate (an ICE restart) */
+    RG_HUB_UNDELIVERED,     /* a relay you sent asking to hear of it (code) found nobody
+                               (sid: its target) */
 } rg_hub_event_kind;
 
 typedef struct {
     rg_hub_event_kind kind;
+    /* CLOSE: why; ADMIT: 1 allowed.  RELAY to a peer of this node: when
+     * set, and its target is gone, the sender (sid, on loop code - 1)
+     * hears RG_HUB_UNDELIVERED, so a request never waits for an answer
+     * nobody will give; 0: dropped silently, as most relays are. */
     int code;
     const char *sid, *identity;
     const char *text; /* CLOSE: message; ENTRY_SETTLED: "allowed", "denied" or "left"; RELAY */

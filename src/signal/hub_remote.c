@@ -333,6 +333,7 @@ static void on_event(rg_sig_hub *hub, rg_hub_room *room, const json_t *v)
         break;
     case RG_HUB_RELAY:
         if (!sid_ok(ev.sid) || ev.identity == NULL || ev.text == NULL || m->lobby != 0) break;
+        ev.code = 0; /* a bounce names a loop of the sender's node: never one of this */
         /* A relay can come before its sender's announcement: that was
          * published when this node was not yet subscribed, and the roster
          * answering this node's hello is published by the sender's node

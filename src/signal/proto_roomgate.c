@@ -112,6 +112,8 @@ static void deliver(rg_hub_peer *p, const rg_hub_event *ev)
         rg_sig_send(c, msg, sizeof msg - 1);
         break;
     }
+    case RG_HUB_UNDELIVERED: /* it sends no relay asking to hear of this */
+        break;
     }
 }
 

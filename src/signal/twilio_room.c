@@ -309,14 +309,15 @@ static void on_signal(sig_conn *c, json_t *v)
     json_t *data = json_object_get(v, "data");
     const char *what = json_string_value(json_object_get(data, "tw"));
     if (from == NULL || what == NULL || tw_on_session_message(c, from, what, data)) return;
-    if (tw_of(c)->joined && strcmp(what, "pc") == 0) on_pc(c, from, data);
+    if (!c->closing && tw_of(c)->joined && strcmp(what, "pc") == 0) on_pc(c, from, data);
 }
 
 static void on_relay(sig_conn *c, const rg_hub_event *ev)
 {
     static const size_t pre = sizeof TW_STATE_PREFIX - 1;
     if (ev->len >= pre && memcmp(ev->text, TW_STATE_PREFIX, pre) == 0) {
-        if (tw_of(c)->joined && ev->sid != NULL) on_state(c, ev->sid, ev->text, ev->len);
+        if (!c->closing && tw_of(c)->joined && ev->sid != NULL)
+            on_state(c, ev->sid, ev->text, ev->len);
         return;
     }
     json_t *v = json_loadb(ev->text, ev->len, 0, NULL);
@@ -327,13 +328,18 @@ static void on_relay(sig_conn *c, const rg_hub_event *ev)
 static void deliver(rg_hub_peer *p, const rg_hub_event *ev)
 {
     sig_conn *c = (sig_conn *)p;
-    if (c->closing) return;
+    /* a session's handover goes on while its socket closes: dropped, the
+     * participant would be left with no connection, or a sync unanswered */
+    if (c->closing && ev->kind != RG_HUB_RELAY && ev->kind != RG_HUB_UNDELIVERED) return;
     switch (ev->kind) {
     case RG_HUB_LEFT:
         on_left(c, ev->sid);
         break;
     case RG_HUB_RELAY:
         on_relay(c, ev);
+        break;
+    case RG_HUB_UNDELIVERED:
+        tw_on_undelivered(c);
         break;
     case RG_HUB_CLOSE: /* already out of the room: never said connected again */
         tw_of(c)->removed = 1;

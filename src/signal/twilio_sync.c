@@ -64,8 +64,9 @@ void tw_on_session_timeout(h2o_timeout_entry_t *e)
 }
 
 /* A relay to the Twilio connection `to` on loop `thread` (a member of a
- * room, or a new connection that is none yet); steals data. */
-static void post_to(sig_conn *from, int thread, const char *to, json_t *data)
+ * room, or a new connection that is none yet); steals data.  bounce: the
+ * sender hears if `to` is gone (tw_on_undelivered). */
+static void post_to(sig_conn *from, int thread, const char *to, json_t *data, int bounce)
 {
     rg_hub_member target;
     json_t *v =
@@ -76,7 +77,9 @@ static void post_to(sig_conn *from, int thread, const char *to, json_t *data)
     memcpy(target.sid, to, RG_SID_SIZE);
     target.thread = thread;
     if (s != NULL) {
-        rg_hub_event ev = {RG_HUB_RELAY, 0, from->p.sid, from->p.identity, s, strlen(s)};
+        rg_hub_event ev = {
+            RG_HUB_RELAY, bounce ? from->p.t->index + 1 : 0, from->p.sid, from->p.identity, s,
+            strlen(s)};
         rg_hub_post(from->p.t->hub, &target, &ev);
     }
     free(s);
@@ -132,9 +135,23 @@ static void ask_for_session(sig_conn *c, const rg_tw_msg *m, const rg_sig_entry 
     tw->sync_pcs = m->peer_connections ? json_incref(m->peer_connections) : json_array();
     tw->sync_tracks = m->tracks ? json_incref(m->tracks) : NULL;
     tw->sync_rev = m->revision;
+    /* the old connection may go (a kick, its session's end) before this
+     * reaches it: then the hub bounces it, and the client hears 53002 */
     post_to(c, thread, old,
             json_pack("{s:s, s:s, s:s, s:i}", "tw", "resume", "session", m->session, "identity",
-                      e->identity, "thread", c->p.t->index));
+                      e->identity, "thread", c->p.t->index),
+            1);
+}
+
+void tw_on_undelivered(sig_conn *c)
+{
+    tw_conn *tw = tw_of(c);
+    if (!tw->resuming) return;
+    tw->resuming = 0;
+    if (c->ws == NULL || c->closing)
+        rg_sig_reap(c); /* kept for the session (keep_for_session): none comes */
+    else
+        tw_fail(c, RG_SIG_E_TIMEOUT, "No such session to resume; connect again");
 }
 
 void tw_on_sync(sig_conn *c, const rg_tw_msg *m)
@@ -285,7 +302,7 @@ static int hand_over(sig_conn *c, int thread, const char *to)
     pthread_mutex_lock(&room->lock);
     if ((m = rg_hub_member_find(room, c->p.sid)) != NULL && m->lobby == 0) {
         m->thread = thread;
-        post_to(c, thread, to, json_incref(state));
+        post_to(c, thread, to, json_incref(state), 0);
     }
     pthread_mutex_unlock(&room->lock);
     json_decref(state);
@@ -312,7 +329,7 @@ static void on_resume(sig_conn *c, const char *from, json_t *data)
     if (!tw->detached || session == NULL || identity == NULL ||
         !rg_str_equal_ct(session, tw->session) || strcmp(identity, c->p.identity) != 0 ||
         hand_over(c, thread, from) != 0)
-        post_to(c, thread, from, json_pack("{s:s}", "tw", "refused"));
+        post_to(c, thread, from, json_pack("{s:s}", "tw", "refused"), 0);
 }
 
 int tw_on_session_message(sig_conn *c, const char *from, const char *what, json_t *data)
@@ -321,8 +338,8 @@ int tw_on_session_message(sig_conn *c, const char *from, const char *what, json_
         on_resume(c, from, data);
     else if (strcmp(what, "resumed") == 0)
         on_resumed(c, data);
-    else if (strcmp(what, "refused") == 0 && tw_of(c)->resuming)
-        tw_fail(c, RG_SIG_E_TIMEOUT, "No such session to resume; connect again");
+    else if (strcmp(what, "refused") == 0)
+        tw_on_undelivered(c); /* the same answer */
     else
         return 0;
     return 1;

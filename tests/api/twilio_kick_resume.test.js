@@ -39,7 +39,7 @@ async function open() {
     closed,
     hello(body) { ws.send(JSON.stringify({ type: 'hello', id: 'x', timeout: 5000, version: 2, body })); },
     /** Resolves the first message from index `from` on that pred accepts, with its index. */
-    find(pred, from = 0, ms = 8000) {
+    find(pred, what, from = 0, ms = 8000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const i = all.findIndex((b, k) => k >= from && pred(b));
@@ -48,7 +48,7 @@ async function open() {
           clearTimeout(t);
           resolve({ body: all[i], index: i });
         };
-        const t = setTimeout(() => { waiters.splice(waiters.indexOf(check), 1); reject(new Error(`no such message; got ${JSON.stringify(all.slice(from)).slice(0, 800)}`)); }, ms);
+        const t = setTimeout(() => { waiters.splice(waiters.indexOf(check), 1); reject(new Error(`no ${what}; got ${JSON.stringify(all.slice(from)).slice(0, 800)}`)); }, ms);
         waiters.push(check);
         check();
       });
@@ -66,15 +66,15 @@ const stateOf = (identity, b) => b.participants.find((p) => p.identity === ident
 async function attempt(room, order) {
   const sam = await open();
   sam.hello(connectMsg('sam', room));
-  await sam.find((b) => b.type === 'connected');
+  await sam.find((b) => b.type === 'connected', 'connected for sam');
   const rita = await open();
   const ritaToken = tok(srv, 'rita', room);
   rita.hello({ ...connectMsg('rita', room), token: ritaToken });
-  const { body: connected } = await rita.find((b) => b.type === 'connected');
-  await sam.find((b) => about('rita')(b) && stateOf('rita', b) === 'connected');
+  const { body: connected } = await rita.find((b) => b.type === 'connected', 'connected for rita');
+  await sam.find((b) => about('rita')(b) && stateOf('rita', b) === 'connected', 'rita connected, for sam');
   rita.ws.terminate();
   await rita.closed;
-  await sam.find((b) => about('rita')(b) && stateOf('rita', b) === 'reconnecting');
+  await sam.find((b) => about('rita')(b) && stateOf('rita', b) === 'reconnecting', 'rita reconnecting, for sam');
 
   const again = await open();
   const sync = () => again.hello({ type: 'sync', version: 2, session: connected.session, name: room, token: ritaToken,
@@ -87,17 +87,17 @@ async function attempt(room, order) {
   assertStatus(await kick, 200);
 
   // the new socket: an error and the close, whether or not a synced came first
-  const { body: err } = await again.find((b) => b.type === 'error');
+  const { body: err } = await again.find((b) => b.type === 'error', `error for rita's new socket (${room})`);
   assert.ok([53216, 20106, 53002].includes(err.code), `${room}: ${JSON.stringify(again.all)}`);
   await again.closed;
 
   // sam heard rita disconnected; a later participant's arrival is the
   // marker: nothing about rita may come between (or after) them
-  const { index: gone } = await sam.find((b) => about('rita')(b) && stateOf('rita', b) === 'disconnected');
+  const { index: gone } = await sam.find((b) => about('rita')(b) && stateOf('rita', b) === 'disconnected', `rita disconnected, for sam (${room})`);
   const zed = await open();
   zed.hello(connectMsg('zed', room));
-  await zed.find((b) => b.type === 'connected');
-  await sam.find((b) => about('zed')(b), gone + 1);
+  await zed.find((b) => b.type === 'connected', 'connected for zed');
+  await sam.find((b) => about('zed')(b), 'zed, for sam', gone + 1);
   const after = sam.all.slice(gone + 1).filter(about('rita'));
   assert.deepEqual(after.map((b) => stateOf('rita', b)), [], `${room}: rita after her kick; the new socket got ${JSON.stringify(again.all)}`);
   assert.deepEqual(await connectedList(srv, room, 'identity'), ['sam', 'zed'], room);

@@ -34,13 +34,16 @@ static void note(fake_peer *f, const char *fmt, const char *a, const char *b)
 static void deliver(rg_hub_peer *p, const rg_hub_event *ev)
 {
     fake_peer *f = (fake_peer *)p;
-    static const char *const kinds[] = {"",        "joined",  "left",  "close", "waiting",
-                                        "request", "settled", "admit", "relay"};
+    static const char *const kinds[] = {"",        "joined",  "left",       "close",
+                                        "waiting", "request", "settled",    "admit",
+                                        "relay",   "resync",  "undelivered"};
     note(f, "%s:", kinds[ev->kind], NULL);
     if (ev->kind == RG_HUB_RELAY)
         note(f, "%s;", ev->text, NULL);
     else if (ev->kind == RG_HUB_CLOSE)
         note(f, "%s;", ev->code == RG_SIG_E_DUPLICATE_IDENTITY ? "53205" : "other", NULL);
+    else if (ev->kind == RG_HUB_UNDELIVERED)
+        note(f, "%s;", ev->sid, NULL);
     else
         note(f, "%s;", ev->identity, NULL);
 }
@@ -280,7 +283,8 @@ static void test_leave_batch(void **state)
     assert_int_equal(leave_calls, 1);
     assert_int_equal(left, 2);
     assert_int_equal(released, 1);
-    assert_string_equal(a->log, "entered:r1;joined:bob;joined:carol;left:bob;left:carol;joined:bob;");
+    assert_string_equal(a->log,
+                        "entered:r1;joined:bob;joined:carol;left:bob;left:carol;joined:bob;");
     assert_int_equal(b2->failed, 0);
     rg_hub_after_leaves(t, release, NULL); /* nothing queued: at once */
     assert_int_equal(released, 2);
@@ -349,6 +353,37 @@ static void test_relay_and_protocols(void **state)
     fake_peer *o = join(x, &OTHER, "olga@r1");
     assert_int_equal(o->failed, RG_SIG_E_OTHER_PROTOCOL);
     drop(o);
+    drop(b);
+    drop(a);
+    world_free(x);
+}
+
+/* A relay that asks to hear of its failure (code: the sender's loop + 1)
+ * comes back as RG_HUB_UNDELIVERED, naming its target, when the target is
+ * gone (a Twilio sync asking a connection that a kick just ended for its
+ * session); one that does not ask is dropped silently; one delivered says
+ * nothing back. */
+static void test_relay_bounce(void **state)
+{
+    world *x = world_new();
+    (void)state;
+    fake_peer *a = join(x, &FAKE, "alice@r1"), *b = join(x, &FAKE, "bob@r1");
+    rg_hub_member gone, live;
+    memset(&gone, 0, sizeof gone);
+    memset(&live, 0, sizeof live);
+    strcpy(gone.sid, "PA00000000000000000000000000000000");
+    memcpy(live.sid, b->p.sid, sizeof live.sid);
+    rg_hub_event asks = {RG_HUB_RELAY, 1, a->p.sid, a->p.identity, "q", 1};
+    rg_hub_event silent = {RG_HUB_RELAY, 0, a->p.sid, a->p.identity, "q", 1};
+    a->log[0] = '\0';
+    rg_hub_post(x->app.signal, &gone, &silent);
+    assert_string_equal(a->log, "");
+    rg_hub_post(x->app.signal, &gone, &asks);
+    assert_string_equal(a->log, "undelivered:PA00000000000000000000000000000000;");
+    a->log[0] = b->log[0] = '\0';
+    rg_hub_post(x->app.signal, &live, &asks);
+    assert_string_equal(b->log, "relay:q;");
+    assert_string_equal(a->log, "");
     drop(b);
     drop(a);
     world_free(x);
@@ -515,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_leave_batch),
         cmocka_unit_test(test_replacement),
         cmocka_unit_test(test_relay_and_protocols),
+        cmocka_unit_test(test_relay_bounce),
         cmocka_unit_test(test_kick),
         cmocka_unit_test(test_drain),
         cmocka_unit_test(test_open_rooms),
