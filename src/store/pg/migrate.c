@@ -347,6 +347,45 @@ static const char *const MIGRATIONS[] = {
     "    PERFORM pg_notify('roomgate_changes', TG_TABLE_SCHEMA);"
     "    RETURN NULL;"
     "  END$$;",
+    /* 11: a node's own seats and leaves move no change mark.  Every
+     * transaction that counted and notified took the one store_changes
+     * row and PostgreSQL's notification queue lock until its commit was
+     * flushed, so every node's seats and leaves committed one after the
+     * other, cluster-wide, and every commit cleared every other node's
+     * caches.  Nothing on another node needs them: its signaling learns a
+     * node's joins and leaves through Redis, REST reads the tables.  So a
+     * participant row written by a transaction that says it writes for its
+     * own node (roomgate.quiet, local to the seat and leave transactions:
+     * seats.c, participants.c) moves nothing, while one of another node
+     * (a replacement across nodes, a kick through another node, the
+     * sweeper's, a starting node's orphans) or by any other client still
+     * does.  A room's row moves it when it is removed, made by anything
+     * but a seat (a join that opens its room: no cache of another node
+     * holds a room it never saw), or when anything but last_left and
+     * ever_joined (what seats and leaves stamp) changes: its completion.
+     * The setting reads '' outside such a transaction once a session has
+     * set it, NULL before: NULLIF makes both "not quiet". */
+    "DROP TRIGGER participants_changed ON participants;"
+    "CREATE CONSTRAINT TRIGGER participants_added AFTER INSERT ON participants"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+    "  WHEN (NEW.node IS DISTINCT FROM NULLIF(current_setting('roomgate.quiet', true), ''))"
+    "  EXECUTE FUNCTION store_changed();"
+    "CREATE CONSTRAINT TRIGGER participants_changed AFTER UPDATE OR DELETE ON participants"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+    "  WHEN (OLD.node IS DISTINCT FROM NULLIF(current_setting('roomgate.quiet', true), ''))"
+    "  EXECUTE FUNCTION store_changed();"
+    "DROP TRIGGER rooms_changed ON rooms;"
+    "CREATE CONSTRAINT TRIGGER rooms_changed AFTER DELETE ON rooms"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_changed();"
+    "CREATE CONSTRAINT TRIGGER rooms_added AFTER INSERT ON rooms"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+    "  WHEN (NULLIF(current_setting('roomgate.quiet', true), '') IS NULL)"
+    "  EXECUTE FUNCTION store_changed();"
+    "CREATE CONSTRAINT TRIGGER rooms_updated AFTER UPDATE ON rooms"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+    "  WHEN (to_jsonb(OLD) - 'last_left' - 'ever_joined' IS DISTINCT FROM"
+    "    to_jsonb(NEW) - 'last_left' - 'ever_joined')"
+    "  EXECUTE FUNCTION store_changed();",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 

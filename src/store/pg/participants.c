@@ -84,12 +84,21 @@ static int disconnect_locked(rg_store *st, const char *participant_sid, int64_t 
     return rg_pg_participant_disconnect_locked(st, participant_sid, now, NULL);
 }
 
+/* After the BEGIN of a transaction that writes this node's own seats or
+ * leaves (RG_PG_QUIET). */
+static int quiet(rg_store *st)
+{
+    return rg_pg_put_locked(st, RG_PG_QUIET, RG_PG_ARGS(RG_PG_TEXT(st->node, RG_NODE_ID_MAX)),
+                            NULL);
+}
+
 int rg_pgsql_participant_leave(rg_store *st, const char *participant_sid, int64_t now)
 {
     uint64_t t0 = rg_pg_lock(st);
     int rc = rg_pg_begin(st);
     if (rc == RG_OK) {
-        rc = lock_room_of(st, participant_sid);
+        rc = quiet(st);
+        if (rc == RG_OK) rc = lock_room_of(st, participant_sid);
         if (rc == RG_OK) rc = disconnect_locked(st, participant_sid, now);
         rc = rg_pg_end(st, rc);
     }
@@ -176,9 +185,11 @@ static int pipeline_all(rg_store *st, const rg_pg_stmt *s, size_t n)
 static int leaves_write(rg_store *st, const rg_leave *leaves, size_t n, const unsigned char *events)
 {
     leave_args *a = malloc(n * sizeof *a);
-    rg_pg_stmt *s = malloc((3 * n + 1) * sizeof *s);
+    rg_pg_stmt *s = malloc((3 * n + 2) * sizeof *s);
+    rg_pg_arg node = RG_PG_TEXT(st->node, RG_NODE_ID_MAX);
     size_t m = 0;
     int rc = a && s ? RG_OK : RG_ENOMEM;
+    if (rc == RG_OK) s[m++] = (rg_pg_stmt){RG_PG_QUIET, &node, 1};
     for (size_t i = 0; rc == RG_OK && i < n; i++) {
         if (leaves[i].rc != RG_OK) continue;
         rg_pg_arg sid = RG_PG_SID(leaves[i].participant_sid), now = RG_PG_INT(leaves[i].now),
@@ -312,6 +323,7 @@ int rg_pgsql_track_events(rg_store *st, const char *participant_sid, const rg_tr
     uint64_t t0 = rg_pg_lock(st);
     int rc = rg_pg_begin(st);
     if (rc == RG_OK) {
+        rc = quiet(st); /* a connection of this node publishes */
         for (size_t i = 0; i < n && rc == RG_OK; i++) {
             rc = rg_pgsql_outbox_emit.track(st, participant_sid, &ev[i], now);
             if (rc == RG_OK) rc = rg_pgsql_outbox_emit.tracks_keep(st, participant_sid, &ev[i]);

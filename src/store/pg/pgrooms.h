@@ -27,6 +27,11 @@ int rg_pg_room_open_locked(rg_store *st, const rg_room *want);
 int rg_pg_participant_disconnect_locked(rg_store *st, const char *participant_sid, int64_t now,
                                         int64_t *rows);
 
+/* Says the transaction writes its own node's seats and leaves ($1:
+ * st->node), which then move no change mark (migration 11); local to the
+ * transaction.  Right after its BEGIN, before any write. */
+#define RG_PG_QUIET "SELECT set_config('roomgate.quiet', $1, true)"
+
 /* SQL true while the seat of identity $2 in room $1 can be taken: the
  * room in progress, and its connected participants other than $2's
  * (whom the seat replaces) fewer than its capacity.  A seat's statements

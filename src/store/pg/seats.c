@@ -145,12 +145,15 @@ static int is_event(int i)
  * an INSERT's start even when it selects nothing.  *after_res (may be
  * NULL) receives the read's result. */
 static int seat_run(rg_store *st, const seat_sql *q, int events, const rg_pg_stmt *before,
-                    const rg_pg_stmt *after, PGresult **after_res)
+                    int nbefore, const rg_pg_stmt *after, PGresult **after_res)
 {
-    rg_pg_stmt s[SEAT_N + 2];
-    PGresult *r[SEAT_N + 2];
+    rg_pg_stmt s[SEAT_N + 3];
+    PGresult *r[SEAT_N + 3];
     int n = 0, check = 0, insert = 0;
-    if (before) s[n++] = *before;
+    while (n < nbefore) {
+        s[n] = before[n];
+        n++;
+    }
     for (int i = 0; i < SEAT_N; i++) {
         if (!events && is_event(i)) continue;
         if (i == SEAT_CHECK) check = n;
@@ -177,11 +180,11 @@ int rg_pgsql_participant_join(rg_store *st, const char *room_sid, const char *id
     PGresult *got = NULL;
     if (!join_args_ok(room_sid, identity, participant_sid)) return RG_EINVAL;
     seat_sql_fill(&q, st, room_sid, identity, participant_sid, now);
-    rg_pg_arg sid = RG_PG_SID(participant_sid);
-    const rg_pg_stmt begin = {"BEGIN", NULL, 0},
+    rg_pg_arg sid = RG_PG_SID(participant_sid), node = RG_PG_TEXT(st->node, RG_NODE_ID_MAX);
+    const rg_pg_stmt begin[] = {{"BEGIN", NULL, 0}, {RG_PG_QUIET, &node, 1}},
                      read = {"SELECT " RG_SQL_PARTICIPANT_FROM " WHERE p.sid = $1", &sid, 1};
     uint64_t t0 = rg_pg_lock(st);
-    int rc = seat_run(st, &q, 1, &begin, out ? &read : NULL, out ? &got : NULL);
+    int rc = seat_run(st, &q, 1, begin, 2, out ? &read : NULL, out ? &got : NULL);
     if (rc == RG_OK && out)
         rc = PQntuples(got) == 1 ? rg_pg_read_cols(got, 0, out, &rg_cols_participant) : RG_EIO;
     PQclear(got);
@@ -219,7 +222,7 @@ static int batch_open(rg_store *st, rg_seat *s, const seat_sql *q)
     int rc = simple(st, "SAVEPOINT seat");
     if (rc != RG_OK) return rc;
     rc = strcmp(s->open->sid, s->room_sid) == 0 ? rg_pg_room_open_locked(st, s->open) : RG_EINVAL;
-    if (rc == RG_OK) rc = seat_run(st, q, has_target(st, s->room_sid), NULL, NULL, NULL);
+    if (rc == RG_OK) rc = seat_run(st, q, has_target(st, s->room_sid), NULL, 0, NULL, NULL);
     if (rc != RG_OK) return undo_seat(st) == RG_OK ? rc : RG_EIO;
     return simple(st, "RELEASE SAVEPOINT seat");
 }
@@ -241,7 +244,7 @@ static int batch_one(rg_store *st, rg_seat *s, int events)
     PGresult *released = NULL;
     const rg_pg_stmt savepoint = {"SAVEPOINT seat", NULL, 0},
                      release = {"RELEASE SAVEPOINT seat", NULL, 0};
-    int rc = seat_run(st, &q, events, &savepoint, &release, &released);
+    int rc = seat_run(st, &q, events, &savepoint, 1, &release, &released);
     PQclear(released);
     if (rc != RG_OK && released == NULL && undo_seat(st) != RG_OK) return RG_EIO;
     return rc;
@@ -274,8 +277,11 @@ static int room_events(const batch_rooms *b, const char *room_sid)
     return at == NULL || b->events[at - b->sids];
 }
 
-/* Locks rooms from..to of b, in pipelines: a room that does not exist is
- * left to its seat. */
+/* The statements that open a seat or leave transaction (RG_PG_QUIET). */
+#define BEGIN_STMTS 2
+
+/* Locks rooms from..to of b, in pipelines, after the BEGIN_STMTS when
+ * begin: a room that does not exist is left to its seat. */
 static int lock_some(rg_store *st, batch_rooms *b, size_t from, size_t to, int begin)
 {
     static const char lock[] = ROOM_LOCK_TARGET;
@@ -283,14 +289,18 @@ static int lock_some(rg_store *st, batch_rooms *b, size_t from, size_t to, int b
     rg_pg_arg args[RG_PG_PIPELINE_MAX];
     PGresult *r[RG_PG_PIPELINE_MAX];
     int m = 0;
-    if (begin) s[m++] = (rg_pg_stmt){"BEGIN", NULL, 0};
+    if (begin) {
+        args[1] = RG_PG_TEXT(st->node, RG_NODE_ID_MAX);
+        s[m++] = (rg_pg_stmt){"BEGIN", NULL, 0};
+        s[m++] = (rg_pg_stmt){RG_PG_QUIET, &args[1], 1};
+    }
     for (size_t i = from; i < to; i++, m++) {
         args[m] = RG_PG_TEXT(b->sids[i], RG_IDENTITY_MAX);
         s[m] = (rg_pg_stmt){lock, &args[m], 1};
     }
     int rc = rg_pg_pipeline(st, s, m, r);
     if (rc != RG_OK) return rc;
-    for (size_t i = from, k = (size_t)begin; i < to; i++, k++) {
+    for (size_t i = from, k = begin ? BEGIN_STMTS : 0; i < to; i++, k++) {
         int64_t has = 1;
         if (PQntuples(r[k]) == 1 && rg_pg_int(r[k], 0, 0, &has) != RG_OK) rc = RG_EIO;
         b->events[i] = has != 0;
@@ -317,7 +327,8 @@ static int begin_and_lock_rooms(rg_store *st, const rg_seat *seats, size_t n, ba
         if (b->n == 0 || strcmp(b->sids[i], b->sids[b->n - 1]) != 0) b->sids[b->n++] = b->sids[i];
     int rc = RG_OK, begin = 1;
     for (size_t i = 0; rc == RG_OK && (i < b->n || begin); begin = 0) {
-        size_t to = b->n - i > RG_PG_PIPELINE_MAX - 1 ? i + RG_PG_PIPELINE_MAX - 1 : b->n;
+        size_t room = RG_PG_PIPELINE_MAX - (begin ? BEGIN_STMTS : 0);
+        size_t to = b->n - i > room ? i + room : b->n;
         rc = lock_some(st, b, i, to, begin);
         i = to;
     }

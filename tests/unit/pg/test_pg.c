@@ -16,6 +16,8 @@
 #include "core/errors.h"
 #include "store/audit.h"
 #include "store/consultations.h"
+#include "store/nodes.h"
+#include "store/rooms.h"
 #include "store/outbox.h"
 #include "backend.h"
 #include "store/pg/call.h"
@@ -220,6 +222,82 @@ static void test_change_mark_own_schema(void **state)
     rg_store_close(elsewhere);
     rg_test_remove_db(path);
     rmdir(dir);
+}
+
+/* store_changes' count: one per transaction that moved the mark. */
+static int64_t changes_counted(rg_store *st)
+{
+    int64_t n = -1;
+    uint64_t t0 = rg_pg_lock(st);
+    assert_int_equal(rg_pg_int_locked(st, "SELECT n FROM store_changes", NULL, 0, &n), RG_OK);
+    rg_pg_unlock(st, t0, 0);
+    return n;
+}
+
+/* A node's own seats (alone and batched, one opening its room), tracks
+ * and leaves (alone and batched) move no mark (migration 11): two nodes'
+ * joins no longer commit one after the other on store_changes and the
+ * notification queue, nor clear each other's caches.  What another node
+ * must hear still moves it, one count per transaction: a room made through
+ * REST, a seat that replaces another node's participant, a room completed
+ * (which disconnects its participants), the same writes by a node whose
+ * transaction does not say it is quiet (a kick). */
+static void test_change_mark_quiet_seats(void **state)
+{
+    fixture *f = *state;
+    rg_store *b = NULL;
+    rg_room r;
+    char acct[RG_SID_SIZE], pa[6][RG_SID_SIZE];
+    add_account(f->st, 1);
+    make_sid(acct, "AC", 1);
+    for (int i = 0; i < 6; i++)
+        make_sid(pa[i], "PA", (unsigned)i + 1);
+    assert_int_equal(rg_store_open(f->path, &b), RG_OK);
+    assert_int_equal(rg_store_node_beat(f->st, "node-a", RG_NODE_UP, NULL), RG_OK);
+    assert_int_equal(rg_store_node_beat(b, "node-b", RG_NODE_UP, NULL), RG_OK);
+    memset(&r, 0, sizeof r);
+    strcpy(r.account_sid, acct);
+    strcpy(r.unique_name, "quiet");
+    r.type = RG_ROOM_GROUP;
+    r.max_participants = 10;
+    r.empty_room_timeout = r.unused_room_timeout = RG_ROOM_DEFAULT_TIMEOUT;
+    r.date_created = 1700000000;
+    int64_t n = changes_counted(f->st);
+    assert_int_equal(rg_store_room_create(f->st, &r), RG_OK);
+    assert_int_equal(changes_counted(f->st), n + 1);
+
+    n = changes_counted(f->st);
+    assert_int_equal(rg_store_participant_join(f->st, r.sid, "alice", pa[0], 1700000010, NULL),
+                     RG_OK);
+    rg_room opened = r;
+    strcpy(opened.unique_name, "opened");
+    make_sid(opened.sid, "RM", 0xd1);
+    rg_seat seats[3] = {{r.sid, "bob", pa[1], 1700000011, -1, NULL, 0},
+                        {r.sid, "carol", pa[2], 1700000011, -1, NULL, 0},
+                        {opened.sid, "dave", pa[4], 1700000011, -1, &opened, 0}};
+    rg_store_participant_join_batch(f->st, seats, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(seats[i].rc, RG_OK);
+    rg_track_event ev = {RG_TRACK_ADDED, "MT00000000000000000000000000000001", "audio", "mic"};
+    assert_int_equal(rg_store_track_events(f->st, pa[0], &ev, 1, 1700000012), RG_OK);
+    rg_leave leaves[1] = {{pa[1], 1700000013, -1}};
+    rg_store_participant_leave_batch(f->st, leaves, 1);
+    assert_int_equal(leaves[0].rc, RG_OK);
+    assert_int_equal(rg_store_participant_leave(f->st, pa[0], 1700000014), RG_OK);
+    assert_int_equal(changes_counted(f->st), n);
+
+    /* node b's seat for carol replaces node a's connection */
+    assert_int_equal(rg_store_participant_join(b, r.sid, "carol", pa[3], 1700000015, NULL), RG_OK);
+    assert_int_equal(changes_counted(f->st), n + 1);
+    assert_int_equal(rg_store_room_complete(f->st, acct, r.sid, 1700000016), RG_OK);
+    assert_int_equal(changes_counted(f->st), n + 2);
+    /* a kick of its own participant (not a seat's or leave's transaction) */
+    assert_int_equal(rg_store_participant_join(f->st, opened.sid, "erin", pa[5], 1700000017, NULL),
+                     RG_OK);
+    assert_int_equal(changes_counted(f->st), n + 2);
+    assert_int_equal(rg_store_participant_kick(f->st, opened.sid, pa[5], 1700000018, NULL), RG_OK);
+    assert_int_equal(changes_counted(f->st), n + 3);
+    rg_store_close(b);
 }
 
 static void count_use(void *ud, int write, uint64_t micros)
@@ -768,6 +846,7 @@ int main(void)
         T(test_change_mark_own_transactions),
         T(test_change_mark_listens),
         T(test_change_mark_own_schema),
+        T(test_change_mark_quiet_seats),
         T(test_audit_two_nodes),
         T(test_outbox_claims),
         T(test_outbox_numbering_two_nodes),
