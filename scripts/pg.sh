@@ -12,6 +12,8 @@
 #   scripts/pg.sh halt DIR    - stops it, keeping DIR (a database outage)
 #   scripts/pg.sh start DIR   - starts a halted one again, on its port
 # Startup and shutdown waits are bounded (PG_WAIT seconds, default 30).
+# fsync is off (a throw-away cluster) unless RG_PG_FSYNC=on: commits that
+# wait for the disk, as a deployment's do (bench/multinode.sh figures).
 set -euo pipefail
 BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 WAIT=${PG_WAIT:-30}
@@ -58,7 +60,7 @@ serve() { # $1 = dir, $2 = port: pg_ctl start, waited for (bounded)
     # connections for the suites' servers, each about --threads + 8
     # (docs/deploy.md "Blocking calls"), several at once
     as_owner "$BIN/pg_ctl" -D "$1/data" -l "$1/postgres.log" -s \
-        -o "-c listen_addresses=127.0.0.1 -p $2 -c unix_socket_directories= -c fsync=off -c max_connections=400" \
+        -o "-c listen_addresses=127.0.0.1 -p $2 -c unix_socket_directories= -c fsync=${RG_PG_FSYNC:-off} -c max_connections=400" \
         start -w -t "$WAIT" >/dev/null 2>&1
 }
 

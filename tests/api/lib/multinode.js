@@ -44,12 +44,13 @@ export async function startPgRedis() {
 const HEAR_MS = UNDER_VALGRIND ? 30000 : 10000;
 
 /** Polls cond (an async predicate) until it holds; fails after ms
- * (longer under valgrind, where every node is ~20x slower). */
+ * (longer under valgrind, where every node is ~20x slower).  what: the
+ * condition's name, or a function saying it with what was last seen. */
 export async function until(cond, what, ms = UNDER_VALGRIND ? 60000 : 20000) {
   const end = Date.now() + ms;
   for (;;) {
     if (await cond()) return;
-    if (Date.now() > end) throw new Error(`never: ${what}`);
+    if (Date.now() > end) throw new Error(`never: ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -141,7 +142,7 @@ export function multinodeTests(nodes) {
       if (again.joined.type === 'error') return true;
       await again.c.close();
       return false;
-    }, 'rejoin refused on A');
+    }, () => `rejoin refused on A; the last answer: ${JSON.stringify(again.joined)}`);
     assert.equal(again.joined.code, 20106);
     await again.c.closed;
     await dave.c.close();
@@ -218,7 +219,7 @@ export function multinodeTests(nodes) {
         if (again.joined.type === 'error') return true;
         await again.c.close();
         return false;
-      }, `join refused on ${srv.url}`);
+      }, () => `join refused on ${srv.url} (${srv === b ? 'B' : 'C'}); the last answer: ${JSON.stringify(again.joined)}`);
       assert.ok([20106, 53118].includes(again.joined.code), JSON.stringify(again.joined));
       await again.c.closed;
     }
