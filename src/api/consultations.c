@@ -136,7 +136,10 @@ static int ensure_room(rg_call *c, const rg_consultation *k)
 {
     int rc = rg_app_consultation_room(c->w->app, k, c->now);
     if (rc == RG_OK) return 0;
-    if (rc == RG_EEXIST)
+    if (rc == RG_EGONE) /* cancelled through another node a moment ago */
+        rg_reply_error(c, 410, (int)RG_CONSULT_CANCELLED, "%s",
+                       rg_consult_message(RG_CONSULT_CANCELLED));
+    else if (rc == RG_EEXIST)
         rg_reply_error(c, 409, 53113,
                        "Room %s exists and is not a go room; complete it to use this "
                        "consultation",

@@ -46,12 +46,21 @@ int rg_app_consultation_room(rg_app *app, const rg_consultation *k, int64_t now)
 {
     rg_room room;
     int created, rc;
+    rg_consultation now_k;
     uint64_t gen = rg_hot_room_gen(app->hot);
     if (rg_hot_room_fresh(app->hot, k->account_sid, k->consultation_id, now)) return RG_OK;
+    /* k may be this node's cached copy, a tick behind a cancel made through
+     * another node: the room is made only for a consultation the store
+     * still has scheduled, else the cancel's completed room would be
+     * opened again for the tokens of a cancelled consultation */
+    rc = rg_store_consultation_get(app->store, k->account_sid, k->consultation_id, &now_k);
+    if (rc != RG_OK) return rc;
+    if (now_k.status == RG_CONSULT_STATUS_CANCELLED) return RG_EGONE;
     /* EVENT: room-created when it creates one, written by the store call */
     int two = rg_room_type_fixed_max(RG_ROOM_GO);
     rc = rg_store_room_get_or_create(app->store, k->account_sid, k->consultation_id, RG_ROOM_GO,
                                      two, now, &room, &created);
+    if (rc == RG_EGONE) return RG_EEXIST; /* a deactivated VideoSDK room has the name */
     if (rc != RG_OK) return rc;
     if (room.type != RG_ROOM_GO || room.max_participants > two) return RG_EEXIST;
     rg_hot_room_checked(app->hot, k->account_sid, k->consultation_id, now, gen);

@@ -24,8 +24,10 @@ int rg_app_consultation_cancel(rg_app *app, const char *account_sid, const char 
 /* Makes sure k's in-progress go room (max 2, named after the
  * consultation_id) exists, creating it on first use; skipped when it was
  * checked within RG_HOT_ROOM_RECHECK (store/hotcache.h).  RG_EEXIST when a
- * room of another type squats the name (it would admit more than two),
- * RG_EGONE, store errors. */
+ * room of another type squats the name (it would admit more than two) or
+ * a deactivated VideoSDK room has it; RG_EGONE when the store has the
+ * consultation cancelled (k, a cached copy, may be a tick behind a cancel
+ * made through another node: no room is made for it then); store errors. */
 int rg_app_consultation_room(rg_app *app, const rg_consultation *k, int64_t now);
 
 #endif

@@ -136,12 +136,17 @@ static int resolve_room(rg_app *app, const rg_token_result *r, const rg_admissio
         deactivated(app, r->account_sid, a->room, why))
         return -1;
     if (found < 0 || (found == 1 && named_room(app, r, a, now, dry, out, why) != 0)) return -1;
-    /* a kick revokes the identity's tokens for the room issued up to it
-     * (the set knows the room by sid and by name: a room a check did not
-     * open has no sid yet) */
+    /* a kick revokes the identity's tokens for the room issued up to it.
+     * The set knows the room by sid and by name, and both are asked, as
+     * the validate route asks the token's room: by sid alone, a room
+     * opened again under the same name (the old one completed, or a
+     * consultation's room remade by a node that had not heard of its
+     * cancel yet) let a revoked token in that validate called revoked */
     if (app->revocations &&
-        rg_revcache_revoked(app->revocations, r->account_sid,
-                            room->sid[0] ? room->sid : room->unique_name, a->identity, r->issued))
+        (rg_revcache_revoked(app->revocations, r->account_sid, room->unique_name, a->identity,
+                             r->issued) ||
+         (room->sid[0] && rg_revcache_revoked(app->revocations, r->account_sid, room->sid,
+                                              a->identity, r->issued))))
         return refuse(why, RG_TOK_REVOKED, "The token was revoked: removed from this room");
     return 0;
 }

@@ -181,6 +181,31 @@ describe('kick and leave', () => {
     await a.c.close();
   });
 
+  it('the kicked token stays refused in a later room of the same name, as validate says (the set knows the room by name too)', async () => {
+    const token = tok(srv, 'mallory', 'kick-2');
+    const m = await join(srv, token);
+    assert.equal(m.joined.type, 'joined', JSON.stringify(m.joined));
+    const kicked = await rest('POST', `/v1/Rooms/kick-2/Participants/${m.joined.participant.sid}`, { Status: 'disconnected' });
+    assert.equal(kicked.status, 200, kicked.text);
+    await refused(m.c, await m.c.next('error'), 53216);
+    const done = await rest('POST', `/v1/Rooms/${m.joined.room.sid}`, { Status: 'completed' });
+    assert.equal(done.status, 200, done.text);
+    // a new room of that name (a completed one is not reopened by a join)
+    const made = await rest('POST', '/v1/Rooms', { UniqueName: 'kick-2' });
+    assert.equal(made.status, 201, made.text);
+    assert.notEqual(made.json.sid, m.joined.room.sid);
+    const a = await join(srv, tok(srv, 'alice', 'kick-2'));
+    assert.equal(a.joined.type, 'joined', JSON.stringify(a.joined));
+    assert.equal(a.joined.room.sid, made.json.sid);
+    const checked = await srv.request('POST', `/v1/Accounts/${srv.account.sid}/Tokens/validate`,
+      { auth: srv.accountAuth, json: { token } });
+    assert.equal(checked.json.valid, false, checked.text);
+    const again = await join(srv, token);
+    await refused(again.c, again.joined, 20106);
+    assert.deepEqual(await connected('kick-2'), [a.joined.participant.sid]);
+    await a.c.close();
+  });
+
   it('a room completed or a participant ended by the CLI (another process) closes live connections', async () => {
     const a = await join(srv, tok(srv, 'alice', 'cli-sync-1'));
     const b = await join(srv, tok(srv, 'bob', 'cli-sync-1'));

@@ -188,6 +188,25 @@ static void test_consultation_create_room_cancel(void **state)
     assert_int_equal(room.status, RG_ROOM_COMPLETED);
 }
 
+/* The copy a node had cached before another node cancelled: no room is
+ * made for it (the cancel's completed room stays the newest of its name)
+ * and the caller hears RG_EGONE, whatever the copy says. */
+static void test_consultation_room_after_cancel_elsewhere(void **state)
+{
+    app_fixture *f = *state;
+    rg_consultation k, stale, out;
+    rg_room room;
+    new_consultation(f, "c-3", &k);
+    assert_int_equal(rg_app_consultation_create(&f->app, &k, NOW), RG_OK);
+    stale = k;
+    /* as another node cancels: through the store, not this app's caches */
+    assert_int_equal(rg_store_consultation_cancel(f->app.store, f->account, "c-3", NOW + 5, &out),
+                     RG_OK);
+    assert_int_equal(stale.status, RG_CONSULT_SCHEDULED);
+    assert_int_equal(rg_app_consultation_room(&f->app, &stale, NOW + 6), RG_EGONE);
+    assert_int_equal(rg_store_room_get(f->app.store, f->account, "c-3", &room), RG_ENOTFOUND);
+}
+
 /* A room of another type under the consultation's name is refused. */
 static void test_consultation_room_squatted(void **state)
 {
@@ -277,6 +296,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_consultation_create_room_cancel, app_setup,
                                         app_teardown),
         cmocka_unit_test_setup_teardown(test_consultation_room_squatted, app_setup, app_teardown),
+        cmocka_unit_test_setup_teardown(test_consultation_room_after_cancel_elsewhere, app_setup,
+                                        app_teardown),
         cmocka_unit_test_setup_teardown(test_room_lifecycle, app_setup, app_teardown),
         cmocka_unit_test_setup_teardown(test_room_seat_and_kick, app_setup, app_teardown),
     };
