@@ -101,9 +101,10 @@ void tw_adopt(h2o_timeout_entry_t *e);
 /* c ends with a session handed over and not adopted: the room's reference
  * that came with it is released.  No-op without one. */
 void tw_drop_resumed(sig_conn *c);
+/* A sync's request for its session was refused, or found no connection
+ * (the hub's bounce): the client hears 53002. */
+void tw_resume_refused(sig_conn *c);
 /* A relay about sessions (what: resume, resumed, refused): 1 when it was one. */
-/* A sync's request for its session found no connection (hub bounce). */
-void tw_on_undelivered(sig_conn *c);
 int tw_on_session_message(sig_conn *c, const char *from, const char *what, json_t *data);
 
 /* signal/twilio_room.c */

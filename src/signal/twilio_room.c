@@ -339,7 +339,7 @@ static void deliver(rg_hub_peer *p, const rg_hub_event *ev)
         on_relay(c, ev);
         break;
     case RG_HUB_UNDELIVERED:
-        tw_on_undelivered(c);
+        tw_resume_refused(c);
         break;
     case RG_HUB_CLOSE: /* already out of the room: never said connected again */
         tw_of(c)->removed = 1;

@@ -65,7 +65,7 @@ void tw_on_session_timeout(h2o_timeout_entry_t *e)
 
 /* A relay to the Twilio connection `to` on loop `thread` (a member of a
  * room, or a new connection that is none yet); steals data.  bounce: the
- * sender hears if `to` is gone (tw_on_undelivered). */
+ * sender hears if `to` is gone (tw_resume_refused). */
 static void post_to(sig_conn *from, int thread, const char *to, json_t *data, int bounce)
 {
     rg_hub_member target;
@@ -143,7 +143,7 @@ static void ask_for_session(sig_conn *c, const rg_tw_msg *m, const rg_sig_entry 
             1);
 }
 
-void tw_on_undelivered(sig_conn *c)
+void tw_resume_refused(sig_conn *c)
 {
     tw_conn *tw = tw_of(c);
     if (!tw->resuming) return;
@@ -339,7 +339,7 @@ int tw_on_session_message(sig_conn *c, const char *from, const char *what, json_
     else if (strcmp(what, "resumed") == 0)
         on_resumed(c, data);
     else if (strcmp(what, "refused") == 0)
-        tw_on_undelivered(c); /* the same answer */
+        tw_resume_refused(c);
     else
         return 0;
     return 1;

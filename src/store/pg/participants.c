@@ -84,24 +84,29 @@ static int disconnect_locked(rg_store *st, const char *participant_sid, int64_t 
     return rg_pg_participant_disconnect_locked(st, participant_sid, now, NULL);
 }
 
-/* After the BEGIN of a transaction that writes this node's own seats or
- * leaves (RG_PG_QUIET). */
-static int quiet(rg_store *st)
+/* The BEGIN of a transaction that writes this node's own participants
+ * (RG_PG_QUIET), in one round trip.  The caller ends it with rg_pg_end
+ * whatever this answers: the BEGIN may have run when the setting failed. */
+static int begin_quiet(rg_store *st)
 {
-    return rg_pg_put_locked(st, RG_PG_QUIET, RG_PG_ARGS(RG_PG_TEXT(st->node, RG_NODE_ID_MAX)),
-                            NULL);
+    rg_pg_arg node = RG_PG_TEXT(st->node, RG_NODE_ID_MAX);
+    const rg_pg_stmt s[2] = {{"BEGIN", NULL, 0}, {RG_PG_QUIET, &node, 1}};
+    PGresult *r[2];
+    int rc = rg_pg_pipeline(st, s, 2, r);
+    if (rc == RG_OK) {
+        PQclear(r[0]);
+        PQclear(r[1]);
+    }
+    return rc;
 }
 
 int rg_pgsql_participant_leave(rg_store *st, const char *participant_sid, int64_t now)
 {
     uint64_t t0 = rg_pg_lock(st);
-    int rc = rg_pg_begin(st);
-    if (rc == RG_OK) {
-        rc = quiet(st);
-        if (rc == RG_OK) rc = lock_room_of(st, participant_sid);
-        if (rc == RG_OK) rc = disconnect_locked(st, participant_sid, now);
-        rc = rg_pg_end(st, rc);
-    }
+    int rc = begin_quiet(st);
+    if (rc == RG_OK) rc = lock_room_of(st, participant_sid);
+    if (rc == RG_OK) rc = disconnect_locked(st, participant_sid, now);
+    rc = rg_pg_end(st, rc);
     rg_pg_unlock(st, t0, 1);
     return rc;
 }
@@ -321,15 +326,12 @@ int rg_pgsql_track_events(rg_store *st, const char *participant_sid, const rg_tr
 {
     if (n == 0) return RG_OK;
     uint64_t t0 = rg_pg_lock(st);
-    int rc = rg_pg_begin(st);
-    if (rc == RG_OK) {
-        rc = quiet(st); /* a connection of this node publishes */
-        for (size_t i = 0; i < n && rc == RG_OK; i++) {
-            rc = rg_pgsql_outbox_emit.track(st, participant_sid, &ev[i], now);
-            if (rc == RG_OK) rc = rg_pgsql_outbox_emit.tracks_keep(st, participant_sid, &ev[i]);
-        }
-        rc = rg_pg_end(st, rc);
+    int rc = begin_quiet(st); /* a connection of this node publishes */
+    for (size_t i = 0; i < n && rc == RG_OK; i++) {
+        rc = rg_pgsql_outbox_emit.track(st, participant_sid, &ev[i], now);
+        if (rc == RG_OK) rc = rg_pgsql_outbox_emit.tracks_keep(st, participant_sid, &ev[i]);
     }
+    rc = rg_pg_end(st, rc);
     rg_pg_unlock(st, t0, 1);
     return rc;
 }
