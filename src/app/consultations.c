@@ -55,7 +55,10 @@ int rg_app_consultation_room(rg_app *app, const rg_consultation *k, int64_t now)
      * opened again for the tokens of a cancelled consultation */
     rc = rg_store_consultation_get(app->store, k->account_sid, k->consultation_id, &now_k);
     if (rc != RG_OK) return rc;
-    if (now_k.status == RG_CONSULT_STATUS_CANCELLED) return RG_EGONE;
+    if (now_k.status == RG_CONSULT_STATUS_CANCELLED) {
+        rg_hot_consultation_forget(app->hot, &now_k); /* this node's reads agree from now on */
+        return RG_EGONE;
+    }
     /* EVENT: room-created when it creates one, written by the store call */
     int two = rg_room_type_fixed_max(RG_ROOM_GO);
     rc = rg_store_room_get_or_create(app->store, k->account_sid, k->consultation_id, RG_ROOM_GO,

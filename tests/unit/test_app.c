@@ -198,13 +198,21 @@ static void test_consultation_room_after_cancel_elsewhere(void **state)
     rg_room room;
     new_consultation(f, "c-3", &k);
     assert_int_equal(rg_app_consultation_create(&f->app, &k, NOW), RG_OK);
-    stale = k;
+    /* this node's copy, read before the cancel: a tick behind after it */
+    assert_int_equal(rg_hot_consultation_get(f->app.hot, f->app.store, f->account, "c-3", &stale),
+                     RG_OK);
     /* as another node cancels: through the store, not this app's caches */
     assert_int_equal(rg_store_consultation_cancel(f->app.store, f->account, "c-3", NOW + 5, &out),
                      RG_OK);
-    assert_int_equal(stale.status, RG_CONSULT_SCHEDULED);
+    assert_int_equal(rg_hot_consultation_get(f->app.hot, f->app.store, f->account, "c-3", &out),
+                     RG_OK);
+    assert_int_equal(out.status, RG_CONSULT_SCHEDULED);
     assert_int_equal(rg_app_consultation_room(&f->app, &stale, NOW + 6), RG_EGONE);
     assert_int_equal(rg_store_room_get(f->app.store, f->account, "c-3", &room), RG_ENOTFOUND);
+    /* what it learnt replaces the node's copy: its reads agree at once */
+    assert_int_equal(rg_hot_consultation_get(f->app.hot, f->app.store, f->account, "c-3", &out),
+                     RG_OK);
+    assert_int_equal(out.status, RG_CONSULT_STATUS_CANCELLED);
 }
 
 /* A room of another type under the consultation's name is refused. */
