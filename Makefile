@@ -10,6 +10,9 @@ BUILD := build
 OPT := -O2
 endif
 
+# The builds `make run`, `make test` and `make bench` start use every core
+# (a fresh `make test` compiles the tree twice: sanitized and plain).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CFLAGS ?=
 CFLAGS += -std=c17 -g -Wall -Wextra -Werror -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -Isrc -I/usr/include/postgresql $(OPT) -MMD -MP
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
@@ -174,16 +177,16 @@ deps-test:
 	@scripts/deps.sh test
 
 run: deps-run
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@scripts/run.sh
 
 test: deps-test
-	@$(MAKE) --no-print-directory SAN=1 all units replay
-	@$(MAKE) --no-print-directory all units replay
+	@$(MAKE) --no-print-directory -j$(JOBS) SAN=1 all units replay
+	@$(MAKE) --no-print-directory -j$(JOBS) all units replay
 	@scripts/test.sh
 
 bench: deps-test
-	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(BENCH_BIN)
 	@bench/run.sh
 
 format:

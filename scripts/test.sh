@@ -3,6 +3,7 @@
 # `make all units`:
 #   1. unit (cmocka) under AddressSanitizer + UndefinedBehaviorSanitizer
 #   2. unit (cmocka) again under valgrind memcheck, on the plain build
+#      (both a suite per core at a time: run_units)
 #   2b. the store unit tests the PostgreSQL back end passes so far (issue 15,
 #      Makefile PG_UNITS), both ways, on a throw-away PostgreSQL
 #      (scripts/pg.sh) that is stopped afterwards
@@ -22,7 +23,13 @@
 #      memcheck (tus.test.js, the protocol on small files, does run); and
 #      sec_redteam_cli.test.js: it reads the secrets' absence from
 #      /proc/PID/cmdline, which under valgrind is valgrind's own copy of
-#      the arguments, not the server's memory
+#      the arguments, not the server's memory; and deb, install and
+#      circles: they run no server under test (they build and run the
+#      package, the installed tree and the circle checker), so a second
+#      run would repeat the first exactly.
+#      Three suites at a time: a quarter of the pass's CPU time was idle
+#      at two (the multinode suites wait on timeouts, a node's deadline,
+#      a PostgreSQL outage) while each server start costs memcheck ~3 s.
 #   5. browser e2e (tests/e2e, Chromium) against the sanitized server
 #   and docs/openapi.yaml through @redocly/cli lint, the circle check of
 #   src/ (scripts/circles.mjs: no include or call circle), cppcheck over src/
@@ -58,14 +65,14 @@ count_cmocka() { # adds the counts of one cmocka run ($1) to the totals ($2: lab
     return 0
 }
 
-run_unit() { # $1 = label, $2 = binary, rest = wrapper command
+# report_unit LABEL BINARY: adds one finished cmocka run (its output and
+# exit status in $log, from run_unit or start_unit) to the totals.
+report_unit() {
     local label=$1 bin=$2 out rc
-    shift 2
     out="$log/$(basename "$bin").$label"
-    "$@" "$bin" >"$out" 2>&1
-    rc=$?
+    rc=$(cat "$out.rc" 2>/dev/null || echo 127)
     count_cmocka "$out" "$label $(basename "$bin")"
-    if [ $rc -ne 0 ]; then
+    if [ "$rc" -ne 0 ]; then
         echo "FAIL $label $(basename "$bin") (exit $rc)"
         failures+=("$label $(basename "$bin") (exit $rc)")
         cat "$out"
@@ -75,8 +82,45 @@ run_unit() { # $1 = label, $2 = binary, rest = wrapper command
     fi
 }
 
-echo "== unit tests (ASan + UBSan)"
-for t in build/san/tests/test_*; do [[ $t == *.d ]] || run_unit asan "$t"; done
+# start_unit LABEL BINARY WRAPPER...: runs one suite in the background,
+# once fewer than UNIT_JOBS run.
+start_unit() {
+    local label=$1 bin=$2 out
+    shift 2
+    out="$log/$(basename "$bin").$label"
+    while [ "$(jobs -rp | wc -l)" -ge "$UNIT_JOBS" ]; do wait -n; done
+    { "$@" "$bin" >"$out" 2>&1; echo $? >"$out.rc"; } &
+}
+
+run_unit() { # $1 = label, $2 = binary, rest = wrapper command: one suite, now
+    local label=$1 bin=$2 out
+    shift 2
+    out="$log/$(basename "$bin").$label"
+    "$@" "$bin" >"$out" 2>&1
+    echo $? >"$out.rc"
+    report_unit "$label" "$bin"
+}
+
+# run_units LABEL WRAPPER... -- BINARIES...: the suites UNIT_JOBS at a
+# time (default: a core each), reported in order once all are done.
+# Memcheck runs a process's threads one at a time, so under valgrind a
+# suite keeps one core busy and the others idle: two at once on two cores
+# take about half the time.  Not for the PostgreSQL suites, which share
+# one cluster (and its sessions, which some of them count).
+UNIT_JOBS=${UNIT_JOBS:-$(nproc 2>/dev/null || echo 2)}
+run_units() {
+    local label=$1 w=() t
+    shift
+    while [ "$1" != -- ]; do w+=("$1"); shift; done
+    shift
+    for t in "$@"; do start_unit "$label" "$t" "${w[@]}"; done
+    wait
+    for t in "$@"; do report_unit "$label" "$t"; done
+}
+
+echo "== unit tests (ASan + UBSan) [${SECONDS}s]"
+# shellcheck disable=SC2046
+run_units asan -- $(ls build/san/tests/test_* | grep -v '\.d$')
 
 # memcheck for the unit suites.  --fair-sched=yes: valgrind runs one
 # thread at a time, and by default a thread that spins (test_keycache's
@@ -85,13 +129,11 @@ for t in build/san/tests/test_*; do [[ $t == *.d ]] || run_unit asan "$t"; done
 # 34 s with it); timeout: a hang fails its suite instead of the whole run.
 UNIT_VALGRIND=(timeout 900 valgrind -q --fair-sched=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
 
-echo "== unit tests (valgrind)"
-for t in build/tests/test_*; do
-    [[ $t == *.d ]] && continue
-    run_unit valgrind "$t" "${UNIT_VALGRIND[@]}"
-done
+echo "== unit tests (valgrind) [${SECONDS}s]"
+# shellcheck disable=SC2046
+run_units valgrind "${UNIT_VALGRIND[@]}" -- $(ls build/tests/test_* | grep -v '\.d$')
 
-echo "== unit tests on PostgreSQL (ASan + UBSan, then valgrind)"
+echo "== unit tests on PostgreSQL (ASan + UBSan, then valgrind) [${SECONDS}s]"
 if pg_env=$(scripts/pg.sh start 2>"$log/pg.start"); then
     eval "$pg_env"
     export RG_TEST_PG
@@ -124,7 +166,7 @@ replay() { # $1 = label, $2 = target, $3 = binary, rest = wrapper command
         tail -n 40 "$out"
     fi
 }
-echo "== fuzz corpus replay (ASan + UBSan, then valgrind)"
+echo "== fuzz corpus replay (ASan + UBSan, then valgrind) [${SECONDS}s]"
 for dir in fuzz/corpus/*/; do
     name=$(basename "$dir")
     replay fuzz-replay "$name" "build/san/fuzz/replay_$name"
@@ -153,7 +195,7 @@ failed_blocks() {
 run_node() {
     local label=$1 conc=$2 out rc t p f c s
     shift 2
-    echo "== $label (node --test, ${BIN_LABEL:-sanitized server})"
+    echo "== $label (node --test, ${BIN_LABEL:-sanitized server}) [${SECONDS}s]"
     out="$log/node.${label// /_}"
     ROOMGATE_BIN="${SERVER_BIN:-$PWD/build/san/roomgate}" node --test --test-reporter=tap \
         --test-concurrency="$conc" "$@" >"$out" 2>&1
@@ -187,7 +229,7 @@ run_node() {
 # docs/openapi.yaml through @redocly/cli lint (rules and the reason for each
 # exception: redocly.yaml, .redocly.lint-ignore.yaml): one test, failed by
 # any error or warning.
-echo "== OpenAPI lint (@redocly/cli)"
+echo "== OpenAPI lint (@redocly/cli) [${SECONDS}s]"
 if REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true NO_COLOR=1 \
     tests/node_modules/.bin/redocly lint --format=stylish docs/openapi.yaml >"$log/redocly" 2>&1 &&
     ! grep -Eq '^ +[0-9]+:[0-9]+ +(error|warning) ' "$log/redocly"; then
@@ -202,7 +244,7 @@ fi
 
 # No circle between the files of src/ (issue 11; what counts as an edge:
 # scripts/circles.mjs): one test, failed by any circle, listed with its edges.
-echo "== circles in src/ (scripts/circles.mjs)"
+echo "== circles in src/ (scripts/circles.mjs) [${SECONDS}s]"
 if node scripts/circles.mjs >"$log/circles" 2>&1; then
     echo "ok   $(head -n 1 "$log/circles")"
     passed=$((passed + 1))
@@ -214,7 +256,7 @@ else
 fi
 
 # cppcheck over src/ (make lint): one test, failed by any finding.
-echo "== C lint (cppcheck)"
+echo "== C lint (cppcheck) [${SECONDS}s]"
 if make -s lint >"$log/cppcheck" 2>&1 && ! grep -Eq '(error|warning|performance|portability|style):' "$log/cppcheck"; then
     echo "ok   cppcheck src/"
     passed=$((passed + 1))
@@ -229,7 +271,9 @@ fi
 # scripts/run.sh starts as `make run` does (tests/readme/).
 BIN_LABEL="plain server from scripts/run.sh" run_node "README examples" 1 tests/readme/
 
-run_node "API, interop and attack tests" 2 tests/api/
+# Three files at a time: at two, a third of the machine was idle (suites
+# waiting on timers, deadlines and restarts).
+run_node "API, interop and attack tests" 3 tests/api/
 # 3b. The API suites whose servers and CLI only go through the store's
 # interface, again with every server on PostgreSQL: a throw-away cluster
 # (scripts/pg.sh), a fresh schema per data dir (tests/api/lib/server.js,
@@ -256,13 +300,15 @@ else
 fi
 # shellcheck disable=SC2046
 SERVER_BIN="$PWD/tests/valgrind-roomgate.sh" BIN_LABEL="server under valgrind" \
-    run_node "API under valgrind" 2 $(ls tests/api/*.test.js | grep -Ev '/(recordings|sec_upload|sec_import|sec_redteam_cli)\.test\.js$')
+    run_node "API under valgrind" 3 $(ls tests/api/*.test.js |
+        grep -Ev '/(recordings|sec_upload|sec_import|sec_redteam_cli|deb|install|circles)\.test\.js$')
 # Browser e2e: Debian's Chromium through playwright-core (never downloaded).
 # E2E narrows the suites (default: all of tests/e2e/).
 # shellcheck disable=SC2086
 run_node "browser e2e" 1 ${E2E:-tests/e2e/}
 
 echo
+echo "all suites ran in ${SECONDS}s"
 [ "${#failures[@]}" -gt 0 ] && echo "Failed:" && printf '  %s\n' "${failures[@]}"
 for n in "${notrun[@]}"; do echo "FAIL: a promised suite did not run: $n"; done
 echo "$passed passed, $failed failed, $skipped skipped"

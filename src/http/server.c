@@ -417,7 +417,9 @@ static void add_files(void *ud, const char *prefix, const char *dir, rg_files_al
         g->super.on_req = on_files_req;
         g->allow = allow;
     }
-    h2o_file_register(path, dir, index_files, NULL, 0);
+    /* the path's map (the host's, shared): NULL would build a map of its
+     * own, ~1,000 types, for each directory */
+    h2o_file_register(path, dir, index_files, path->mimemap, 0);
     add_logger(path, s->app->cfg.access_log);
     add_metrics_logger(path, s->app, allow ? RG_MROUTE_DEMO : RG_MROUTE_SDK);
 }

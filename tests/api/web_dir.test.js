@@ -38,7 +38,11 @@ describe('static files found from the executable', () => {
       const page = await get(srv, '/demo/');
       assert.equal(page.status, 200, page.text);
       assert.equal(page.text, fs.readFileSync(path.join(REPO_ROOT, 'web/demo/index.html'), 'utf8'));
-      assert.equal((await get(srv, '/sdk/roomgate.js')).status, 200);
+      assert.match(page.headers.get('content-type'), /^text\/html\b/);
+      // both directories type their files from the host's one MIME map
+      const sdk = await get(srv, '/sdk/roomgate.js');
+      assert.equal(sdk.status, 200);
+      assert.match(sdk.headers.get('content-type'), /^(application|text)\/javascript\b/);
       const root = await get(srv, '/');
       assert.equal(root.status, 302);
       assert.equal(root.headers.get('location'), '/demo/');

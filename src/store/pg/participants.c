@@ -84,19 +84,26 @@ static int disconnect_locked(rg_store *st, const char *participant_sid, int64_t 
     return rg_pg_participant_disconnect_locked(st, participant_sid, now, NULL);
 }
 
+int rg_pg_quiet_begin(const rg_store *st, rg_pg_stmt s[RG_PG_QUIET_BEGIN], rg_pg_arg *node)
+{
+    *node = RG_PG_TEXT(st->node, RG_NODE_ID_MAX);
+    s[0] = (rg_pg_stmt){"BEGIN", NULL, 0};
+    s[1] = (rg_pg_stmt){RG_PG_QUIET, node, 1};
+    return RG_PG_QUIET_BEGIN;
+}
+
 /* The BEGIN of a transaction that writes this node's own participants
- * (RG_PG_QUIET), in one round trip.  The caller ends it with rg_pg_end
- * whatever this answers: the BEGIN may have run when the setting failed. */
+ * (rg_pg_quiet_begin), in one round trip.  The caller ends it with
+ * rg_pg_end whatever this answers: the BEGIN may have run when the
+ * setting failed. */
 static int begin_quiet(rg_store *st)
 {
-    rg_pg_arg node = RG_PG_TEXT(st->node, RG_NODE_ID_MAX);
-    const rg_pg_stmt s[2] = {{"BEGIN", NULL, 0}, {RG_PG_QUIET, &node, 1}};
-    PGresult *r[2];
-    int rc = rg_pg_pipeline(st, s, 2, r);
-    if (rc == RG_OK) {
-        PQclear(r[0]);
-        PQclear(r[1]);
-    }
+    rg_pg_arg node;
+    rg_pg_stmt s[RG_PG_QUIET_BEGIN];
+    PGresult *r[RG_PG_QUIET_BEGIN];
+    int n = rg_pg_quiet_begin(st, s, &node), rc = rg_pg_pipeline(st, s, n, r);
+    for (int i = 0; rc == RG_OK && i < n; i++)
+        PQclear(r[i]);
     return rc;
 }
 
@@ -190,11 +197,9 @@ static int pipeline_all(rg_store *st, const rg_pg_stmt *s, size_t n)
 static int leaves_write(rg_store *st, const rg_leave *leaves, size_t n, const unsigned char *events)
 {
     leave_args *a = malloc(n * sizeof *a);
-    rg_pg_stmt *s = malloc((3 * n + 2) * sizeof *s);
-    rg_pg_arg node = RG_PG_TEXT(st->node, RG_NODE_ID_MAX);
+    rg_pg_stmt *s = malloc((3 * n + 1) * sizeof *s);
     size_t m = 0;
     int rc = a && s ? RG_OK : RG_ENOMEM;
-    if (rc == RG_OK) s[m++] = (rg_pg_stmt){RG_PG_QUIET, &node, 1};
     for (size_t i = 0; rc == RG_OK && i < n; i++) {
         if (leaves[i].rc != RG_OK) continue;
         rg_pg_arg sid = RG_PG_SID(leaves[i].participant_sid), now = RG_PG_INT(leaves[i].now),
@@ -230,8 +235,9 @@ void rg_pgsql_participant_leave_batch(rg_store *st, rg_leave *leaves, size_t n)
     unsigned char *events = calloc(n ? n : 1, 1);
     int rc = sids && events ? RG_OK : RG_EINVAL;
     uint64_t t0 = rg_pg_lock(st);
-    if (rc == RG_OK && (rc = rg_pg_begin(st)) == RG_OK) {
-        rc = leaves_lock(st, leaves, n, sids, events);
+    if (rc == RG_OK) {
+        rc = begin_quiet(st);
+        if (rc == RG_OK) rc = leaves_lock(st, leaves, n, sids, events);
         if (rc == RG_OK) rc = leaves_write(st, leaves, n, events);
         if (rc != RG_OK) rg_pg_end(st, rc); /* the rollback of them all */
     }

@@ -32,6 +32,13 @@ int rg_pg_participant_disconnect_locked(rg_store *st, const char *participant_si
  * transaction.  Right after its BEGIN, before any write. */
 #define RG_PG_QUIET "SELECT set_config('roomgate.quiet', $1, true)"
 
+/* The first statements of such a transaction, to lead a pipeline (one
+ * round trip with what follows): BEGIN and RG_PG_QUIET, into s; node
+ * holds the setting's argument and must outlive s.  Returns how many
+ * (RG_PG_QUIET_BEGIN). */
+#define RG_PG_QUIET_BEGIN 2
+int rg_pg_quiet_begin(const rg_store *st, rg_pg_stmt s[RG_PG_QUIET_BEGIN], rg_pg_arg *node);
+
 /* SQL true while the seat of identity $2 in room $1 can be taken: the
  * room in progress, and its connected participants other than $2's
  * (whom the seat replaces) fewer than its capacity.  A seat's statements

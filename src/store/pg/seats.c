@@ -180,11 +180,12 @@ int rg_pgsql_participant_join(rg_store *st, const char *room_sid, const char *id
     PGresult *got = NULL;
     if (!join_args_ok(room_sid, identity, participant_sid)) return RG_EINVAL;
     seat_sql_fill(&q, st, room_sid, identity, participant_sid, now);
-    rg_pg_arg sid = RG_PG_SID(participant_sid), node = RG_PG_TEXT(st->node, RG_NODE_ID_MAX);
-    const rg_pg_stmt begin[] = {{"BEGIN", NULL, 0}, {RG_PG_QUIET, &node, 1}},
-                     read = {"SELECT " RG_SQL_PARTICIPANT_FROM " WHERE p.sid = $1", &sid, 1};
+    rg_pg_arg sid = RG_PG_SID(participant_sid), node;
+    rg_pg_stmt begin[RG_PG_QUIET_BEGIN];
+    const rg_pg_stmt read = {"SELECT " RG_SQL_PARTICIPANT_FROM " WHERE p.sid = $1", &sid, 1};
+    int nbegin = rg_pg_quiet_begin(st, begin, &node);
     uint64_t t0 = rg_pg_lock(st);
-    int rc = seat_run(st, &q, 1, begin, 2, out ? &read : NULL, out ? &got : NULL);
+    int rc = seat_run(st, &q, 1, begin, nbegin, out ? &read : NULL, out ? &got : NULL);
     if (rc == RG_OK && out)
         rc = PQntuples(got) == 1 ? rg_pg_read_cols(got, 0, out, &rg_cols_participant) : RG_EIO;
     PQclear(got);
@@ -277,30 +278,23 @@ static int room_events(const batch_rooms *b, const char *room_sid)
     return at == NULL || b->events[at - b->sids];
 }
 
-/* The statements that open a seat or leave transaction (RG_PG_QUIET). */
-#define BEGIN_STMTS 2
-
-/* Locks rooms from..to of b, in pipelines, after the BEGIN_STMTS when
- * begin: a room that does not exist is left to its seat. */
+/* Locks rooms from..to of b, in pipelines, after the transaction's
+ * first statements (rg_pg_quiet_begin) when begin: a room that does not
+ * exist is left to its seat. */
 static int lock_some(rg_store *st, batch_rooms *b, size_t from, size_t to, int begin)
 {
     static const char lock[] = ROOM_LOCK_TARGET;
     rg_pg_stmt s[RG_PG_PIPELINE_MAX];
-    rg_pg_arg args[RG_PG_PIPELINE_MAX];
+    rg_pg_arg args[RG_PG_PIPELINE_MAX], node;
     PGresult *r[RG_PG_PIPELINE_MAX];
-    int m = 0;
-    if (begin) {
-        args[1] = RG_PG_TEXT(st->node, RG_NODE_ID_MAX);
-        s[m++] = (rg_pg_stmt){"BEGIN", NULL, 0};
-        s[m++] = (rg_pg_stmt){RG_PG_QUIET, &args[1], 1};
-    }
+    int m = begin ? rg_pg_quiet_begin(st, s, &node) : 0;
     for (size_t i = from; i < to; i++, m++) {
         args[m] = RG_PG_TEXT(b->sids[i], RG_IDENTITY_MAX);
         s[m] = (rg_pg_stmt){lock, &args[m], 1};
     }
     int rc = rg_pg_pipeline(st, s, m, r);
     if (rc != RG_OK) return rc;
-    for (size_t i = from, k = begin ? BEGIN_STMTS : 0; i < to; i++, k++) {
+    for (size_t i = from, k = begin ? RG_PG_QUIET_BEGIN : 0; i < to; i++, k++) {
         int64_t has = 1;
         if (PQntuples(r[k]) == 1 && rg_pg_int(r[k], 0, 0, &has) != RG_OK) rc = RG_EIO;
         b->events[i] = has != 0;
@@ -327,7 +321,7 @@ static int begin_and_lock_rooms(rg_store *st, const rg_seat *seats, size_t n, ba
         if (b->n == 0 || strcmp(b->sids[i], b->sids[b->n - 1]) != 0) b->sids[b->n++] = b->sids[i];
     int rc = RG_OK, begin = 1;
     for (size_t i = 0; rc == RG_OK && (i < b->n || begin); begin = 0) {
-        size_t room = RG_PG_PIPELINE_MAX - (begin ? BEGIN_STMTS : 0);
+        size_t room = RG_PG_PIPELINE_MAX - (begin ? RG_PG_QUIET_BEGIN : 0);
         size_t to = b->n - i > room ? i + room : b->n;
         rc = lock_some(st, b, i, to, begin);
         i = to;
