@@ -2,8 +2,10 @@
  *
  * Every committed change to the store's tables notifies the channel
  * roomgate_changes (store_changed(), migration 8: once per transaction, at
- * its commit).  Each store handle keeps a second connection that LISTENs
- * there; the mark counts what it heard from sessions other than the
+ * its commit).  Each store handle that asks for the mark keeps a second
+ * connection that LISTENs there, made at the first ask (the CLI's,
+ * heartbeat's, dispatcher's and audit log's handles never ask, and hold
+ * one connection each); the mark counts what it heard from sessions other than the
  * handle's own (a notification names the backend that sent it) and of
  * other schemas (its payload names the changed table's schema, migration
  * 9: channels are per database), read from that connection's socket
@@ -26,11 +28,12 @@
 
 #define CHANNEL "roomgate_changes"
 
-enum { RESETTING, SUBSCRIBING, LISTENING };
+enum { UNOPENED, RESETTING, SUBSCRIBING, LISTENING };
 
 struct rg_pg_listen {
     pthread_mutex_t mu; /* the callers: the watcher's tick, the key cache's reloads */
-    PGconn *conn;
+    PGconn *conn;       /* NULL while UNOPENED */
+    char *location;     /* UNOPENED: where to connect */
     int state;
     rg_pg_reset reset; /* RESETTING: the reconnect (conn.c) */
     int64_t heard;     /* others' notifications, and each LISTEN made */
@@ -118,19 +121,26 @@ static void quiet(void *ud, const PGresult *r)
 int rg_pg_listen_open(rg_store *st, const char *location)
 {
     struct rg_pg_listen *l = calloc(1, sizeof *l);
-    if (l == NULL) return RG_ENOMEM;
-    pthread_mutex_init(&l->mu, NULL);
-    l->conn = rg_pg_connect(location);
-    if (l->conn == NULL) {
-        pthread_mutex_destroy(&l->mu);
+    if (l == NULL || (l->location = strdup(location)) == NULL) {
         free(l);
         return RG_ENOMEM;
     }
-    PQsetNoticeReceiver(l->conn, quiet, NULL);
-    l->state = RESETTING;
-    if (PQstatus(l->conn) == CONNECTION_OK) subscribe(l);
+    pthread_mutex_init(&l->mu, NULL);
+    l->state = UNOPENED;
     st->listen = l;
     return RG_OK;
+}
+
+/* UNOPENED: the connect started, finished by the resets' steps (a
+ * connection that cannot start now is tried again at the next mark). */
+static void open_now(struct rg_pg_listen *l)
+{
+    l->conn = rg_pg_connect_start(l->location, &l->reset);
+    if (l->conn == NULL) return;
+    PQsetNoticeReceiver(l->conn, quiet, NULL);
+    l->state = RESETTING;
+    free(l->location);
+    l->location = NULL;
 }
 
 void rg_pg_listen_close(rg_store *st)
@@ -139,6 +149,7 @@ void rg_pg_listen_close(rg_store *st)
     if (l == NULL) return;
     PQfinish(l->conn);
     pthread_mutex_destroy(&l->mu);
+    free(l->location);
     free(l);
     st->listen = NULL;
 }
@@ -149,6 +160,7 @@ int rg_pg_listen_mark(rg_store *st, int64_t *mark)
     int on;
     if (l == NULL) return 0;
     pthread_mutex_lock(&l->mu);
+    if (l->state == UNOPENED) open_now(l);
     if (l->state == RESETTING && rg_pg_reset_step(l->conn, &l->reset)) subscribe(l);
     if (l->state == SUBSCRIBING) read_subscribed(l);
     if (l->state == LISTENING) read_notifications(st, l);

@@ -512,6 +512,38 @@ static long count_of(rg_store *st, const char *sql)
     return n;
 }
 
+/* The client sessions of the database but the asking one's, once the
+ * count holds still (a closed handle's backend leaves a moment later). */
+static long sessions(rg_store *st)
+{
+    static const char sql[] = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                              "'client backend' AND pid <> pg_backend_pid()";
+    long n = count_of(st, sql), again;
+    for (int i = 0; i < 100 && (again = count_of(st, sql)) != n; i++) {
+        n = again;
+        usleep(20000);
+    }
+    return n;
+}
+
+/* A handle connects its listening connection only when the mark is first
+ * asked (listen.c): the CLI's, the heartbeat's and the dispatcher's
+ * handles, which never ask, hold one connection each, not two. */
+static void test_listen_on_first_ask(void **state)
+{
+    fixture *f = *state;
+    rg_store *other = NULL, *st = NULL;
+    assert_int_equal(rg_store_open(f->path, &other), RG_OK);
+    long before = sessions(other);
+    assert_int_equal(rg_store_open(f->path, &st), RG_OK);
+    usleep(100000);
+    assert_int_equal(sessions(other), before + 1);
+    listening_mark(st);
+    assert_int_equal(sessions(other), before + 2);
+    rg_store_close(st);
+    rg_store_close(other);
+}
+
 /* A statement that has no answer within the handle's deadline (here it
  * waits for a lock another session holds) is given up (wait.c): RG_EIO,
  * the store down, the connection broken; the server abandons the waiting
@@ -845,6 +877,7 @@ int main(void)
         T(test_change_mark_any_client),
         T(test_change_mark_own_transactions),
         T(test_change_mark_listens),
+        T(test_listen_on_first_ask),
         T(test_change_mark_own_schema),
         T(test_change_mark_quiet_seats),
         T(test_audit_two_nodes),
