@@ -66,7 +66,7 @@ count_cmocka() { # adds the counts of one cmocka run ($1) to the totals ($2: lab
 }
 
 # report_unit LABEL BINARY: adds one finished cmocka run (its output and
-# exit status in $log, from run_unit or start_unit) to the totals.
+# exit status in $log, from start_unit) to the totals.
 report_unit() {
     local label=$1 bin=$2 out rc
     out="$log/$(basename "$bin").$label"
@@ -92,21 +92,12 @@ start_unit() {
     { "$@" "$bin" >"$out" 2>&1; echo $? >"$out.rc"; } &
 }
 
-run_unit() { # $1 = label, $2 = binary, rest = wrapper command: one suite, now
-    local label=$1 bin=$2 out
-    shift 2
-    out="$log/$(basename "$bin").$label"
-    "$@" "$bin" >"$out" 2>&1
-    echo $? >"$out.rc"
-    report_unit "$label" "$bin"
-}
-
 # run_units LABEL WRAPPER... -- BINARIES...: the suites UNIT_JOBS at a
 # time (default: a core each), reported in order once all are done.
 # Memcheck runs a process's threads one at a time, so under valgrind a
 # suite keeps one core busy and the others idle: two at once on two cores
-# take about half the time.  Not for the PostgreSQL suites, which share
-# one cluster (and its sessions, which some of them count).
+# take about half the time.  The PostgreSQL suites run one at a time
+# (UNIT_JOBS=1): they share one cluster, and some count its sessions.
 UNIT_JOBS=${UNIT_JOBS:-$(nproc 2>/dev/null || echo 2)}
 run_units() {
     local label=$1 w=() t
@@ -138,11 +129,10 @@ if pg_env=$(scripts/pg.sh start 2>"$log/pg.start"); then
     eval "$pg_env"
     export RG_TEST_PG
     trap 'scripts/pg.sh stop "$RG_TEST_PG_DIR" >/dev/null 2>&1; rm -rf "$log"' EXIT
-    for t in build/san/tests/pg/test_*; do [[ $t == *.d ]] || run_unit asan-pg "$t"; done
-    for t in build/tests/pg/test_*; do
-        [[ $t == *.d ]] && continue
-        run_unit valgrind-pg "$t" "${UNIT_VALGRIND[@]}"
-    done
+    # shellcheck disable=SC2046
+    UNIT_JOBS=1 run_units asan-pg -- $(ls build/san/tests/pg/test_* | grep -v '\.d$')
+    # shellcheck disable=SC2046
+    UNIT_JOBS=1 run_units valgrind-pg "${UNIT_VALGRIND[@]}" -- $(ls build/tests/pg/test_* | grep -v '\.d$')
     scripts/pg.sh stop "$RG_TEST_PG_DIR" || failures+=("scripts/pg.sh stop")
     trap 'rm -rf "$log"' EXIT
     unset RG_TEST_PG RG_TEST_PG_DIR

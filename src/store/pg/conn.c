@@ -33,7 +33,7 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static PGconn *connect_with(const char *location, int start)
+PGconn *rg_pg_connect(const char *location)
 {
     /* the location (expanded as a connection string) comes after the
      * defaults, so what it sets wins.  The defaults: a connect bounded in
@@ -42,23 +42,7 @@ static PGconn *connect_with(const char *location, int start)
     const char *const keys[] = {"connect_timeout",  "keepalives_idle", "keepalives_interval",
                                 "keepalives_count", "dbname",          NULL};
     const char *const values[] = {DEFAULT_CONNECT_TIMEOUT, "10", "5", "3", location, NULL};
-    return start ? PQconnectStartParams(keys, values, 1) : PQconnectdbParams(keys, values, 1);
-}
-
-PGconn *rg_pg_connect(const char *location)
-{
-    return connect_with(location, 0);
-}
-
-PGconn *rg_pg_connect_start(const char *location, rg_pg_reset *r)
-{
-    PGconn *c = connect_with(location, 1);
-    /* PQconnectStart's connection is polled as a reset is (PQresetPoll is
-     * PQconnectPoll and the event procs, which we have none of) */
-    *r = (rg_pg_reset){.going = c && PQstatus(c) != CONNECTION_BAD,
-                       .want = PGRES_POLLING_WRITING,
-                       .tried_ms = mono_ms()};
-    return c;
+    return PQconnectdbParams(keys, values, 1);
 }
 
 rg_pg_link *rg_pg_link_of(rg_store *st)

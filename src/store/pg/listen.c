@@ -3,10 +3,10 @@
  * Every committed change to the store's tables notifies the channel
  * roomgate_changes (store_changed(), migration 8: once per transaction, at
  * its commit).  Each store handle that asks for the mark keeps a second
- * connection that LISTENs there, made at the first ask (the CLI's,
- * heartbeat's, dispatcher's and audit log's handles never ask, and hold
- * one connection each); the mark counts what it heard from sessions other than the
- * handle's own (a notification names the backend that sent it) and of
+ * connection that LISTENs there, made at the first ask (the CLI's, the
+ * heartbeat's and the audit log's handles never ask, and hold one
+ * connection each); the mark counts what it heard from sessions other
+ * than the handle's own (a notification names the backend that sent it) and of
  * other schemas (its payload names the changed table's schema, migration
  * 9: channels are per database), read from that connection's socket
  * without a round trip.  So the change watcher's
@@ -131,14 +131,18 @@ int rg_pg_listen_open(rg_store *st, const char *location)
     return RG_OK;
 }
 
-/* UNOPENED: the connect started, finished by the resets' steps (a
- * connection that cannot start now is tried again at the next mark). */
+/* UNOPENED: the connect, waited for as the main connection's at the
+ * open was (the first ask is the change watcher's, made as the server
+ * starts, before any loop runs), so the LISTEN is on its way at once and
+ * the mark settles as soon as before; out of memory, tried again at the
+ * next ask.  A connection that failed is remade by the resets' steps. */
 static void open_now(struct rg_pg_listen *l)
 {
-    l->conn = rg_pg_connect_start(l->location, &l->reset);
+    l->conn = rg_pg_connect(l->location);
     if (l->conn == NULL) return;
     PQsetNoticeReceiver(l->conn, quiet, NULL);
     l->state = RESETTING;
+    if (PQstatus(l->conn) == CONNECTION_OK) subscribe(l);
     free(l->location);
     l->location = NULL;
 }

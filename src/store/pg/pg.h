@@ -156,9 +156,6 @@ int rg_pg_int(const PGresult *r, int row, int col, int64_t *out);
  * of a locked use (advances a reconnect without waiting); rg_pg_reachable
  * (any thread, no lock): 0 while the connection is down. */
 PGconn *rg_pg_connect(const char *location);
-/* The same connect started without waiting (PQconnectStartParams), r set
- * so that rg_pg_reset_step finishes it; NULL when out of memory. */
-PGconn *rg_pg_connect_start(const char *location, rg_pg_reset *r);
 void rg_pg_lost(rg_store *st);
 void rg_pg_heal(rg_store *st);
 /* The links other than the caller's that are free now (a trylock: a
@@ -213,10 +210,10 @@ void rg_pg_late(rg_store *st);
 
 /* The change mark's listening connection (listen.c): made ready after
  * the main one (RG_OK, or RG_ENOMEM), connected at the first mark asked
- * (a handle that never asks, the CLI's, the heartbeat's, the status
- * callback dispatcher's, holds no second connection); rg_pg_listen_mark sets *mark to the
- * count of others' changes heard and answers 1 while it listens, 0 while
- * it does not (the caller asks store_changes); any thread.  The backend's
+ * (a handle that never asks, the CLI's, the heartbeat's, the audit log's,
+ * holds no second connection); rg_pg_listen_mark sets *mark to the count
+ * of others' changes heard and answers 1 while it listens, 0 while it
+ * does not (the caller asks store_changes); any thread.  The backend's
  * pid while it listens, else 0 (for the tests). */
 int rg_pg_listen_open(rg_store *st, const char *location);
 void rg_pg_listen_close(rg_store *st);

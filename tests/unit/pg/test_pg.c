@@ -527,7 +527,7 @@ static long sessions(rg_store *st)
 }
 
 /* A handle connects its listening connection only when the mark is first
- * asked (listen.c): the CLI's, the heartbeat's and the dispatcher's
+ * asked (listen.c): the CLI's, the heartbeat's and the audit log's
  * handles, which never ask, hold one connection each, not two. */
 static void test_listen_on_first_ask(void **state)
 {
