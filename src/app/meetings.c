@@ -49,9 +49,12 @@ int rg_app_meeting_create(rg_app *app, const char *account_sid, const char *key_
     return RG_OK;
 }
 
-/* The signaling room named after the roomId, completed if still in
- * progress, and its connections closed; *room_sid is "" when nobody ever
- * joined. */
+/* The signaling room named after the roomId: its connections closed, then
+ * the room completed if still in progress; *room_sid is "" when nobody
+ * ever joined.  Closed first: the change watcher's tick closes the members
+ * of a room it finds completed with 53118, and between the completion and
+ * the close it could take them before this 4052.  Nobody joins meanwhile:
+ * the room is disabled in the store and forgotten by the cache already. */
 static int end_signaling_room(rg_app *app, const rg_meeting *m, int64_t now,
                               char room_sid[RG_SID_SIZE])
 {
@@ -59,10 +62,11 @@ static int end_signaling_room(rg_app *app, const rg_meeting *m, int64_t now,
     int rc = rg_store_room_get(app->store, m->account_sid, m->room_id, &room);
     room_sid[0] = '\0';
     if (rc == RG_ENOTFOUND) return RG_OK; /* nobody ever joined */
-    if (rc == RG_OK && room.status == RG_ROOM_IN_PROGRESS)
-        rc = rg_store_room_complete(app->store, m->account_sid, room.sid, now);
     if (rc != RG_OK) return rc;
     rg_signal_room_close(app, room.sid, RG_VSDK_ROOM_DISABLED, "The room was deactivated");
+    if (room.status == RG_ROOM_IN_PROGRESS)
+        rc = rg_store_room_complete(app->store, m->account_sid, room.sid, now);
+    if (rc != RG_OK) return rc;
     memcpy(room_sid, room.sid, RG_SID_SIZE);
     return RG_OK;
 }
