@@ -73,7 +73,7 @@ int rg_app_room_new(const char *account_sid, const char *unique_name, rg_room_ty
     out->empty_room_timeout = out->unused_room_timeout = RG_ROOM_DEFAULT_TIMEOUT;
     out->date_created = out->date_updated = now;
     /* EVENT: room-created, written by the seat batch that creates it */
-    return rg_new_sid(out->sid, "RM");
+    return rg_new_sid_at(out->sid, "RM", now);
 }
 
 int rg_app_room_complete(rg_app *app, rg_room *r, int64_t now)
@@ -99,7 +99,7 @@ int rg_app_participant_join(rg_app *app, const char *room_sid, const char *ident
                             rg_participant *out)
 {
     char sid[RG_SID_SIZE];
-    int rc = rg_new_sid(sid, "PA");
+    int rc = rg_new_sid_at(sid, "PA", now);
     /* EVENT: participant-connected, written by the store call */
     if (rc == RG_OK) rc = rg_store_participant_join(app->store, room_sid, identity, sid, now, out);
     return rc;

@@ -13,6 +13,15 @@
 /* Writes prefix (2 chars) + hex(rnd) + NUL into out. */
 void rg_sid_format(char out[RG_SID_SIZE], const char prefix[2], const uint8_t rnd[16]);
 
+/* The same, for the rows made by the thousand (rooms, participants):
+ * 8 hex digits of `now` (unix seconds, modulo 2^32) then 24 of rnd (96
+ * random bits).  The SIDs of one second sort together and after those of
+ * earlier seconds, so the indexes keyed by them (a participant's SID, its
+ * room's SID) grow at their end instead of dirtying a random page per
+ * row; 96 random bits keep them unguessable, as the webhook event ids. */
+void rg_sid_format_at(char out[RG_SID_SIZE], const char prefix[2], int64_t now,
+                      const uint8_t rnd[12]);
+
 /* True when s (len bytes, not necessarily NUL-terminated) is a well-formed
  * SID with the given 2-letter prefix. */
 bool rg_sid_valid(const char *s, size_t len, const char prefix[2]);

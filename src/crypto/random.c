@@ -35,3 +35,11 @@ int rg_new_sid(char sid[RG_SID_SIZE], const char prefix[2])
     rg_sid_format(sid, prefix, rnd);
     return RG_OK;
 }
+
+int rg_new_sid_at(char sid[RG_SID_SIZE], const char prefix[2], int64_t now)
+{
+    uint8_t rnd[12];
+    if (rg_random(rnd, sizeof rnd) != RG_OK) return RG_ECRYPTO;
+    rg_sid_format_at(sid, prefix, now, rnd);
+    return RG_OK;
+}

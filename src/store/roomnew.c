@@ -14,7 +14,8 @@ static int in_range(int v, int lo, int hi)
 
 int rg_room_prepare_new(rg_room *r)
 {
-    if (r->sid[0] == '\0' && rg_new_sid(r->sid, "RM") != RG_OK) return RG_ECRYPTO;
+    if (r->sid[0] == '\0' && rg_new_sid_at(r->sid, "RM", r->date_created) != RG_OK)
+        return RG_ECRYPTO;
     if (!rg_sid_valid(r->sid, strnlen(r->sid, RG_SID_SIZE), "RM") ||
         !rg_sid_valid(r->account_sid, strnlen(r->account_sid, RG_SID_SIZE), "AC"))
         return RG_EINVAL;

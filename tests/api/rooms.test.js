@@ -94,6 +94,8 @@ describe('POST /v1/Rooms', () => {
     assert.deepEqual(r.video_codecs, ['VP8', 'H264']);
     assert.equal(r.media_region, 'gll');
     assert.ok(Math.abs(Date.parse(r.date_created) - Date.now()) < 60000);
+    // the SID starts with the creation second (docs/api.md "SIDs")
+    assert.equal(parseInt(r.sid.slice(2, 10), 16), Date.parse(r.date_created) / 1000);
   });
 
   it('takes every parameter, form or JSON, with account or key credentials', async () => {

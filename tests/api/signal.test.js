@@ -38,6 +38,11 @@ describe('join', () => {
     assert.equal(a.joined.room.type, 'group');
     assert.match(a.joined.participant.sid, PA_RE);
     assert.equal(a.joined.participant.identity, 'alice');
+    // rooms' and participants' SIDs start with their second (8 hex digits),
+    // so their indexes grow at the end (docs/api.md "SIDs")
+    for (const sid of [a.joined.room.sid, a.joined.participant.sid]) {
+      assert.ok(Math.abs(parseInt(sid.slice(2, 10), 16) - Date.now() / 1000) < 120, sid);
+    }
     assert.deepEqual(a.joined.participants, []);
     assert.ok(Array.isArray(a.joined.ice_servers));
     const b = await join(srv, tok(srv, 'bob', undefined), 'shape-1'); // grant for any room + "room"

@@ -20,6 +20,26 @@ static void test_format(void **state)
     assert_true(rg_sid_valid(sid, RG_SID_LEN, "SK"));
 }
 
+/* Rooms' and participants' SIDs: the second first, so they sort by
+ * time (their indexes grow at the end), then 96 random bits. */
+static void test_format_at(void **state)
+{
+    (void)state;
+    uint8_t rnd[12];
+    char a[RG_SID_SIZE], b[RG_SID_SIZE], c[RG_SID_SIZE];
+    for (int i = 0; i < 12; i++)
+        rnd[i] = (uint8_t)(0xff - i);
+    rg_sid_format_at(a, "PA", 1700000000, rnd);
+    assert_string_equal(a, "PA6553f100fffefdfcfbfaf9f8f7f6f5f4");
+    assert_true(rg_sid_valid(a, strlen(a), "PA"));
+    memset(rnd, 0, sizeof rnd);
+    rg_sid_format_at(b, "PA", 1700000001, rnd); /* a second later, lowest bits */
+    assert_true(strcmp(a, b) < 0);
+    rg_sid_format_at(c, "RM", 0x1ffffffffLL, rnd); /* past 2106: modulo 2^32 */
+    assert_string_equal(c, "RMffffffff000000000000000000000000");
+    assert_true(rg_sid_valid(c, RG_SID_LEN, "RM"));
+}
+
 static void test_valid(void **state)
 {
     (void)state;
@@ -69,9 +89,8 @@ static void test_hex(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_format),
-        cmocka_unit_test(test_valid),
-        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_format), cmocka_unit_test(test_format_at),
+        cmocka_unit_test(test_valid),  cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_hex),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
