@@ -62,6 +62,7 @@ typedef struct {
     int index; /* in g.conns: names its identity and room */
     char sid[64];
     int met; /* knows its room's other member (BENCH_URL_B: nodes learn of each other) */
+    int64_t started; /* clock_ns() at connect: a join's latency runs from it */
     char accept[RG_WS_ACCEPT_SIZE]; /* the Sec-WebSocket-Accept we expect */
     rg_ws_reader rd;
     uint8_t *pend; /* an incomplete frame (or 101 header) carried over */
@@ -95,6 +96,7 @@ static struct {
     int measuring;
     int64_t *lat; /* ns, recorded while measuring */
     size_t nlat, lat_cap;
+    int64_t *join_lat; /* joins: each connection's connect-to-joined, ns */
 } g;
 
 /* Every socket is read into this, so a connection holds no read buffer. */
@@ -367,6 +369,7 @@ static void conn_start(int i)
     conn *c = &g.conns[i];
     int one = 1;
     c->index = i;
+    c->started = clock_ns();
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0) die("socket: %s", strerror(errno));
     /* a relayed message is one small frame: no Nagle delay on top */
@@ -466,6 +469,7 @@ static void on_joined_as(conn *c, json_t *m, const uint8_t *p, size_t len)
         die("connection %d: join refused: %.*s", c->index, (int)len, (const char *)p);
     memcpy(c->sid, sid, strlen(sid) + 1);
     c->state = ST_JOINED;
+    if (g.join_lat != NULL) g.join_lat[c->index] = clock_ns() - c->started;
     if (json_array_size(json_object_get(m, "participants")) > 0) met(c);
     g.inflight--;
     g.unjoined--;
@@ -753,18 +757,32 @@ static void mode_idle(int n)
 /* Also the server's CPU per join (up to the last joined, the closes not
  * counted): on a loaded machine the rate varies run to run far more than
  * the work a join costs. */
+static int cmp_i64(const void *a, const void *b);
+
+/* A join's latency (connect, upgrade, join, joined) at quantile q, ms. */
+static double join_ms(int n, double q)
+{
+    int i = (int)(q * n);
+    return (double)g.join_lat[i < n ? i : n - 1] / 1e6;
+}
+
 static void mode_joins(int n)
 {
+    if ((g.join_lat = calloc((size_t)n, sizeof *g.join_lat)) == NULL) die("out of memory");
     long c0 = cpu_ticks();
     int64_t t0 = clock_ns();
     join_all(n, 64);
     double secs = (double)(clock_ns() - t0) / 1e9;
     long c1 = cpu_ticks();
     close_all();
+    qsort(g.join_lat, (size_t)n, sizeof *g.join_lat, cmp_i64);
     printf("{\"mode\":\"joins\",\"joins\":%d,\"seconds\":%.2f,\"joins_per_s\":%lld,"
-           "\"server_cpu_us_per_join\":%lld}\n",
+           "\"server_cpu_us_per_join\":%lld,\"join_p50_ms\":%.3f,\"join_p99_ms\":%.3f}\n",
            n, secs, round_ll(n / secs),
-           round_ll(1e6 * (double)(c1 - c0) / sysconf(_SC_CLK_TCK) / n));
+           round_ll(1e6 * (double)(c1 - c0) / sysconf(_SC_CLK_TCK) / n), join_ms(n, 0.5),
+           join_ms(n, 0.99));
+    free(g.join_lat);
+    g.join_lat = NULL;
 }
 
 static int cmp_i64(const void *a, const void *b)

@@ -46,12 +46,18 @@ typedef struct {
     rg_sig_type type;
     const char *token; /* join */
     size_t token_len;
-    const char *room;   /* join: optional room name or RM sid; NULL if absent */
-    const char *target; /* signal "to"; entry_response/mute/kick "participant" */
-    json_t *data;       /* signal: the opaque payload (borrowed from root) */
-    int allowed;        /* entry_response: 1 allowed, 0 denied */
-    int kind;           /* mute: RG_SIG_AUDIO / RG_SIG_VIDEO */
-    json_t *root;       /* owns every pointer above */
+    const char *room;     /* join: optional room name or RM sid; NULL if absent */
+    const char *target;   /* signal "to"; entry_response/mute/kick "participant" */
+    json_t *data;         /* signal: the opaque payload (borrowed from root), or NULL when
+                           * data_raw holds it */
+    const char *data_raw; /* signal, the fast path: the payload's text in the frame, exactly
+                           * as jansson's compact dump would write it (borrowed from the
+                           * text parsed: valid while it is) */
+    size_t data_len;
+    char target_buf[RG_SID_SIZE]; /* the fast path's target */
+    int allowed;                  /* entry_response: 1 allowed, 0 denied */
+    int kind;                     /* mute: RG_SIG_AUDIO / RG_SIG_VIDEO */
+    json_t *root;                 /* owns every pointer above */
 } rg_sig_msg;
 
 /* Parses and checks one text frame.  RG_OK, or RG_EINVAL with *why set to
@@ -59,6 +65,11 @@ typedef struct {
  * field missing or of the wrong type or shape).  On success release with
  * rg_sig_msg_clear. */
 int rg_sig_parse(const char *text, size_t len, rg_sig_msg *out, const char **why);
+
+/* What the addressee of a signal gets: {"type":"signal","from":FROM,
+ * "data":...}, compact, malloc'd (NULL: out of memory).  Byte for byte
+ * the same text whichever path parsed m. */
+char *rg_sig_relay_json(const rg_sig_msg *m, const char *from);
 void rg_sig_msg_clear(rg_sig_msg *m);
 
 /* v as compact JSON, malloc'd (free with free()); takes v, which may be

@@ -16,8 +16,7 @@ static void no_such(sig_conn *c, const char *what)
 
 void rg_sig_on_signal(sig_conn *c, const rg_sig_msg *m)
 {
-    char *out = rg_sig_dump(
-        json_pack("{s:s, s:s, s:O}", "type", "signal", "from", c->p.sid, "data", m->data));
+    char *out = rg_sig_relay_json(m, c->p.sid);
     if (out == NULL) {
         rg_sig_send_str(c, rg_sig_error_json(RG_SIG_E_SERVER, "Out of memory"));
         return;

@@ -43,7 +43,7 @@ static void test_parse_valid(void **state)
     assert_int_equal(rg_sig_parse(sig, strlen(sig), &m, &why), RG_OK);
     assert_int_equal(m.type, RG_SIG_SIGNAL);
     assert_string_equal(m.target, PA);
-    assert_true(json_is_object(m.data));
+    assert_true(json_is_object(m.data) || m.data_raw != NULL);
     rg_sig_msg_clear(&m);
     const char *er =
         "{\"type\":\"entry_response\",\"participant\":\"" PA "\",\"decision\":\"denied\"}";
@@ -275,6 +275,69 @@ static void test_room_types(void **state)
 }
 
 /* rg_sig_dump takes its value, and passes a builder's NULL on. */
+/* The relayed frame, from either parsing path: byte for byte what
+ * jansson writes for {"type":"signal","from":..,"data":..}. */
+static void relays_as_jansson(const char *frame, int fast)
+{
+    rg_sig_msg m;
+    const char *why = NULL;
+    json_t *in = json_loads(frame, JSON_REJECT_DUPLICATES, NULL);
+    assert_non_null(in);
+    char *want = rg_sig_dump(json_pack("{s:s, s:s, s:O}", "type", "signal", "from", PA, "data",
+                                       json_object_get(in, "data")));
+    assert_int_equal(rg_sig_parse(frame, strlen(frame), &m, &why), RG_OK);
+    assert_int_equal(m.type, RG_SIG_SIGNAL);
+    assert_string_equal(m.target, json_string_value(json_object_get(in, "to")));
+    assert_int_equal(m.data_raw != NULL, fast);
+    assert_int_equal(m.data == NULL, fast);
+    char *got = rg_sig_relay_json(&m, PA);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    rg_sig_msg_clear(&m);
+    json_decref(in);
+}
+
+static void test_relay_paths(void **state)
+{
+    (void)state;
+    /* spliced: the data's text is already jansson's compact form */
+    relays_as_jansson("{\"type\":\"signal\",\"to\":\"" PA "\",\"data\":{\"candidate\":"
+                      "\"candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host\",\"sdpMid\":\"0\","
+                      "\"sdpMLineIndex\":0,\"n\":[1,true,null,{\"x\":\"\\u00e9\"}]}}",
+                      0); /* an escape inside: jansson's path */
+    relays_as_jansson("{\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":0,\"a\":[1,true,null]},"
+                      "\"to\":\"" PA "\",\"type\":\"signal\",\"extra\":{\"y\":1}}",
+                      1);
+    relays_as_jansson("{\"type\":\"signal\",\"to\":\"" PA "\",\"data\":{}}", 1);
+    relays_as_jansson("{\"type\":\"signal\",\"to\":\"" PA "\",\"data\":{\"x\":\"é\"}}", 1);
+    relays_as_jansson("{\"type\":\"signal\",\"to\":\"" PA "\",\"data\":{\"\\u00e9\":\"é\"}}", 0);
+    /* not jansson's text: whitespace, an escape (an SDP's \r\n), a real,
+     * -0, an escaped type or target: jansson's path, the same answer */
+    relays_as_jansson("{\"type\":\"signal\",\"to\":\"" PA "\",\"data\": {\"a\" : 1}}", 0);
+    relays_as_jansson("{ \"type\":\"signal\",\"to\":\"" PA "\",\"data\":{\"a\":1} }", 1);
+    relays_as_jansson("{\"type\":\"signal\",\"to\":\"" PA "\",\"data\":{\"sdp\":\"v=0\\r\\n\"}}",
+                      0);
+    relays_as_jansson("{\"type\":\"signal\",\"to\":\"" PA "\",\"data\":{\"a\":1.5}}", 0);
+    relays_as_jansson("{\"type\":\"signal\",\"to\":\"" PA "\",\"data\":{\"a\":-0}}", 0);
+    relays_as_jansson("{\"type\":\"sign\\u0061l\",\"to\":\"" PA "\",\"data\":{\"a\":1}}", 1);
+    relays_as_jansson("{\"type\":\"signal\",\"to\":\"PA\\u0030123456789abcdef0123456789abcdef\","
+                      "\"data\":{\"a\":1}}",
+                      0);
+    /* refused either way: duplicates (at any depth), a bad target, data
+     * not an object, a NUL, trailing text */
+    assert_false(parses("{\"type\":\"signal\",\"to\":\"" PA "\",\"data\":{\"a\":1,\"a\":2}}"));
+    assert_false(parses("{\"type\":\"signal\",\"to\":\"" PA "\",\"to\":\"" PA "\",\"data\":{}}"));
+    assert_false(parses("{\"type\":\"signal\",\"to\":\"PA0123\",\"data\":{}}"));
+    assert_false(parses("{\"type\":\"signal\",\"to\":\"" PA "\",\"data\":[1]}"));
+    assert_false(parses("{\"type\":\"signal\",\"to\":\"" PA "\",\"data\":{}} x"));
+    assert_false(parses("{\"type\":\"signal\",\"to\":\"" PA "\"}"));
+    const char nul[] = "{\"type\":\"signal\",\"to\":\"" PA "\",\"data\":{\"a\":\"\0\"}}";
+    rg_sig_msg m;
+    const char *why = NULL;
+    assert_int_equal(rg_sig_parse(nul, sizeof nul - 1, &m, &why), RG_EINVAL);
+}
+
 static void test_dump(void **state)
 {
     char *s = rg_sig_dump(json_pack("{s:s, s:i}", "type", "x", "n", 1));
@@ -292,7 +355,7 @@ int main(void)
         cmocka_unit_test(test_admit_videosdk), cmocka_unit_test(test_room_matches),
         cmocka_unit_test(test_states),         cmocka_unit_test(test_bucket),
         cmocka_unit_test(test_seat_refusal),   cmocka_unit_test(test_room_types),
-        cmocka_unit_test(test_dump),
+        cmocka_unit_test(test_dump),           cmocka_unit_test(test_relay_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
