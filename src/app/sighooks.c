@@ -160,15 +160,14 @@ static int decide(rg_worker *w, const char *token, size_t token_len, const char 
     rg_token_result r;
     rg_admission a;
     refusal why = {RG_SIG_E_SERVER, NULL};
-    uint8_t rnd[12];
     int rc = -1;
     rg_token_check(w->hmac, token, token_len, now, rg_keycache_lookup_key, app->keys, &r);
     rg_sig_admit(&r, room_name, &a);
     if (a.kind == RG_ADMIT_REFUSE)
         refuse(&why, a.code, a.message);
     else if (resolve_room(app, &r, &a, now, dry, out, &why) == 0 &&
-             rg_random(rnd, sizeof rnd) == RG_OK && (out->identity = strdup(a.identity)) != NULL) {
-        rg_sid_format_at(out->sid, "PA", now, rnd);
+             rg_new_sid_at(out->sid, "PA", now) == RG_OK &&
+             (out->identity = strdup(a.identity)) != NULL) {
         out->kind = r.kind;
         out->perms = a.perms;
         out->lobby = a.kind == RG_ADMIT_LOBBY;
