@@ -42,23 +42,28 @@ static void die(const char *what, int rc)
     exit(1);
 }
 
-/* As the server makes them (rg_sid_format_at): the second, then 96
- * bits that look random (a hash of the run and n), a second per 1,000
- * joins.  MICRO_SEATS_RANDOM_SIDS=1: 128 random-looking bits, as the SIDs
- * were before (the A/B in bench/README.md "SIDs in time order"). */
+/* As the server makes them (rg_sid_format_at) at 4,000 joins a second,
+ * join n's moment: the second, its fraction, then bits that look random
+ * (a hash of the run and n).  MICRO_SEATS_SIDS picks the SIDs of an
+ * earlier build for an A/B (bench/README.md "SIDs in time order", "Pages
+ * per commit"): "random", 128 random-looking bits; "second", the second
+ * then random-looking bits. */
+#define JOINS_PER_S 4000u
 static void hex_sid(char out[RG_SID_SIZE], const char *prefix, unsigned run, unsigned n)
 {
-    static int random_sids = -1;
-    uint8_t rnd[12];
+    static const char *kind = NULL;
+    uint8_t rnd[RG_SID_AT_RANDOM];
     uint64_t h = ((uint64_t)run << 32 | n) * 0x9e3779b97f4a7c15ull;
-    if (random_sids < 0) random_sids = getenv("MICRO_SEATS_RANDOM_SIDS") != NULL;
-    if (random_sids) {
+    if (kind == NULL) kind = getenv("MICRO_SEATS_SIDS") ? getenv("MICRO_SEATS_SIDS") : "";
+    if (strcmp(kind, "random") == 0) {
         snprintf(out, RG_SID_SIZE, "%s%08x%08x%016x", prefix, n * 2654435761u, run, n);
         return;
     }
-    for (int i = 0; i < 12; i++)
+    for (int i = 0; i < RG_SID_AT_RANDOM; i++)
         rnd[i] = (uint8_t)(h >> (8 * (i % 8))) ^ (uint8_t)(i * 29);
-    rg_sid_format_at(out, prefix, NOW + n / 1000, rnd);
+    uint16_t frac = strcmp(kind, "second") == 0 ? (uint16_t)(h >> 48)
+                                                : (uint16_t)((n % JOINS_PER_S) * 65536u / JOINS_PER_S);
+    rg_sid_format_at(out, prefix, NOW + n / JOINS_PER_S, frac, rnd);
 }
 
 /* One run on a fresh store: joins seats, BATCH per transaction. */
@@ -91,7 +96,7 @@ static void run(int hooked, unsigned tag, int joins, double *cpu, double *wall)
             rg_room *r = &rooms[i / 2];
             if (i % 2 == 0) {
                 memset(r, 0, sizeof *r);
-                hex_sid(r->sid, "RM", tag, n / 2);
+                hex_sid(r->sid, "RM", tag, n); /* at the join that opens it */
                 strcpy(r->account_sid, AC);
                 snprintf(r->unique_name, sizeof r->unique_name, "joins-%u", n / 2);
                 r->type = RG_ROOM_GROUP;

@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "core/errors.h"
 
@@ -36,10 +37,22 @@ int rg_new_sid(char sid[RG_SID_SIZE], const char prefix[2])
     return RG_OK;
 }
 
+/* The fraction is the wall clock's within its second.  `now` is the
+ * caller's (a loop's cached time, a row's date_created), read a moment
+ * before: when the clock has passed into a later second, the SID is made
+ * at the end of `now`'s, after every other SID of that second. */
+static uint16_t second_fraction(int64_t now)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
+    if ((int64_t)ts.tv_sec > now) return 0xffff;
+    return (uint16_t)(((uint64_t)ts.tv_nsec << 16) / 1000000000u);
+}
+
 int rg_new_sid_at(char sid[RG_SID_SIZE], const char prefix[2], int64_t now)
 {
-    uint8_t rnd[12];
+    uint8_t rnd[RG_SID_AT_RANDOM];
     if (rg_random(rnd, sizeof rnd) != RG_OK) return RG_ECRYPTO;
-    rg_sid_format_at(sid, prefix, now, rnd);
+    rg_sid_format_at(sid, prefix, now, second_fraction(now), rnd);
     return RG_OK;
 }

@@ -20,22 +20,27 @@ static void test_format(void **state)
     assert_true(rg_sid_valid(sid, RG_SID_LEN, "SK"));
 }
 
-/* Rooms' and participants' SIDs: the second first, so they sort by
- * time (their indexes grow at the end), then 96 random bits. */
+/* Rooms' and participants' SIDs: the second, then its fraction, so they
+ * sort by time (their indexes grow at the end), then 80 random bits. */
 static void test_format_at(void **state)
 {
     (void)state;
-    uint8_t rnd[12];
-    char a[RG_SID_SIZE], b[RG_SID_SIZE], c[RG_SID_SIZE];
-    for (int i = 0; i < 12; i++)
+    uint8_t rnd[RG_SID_AT_RANDOM];
+    char a[RG_SID_SIZE], b[RG_SID_SIZE], c[RG_SID_SIZE], d[RG_SID_SIZE];
+    for (int i = 0; i < RG_SID_AT_RANDOM; i++)
         rnd[i] = (uint8_t)(0xff - i);
-    rg_sid_format_at(a, "PA", 1700000000, rnd);
-    assert_string_equal(a, "PA6553f100fffefdfcfbfaf9f8f7f6f5f4");
+    rg_sid_format_at(a, "PA", 1700000000, 0x8001, rnd);
+    assert_string_equal(a, "PA6553f1008001fffefdfcfbfaf9f8f7f6");
     assert_true(rg_sid_valid(a, strlen(a), "PA"));
     memset(rnd, 0, sizeof rnd);
-    rg_sid_format_at(b, "PA", 1700000001, rnd); /* a second later, lowest bits */
+    /* later in the same second, lowest random bits: still after */
+    rg_sid_format_at(b, "PA", 1700000000, 0x8002, rnd);
     assert_true(strcmp(a, b) < 0);
-    rg_sid_format_at(c, "RM", 0x1ffffffffLL, rnd); /* past 2106: modulo 2^32 */
+    /* a second later, at its start: after the end of the one before */
+    rg_sid_format_at(d, "PA", 1700000001, 0, rnd);
+    rg_sid_format_at(c, "PA", 1700000000, 0xffff, rnd);
+    assert_true(strcmp(b, c) < 0 && strcmp(c, d) < 0);
+    rg_sid_format_at(c, "RM", 0x1ffffffffLL, 0, rnd); /* past 2106: modulo 2^32 */
     assert_string_equal(c, "RMffffffff000000000000000000000000");
     assert_true(rg_sid_valid(c, RG_SID_LEN, "RM"));
 }
