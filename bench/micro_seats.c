@@ -61,8 +61,9 @@ static void hex_sid(char out[RG_SID_SIZE], const char *prefix, unsigned run, uns
     }
     for (int i = 0; i < RG_SID_AT_RANDOM; i++)
         rnd[i] = (uint8_t)(h >> (8 * (i % 8))) ^ (uint8_t)(i * 29);
-    uint16_t frac = strcmp(kind, "second") == 0 ? (uint16_t)(h >> 48)
-                                                : (uint16_t)((n % JOINS_PER_S) * 65536u / JOINS_PER_S);
+    uint16_t frac = strcmp(kind, "second") == 0
+                        ? (uint16_t)(h >> 48)
+                        : (uint16_t)((n % JOINS_PER_S) * 65536u / JOINS_PER_S);
     rg_sid_format_at(out, prefix, NOW + n / JOINS_PER_S, frac, rnd);
 }
 

@@ -23,7 +23,7 @@ void rg_sid_format_at(char out[RG_SID_SIZE], const char prefix[2], int64_t now, 
                       const uint8_t rnd[RG_SID_AT_RANDOM])
 {
     uint32_t t = (uint32_t)((uint64_t)now & 0xffffffffu);
-    uint8_t be[6] = {(uint8_t)(t >> 24), (uint8_t)(t >> 16), (uint8_t)(t >> 8),
+    uint8_t be[6] = {(uint8_t)(t >> 24), (uint8_t)(t >> 16),   (uint8_t)(t >> 8),
                      (uint8_t)t,         (uint8_t)(frac >> 8), (uint8_t)frac};
     out[0] = prefix[0];
     out[1] = prefix[1];
