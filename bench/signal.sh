@@ -81,6 +81,7 @@ for s in $SERVERS; do
     I=$(load "$s" "$URL" "$PID" idle "$IDLE")
     R=$(load "$s" "$URL" "$PID" relay "$ROOMS" "$RATE" "$SECS")
     J=$(load "$s" "$URL" "$PID" joins "$JOINS")
+    J2= J3=
     if [ "$s" = roomgate ] && [ "${BENCH_SIGNAL_TWILIO:-1}" != 0 ]; then
         TURL=${URL%/v1/signal}/signaling
         TI=$(BENCH_PROTO=twilio load twilio "$TURL" "$PID" idle "$IDLE")
@@ -111,29 +112,41 @@ for s in $SERVERS; do
         TW_JPS=$(mean "$(json joins_per_s <<<"$TJ")" "$(json joins_per_s <<<"$TJ2")")
         TW_ROW=$(printf '%-10s %9s %9s %8s %8s %8s %7s %9s' "rg-twilio" \
             "$TW_BPC" "$(json rss_after_kib <<<"$TI")" - - - - "$TW_JPS")
-        RG_JPS=$(mean "$(json joins_per_s <<<"$J")" "$(json joins_per_s <<<"$J2")" "$(json joins_per_s <<<"$J3")")
         TW_CPJ=$(mean "$(json server_cpu_us_per_join <<<"$TJ")" "$(json server_cpu_us_per_join <<<"$TJ2")")
-        RG_CPJ3=$(mean "$(json server_cpu_us_per_join <<<"$J")" "$(json server_cpu_us_per_join <<<"$J2")" \
-            "$(json server_cpu_us_per_join <<<"$J3")")
     fi
     echo "  $s: $I"
     echo "  $s: $R"
     echo "  $s: $J"
+    # Three joins runs per server, and the 1.5x target compares the means:
+    # one run of 2,000 joins lasts half a second, and on a shared machine
+    # one slow second moves it by 20 % either way (bench/README.md
+    # "Pages per commit").  roomgate's second and third ran above, between
+    # its /signaling runs.
+    if [ -z "$J2" ]; then
+        J2=$(load "$s-2" "$URL" "$PID" joins "$JOINS")
+        J3=$(load "$s-3" "$URL" "$PID" joins "$JOINS")
+        echo "  $s (again): $J2"
+        echo "  $s (third): $J3"
+    fi
+    JPS=$(mean "$(json joins_per_s <<<"$J")" "$(json joins_per_s <<<"$J2")" "$(json joins_per_s <<<"$J3")")
+    CPJ=$(mean "$(json server_cpu_us_per_join <<<"$J")" "$(json server_cpu_us_per_join <<<"$J2")" \
+        "$(json server_cpu_us_per_join <<<"$J3")")
     ROWS+=("$(printf '%-10s %9s %9s %8s %8s %8s %7s %9s' "$s" \
         "$(json bytes_per_conn <<<"$I")" "$(json rss_after_kib <<<"$I")" \
         "$(json relayed_per_s <<<"$R")" "$(json p50_ms <<<"$R")ms" "$(json p99_ms <<<"$R")ms" \
-        "$(json server_cpu_pct <<<"$R")%" "$(json joins_per_s <<<"$J")")")
+        "$(json server_cpu_pct <<<"$R")%" "$JPS")")
     if [ "$s" = roomgate ]; then
         RG_BPC=$(json bytes_per_conn <<<"$I"); RG_P99=$(json p99_ms <<<"$R")
-        RG_JOINS=$(json joins_per_s <<<"$J"); RG_CPJ=$(json server_cpu_us_per_join <<<"$J")
+        RG_JOINS=$JPS; RG_CPJ=$CPJ
     else
-        PEER_JOINS=$(json joins_per_s <<<"$J"); PEER_CPJ=$(json server_cpu_us_per_join <<<"$J")
+        PEER_JOINS=$JPS; PEER_CPJ=$CPJ
     fi
     stop "$PID"
 done
 
 echo
 echo "== signaling: $IDLE idle connections; $ROOMS rooms x $RATE msg/s for ${SECS}s; $JOINS joins"
+echo "(joins/s: the mean of 3 runs; rg-twilio's of 2)"
 printf '%-10s %9s %9s %8s %8s %8s %7s %9s\n' server "B/conn" "rss(KiB)" "relay/s" p50 p99 cpu "joins/s"
 for r in "${ROWS[@]}"; do echo "$r"; done
 [ -n "${TW_ROW:-}" ] && echo "$TW_ROW"
@@ -145,12 +158,12 @@ if [ -n "${RG_JOINS:-}" ] && [ -n "${PEER_JOINS:-}" ]; then
     # the rate is partly the scheduler's on a loaded machine; the CPU time
     # per join (over the joins alone) says what each server costs
     awk -v r="$RG_JOINS" -v p="$PEER_JOINS" -v rc="$RG_CPJ" -v pc="$PEER_CPJ" 'BEGIN {
-        printf "server CPU per join: roomgate %s us, node-peer %s us (%.2fx less)\n", rc, pc, (rc > 0 ? pc / rc : 0)
-        printf "target: roomgate joins/s >= 1.5x the Node peer (%s vs %s, %.2fx): %s\n", r, p, r / p, (r >= 1.5 * p ? "ok" : "MISSED") }'
+        printf "server CPU per join (the means of 3 runs): roomgate %s us, node-peer %s us (%.2fx less)\n", rc, pc, (rc > 0 ? pc / rc : 0)
+        printf "target: roomgate joins/s >= 1.5x the Node peer (%s vs %s, the means of 3 runs each, %.2fx): %s\n", r, p, r / p, (r >= 1.5 * p ? "ok" : "MISSED") }'
 fi
 if [ -n "${TW_BPC:-}" ]; then
     awk -v b="$TW_BPC" 'BEGIN { printf "target: /signaling RSS per idle connection <= 8192 B: %s\n", (b <= 8192 ? "ok" : "MISSED") }'
     [ -n "${TW_BIG:-}" ] && echo "/signaling RSS per connection in rooms of $BIG_ROOM (audio+video each): $TW_BIG B"
-    echo "server CPU per join (the means): /signaling $TW_CPJ us, /v1/signal $RG_CPJ3 us"
-    awk -v t="$TW_JPS" -v r="$RG_JPS" 'BEGIN { printf "target: /signaling joins/s within 20%% of /v1/signal (%s vs %s, the means of 2 and 3 alternated runs, %.2fx): %s\n", t, r, t / r, (t >= 0.8 * r ? "ok" : "MISSED") }'
+    echo "server CPU per join (the means): /signaling $TW_CPJ us, /v1/signal $RG_CPJ us"
+    awk -v t="$TW_JPS" -v r="$RG_JOINS" 'BEGIN { printf "target: /signaling joins/s within 20%% of /v1/signal (%s vs %s, the means of 2 and 3 alternated runs, %.2fx): %s\n", t, r, t / r, (t >= 0.8 * r ? "ok" : "MISSED") }'
 fi
