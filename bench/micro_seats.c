@@ -11,7 +11,8 @@
  * included, the fsync's wait not), so they hold on a shared machine; the
  * wall-clock rate (the fsync of each batch that opens a room included) is
  * printed beside.  Runs alternate, three each; medians.  Usage:
- * micro_seats [joins per run, default 4000]. */
+ * micro_seats [joins per run, default 4000]; MICRO_SEATS_SIDS and
+ * MICRO_SEATS_KEEP below. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,20 @@ static void hex_sid(char out[RG_SID_SIZE], const char *prefix, unsigned run, uns
     rg_sid_format_at(out, prefix, NOW + n / JOINS_PER_S, frac, rnd);
 }
 
+/* MICRO_SEATS_KEEP=DIR: the store of the run as it ends, its WAL not yet
+ * checkpointed by the close, copied to DIR/plain or DIR/recorded (the last
+ * run of each kind) for bench/wal_pages.py. */
+static void keep(const char *dir, int hooked)
+{
+    const char *to = getenv("MICRO_SEATS_KEEP");
+    char cmd[1024];
+    if (to == NULL || to[0] == '\0' || strchr(to, '\'') != NULL) return;
+    const char *kind = hooked ? "recorded" : "plain";
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/%s' && mkdir -p '%s/%s' && cp '%s'/roomgate.db* '%s/%s/'",
+             to, kind, to, kind, dir, to, kind);
+    if (system(cmd) != 0) die("MICRO_SEATS_KEEP: copy", 0);
+}
+
 /* One run on a fresh store: joins seats, BATCH per transaction. */
 static void run(int hooked, unsigned tag, int joins, double *cpu, double *wall)
 {
@@ -115,6 +130,7 @@ static void run(int hooked, unsigned tag, int joins, double *cpu, double *wall)
     }
     *cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
     *wall = clock_s(CLOCK_MONOTONIC) - w0;
+    keep(dir, hooked);
     rg_store_close(st);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) die("rm", 0);

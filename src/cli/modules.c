@@ -12,10 +12,14 @@ extern const rg_module rg_mod_web, rg_mod_health, rg_mod_keys, rg_mod_tokens, rg
     rg_mod_signal, rg_mod_nodes, rg_mod_turn, rg_mod_limits, rg_mod_metrics, rg_mod_webhooks;
 
 /* VideoSDK rooms and consultations in memory (store/hotcache.h), read by
- * meetings, consultations and signaling. */
+ * meetings, consultations and signaling.  The account-wide answers only
+ * on SQLite, where this server is the store's only server. */
 static int caches_start(rg_app *app)
 {
-    if (rg_hot_new(app->changes, &app->hot) == RG_OK) return 0;
+    if (rg_hot_new(app->changes, &app->hot) == RG_OK) {
+        if (!rg_store_is_postgres(app->cfg.db)) rg_hot_answer_accounts(app->hot);
+        return 0;
+    }
     fprintf(stderr, "roomgate: cannot allocate the room caches\n");
     return 1;
 }

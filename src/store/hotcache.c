@@ -16,6 +16,7 @@ struct rg_hotcache {
     rg_rowcache *meetings;      /* (account, roomId | customRoomId) -> rg_meeting */
     rg_rowcache *consultations; /* (account, consultation_id | CN sid) -> rg_consultation */
     rg_rowcache *rooms;         /* (account, room name) -> when its go room was checked */
+    int account_answers;        /* rg_hot_answer_accounts */
 };
 
 /* Another process committed (the change watcher says so): anything cached
@@ -49,6 +50,11 @@ int rg_hot_new(rg_watch *changes, rg_hotcache **out)
     }
     *out = h;
     return rc;
+}
+
+void rg_hot_answer_accounts(rg_hotcache *h)
+{
+    if (h) h->account_answers = 1;
 }
 
 void rg_hot_free(rg_hotcache *h)
@@ -103,10 +109,40 @@ static int through(rg_rowcache *c, rg_store *st, const char *account_sid, const 
     return rc;
 }
 
+/* The account-wide answer, cached under a key no room id or customRoomId
+ * can be (those never hold a control character), as a row whose
+ * `disabled` says whether the account has any VideoSDK room: most
+ * accounts have none, and then a Twilio join to a new room name (asked
+ * whether the name is a deactivated VideoSDK room's) costs no store read.
+ * Forgotten with any meeting the app creates; cleared by the watcher. */
+static const char ANY_KEY[] = "\001any";
+
+/* 1 when the account has no VideoSDK room at all; 0 when it has one or
+ * the store cannot tell (the caller then asks by key, as before). */
+static int account_has_none(rg_hotcache *h, rg_store *st, const char *account_sid)
+{
+    char ck[RG_ROWCACHE_KEY_MAX + 1];
+    rg_meeting marker;
+    int any = 1;
+    if (h == NULL || !h->account_answers || rg_rowcache_key(ck, account_sid, ANY_KEY) != 0)
+        return 0;
+    if (rg_rowcache_get(h->meetings, ck, &marker) == 0) return !marker.disabled;
+    uint64_t gen = rg_rowcache_gen(h->meetings);
+    if (rg_store_meeting_any(st, account_sid, &any) != RG_OK) return 0;
+    memset(&marker, 0, sizeof marker);
+    marker.disabled = any;
+    rg_rowcache_put(h->meetings, ck, &marker, gen); /* dropped if forgotten since gen */
+    return !any;
+}
+
 int rg_hot_meeting_get(rg_hotcache *h, rg_store *st, const char *account_sid, const char *key,
                        rg_meeting *out)
 {
     lookup l;
+    if (account_has_none(h, st, account_sid)) {
+        memset(out, 0, sizeof *out);
+        return RG_ENOTFOUND;
+    }
     int rc = through(h ? h->meetings : NULL, st, account_sid, key, fetch_meeting, out, &l);
     if (l.hit) return out->room_id[0] ? RG_OK : RG_ENOTFOUND; /* no room id: cached "none" */
     if (rc == RG_ENOTFOUND && l.ck[0]) {
@@ -143,6 +179,7 @@ void rg_hot_meeting_forget(rg_hotcache *h, const rg_meeting *m)
     if (h == NULL) return;
     forget(h->meetings, m->account_sid, m->room_id);
     forget(h->meetings, m->account_sid, m->custom_room_id);
+    forget(h->meetings, m->account_sid, ANY_KEY);
 }
 
 void rg_hot_consultation_forget(rg_hotcache *h, const rg_consultation *k)

@@ -32,9 +32,20 @@ typedef struct rg_hotcache rg_hotcache;
 int rg_hot_new(rg_watch *changes, rg_hotcache **out);
 void rg_hot_free(rg_hotcache *h);
 
+/* Also caches, per account, whether it has any VideoSDK room, and answers
+ * RG_ENOTFOUND for every key of an account with none without a store read
+ * (most accounts have none, and every Twilio join asks it of its room's
+ * name).  Only for a server that is its store's only server (SQLite): a
+ * meeting another writer creates reaches the cache at the watcher's next
+ * tick, a key never asked before included, and on a PostgreSQL store that
+ * writer is any other node, whose new room a load balancer may send a
+ * join to at once. */
+void rg_hot_answer_accounts(rg_hotcache *h);
+
 /* As rg_store_meeting_get / rg_store_consultation_get, served from memory
  * when possible (errors are never cached; a meeting's RG_ENOTFOUND is,
- * until a meeting with that key is created: rg_hot_meeting_forget). */
+ * until a meeting with that key is created: rg_hot_meeting_forget; so is
+ * the account's answer above). */
 int rg_hot_meeting_get(rg_hotcache *h, rg_store *st, const char *account_sid, const char *key,
                        rg_meeting *out);
 int rg_hot_consultation_get(rg_hotcache *h, rg_store *st, const char *account_sid, const char *id,

@@ -37,6 +37,11 @@ int rg_store_meeting_create(rg_store *st, rg_meeting *m, int *created);
  * key. */
 int rg_store_meeting_get(rg_store *st, const char *account_sid, const char *key, rg_meeting *out);
 
+/* *any = 1 when the account has a VideoSDK room, any, else 0: the hot
+ * cache asks it once per account (store/hotcache.h), so that a Twilio
+ * join to a new room name need not ask whether the name is a deactivated
+ * VideoSDK room's when the account has none. */
+int rg_store_meeting_any(rg_store *st, const char *account_sid, int *any);
 /* The account's rooms, newest first, rows [offset, offset + limit); *total
  * is the number of rooms the account has. */
 int rg_store_meeting_list(rg_store *st, const char *account_sid, size_t offset, size_t limit,

@@ -146,6 +146,7 @@ typedef void (*rg_store_seat_fn)(void *ud, const rg_participant *p);
     X(meeting_create, (rg_store * st, rg_meeting * m, int *created), (st, m, created))             \
     X(meeting_get, (rg_store * st, const char *account_sid, const char *key, rg_meeting *out),     \
       (st, account_sid, key, out))                                                                 \
+    X(meeting_any, (rg_store * st, const char *account_sid, int *any), (st, account_sid, any))     \
     X(meeting_list,                                                                                \
       (rg_store * st, const char *account_sid, size_t offset, size_t limit, rg_meeting *out,       \
        size_t *count, int64_t *total),                                                             \

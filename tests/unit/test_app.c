@@ -41,6 +41,7 @@ static int app_setup(void **state)
         app_teardown(state);
         return -1;
     }
+    rg_hot_answer_accounts(f->app.hot); /* one process on its SQLite store, as serve */
     return 0;
 }
 
@@ -142,6 +143,56 @@ static void test_meeting_miss_cached(void **state)
     rg_hot_meeting_forget(f->app.hot, &direct);
     assert_int_equal(rg_hot_meeting_get(f->app.hot, f->app.store, f->account, "behind", &hot),
                      RG_OK);
+}
+
+/* An account with no VideoSDK room at all answers "none" for every key
+ * from memory, a name never asked before included (a Twilio join to a new
+ * room asks it); its first meeting created through the app is seen at
+ * once, and the account then asks by key again. */
+static void test_meeting_none_for_account(void **state)
+{
+    app_fixture *f = *state;
+    const char *key = "SK0123456789abcdef0123456789abcdef";
+    rg_meeting m, hot, direct;
+    int created, any = -1;
+    assert_int_equal(rg_store_meeting_any(f->app.store, f->account, &any), RG_OK);
+    assert_int_equal(any, 0);
+    assert_int_equal(rg_hot_meeting_get(f->app.hot, f->app.store, f->account, "first", &hot),
+                     RG_ENOTFOUND);
+    /* a meeting written behind the app's back: every key, "never-asked"
+     * included, is still "none" from the account's cached answer */
+    memset(&direct, 0, sizeof direct);
+    memcpy(direct.account_sid, f->account, RG_SID_SIZE);
+    memcpy(direct.api_key, key, RG_SID_SIZE);
+    strcpy(direct.id, "0123456789abcdef01234567");
+    strcpy(direct.room_id, "abcd-efgh-ijkl");
+    strcpy(direct.custom_room_id, "never-asked");
+    direct.date_created = direct.date_updated = NOW;
+    assert_int_equal(rg_store_meeting_create(f->app.store, &direct, &created), RG_OK);
+    assert_int_equal(rg_store_meeting_any(f->app.store, f->account, &any), RG_OK);
+    assert_int_equal(any, 1);
+    assert_int_equal(rg_hot_meeting_get(f->app.hot, f->app.store, f->account, "never-asked", &hot),
+                     RG_ENOTFOUND);
+    /* a cache without the account answers (a PostgreSQL node) reads a key
+     * never asked before from the store */
+    rg_hotcache *shared = NULL;
+    assert_int_equal(rg_hot_new(NULL, &shared), RG_OK);
+    assert_int_equal(rg_hot_meeting_get(shared, f->app.store, f->account, "never-asked", &hot),
+                     RG_OK);
+    rg_hot_free(shared);
+    /* one created through the app forgets the account's answer: both are
+     * seen, and so is a key asked for the first time */
+    assert_int_equal(rg_app_meeting_create(&f->app, f->account, key, "second", NOW, &m), RG_OK);
+    assert_int_equal(rg_hot_meeting_get(f->app.hot, f->app.store, f->account, "second", &hot),
+                     RG_OK);
+    assert_string_equal(hot.room_id, m.room_id);
+    assert_int_equal(rg_hot_meeting_get(f->app.hot, f->app.store, f->account, "never-asked", &hot),
+                     RG_OK);
+    assert_string_equal(hot.room_id, "abcd-efgh-ijkl");
+    /* another account's answer is its own */
+    assert_int_equal(rg_store_meeting_any(f->app.store, "AC00000000000000000000000000000000", &any),
+                     RG_OK);
+    assert_int_equal(any, 0);
 }
 
 static void new_consultation(app_fixture *f, const char *id, rg_consultation *k)
@@ -300,6 +351,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_key_create_rename_delete, app_setup, app_teardown),
         cmocka_unit_test_setup_teardown(test_meeting_miss_cached, app_setup, app_teardown),
+        cmocka_unit_test_setup_teardown(test_meeting_none_for_account, app_setup, app_teardown),
         cmocka_unit_test_setup_teardown(test_meeting_create_deactivate, app_setup, app_teardown),
         cmocka_unit_test_setup_teardown(test_consultation_create_room_cancel, app_setup,
                                         app_teardown),

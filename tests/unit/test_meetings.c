@@ -124,18 +124,26 @@ static void test_meeting_list(void **state)
     char id[RG_ROOMID_SIZE];
     size_t count;
     int64_t total;
-    int created;
+    int created, any = -1;
     assert_int_equal(rg_store_meeting_list(f->st, AC1, 0, 3, rows, &count, &total), RG_OK);
     assert_int_equal(count, 0);
     assert_int_equal(total, 0);
+    assert_int_equal(rg_store_meeting_any(f->st, AC1, &any), RG_OK);
+    assert_int_equal(any, 0);
     for (int i = 0; i < 5; i++) {
         snprintf(id, sizeof id, "list-0000-000%c", (char)('0' + i));
         m = meeting(AC1, id, "", 1000); /* same second: insertion order decides */
         snprintf(m.id, sizeof m.id, "%024d", i);
         assert_int_equal(rg_store_meeting_create(f->st, &m, &created), RG_OK);
     }
+    assert_int_equal(rg_store_meeting_any(f->st, AC1, &any), RG_OK);
+    assert_int_equal(any, 1);
+    assert_int_equal(rg_store_meeting_any(f->st, AC2, &any), RG_OK);
+    assert_int_equal(any, 0); /* the other account's are not its own */
     m = meeting(AC2, "list-9999-9999", "", 1000);
     assert_int_equal(rg_store_meeting_create(f->st, &m, &created), RG_OK);
+    assert_int_equal(rg_store_meeting_any(f->st, AC2, &any), RG_OK);
+    assert_int_equal(any, 1);
     assert_int_equal(rg_store_meeting_list(f->st, AC1, 0, 3, rows, &count, &total), RG_OK);
     assert_int_equal(count, 3);
     assert_int_equal(total, 5);

@@ -65,6 +65,19 @@ int rg_pgsql_meeting_get(rg_store *st, const char *account_sid, const char *key,
                      out);
 }
 
+int rg_pgsql_meeting_any(rg_store *st, const char *account_sid, int *any)
+{
+    int64_t one = 0;
+    uint64_t t0 = rg_pg_lock(st);
+    /* count(*) is int8, as rg_pg_int reads; LIMIT 1: it stops at one */
+    int rc = rg_pg_int_locked(
+        st, "SELECT count(*) FROM (SELECT 1 FROM meetings WHERE account_sid = $1 LIMIT 1) AS m",
+        RG_PG_ARGS(RG_PG_SID(account_sid)), &one);
+    rg_pg_unlock(st, t0, 0);
+    *any = rc == RG_OK && one != 0;
+    return rc;
+}
+
 /* The count and the page in one REPEATABLE READ transaction: they see
  * the same rows. */
 int rg_pgsql_meeting_list(rg_store *st, const char *account_sid, size_t offset, size_t limit,

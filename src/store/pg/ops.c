@@ -50,6 +50,7 @@ const rg_store_ops rg_pgsql_ops = {
     /* VideoSDK rooms (meetings.c) */
     .meeting_create = rg_pgsql_meeting_create,
     .meeting_get = rg_pgsql_meeting_get,
+    .meeting_any = rg_pgsql_meeting_any,
     .meeting_list = rg_pgsql_meeting_list,
     .meeting_disable = rg_pgsql_meeting_disable,
     /* consultations (consultations.c) */

@@ -75,6 +75,17 @@ int rg_sqlite_meeting_get(rg_store *st, const char *account_sid, const char *key
     return rc;
 }
 
+int rg_sqlite_meeting_any(rg_store *st, const char *account_sid, int *any)
+{
+    int64_t one = 0;
+    rg_sql_lock(st);
+    int rc = rg_sql_int(st, "SELECT EXISTS (SELECT 1 FROM meetings WHERE account_sid = ?1)",
+                        account_sid, NULL, NULL, 0, &one, "meeting any");
+    rg_sql_unlock(st);
+    *any = rc == RG_OK && one != 0;
+    return rc;
+}
+
 int rg_sqlite_meeting_list(rg_store *st, const char *account_sid, size_t offset, size_t limit,
                            rg_meeting *out, size_t *count, int64_t *total)
 {

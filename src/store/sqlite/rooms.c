@@ -95,12 +95,17 @@ int rg_sqlite_room_get(rg_store *st, const char *account_sid, const char *sid_or
                                      " FROM rooms WHERE sid = ?2 AND account_sid = ?1",
                                      account_sid, sid_or_name, out)
                     : RG_ENOTFOUND;
+    /* the one in progress, else the newest: two index searches in one
+     * statement, where ORDER BY status = 1 DESC sorted in a temporary
+     * b-tree on every join to a room by name */
     if (rc == RG_ENOTFOUND)
-        rc = room_query_one(st,
-                            "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
-                            "unique_name = ?2 ORDER BY status = 1 DESC, date_created DESC, "
-                            "rowid DESC LIMIT 1",
-                            account_sid, sid_or_name, out);
+        rc = room_query_one(
+            st,
+            "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
+            "unique_name = ?2 AND status = 1 UNION ALL SELECT * FROM (SELECT " RG_SQL_ROOM_COLS
+            " FROM rooms WHERE account_sid = ?1 AND unique_name = ?2 "
+            "ORDER BY date_created DESC, rowid DESC LIMIT 1) LIMIT 1",
+            account_sid, sid_or_name, out);
     rg_sql_unlock(st);
     return rc;
 }
