@@ -112,16 +112,32 @@ int rg_sqlite_participant_join(rg_store *st, const char *room_sid, const char *i
     return rc;
 }
 
+/* The first seat of the room its own savepoint just inserted (in
+ * progress, nobody in it, written as ever joined, its capacity at least
+ * one: rg_room_prepare_new): none of take_seat's reads could refuse it,
+ * so it is the insert alone.  Half the joins of two-party rooms. */
+static int first_seat_locked(rg_store *st, const rg_seat *s)
+{
+    return rg_sql_run(st,
+                      "INSERT INTO participants(sid, room_sid, identity, connected, "
+                      "start_time, end_time) VALUES(?1, ?2, ?3, 1, ?4, 0)",
+                      s->participant_sid, s->room_sid, s->identity, s->now, NULL, "join insert");
+}
+
 /* A refused seat rolls back to its savepoint, so it leaves no trace and
  * the seats after it are decided as if it had never been asked: a room it
  * opened too. */
 static int batch_one(rg_store *st, rg_seat *s)
 {
+    int created = 0;
     int rc = rg_sql_run(st, "SAVEPOINT seat", NULL, NULL, NULL, 0, NULL, "seat savepoint");
     if (rc != RG_OK) return rc;
     if (s->open != NULL)
-        rc = strcmp(s->open->sid, s->room_sid) == 0 ? rg_room_open_locked(st, s->open) : RG_EINVAL;
-    if (rc == RG_OK) rc = join_locked(st, s->room_sid, s->identity, s->participant_sid, s->now, 0);
+        rc = strcmp(s->open->sid, s->room_sid) == 0 ? rg_room_open_locked(st, s->open, 1, &created)
+                                                    : RG_EINVAL;
+    if (rc == RG_OK)
+        rc = created ? first_seat_locked(st, s)
+                     : join_locked(st, s->room_sid, s->identity, s->participant_sid, s->now, 0);
     if (rc != RG_OK) rg_sql_run(st, "ROLLBACK TO seat", NULL, NULL, NULL, 0, NULL, "seat undo");
     int rel = rg_sql_run(st, "RELEASE seat", NULL, NULL, NULL, 0, NULL, "seat release");
     return rc != RG_OK ? rc : rel;

@@ -153,11 +153,13 @@ static int get_or_create(rg_store *st, const char *account_sid, const char *uniq
     return rc;
 }
 
-int rg_room_open_locked(rg_store *st, const rg_room *want)
+int rg_room_open_locked(rg_store *st, const rg_room *want, int joined, int *created)
 {
     rg_room r = *want, cur;
     int rc = r.sid[0] ? rg_room_prepare_new(&r) : RG_EINVAL; /* the caller's sid, checked */
+    if (created) *created = 0;
     if (rc != RG_OK) return rc;
+    r.ever_joined = joined != 0;
     rc = room_query_one(st,
                         "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
                         "unique_name = ?2 AND status = 1",
@@ -166,7 +168,10 @@ int rg_room_open_locked(rg_store *st, const rg_room *want)
     if (rc == RG_ENOTFOUND) rc = meeting_disabled_locked(st, r.account_sid, r.unique_name);
     /* a completed room with this sid (opened, then ended, before this
      * seat) is RG_EEXIST too: the insert's primary key */
-    if (rc == RG_ENOTFOUND) rc = insert_locked(st, &r); /* its event: the batch's */
+    if (rc == RG_ENOTFOUND) {
+        rc = insert_locked(st, &r); /* its event: the batch's */
+        if (rc == RG_OK && created) *created = 1;
+    }
     return rc;
 }
 
