@@ -98,6 +98,15 @@ describe('POST /v1/Rooms', () => {
     assert.equal(parseInt(r.sid.slice(2, 10), 16), Date.parse(r.date_created) / 1000);
   });
 
+  it('makes room SIDs that sort in the order the rooms were made', async () => {
+    // the second, then its fraction: rooms made one after the other, even
+    // within one second, have ever larger SIDs (docs/api.md "Conventions")
+    const sids = [];
+    for (let i = 0; i < 20; i++) sids.push((await created({ UniqueName: `in-order-${i}` })).sid);
+    assert.deepEqual([...sids].sort(), sids);
+    assert.equal(new Set(sids.map((s) => s.slice(14))).size, sids.length); // the random part
+  });
+
   it('takes every parameter, form or JSON, with account or key credentials', async () => {
     const r = await created({
       UniqueName: 'consult-42', Type: 'peer-to-peer', MaxParticipants: '3', EmptyRoomTimeout: '7',
