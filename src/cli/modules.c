@@ -13,11 +13,13 @@ extern const rg_module rg_mod_web, rg_mod_health, rg_mod_keys, rg_mod_tokens, rg
 
 /* VideoSDK rooms and consultations in memory (store/hotcache.h), read by
  * meetings, consultations and signaling.  The account-wide answers only
- * on SQLite, where this server is the store's only server. */
+ * where this server is its store's only one: SQLite without --redis (with
+ * it, other nodes on this machine share the file; PostgreSQL is shared). */
 static int caches_start(rg_app *app)
 {
     if (rg_hot_new(app->changes, &app->hot) == RG_OK) {
-        if (!rg_store_is_postgres(app->cfg.db)) rg_hot_answer_accounts(app->hot);
+        if (!rg_store_is_postgres(app->cfg.db) && app->cfg.signal.redis.host[0] == '\0')
+            rg_hot_answer_accounts(app->hot);
         return 0;
     }
     fprintf(stderr, "roomgate: cannot allocate the room caches\n");

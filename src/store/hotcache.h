@@ -35,11 +35,12 @@ void rg_hot_free(rg_hotcache *h);
 /* Also caches, per account, whether it has any VideoSDK room, and answers
  * RG_ENOTFOUND for every key of an account with none without a store read
  * (most accounts have none, and every Twilio join asks it of its room's
- * name).  Only for a server that is its store's only server (SQLite): a
- * meeting another writer creates reaches the cache at the watcher's next
- * tick, a key never asked before included, and on a PostgreSQL store that
- * writer is any other node, whose new room a load balancer may send a
- * join to at once. */
+ * name).  Only for a server that is its store's only server (SQLite
+ * without --redis): a meeting another writer creates reaches the cache at
+ * the watcher's next tick, a key never asked before included, and where
+ * nodes share the store (PostgreSQL, or one SQLite file with --redis)
+ * that writer is any other node, whose new room a load balancer may send
+ * a join to at once. */
 void rg_hot_answer_accounts(rg_hotcache *h);
 
 /* As rg_store_meeting_get / rg_store_consultation_get, served from memory
