@@ -50,6 +50,22 @@ async function closedWith(c, msg, code) {
 }
 
 describe('POST /v2/rooms/deactivate', () => {
+  // First, while the account has no VideoSDK room at all: the server then
+  // answers "none" for every name from memory (store/hotcache.h), and the
+  // first room created must end that answer at once.
+  it('an account\'s first VideoSDK room, deactivated, is refused to a Twilio join at once', async () => {
+    const plain = await join(srv, tok(srv, 'tw-before', 'deact-first-plain'));
+    assert.equal(plain.joined.type, 'joined', JSON.stringify(plain.joined)); // asked: "none"
+    await plain.c.close();
+    const admin = await vtok({ permissions: 'allow_join' });
+    const room = await makeRoom(admin, 'deact-first');
+    await deactivate(admin, room.roomId);
+    for (const name of ['deact-first', room.roomId]) {
+      const x = await join(srv, tok(srv, 'tw-after', name));
+      await closedWith(x.c, x.joined, DEACTIVATED);
+    }
+  });
+
   it('closes every live connection with 4052 and disconnects the participants in the store', async () => {
     const admin = await vtok({ permissions: 'allow_join,allow_mod' });
     const room = await makeRoom(admin, 'deact-live');
