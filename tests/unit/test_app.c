@@ -111,6 +111,21 @@ static void test_meeting_create_deactivate(void **state)
     assert_int_equal(rg_app_meeting_deactivate(&f->app, f->account, "nope", NOW, &m), RG_ENOTFOUND);
 }
 
+/* A meeting written straight to the store, behind the app's back (no
+ * forget; no watcher in this fixture), with customRoomId custom. */
+static void insert_behind(app_fixture *f, const char *key, const char *custom, rg_meeting *m)
+{
+    int created;
+    memset(m, 0, sizeof *m);
+    memcpy(m->account_sid, f->account, RG_SID_SIZE);
+    memcpy(m->api_key, key, RG_SID_SIZE);
+    strcpy(m->id, "0123456789abcdef01234567");
+    strcpy(m->room_id, "abcd-efgh-ijkl");
+    snprintf(m->custom_room_id, sizeof m->custom_room_id, "%s", custom);
+    m->date_created = m->date_updated = NOW;
+    assert_int_equal(rg_store_meeting_create(f->app.store, m, &created), RG_OK);
+}
+
 /* "No such VideoSDK room" is cached (every Twilio join asks it of its
  * room's name) until a meeting with that key is created through the app,
  * which forgets it. */
@@ -119,7 +134,6 @@ static void test_meeting_miss_cached(void **state)
     app_fixture *f = *state;
     const char *key = "SK0123456789abcdef0123456789abcdef";
     rg_meeting m, hot, direct;
-    int created;
     assert_int_equal(rg_hot_meeting_get(f->app.hot, f->app.store, f->account, "later", &hot),
                      RG_ENOTFOUND);
     assert_int_equal(rg_app_meeting_create(&f->app, f->account, key, "later", NOW, &m), RG_OK);
@@ -130,14 +144,7 @@ static void test_meeting_miss_cached(void **state)
      * back (no forget, no watcher in this fixture) is not seen */
     assert_int_equal(rg_hot_meeting_get(f->app.hot, f->app.store, f->account, "behind", &hot),
                      RG_ENOTFOUND);
-    memset(&direct, 0, sizeof direct);
-    memcpy(direct.account_sid, f->account, RG_SID_SIZE);
-    memcpy(direct.api_key, key, RG_SID_SIZE);
-    strcpy(direct.id, "0123456789abcdef01234567");
-    strcpy(direct.room_id, "abcd-efgh-ijkl");
-    strcpy(direct.custom_room_id, "behind");
-    direct.date_created = direct.date_updated = NOW;
-    assert_int_equal(rg_store_meeting_create(f->app.store, &direct, &created), RG_OK);
+    insert_behind(f, key, "behind", &direct);
     assert_int_equal(rg_hot_meeting_get(f->app.hot, f->app.store, f->account, "behind", &hot),
                      RG_ENOTFOUND);
     rg_hot_meeting_forget(f->app.hot, &direct);
@@ -154,21 +161,14 @@ static void test_meeting_none_for_account(void **state)
     app_fixture *f = *state;
     const char *key = "SK0123456789abcdef0123456789abcdef";
     rg_meeting m, hot, direct;
-    int created, any = -1;
+    int any = -1;
     assert_int_equal(rg_store_meeting_any(f->app.store, f->account, &any), RG_OK);
     assert_int_equal(any, 0);
     assert_int_equal(rg_hot_meeting_get(f->app.hot, f->app.store, f->account, "first", &hot),
                      RG_ENOTFOUND);
     /* a meeting written behind the app's back: every key, "never-asked"
      * included, is still "none" from the account's cached answer */
-    memset(&direct, 0, sizeof direct);
-    memcpy(direct.account_sid, f->account, RG_SID_SIZE);
-    memcpy(direct.api_key, key, RG_SID_SIZE);
-    strcpy(direct.id, "0123456789abcdef01234567");
-    strcpy(direct.room_id, "abcd-efgh-ijkl");
-    strcpy(direct.custom_room_id, "never-asked");
-    direct.date_created = direct.date_updated = NOW;
-    assert_int_equal(rg_store_meeting_create(f->app.store, &direct, &created), RG_OK);
+    insert_behind(f, key, "never-asked", &direct);
     assert_int_equal(rg_store_meeting_any(f->app.store, f->account, &any), RG_OK);
     assert_int_equal(any, 1);
     assert_int_equal(rg_hot_meeting_get(f->app.hot, f->app.store, f->account, "never-asked", &hot),

@@ -76,17 +76,23 @@ static int join_args_ok(const char *room_sid, const char *identity, const char *
            rg_sid_valid(participant_sid, strnlen(participant_sid, RG_SID_SIZE), "PA") && room_sid;
 }
 
+/* The participant row of a seat that may be taken. */
+static int insert_seat_locked(rg_store *st, const char *room_sid, const char *identity,
+                              const char *participant_sid, int64_t now)
+{
+    return rg_sql_run(st,
+                      "INSERT INTO participants(sid, room_sid, identity, connected, "
+                      "start_time, end_time) VALUES(?1, ?2, ?3, 1, ?4, 0)",
+                      participant_sid, room_sid, identity, now, NULL, "join insert");
+}
+
 /* One seat inside the caller's transaction; its participant-connected
  * event too unless a join batch records it later (record 0). */
 static int join_locked(rg_store *st, const char *room_sid, const char *identity,
                        const char *participant_sid, int64_t now, int record)
 {
     int rc = take_seat(st, room_sid, identity, now);
-    if (rc == RG_OK)
-        rc = rg_sql_run(st,
-                        "INSERT INTO participants(sid, room_sid, identity, connected, "
-                        "start_time, end_time) VALUES(?1, ?2, ?3, 1, ?4, 0)",
-                        participant_sid, room_sid, identity, now, NULL, "join insert");
+    if (rc == RG_OK) rc = insert_seat_locked(st, room_sid, identity, participant_sid, now);
     if (rc == RG_OK && record) rc = rg_sqlite_outbox_emit.connected(st, participant_sid, now);
     if (rc == RG_OK)
         rc = rg_sql_run(st, "UPDATE rooms SET ever_joined = 1 WHERE sid = ?1 AND ever_joined = 0",
@@ -112,18 +118,6 @@ int rg_sqlite_participant_join(rg_store *st, const char *room_sid, const char *i
     return rc;
 }
 
-/* The first seat of the room its own savepoint just inserted (in
- * progress, nobody in it, written as ever joined, its capacity at least
- * one: rg_room_prepare_new): none of take_seat's reads could refuse it,
- * so it is the insert alone.  Half the joins of two-party rooms. */
-static int first_seat_locked(rg_store *st, const rg_seat *s)
-{
-    return rg_sql_run(st,
-                      "INSERT INTO participants(sid, room_sid, identity, connected, "
-                      "start_time, end_time) VALUES(?1, ?2, ?3, 1, ?4, 0)",
-                      s->participant_sid, s->room_sid, s->identity, s->now, NULL, "join insert");
-}
-
 /* A refused seat rolls back to its savepoint, so it leaves no trace and
  * the seats after it are decided as if it had never been asked: a room it
  * opened too. */
@@ -133,11 +127,16 @@ static int batch_one(rg_store *st, rg_seat *s)
     int rc = rg_sql_run(st, "SAVEPOINT seat", NULL, NULL, NULL, 0, NULL, "seat savepoint");
     if (rc != RG_OK) return rc;
     if (s->open != NULL)
-        rc = strcmp(s->open->sid, s->room_sid) == 0 ? rg_room_open_locked(st, s->open, 1, &created)
+        rc = strcmp(s->open->sid, s->room_sid) == 0 ? rg_room_open_locked(st, s->open, &created)
                                                     : RG_EINVAL;
-    if (rc == RG_OK)
-        rc = created ? first_seat_locked(st, s)
-                     : join_locked(st, s->room_sid, s->identity, s->participant_sid, s->now, 0);
+    /* the first seat of the room its savepoint just inserted (in progress,
+     * nobody in it, ever joined, capacity at least one: rg_room_prepare_new)
+     * is the insert alone: none of take_seat's reads could refuse it.  Half
+     * the joins of two-party rooms. */
+    if (rc == RG_OK && created)
+        rc = insert_seat_locked(st, s->room_sid, s->identity, s->participant_sid, s->now);
+    else if (rc == RG_OK)
+        rc = join_locked(st, s->room_sid, s->identity, s->participant_sid, s->now, 0);
     if (rc != RG_OK) rg_sql_run(st, "ROLLBACK TO seat", NULL, NULL, NULL, 0, NULL, "seat undo");
     int rel = rg_sql_run(st, "RELEASE seat", NULL, NULL, NULL, 0, NULL, "seat release");
     return rc != RG_OK ? rc : rel;

@@ -14,10 +14,10 @@
  * rg_outbox_emit.created_since, before its seats' events); RG_EEXIST when the in-progress room of
  * that name is another, or a room with want's sid exists already;
  * RG_EGONE when the name is the room id of a deactivated VideoSDK room;
- * RG_EINVAL for values out of range.  *created (may be NULL) is 1 when
- * this call inserted the room, 0 otherwise; a room inserted for a seat
- * that follows at once in the same savepoint (joined 1) is written as
- * ever joined, so the seat need not update it. */
-int rg_room_open_locked(rg_store *st, const rg_room *want, int joined, int *created);
+ * RG_EINVAL for values out of range.  *created is 1 when this call
+ * inserted the room, 0 otherwise.  The room is opened for the seat that
+ * follows in the same savepoint: it is written as ever joined, so the
+ * seat need not update it. */
+int rg_room_open_locked(rg_store *st, const rg_room *want, int *created);
 
 #endif

@@ -71,6 +71,12 @@ int rg_sqlite_room_create(rg_store *st, rg_room *r)
     return rc;
 }
 
+/* The account's room in progress of a name (?1 account, ?2 name): one at
+ * most, by the partial unique index. */
+#define LIVE_BY_NAME                                                                               \
+    "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND unique_name = ?2 AND "      \
+    "status = 1"
+
 /* One room row selected by two text parameters; the caller holds the lock. */
 static int room_query_one(rg_store *st, const char *sql, const char *a, const char *b, rg_room *out)
 {
@@ -99,13 +105,11 @@ int rg_sqlite_room_get(rg_store *st, const char *account_sid, const char *sid_or
      * statement, where ORDER BY status = 1 DESC sorted in a temporary
      * b-tree on every join to a room by name */
     if (rc == RG_ENOTFOUND)
-        rc = room_query_one(
-            st,
-            "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
-            "unique_name = ?2 AND status = 1 UNION ALL SELECT * FROM (SELECT " RG_SQL_ROOM_COLS
-            " FROM rooms WHERE account_sid = ?1 AND unique_name = ?2 "
-            "ORDER BY date_created DESC, rowid DESC LIMIT 1) LIMIT 1",
-            account_sid, sid_or_name, out);
+        rc = room_query_one(st,
+                            LIVE_BY_NAME " UNION ALL SELECT * FROM (SELECT " RG_SQL_ROOM_COLS
+                                         " FROM rooms WHERE account_sid = ?1 AND unique_name = ?2 "
+                                         "ORDER BY date_created DESC, rowid DESC LIMIT 1) LIMIT 1",
+                            account_sid, sid_or_name, out);
     rg_sql_unlock(st);
     return rc;
 }
@@ -136,10 +140,7 @@ static int get_or_create(rg_store *st, const char *account_sid, const char *uniq
     rg_sql_lock(st);
     rc = light ? rg_sql_begin_light(st) : rg_sql_begin(st);
     if (rc == RG_OK) {
-        rc = room_query_one(st,
-                            "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
-                            "unique_name = ?2 AND status = 1",
-                            account_sid, unique_name, out);
+        rc = room_query_one(st, LIVE_BY_NAME, account_sid, unique_name, out);
         if (rc == RG_ENOTFOUND) rc = meeting_disabled_locked(st, account_sid, unique_name);
         if (rc == RG_ENOTFOUND && (rc = insert_locked(st, &r)) == RG_OK &&
             (rc = rg_sqlite_outbox_emit.room(st, r.sid, 0, now)) == RG_OK) {
@@ -153,24 +154,21 @@ static int get_or_create(rg_store *st, const char *account_sid, const char *uniq
     return rc;
 }
 
-int rg_room_open_locked(rg_store *st, const rg_room *want, int joined, int *created)
+int rg_room_open_locked(rg_store *st, const rg_room *want, int *created)
 {
     rg_room r = *want, cur;
     int rc = r.sid[0] ? rg_room_prepare_new(&r) : RG_EINVAL; /* the caller's sid, checked */
-    if (created) *created = 0;
+    *created = 0;
     if (rc != RG_OK) return rc;
-    r.ever_joined = joined != 0;
-    rc = room_query_one(st,
-                        "SELECT " RG_SQL_ROOM_COLS " FROM rooms WHERE account_sid = ?1 AND "
-                        "unique_name = ?2 AND status = 1",
-                        r.account_sid, r.unique_name, &cur);
+    r.ever_joined = 1; /* its seat follows in the same savepoint */
+    rc = room_query_one(st, LIVE_BY_NAME, r.account_sid, r.unique_name, &cur);
     if (rc == RG_OK) return strcmp(cur.sid, r.sid) == 0 ? RG_OK : RG_EEXIST;
     if (rc == RG_ENOTFOUND) rc = meeting_disabled_locked(st, r.account_sid, r.unique_name);
     /* a completed room with this sid (opened, then ended, before this
      * seat) is RG_EEXIST too: the insert's primary key */
     if (rc == RG_ENOTFOUND) {
         rc = insert_locked(st, &r); /* its event: the batch's */
-        if (rc == RG_OK && created) *created = 1;
+        if (rc == RG_OK) *created = 1;
     }
     return rc;
 }
