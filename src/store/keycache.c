@@ -390,13 +390,18 @@ static neg_ent *neg_slot(rg_keycache *kc, const char *sid, size_t n)
  * mark; otherwise each distinct SID is read at most once per commit, and
  * all misses together at most RG_KEYCACHE_MISS_READS times a second (past
  * that a miss is answered from the cache, as before, and the watcher
- * catches up).  Returns 1 when the cache was reloaded with sid in it. */
-static int miss_recheck(rg_keycache *kc, const char *sid, int is_key)
+ * catches up).  Returns 1 when the caller should look again: the cache
+ * was reloaded with sid in it, or was swapped since the caller's look
+ * (seen, its generation then): the watcher may have loaded sid between
+ * that look and the mark read here, and the mark then matches the cache's
+ * although the caller looked at the generation before. */
+static int miss_recheck(rg_keycache *kc, const char *sid, int is_key, uint64_t seen)
 {
     size_t n = sid ? strnlen(sid, RG_SID_SIZE) : 0;
     if (n != RG_SID_LEN) return 0;
     int64_t v = rg_store_change_mark(kc->st);
-    if (v < 0 || v == atomic_load(&kc->version)) return 0;
+    if (v >= 0 && v == atomic_load(&kc->version)) return rg_keycache_generation(kc) != seen;
+    if (v < 0) return 0;
     pthread_mutex_lock(&kc->miss_mu);
     neg_ent *e = neg_slot(kc, sid, n);
     int known_absent = e->version == v && memcmp(e->sid, sid, n) == 0;
@@ -460,8 +465,9 @@ static int lookup_key_once(rg_keycache *kc, const char *key_sid, rg_key_view *ou
 int rg_keycache_lookup_key(void *ud, const char *key_sid, rg_key_view *out)
 {
     rg_keycache *kc = ud;
+    uint64_t seen = rg_keycache_generation(kc);
     if (lookup_key_once(kc, key_sid, out) == 0) return 0;
-    return miss_recheck(kc, key_sid, 1) ? lookup_key_once(kc, key_sid, out) : -1;
+    return miss_recheck(kc, key_sid, 1, seen) ? lookup_key_once(kc, key_sid, out) : -1;
 }
 
 int rg_keycache_key_type(rg_keycache *kc, const char *key_sid)
@@ -509,9 +515,10 @@ int rg_keycache_check_account(rg_keycache *kc, const char *account_sid, const ch
                               size_t token_len)
 {
     int found = 0;
+    uint64_t seen = rg_keycache_generation(kc);
     if (!auth_token && token_len > 0) return -1;
     if (check_account_once(kc, account_sid, auth_token, token_len, &found) == 0) return 0;
-    if (found || !miss_recheck(kc, account_sid, 0)) return -1;
+    if (found || !miss_recheck(kc, account_sid, 0, seen)) return -1;
     return check_account_once(kc, account_sid, auth_token, token_len, &found);
 }
 
@@ -541,9 +548,10 @@ int rg_keycache_check_key(rg_keycache *kc, const char *key_sid, const char *secr
                           size_t secret_len, char account_out[RG_SID_SIZE])
 {
     int found = 0;
+    uint64_t seen = rg_keycache_generation(kc);
     if (!secret && secret_len > 0) return -1;
     if (check_key_once(kc, key_sid, secret, secret_len, account_out, &found) == 0) return 0;
-    if (found || !miss_recheck(kc, key_sid, 1)) return -1;
+    if (found || !miss_recheck(kc, key_sid, 1, seen)) return -1;
     return check_key_once(kc, key_sid, secret, secret_len, account_out, &found);
 }
 
