@@ -58,7 +58,7 @@ stop() { # $1 = dir
 serve() { # $1 = dir, $2 = port: pg_ctl start, waited for (bounded)
     # no Unix socket (its default directory needs root), loopback only;
     # connections for the suites' servers, each about --threads + 8
-    # (docs/deploy.md "Blocking calls"), several at once
+    # (docs/deploy.md "Requests wait on fibers"), several at once
     as_owner "$BIN/pg_ctl" -D "$1/data" -l "$1/postgres.log" -s \
         -o "-c listen_addresses=127.0.0.1 -p $2 -c unix_socket_directories= -c fsync=${RG_PG_FSYNC:-off} -c max_connections=400" \
         start -w -t "$WAIT" >/dev/null 2>&1

@@ -71,7 +71,7 @@ static void root_files(const rg_app *app, rg_files_add_fn add, void *ud)
 }
 
 static const rg_route routes[] = {
-    {"GET", "/", rg_h_root, 0},
+    {"GET", "/", rg_h_root, RG_ROUTE_LOOP},
     {NULL, NULL, NULL, 0},
 };
 

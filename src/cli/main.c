@@ -42,7 +42,10 @@ static void print_flags(unsigned flags)
     static const struct {
         unsigned bit;
         const char *name;
-    } names[] = {{RG_ROUTE_AUTH, "auth"}, {RG_ROUTE_BODY, "body"}, {RG_ROUTE_WS, "ws"}};
+    } names[] = {{RG_ROUTE_AUTH, "auth"},
+                 {RG_ROUTE_BODY, "body"},
+                 {RG_ROUTE_WS, "ws"},
+                 {RG_ROUTE_LOOP, "loop"}};
     const char *sep = " ";
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (flags & names[i].bit) printf("%s%s", sep, names[i].name), sep = ",";

@@ -111,6 +111,7 @@ typedef struct rg_worker {
     struct st_h2o_multithread_receiver_t *defer_rx; /* completions of deferred work (http/defer.h);
                                                        the server's */
     struct rg_wmetrics *metrics; /* this loop's counters (http/metrics.h); NULL: off */
+    struct rg_fibers *fibers;    /* handlers that wait for PostgreSQL (http/fiber.h); NULL: none */
     void *state[RG_MODULES_MAX]; /* by the module's place in app->modules */
 } rg_worker;
 

@@ -29,6 +29,10 @@ typedef struct rg_call {
     rg_param_kv params[RG_MAX_PARAMS];
     size_t nparams;
     int params_parsed;
+    /* The request is gone (its client closed) while its handler waited on
+     * a fiber (http/fiber.h): answers are dropped, nothing new is tied to
+     * it (rg_defer_new says no). */
+    int gone;
     int64_t now; /* unix seconds at dispatch */
 } rg_call;
 

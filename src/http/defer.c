@@ -21,6 +21,10 @@ void *rg_defer_new(rg_call *c, size_t size, rg_defer_fn done)
 {
     rg_defer *d = calloc(1, size);
     struct rg_defer_anchor *a;
+    if (c->gone) { /* h2o is freeing the request (http/fiber.h): nothing may hang on it */
+        free(d);
+        return NULL;
+    }
     if (d == NULL) return NULL;
     a = h2o_mem_alloc_shared(&c->req->pool, sizeof *a, on_anchor_dispose);
     a->d = d;

@@ -54,6 +54,7 @@ static void send_body(rg_call *c, int status, const char *body, size_t len)
 {
     static h2o_generator_t generator = {NULL, NULL};
     h2o_req_t *req = c->req;
+    if (c->gone) return; /* its client left while a fiber waited (http/fiber.h) */
     h2o_iovec_t buf = h2o_iovec_init(body, len);
     req->res.status = status;
     req->res.reason = reason_of(status);

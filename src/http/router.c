@@ -8,6 +8,8 @@
 
 #include "http/router.h"
 
+#include "http/fiber.h"
+
 /* Matches one pattern segment against one path segment. */
 static int match_segment(const char *pat, size_t plen, const char *seg, size_t slen, rg_call *c)
 {
@@ -64,7 +66,10 @@ void rg_route_dispatch(rg_call *c)
     for (const rg_route *r = c->w->app->routes; r->method != NULL; r++) {
         if (!match_path(r->pattern, c->req->path_normalized, c)) continue;
         if (method_is(c->req->method, r->method)) {
-            r->fn(c);
+            if (c->w->fibers && !(r->flags & (RG_ROUTE_WS | RG_ROUTE_LOOP)))
+                rg_fiber_call(c->w->fibers, c, r->fn); /* may wait for the store */
+            else
+                r->fn(c);
             return;
         }
         alen += (size_t)snprintf(allow + alen, sizeof allow - alen, "%s%s", alen ? ", " : "",

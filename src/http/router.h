@@ -15,6 +15,10 @@ enum {
     RG_ROUTE_AUTH = 1,
     RG_ROUTE_BODY = 2, /* may take a large body (up to --max-body): uploads */
     RG_ROUTE_WS = 4,   /* a WebSocket upgrade (refused while draining) */
+    /* answers through h2o itself (a stream, a redirect), not rg_reply_*:
+     * runs on the loop's own stack, never on a fiber (http/fiber.h), as
+     * do the WebSocket upgrades */
+    RG_ROUTE_LOOP = 8,
 };
 
 typedef struct rg_route {

@@ -43,6 +43,7 @@
 #include "http/connlimit.h"
 #include "http/conns.h"
 #include "http/defer.h"
+#include "http/fiber.h"
 #include "http/metrics.h"
 #include "http/module.h"
 #include "http/server.h"
@@ -319,6 +320,13 @@ static int init_loop(loop_thread *t)
     h2o_context_init(&t->ctx, h2o_evloop_create(), &s->config);
     h2o_multithread_register_receiver(t->ctx.queue, &t->defer_rx, rg_defer_on_messages);
     t->w.defer_rx = &t->defer_rx;
+    /* PostgreSQL answers over the network: handlers wait for it on fibers,
+     * and the loop serves others meanwhile (http/fiber.h).  SQLite answers
+     * from the page cache or the disk in microseconds; a fiber would cost
+     * more than it saves. */
+    if (s->app->cfg.db && rg_store_is_postgres(s->app->cfg.db) &&
+        (t->w.fibers = rg_fibers_new(t->ctx.loop)) == NULL)
+        return -1;
     for (const rg_module *const *m = s->app->modules; *m != NULL; m++)
         if ((*m)->loop_init && (*m)->loop_init(&t->w, &t->ctx) != 0) return -1;
     rg_spread_open(s->spread, t->w.index, t->ctx.queue, adopt, t);
@@ -343,6 +351,8 @@ static void dispose_loop(loop_thread *t)
         if ((*m)->loop_dispose) (*m)->loop_dispose(&t->w);
     h2o_multithread_unregister_receiver(t->ctx.queue, &t->defer_rx);
     t->w.defer_rx = NULL;
+    rg_fibers_free(t->w.fibers); /* every request is gone: so are their fibers */
+    t->w.fibers = NULL;
     h2o_context_dispose(&t->ctx);
     free(t->ctx.queue); /* h2o 2.2's dispose destroys the queue but leaks it */
     h2o_evloop_destroy(t->ctx.loop);

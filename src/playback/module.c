@@ -34,7 +34,7 @@ static const rg_route routes[] = {
     {"GET", "/v1/Recordings/{RE}/AccessLog", rg_h_recording_access_log, RG_ROUTE_AUTH},
     {"GET", "/sec_rec", rg_h_sec_rec, 0}, /* its credential is the token parameter */
     {"OPTIONS", "/sec_rec", rg_h_playback_preflight, 0},
-    {"GET", "/media/{RE}", rg_h_media, 0}, /* a signed link */
+    {"GET", "/media/{RE}", rg_h_media, RG_ROUTE_LOOP}, /* a signed link; streamed */
     {"OPTIONS", "/media/{RE}", rg_h_playback_preflight, 0},
     {"GET", "/demo-api/recordings", rg_h_demo_recordings, 0},
     {NULL, NULL, NULL, 0},

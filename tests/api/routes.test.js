@@ -1,7 +1,8 @@
 // The route table's flags (`roomgate routes --flags`, http/router.h) say what
 // each route does, and each module's routes come from its own file
 // (http/module.h): every route marked auth answers 401 without credentials,
-// every other one does not; the route marked ws upgrades to a WebSocket; and
+// every other one does not; the route marked ws upgrades to a WebSocket; the
+// ones marked loop answer through h2o themselves; and
 // the flagged list is the plain list with a module name on each line.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,7 +31,7 @@ function pathOf(pattern, account) {
 describe('roomgate routes --flags', () => {
   it('is the plain list, each line with its module and flags', () => {
     assert.deepEqual(flagged.map((r) => `${r.method} ${r.pattern}`), lines(['routes']));
-    for (const r of flagged) for (const f of r.flags) assert.ok(['auth', 'body', 'ws'].includes(f), f);
+    for (const r of flagged) for (const f of r.flags) assert.ok(['auth', 'body', 'ws', 'loop'].includes(f), f);
   });
 
   it('names the modules that own the routes', () => {
@@ -45,6 +46,13 @@ describe('roomgate routes --flags', () => {
   it('marks the uploads as the routes that take large bodies', () => {
     const body = flagged.filter((r) => r.flags.has('body')).map((r) => `${r.method} ${r.pattern}`);
     assert.deepEqual(body.sort(), ['PATCH /v1/Recordings/Uploads/{id}', 'POST /v1/Recordings']);
+  });
+
+  // the routes that answer through h2o themselves (a stream, a redirect),
+  // not through rg_reply: never run on a fiber (http/fiber.h, router.h)
+  it('marks the streamed and redirected answers as the routes kept on the loop\'s stack', () => {
+    const loop = flagged.filter((r) => r.flags.has('loop')).map((r) => `${r.method} ${r.pattern}`);
+    assert.deepEqual(loop.sort(), ['GET /', 'GET /media/{RE}']);
   });
 
   it('an unknown argument after --flags is a usage error (exit 2)', () => {

@@ -64,10 +64,10 @@ static void give_up_others(rg_store *st, const rg_pg_link *l)
 {
     for (int i = 0; i < st->nlinks; i++) {
         rg_pg_link *o = &st->links[i];
-        if (o == l || pthread_mutex_trylock(&o->lock) != 0) continue;
+        if (o == l || pthread_mutex_trylock(&o->lock.mu) != 0) continue;
         if (PQstatus(o->conn) == CONNECTION_OK) rg_pg_give_up(o->conn);
         if (PQstatus(o->conn) == CONNECTION_BAD) atomic_store(&o->down, 1);
-        pthread_mutex_unlock(&o->lock);
+        pthread_mutex_unlock(&o->lock.mu);
     }
 }
 
@@ -202,13 +202,13 @@ int rg_pg_heal_others(rg_store *st)
     int down = 0;
     for (int i = 0; i < st->nlinks; i++) {
         rg_pg_link *l = &st->links[i];
-        if (l == mine || pthread_mutex_trylock(&l->lock) != 0) continue;
+        if (l == mine || pthread_mutex_trylock(&l->lock.mu) != 0) continue;
         /* a server gone closed the socket: read without waiting (libpq's
          * sockets never block), libpq then says CONNECTION_BAD */
         if (!l->reset.going && PQstatus(l->conn) == CONNECTION_OK) PQconsumeInput(l->conn);
         link_lost(st, l);
         heal_link(st, l);
-        pthread_mutex_unlock(&l->lock);
+        pthread_mutex_unlock(&l->lock.mu);
     }
     for (int i = 0; i < st->nlinks; i++)
         down |= atomic_load_explicit(&st->links[i].down, memory_order_relaxed);

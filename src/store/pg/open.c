@@ -63,7 +63,7 @@ void rg_pgsql_set_deadline(int ms)
 static int link_open(rg_store *st, rg_pg_link *l, const char *location, int migrate)
 {
     char password[256];
-    pthread_mutex_init(&l->lock, NULL);
+    rg_ylock_init(&l->lock);
     if (check_location(location, password, sizeof password) != RG_OK) return RG_EIO;
     l->conn = rg_pg_connect(location);
     if (!l->conn || PQstatus(l->conn) != CONNECTION_OK) {
@@ -81,7 +81,7 @@ static void link_close(rg_pg_link *l)
 {
     PQfinish(l->conn);
     rg_pg_prepared_free(l);
-    pthread_mutex_destroy(&l->lock);
+    rg_ylock_destroy(&l->lock);
     memset(l, 0, sizeof *l);
 }
 

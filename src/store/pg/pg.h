@@ -31,6 +31,7 @@
 #include "store/nodes.h"
 #include "store/ops.h"
 #include "store/store.h"
+#include "store/yield.h"
 
 /* A connection's reconnect that never waits (conn.c, rg_pg_reset_step):
  * all zero when none is under way. */
@@ -49,7 +50,7 @@ typedef struct {
  * never wait for each other's statements. */
 typedef struct {
     PGconn *conn;
-    pthread_mutex_t lock;                /* one call at a time on it */
+    rg_ylock lock;                       /* one call at a time on it (store/yield.h) */
     char session[RG_PG_SESSION_MAX + 1]; /* its database session (seats.c, outbox.c) */
     struct rg_pg_prep *prep;             /* its prepared statements (prep.c) */
     atomic_int own_pid;                  /* its backend: its notifications are ours */

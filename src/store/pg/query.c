@@ -26,7 +26,7 @@ static uint64_t now_micros(void)
 
 uint64_t rg_pg_lock(rg_store *st)
 {
-    pthread_mutex_lock(&rg_pg_link_of(st)->lock);
+    rg_ylock_take(&rg_pg_link_of(st)->lock);
     rg_pg_heal(st); /* between uses only: never inside a transaction */
     return st->timer ? now_micros() : 0;
 }
@@ -34,7 +34,7 @@ uint64_t rg_pg_lock(rg_store *st)
 void rg_pg_unlock(rg_store *st, uint64_t started, int write)
 {
     if (st->timer) st->timer(st->timer_ud, write, now_micros() - started);
-    pthread_mutex_unlock(&rg_pg_link_of(st)->lock);
+    rg_ylock_give(&rg_pg_link_of(st)->lock);
 }
 
 /* SQLSTATE classes the callers act on; anything else is logged (without

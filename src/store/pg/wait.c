@@ -26,14 +26,22 @@ static int64_t mono_ms(void)
 }
 
 /* Waits until the socket can do what is asked (POLLIN, or POLLOUT while
- * libpq still has bytes to send) or the deadline passes: 0, or -1 late. */
+ * libpq still has bytes to send) or the deadline passes: 0, or -1 late.
+ * On a fiber of an event loop (store/yield.h) the loop goes on meanwhile,
+ * and 0 may come early: the callers look at the connection again and wait
+ * again when it has nothing yet. */
 static int wait_socket(PGconn *c, short events, int64_t deadline)
 {
+    const rg_yield *y = rg_yield_get();
     for (;;) {
         int64_t left = deadline - mono_ms();
         if (left <= 0) return -1;
         struct pollfd p = {PQsocket(c), events, 0};
         if (p.fd < 0) return 0; /* broken: libpq's next call says so */
+        if (y != NULL && y->can_wait()) {
+            y->wait_fd(p.fd, events);
+            return 0;
+        }
         int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
         if (n != 0) return 0; /* ready, or an error libpq will report */
     }

@@ -1,0 +1,50 @@
+/* fiber.h - request handlers that wait for the database without holding
+ * their event loop (issue 15, docs/deploy.md "Requests wait on fibers").
+ *
+ * When the store is PostgreSQL, each loop runs a request's handler on a
+ * fiber: a stack of its own, switched to and from on the loop's thread
+ * (ucontext).  A statement's wait (store/pg/wait.c) then gives the loop
+ * back, which serves other requests and WebSocket traffic until the
+ * connection's socket is readable, and the handler resumes where it
+ * waited.  Handlers are unchanged: they run on the loop's thread, with
+ * its worker and memory, as before; only their stack differs.
+ *
+ * Three ways a waiting fiber runs again:
+ *   - its socket is ready, or a 100 ms tick passed (it checks its
+ *     deadline, --db-timeout, and waits again);
+ *   - "driven": code on the loop's own stack (the signaling hub's seat
+ *     batch) needs the connection the fiber holds.  It cannot wait for
+ *     the loop (it is the loop), so it runs the fiber, whose waits then
+ *     block as they did before fibers, until the fiber releases the
+ *     connection; the fiber goes on at the loop's next turn;
+ *   - "finished": its request is gone (the client closed, the server
+ *     stops) while it waits.  h2o frees the request's memory right after,
+ *     so the fiber is run to its end at once, blocking waits, its answer
+ *     dropped (rg_call.gone); what it wrote is committed or not exactly as
+ *     for a request whose client left after its answer.
+ * Fibers of one loop that want its connection while another of them
+ * holds it wait their turn (park), in order, without blocking the loop. */
+#ifndef RG_HTTP_FIBER_H
+#define RG_HTTP_FIBER_H
+
+#include "http/call.h"
+
+typedef struct rg_fibers rg_fibers;
+
+/* The calling loop thread's fibers (and its rg_yield, store/yield.h);
+ * NULL when out of memory. */
+rg_fibers *rg_fibers_new(h2o_loop_t *loop);
+/* On the same thread, after its loop's connections are gone (every fiber
+ * has ended: a request's disposal finishes its fiber); NULL is fine. */
+void rg_fibers_free(rg_fibers *fs);
+
+/* Runs fn(c) on a fiber: returns when fn returned or first waits.  When no
+ * fiber can be had (out of memory, or RG_FIBERS_MAX waiting on this loop)
+ * fn(c) runs here, on the loop's stack, as without fibers. */
+void rg_fiber_call(rg_fibers *fs, rg_call *c, rg_handler_fn fn);
+
+/* Fibers of one loop alive at once (each holds a stack of at most
+ * RG_FIBER_STACK bytes, mapped on demand) */
+#define RG_FIBERS_MAX 4096
+
+#endif

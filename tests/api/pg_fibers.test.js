@@ -1,0 +1,152 @@
+// Issue 15: "no loop ever blocks on the database".  On PostgreSQL a
+// request's handler runs on a fiber of its event loop (src/http/fiber.h):
+// while its statement waits (here: for a row lock another session holds)
+// the loop serves other requests, and the handler resumes when the answer
+// comes.  One event loop (--threads 1) with its own connection
+// (--db-connections 2), so everything below shares that loop and that
+// connection.  Without fibers the loop would sit in the statement's wait
+// and every "meanwhile" request here would hang until the lock is let go:
+// those requests are only answered here while the lock is held.
+//
+// As webhooks_pg.test.js: in scripts/test.sh's PostgreSQL pass the node
+// gets a schema of that pass's cluster; elsewhere this file starts a
+// throw-away cluster of its own, so it runs on PostgreSQL wherever it runs.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { startServer, REPO_ROOT, waitFor } from './lib/server.js';
+import { assertExit0 } from './lib/check.js';
+import { join, tok } from './lib/signal.js';
+
+const PG_SH = path.join(REPO_ROOT, 'scripts/pg.sh');
+const PSQL = path.join(process.env.PG_BIN || '/usr/lib/postgresql/15/bin', 'psql');
+let pgDir;
+let srv;
+let dbUrl;
+const sessions = new Set(); // psql children, killed in after() if a test left one
+
+before(async () => {
+  const env = { ROOMGATE_DB_CONNECTIONS: '2' };
+  if (!process.env.ROOMGATE_TEST_PG_URL) {
+    const out = execFileSync('bash', [PG_SH, 'start'], { encoding: 'utf8', timeout: 120000 });
+    pgDir = /RG_TEST_PG_DIR='([^']+)'/.exec(out)[1];
+    const port = /port=(\d+)/.exec(out)[1];
+    env.ROOMGATE_DB = `postgres://roomgate@127.0.0.1:${port}/postgres?connect_timeout=5`;
+    env.ROOMGATE_MASTER_KEY = randomBytes(32).toString('hex');
+  }
+  // a deadline far beyond the test's waits: nothing here is given up
+  srv = await startServer({ env, threads: 1, args: ['--access-log', 'off', '--db-timeout', '60'] });
+  const file = path.join(srv.dataDir, '.test-pg-store');
+  dbUrl = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : env.ROOMGATE_DB;
+});
+
+after(async () => {
+  for (const p of sessions) p.kill('SIGKILL');
+  if (srv) assertExit0(srv, await srv.stop());
+  if (pgDir) execFileSync('bash', [PG_SH, 'stop', pgDir], { timeout: 120000 });
+});
+
+const rest = (method, p, form) => srv.request(method, p, { auth: srv.keyAuth, form });
+
+/** Another database session holding room `sid`'s row lock until release(). */
+async function holdRoom(sid) {
+  const p = spawn(PSQL, [dbUrl, '-qAtX', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d) => { out += d; });
+  p.stderr.on('data', (d) => { out += d; });
+  sessions.add(p);
+  const exited = new Promise((resolve) => p.on('exit', (code) => { sessions.delete(p); resolve(code); }));
+  p.stdin.write(`BEGIN;\nSELECT 'held:' || sid FROM rooms WHERE sid = '${sid}' FOR UPDATE;\n`);
+  await waitFor(() => out.includes(`held:${sid}`), `psql holding ${sid} (${out})`);
+  return {
+    async release() {
+      p.stdin.end('COMMIT;\n');
+      assert.equal(await exited, 0, out);
+    },
+  };
+}
+
+async function newRoom(name) {
+  const res = await rest('POST', '/v1/Rooms', { UniqueName: name });
+  assert.equal(res.status, 201, res.text);
+  return res.json.sid;
+}
+
+/** Settles to 'pending' unless p settled first: nothing timed, one turn of
+ * Node's loop after the answers that came before. */
+async function state(p) {
+  return Promise.race([p.then(() => 'settled', () => 'settled'), new Promise((r) => setImmediate(() => r('pending')))]);
+}
+
+describe('handlers wait for PostgreSQL on fibers, the loop goes on', () => {
+  it('a request waiting for a row lock does not hold the loop: others are answered meanwhile', async () => {
+    const sid = await newRoom(`fib-${randomBytes(4).toString('hex')}`);
+    const lock = await holdRoom(sid);
+    const completing = rest('POST', `/v1/Rooms/${sid}`, { Status: 'completed' });
+    // each of these is served by the one loop while the completion waits
+    const health = await srv.request('GET', '/healthz');
+    assert.equal(health.status, 200, health.text);
+    const mint = await srv.request('POST', '/v1/AccessTokens', { auth: srv.keyAuth, form: { Identity: 'meanwhile' } });
+    assert.equal(mint.status, 200, mint.text);
+    assert.equal(await state(completing), 'pending', 'the completion waits for the lock');
+    await lock.release();
+    const done = await completing;
+    assert.equal(done.status, 200, done.text);
+    assert.equal(done.json.status, 'completed');
+  });
+
+  it('requests queued behind the waiting one on the loop\'s connection run in order once it answers', async () => {
+    const sid = await newRoom(`fib-q-${randomBytes(4).toString('hex')}`);
+    const lock = await holdRoom(sid);
+    const order = [];
+    const first = rest('POST', `/v1/Rooms/${sid}`, { Status: 'completed' }).then((r) => { order.push('first'); return r; });
+    await new Promise((r) => setTimeout(r, 50)); // the first is on the connection
+    const second = rest('GET', `/v1/Rooms/${sid}`).then((r) => { order.push('second'); return r; });
+    const mint = await srv.request('POST', '/v1/AccessTokens', { auth: srv.keyAuth, form: { Identity: 'meanwhile' } });
+    assert.equal(mint.status, 200, mint.text);
+    assert.equal(await state(second), 'pending', 'the read waits its turn for the connection');
+    await lock.release();
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.status, 200, a.text);
+    assert.equal(b.status, 200, b.text);
+    assert.deepEqual(order, ['first', 'second']);
+    assert.equal(b.json.status, 'completed', 'the read ran after the completion committed');
+  });
+
+  it('a client that leaves while its request waits: the write still commits, the server stays well', async () => {
+    const sid = await newRoom(`fib-gone-${randomBytes(4).toString('hex')}`);
+    const lock = await holdRoom(sid);
+    const u = new URL(`/v1/Rooms/${sid}`, srv.url);
+    const body = 'Status=completed';
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent: false, headers: {
+      Authorization: srv.keyAuth, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } });
+    req.on('error', () => {});
+    req.end(body);
+    await new Promise((r) => setTimeout(r, 200)); // the server has it, waiting
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    const health = await srv.request('GET', '/healthz');
+    assert.equal(health.status, 200, health.text);
+    await lock.release();
+    await waitFor(async () => (await rest('GET', `/v1/Rooms/${sid}`)).json?.status === 'completed', 'the completion committed');
+  });
+
+  it('a signaling join needing the connection while a request waits on it: both go through, nothing deadlocks', async () => {
+    const sid = await newRoom(`fib-join-${randomBytes(4).toString('hex')}`);
+    const lock = await holdRoom(sid);
+    const completing = rest('POST', `/v1/Rooms/${sid}`, { Status: 'completed' });
+    await new Promise((r) => setTimeout(r, 50));
+    // the join's seat is written from the loop itself, which takes the
+    // connection from the waiting request's fiber (it finishes first)
+    const joining = join(srv, tok(srv, 'alice', `fib-join-other-${randomBytes(4).toString('hex')}`));
+    const released = new Promise((r) => setTimeout(r, 300)).then(() => lock.release());
+    const [done, j] = await Promise.all([completing, joining, released]);
+    assert.equal(done.status, 200, done.text);
+    assert.equal(j.joined.type, 'joined', JSON.stringify(j.joined));
+    await j.c.close();
+  });
+});
