@@ -116,27 +116,31 @@ joins() { # TAG -> joins/s
     fi
     # a warm-up run, then three; the mean of the three: one run lasts half
     # a second, and its first after a start pays for cold caches
-    local out sum=0 r
+    local out sum=0 cpu=0 r
     for r in w 1 2 3; do
         out=$(BENCH_RUN="hook-$1-$r" timeout 180 "$LOAD" joins "${BASE/http/ws}/v1/signal" "$SPID" \
             "$([ $r = w ] && echo 1000 || echo "$JOINS")") || die "joins ($1) failed"
-        [ $r = w ] || sum=$((sum + $(json joins_per_s <<<"$out")))
+        if [ $r != w ]; then
+            sum=$((sum + $(json joins_per_s <<<"$out")))
+            cpu=$((cpu + $(json server_cpu_us_per_join <<<"$out")))
+        fi
         sleep 1 # the closes of one run are not the next one's load
     done
-    echo $((sum / 3))
+    echo "$((sum / 3)) $((cpu / 3))"
     stop "$SPID"
     stop "$RXPID"
     return 0
 }
-PLAIN=$(joins plain)
-RECORDED=$(joins recorded)
-HOOKED=$(joins hooked)
+read -r PLAIN PLAIN_CPU < <(joins plain)
+read -r RECORDED RECORDED_CPU < <(joins recorded)
+read -r HOOKED HOOKED_CPU < <(joins hooked)
 
 echo
 echo "== status callbacks: $EVENTS events drained after a restart; $JOINS joins"
 printf '%-34s %10s\n' "outbox -> local receiver" "$EPS ev/s"
-printf '%-34s %10s\n' "joins/s, no callback" "$PLAIN"
-printf '%-34s %10s\n' "joins/s, recorded (receiver silent)" "$RECORDED"
-printf '%-34s %10s\n' "joins/s, events delivered" "$HOOKED"
+# the server's CPU per join (every thread: the dispatcher's deliveries too)
+printf '%-34s %10s %6s us CPU/join\n' "joins/s, no callback" "$PLAIN" "$PLAIN_CPU"
+printf '%-34s %10s %6s us CPU/join\n' "joins/s, recorded (receiver silent)" "$RECORDED" "$RECORDED_CPU"
+printf '%-34s %10s %6s us CPU/join\n' "joins/s, events delivered" "$HOOKED" "$HOOKED_CPU"
 awk -v a="$PLAIN" -v b="$HOOKED" 'BEGIN { d = (a - b) * 100 / a;
     printf "target: joins with callbacks within 10 %% of without (%.1f %%): %s\n", d, (d <= 10 ? "ok" : "MISSED") }'
