@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -140,8 +141,11 @@ static void on_gone(void *p)
     fiber *f = a->f;
     if (f == NULL) return;
     f->mode = FINISH;
-    if (f->fs->current == f) return; /* running: it sees FINISH at its next wait */
-    resume(f);                       /* to its end: the pool goes after this returns */
+    if (f->fs->current == f) { /* running: it sees FINISH at its next wait */
+        f->anchor = NULL;      /* freed when this returns */
+        return;
+    }
+    resume(f); /* to its end: the pool goes after this returns */
 }
 
 /* Yields f until something runs it again; first ties it to its request. */
@@ -375,6 +379,11 @@ void rg_fibers_free(rg_fibers *fs)
         VG_DEREGISTER(f->vg_id);
         munmap(f->map, GUARD + RG_FIBER_STACK);
         free(f);
+    }
+    if (fs->live > 0) { /* h2o would assert on their linked timers: say so, keep them */
+        fprintf(stderr, "roomgate: %u request handler(s) still waiting at the loop's end\n",
+                fs->live);
+        return;
     }
     h2o_timeout_dispose(fs->loop, &fs->tick);
     h2o_timeout_dispose(fs->loop, &fs->soon);
