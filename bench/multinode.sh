@@ -95,7 +95,7 @@ ROWS=()
 row() { # LABEL RELAY JOINS
     echo "  $1: $2"
     echo "  $1: $3"
-    ROWS+=("$(printf '%-17s %8s %8s %8s %7s %9s' "$1" "$(json relayed_per_s <<<"$2")" \
+    ROWS+=("$(printf '%-20s %8s %8s %8s %7s %9s' "$1" "$(json relayed_per_s <<<"$2")" \
         "$(json p50_ms <<<"$2")ms" "$(json p99_ms <<<"$2")ms" "$(json server_cpu_pct <<<"$2")%" \
         "$(json joins_per_s <<<"$3")")")
 }
@@ -124,6 +124,12 @@ ALL_ROOMS=$ROOMS ALL_JOINS=$JOINS
 ROOMS=${BENCH_MULTI_PG_ROOMS:-$ROOMS} JOINS=${BENCH_MULTI_PG_JOINS:-$JOINS}
 NODE_RUN=pgrg NODE_DATA=$DP BENCH_ACCOUNT=$PG_AC BENCH_KEY_SID=$(json sid <<<"$PG_K") \
     BENCH_KEY_SECRET=$(json secret <<<"$PG_K") two_nodes two-pg "roomgate-2+pg"
+# the same with one connection shared by each node's loops (docs/deploy.md
+# "Requests wait on fibers": larger seat batches where PostgreSQL shares
+# the cores; the default is one per loop)
+NODE_RUN=pgrg NODE_DATA=$DP BENCH_ACCOUNT=$PG_AC BENCH_KEY_SID=$(json sid <<<"$PG_K") \
+    BENCH_KEY_SECRET=$(json secret <<<"$PG_K") NODE_EXTRA="--db-connections 1" \
+    two_nodes two-pg1 "roomgate-2+pg-1conn"
 PG_SIZES="$ROOMS rooms, $JOINS joins"
 ROOMS=$ALL_ROOMS JOINS=$ALL_JOINS
 two_nodes two "roomgate-2+sqlite"
@@ -139,7 +145,7 @@ fi
 
 echo
 echo "== multinode: $ROOMS rooms x $RATE msg/s for ${SECS}s; $JOINS joins; two nodes with Redis on PostgreSQL (+pg: $PG_SIZES) or one SQLite directory (+sqlite)"
-printf '%-17s %8s %8s %8s %7s %9s\n' server "relay/s" p50 p99 cpu "joins/s"
+printf '%-20s %8s %8s %8s %7s %9s\n' server "relay/s" p50 p99 cpu "joins/s"
 for r in "${ROWS[@]}"; do echo "$r"; done
 fi
 

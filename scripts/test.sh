@@ -277,10 +277,10 @@ if pg_env=$(scripts/pg.sh start 2>"$log/pg.start"); then
     trap 'scripts/pg.sh stop "$RG_TEST_PG_DIR" >/dev/null 2>&1; rm -rf "$log"' EXIT
     pg_port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$RG_TEST_PG")
     # shellcheck disable=SC2046
-    # with a connection per event loop (--db-connections; the multinode
-    # suites run the default, one shared)
+    # with one connection shared by the event loops (--db-connections 1;
+    # the multinode suites run the default, one per loop)
     ROOMGATE_TEST_PG_URL="postgres://roomgate@127.0.0.1:$pg_port/postgres?connect_timeout=5" \
-        ROOMGATE_DB_CONNECTIONS=3 BIN_LABEL="sanitized server on PostgreSQL" \
+        ROOMGATE_DB_CONNECTIONS=1 BIN_LABEL="sanitized server on PostgreSQL" \
         run_node "API on PostgreSQL" 2 $(for f in $PG_API_SUITES; do echo "tests/api/$f.test.js"; done)
     scripts/pg.sh stop "$RG_TEST_PG_DIR" || failures+=("scripts/pg.sh stop")
     trap 'rm -rf "$log"' EXIT

@@ -51,13 +51,18 @@ static void stop_all(rg_app *app, rg_cli_env *env, rg_listener *l, int n, rg_ser
 }
 
 /* --db-connections: the loops' store connections (PostgreSQL; store.h
- * rg_store_links).  The default, one, is the handle's first. */
+ * rg_store_links).  0, the default: one per loop and one for the other
+ * threads, so that a loop never waits for another loop's statement (its
+ * handlers wait on fibers, http/fiber.h); 1: the handle's first, shared. */
 static int store_links(rg_app *app)
 {
     char location[4096];
-    if (app->cfg.db_connections <= 1) return 0;
+    int n = app->cfg.db_connections;
+    if (n == 0) n = app->cfg.db && rg_store_is_postgres(app->cfg.db) ? app->cfg.threads + 1 : 1;
+    if (n > RG_STORE_LINKS_MAX) n = RG_STORE_LINKS_MAX;
+    if (n <= 1) return 0;
     int rc = rg_store_location(app->cfg.db, app->cfg.data_dir, location, sizeof location);
-    if (rc == RG_OK) rc = rg_store_links(app->store, location, app->cfg.db_connections);
+    if (rc == RG_OK) rc = rg_store_links(app->store, location, n);
     OPENSSL_cleanse(location, sizeof location);
     return rc == RG_OK ? 0 : -1;
 }

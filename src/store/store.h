@@ -33,7 +33,9 @@ int rg_store_open(const char *location, rg_store **out);
  * store answers RG_EIO until a new one is made (pg/wait.c).  SQLite's
  * waits are its own busy timeout.  Call before any open. */
 void rg_store_set_deadline(int ms);
-/* Lets st keep a connection of its own for each of n threads (at most 9;
+#define RG_STORE_LINKS_MAX 9
+/* Lets st keep a connection of its own for each of n threads (at most
+ * RG_STORE_LINKS_MAX;
  * PostgreSQL: its location again; SQLite has one connection whatever n
  * says): a thread bound to slot k (rg_store_bind_thread) uses connection k
  * modulo n, so one event loop's statements never wait for another's; the

@@ -59,7 +59,7 @@ typedef struct {
     rg_pg_reset reset; /* the reconnect (rg_pg_reset_step) */
 } rg_pg_link;
 
-#define RG_PG_LINKS_MAX 9 /* per handle: eight loops' and the others' */
+#define RG_PG_LINKS_MAX RG_STORE_LINKS_MAX /* per handle: eight loops' and the others' */
 
 struct rg_store {
     rg_store_head head; /* first: the dispatcher's view (store/ops.h) */
