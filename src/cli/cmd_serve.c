@@ -51,9 +51,9 @@ static void stop_all(rg_app *app, rg_cli_env *env, rg_listener *l, int n, rg_ser
 }
 
 /* --db-connections: the loops' store connections (PostgreSQL; store.h
- * rg_store_links).  0, the default: one per loop and one for the other
- * threads, so that a loop never waits for another loop's statement (its
- * handlers wait on fibers, http/fiber.h); 1: the handle's first, shared. */
+ * rg_store_links).  0, the default: one for each loop's request handlers
+ * (they wait on fibers, http/fiber.h) and the first for the rest
+ * (pg/conn.c rg_pg_link_of); 1: the handle's first, shared by all. */
 static int store_links(rg_app *app)
 {
     char location[4096];

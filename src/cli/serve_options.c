@@ -216,11 +216,11 @@ const rg_opt rg_serve_opts[] = {
         "given up, requests that need the store answer 503 and a new connection is made "
         "(a database that hangs never holds an event loop for longer)"),
     NUM("db-connections", "ROOMGATE_DB_CONNECTIONS", 0, 0, 9, db_connections, "0", "N", S_SERVER,
-        "on PostgreSQL, the connections the event loops use: 0 (the default) one per loop "
-        "and one for the other threads (--threads + 1, at most 9), so no loop waits for "
-        "another's statements; 1 shares one among them (their seat batches then group into "
-        "fewer commits: faster joins when the database shares the server's cores); N opens "
-        "N, the k-th loop on connection k mod N and the other threads on the first"),
+        "on PostgreSQL, the connections the event loops use: 0 (the default) one for each "
+        "loop's request handlers and one shared by the signaling hub's batches and the "
+        "other threads (--threads + 1, at most 9), so no request waits for another loop's "
+        "statements; 1 shares one among everything; N opens N, the k-th loop's handlers on "
+        "connection k mod N"),
     NUM("node-timeout", "ROOMGATE_NODE_TIMEOUT", 0, 1, 3600, node_timeout, "15", "SECONDS",
         rg_nodes_options,
         "on PostgreSQL, a node silent this long (no heartbeat) counts as dead: another node "

@@ -2,9 +2,11 @@
 // request's handler runs on a fiber of its event loop (src/http/fiber.h):
 // while its statement waits (here: for a row lock another session holds)
 // the loop serves other requests, and the handler resumes when the answer
-// comes.  One event loop (--threads 1) with its own connection
-// (--db-connections 2), so everything below shares that loop and that
-// connection.  Without fibers the loop would sit in the statement's wait
+// comes.  One event loop (--threads 1) whose fibers have a connection of
+// their own (--db-connections 2; the loop's own stack, where the signaling
+// hub writes seats, shares the first with the other threads), so every
+// request below shares that loop and that connection; one test runs a node
+// with a single connection for everything (--db-connections 1).  Without fibers the loop would sit in the statement's wait
 // and every "meanwhile" request here would hang until the lock is let go:
 // those requests are only answered here while the lock is held.
 //
@@ -26,11 +28,11 @@ const PG_SH = path.join(REPO_ROOT, 'scripts/pg.sh');
 const PSQL = path.join(process.env.PG_BIN || '/usr/lib/postgresql/15/bin', 'psql');
 let pgDir;
 let srv;
-let dbUrl;
+let pgEnv;
 const sessions = new Set(); // psql children, killed in after() if a test left one
 
 before(async () => {
-  const env = { ROOMGATE_DB_CONNECTIONS: '2' };
+  const env = {};
   if (!process.env.ROOMGATE_TEST_PG_URL) {
     const out = execFileSync('bash', [PG_SH, 'start'], { encoding: 'utf8', timeout: 120000 });
     pgDir = /RG_TEST_PG_DIR='([^']+)'/.exec(out)[1];
@@ -38,11 +40,22 @@ before(async () => {
     env.ROOMGATE_DB = `postgres://roomgate@127.0.0.1:${port}/postgres?connect_timeout=5`;
     env.ROOMGATE_MASTER_KEY = randomBytes(32).toString('hex');
   }
-  // a deadline far beyond the test's waits: nothing here is given up
-  srv = await startServer({ env, threads: 1, args: ['--access-log', 'off', '--db-timeout', '60'] });
-  const file = path.join(srv.dataDir, '.test-pg-store');
-  dbUrl = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : env.ROOMGATE_DB;
+  pgEnv = env;
+  srv = await node('2');
 });
+
+// One event loop; a deadline far beyond the test's waits: nothing here is
+// given up.  connections '2': the loop's fibers have one of their own;
+// '1': they share it with the loop's own stack and the other threads.
+function node(connections) {
+  return startServer({ env: { ...pgEnv, ROOMGATE_DB_CONNECTIONS: connections }, threads: 1,
+    args: ['--access-log', 'off', '--db-timeout', '60'] });
+}
+
+function dbUrlOf(s) {
+  const file = path.join(s.dataDir, '.test-pg-store');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : pgEnv.ROOMGATE_DB;
+}
 
 after(async () => {
   for (const p of sessions) p.kill('SIGKILL');
@@ -50,11 +63,11 @@ after(async () => {
   if (pgDir) execFileSync('bash', [PG_SH, 'stop', pgDir], { timeout: 120000 });
 });
 
-const rest = (method, p, form) => srv.request(method, p, { auth: srv.keyAuth, form });
+const rest = (method, p, form, s = srv) => s.request(method, p, { auth: s.keyAuth, form });
 
 /** Another database session holding room `sid`'s row lock until release(). */
-async function holdRoom(sid) {
-  const p = spawn(PSQL, [dbUrl, '-qAtX', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function holdRoom(sid, s = srv) {
+  const p = spawn(PSQL, [dbUrlOf(s), '-qAtX', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });
   p.stderr.on('data', (d) => { out += d; });
@@ -70,8 +83,8 @@ async function holdRoom(sid) {
   };
 }
 
-async function newRoom(name) {
-  const res = await rest('POST', '/v1/Rooms', { UniqueName: name });
+async function newRoom(name, s = srv) {
+  const res = await rest('POST', '/v1/Rooms', { UniqueName: name }, s);
   assert.equal(res.status, 201, res.text);
   return res.json.sid;
 }
@@ -135,18 +148,40 @@ describe('handlers wait for PostgreSQL on fibers, the loop goes on', () => {
     await waitFor(async () => (await rest('GET', `/v1/Rooms/${sid}`)).json?.status === 'completed', 'the completion committed');
   });
 
-  it('a signaling join needing the connection while a request waits on it: both go through, nothing deadlocks', async () => {
-    const sid = await newRoom(`fib-join-${randomBytes(4).toString('hex')}`);
+  it('one shared connection: a signaling join needing it while a request waits on it: both go through, nothing deadlocks', async () => {
+    const one = await node('1');
+    try {
+      const sid = await newRoom(`fib-join-${randomBytes(4).toString('hex')}`, one);
+      const lock = await holdRoom(sid, one);
+      const completing = rest('POST', `/v1/Rooms/${sid}`, { Status: 'completed' }, one);
+      await new Promise((r) => setTimeout(r, 50));
+      // the join's reads and seat are written from the loop itself, which
+      // takes the connection from the waiting request's fiber: it runs the
+      // fiber's statement to its end (the lock let go below), then its own
+      const joining = join(one, tok(one, 'alice', `fib-join-other-${randomBytes(4).toString('hex')}`));
+      const released = new Promise((r) => setTimeout(r, 300)).then(() => lock.release());
+      const [done, j] = await Promise.all([completing, joining, released]);
+      assert.equal(done.status, 200, done.text);
+      assert.equal(j.joined.type, 'joined', JSON.stringify(j.joined));
+      await j.c.close();
+    } finally {
+      assertExit0(one, await one.stop());
+    }
+  });
+
+  it('a connection per loop: a signaling join is served while a request of the same loop waits', async () => {
+    const sid = await newRoom(`fib-own-${randomBytes(4).toString('hex')}`);
     const lock = await holdRoom(sid);
     const completing = rest('POST', `/v1/Rooms/${sid}`, { Status: 'completed' });
     await new Promise((r) => setTimeout(r, 50));
-    // the join's seat is written from the loop itself, which takes the
-    // connection from the waiting request's fiber (it finishes first)
-    const joining = join(srv, tok(srv, 'alice', `fib-join-other-${randomBytes(4).toString('hex')}`));
-    const released = new Promise((r) => setTimeout(r, 300)).then(() => lock.release());
-    const [done, j] = await Promise.all([completing, joining, released]);
-    assert.equal(done.status, 200, done.text);
+    // the hub's statements share the first connection with the server's
+    // other threads; the fibers have the loop's own
+    const j = await join(srv, tok(srv, 'bob', `fib-own-other-${randomBytes(4).toString('hex')}`));
     assert.equal(j.joined.type, 'joined', JSON.stringify(j.joined));
+    assert.equal(await state(completing), 'pending', 'the completion still waits for the lock');
     await j.c.close();
+    await lock.release();
+    const done = await completing;
+    assert.equal(done.status, 200, done.text);
   });
 });

@@ -45,9 +45,20 @@ PGconn *rg_pg_connect(const char *location)
     return PQconnectdbParams(keys, values, 1);
 }
 
+/* A loop's fibers (its REST handlers, http/fiber.h) use the loop's own
+ * link; what runs on the loop's own stack (the signaling hub's seat
+ * batches, leaves and admission reads, which wait there) shares the first
+ * with the threads no loop binds, as with --db-connections 1: the loops'
+ * batches then queue behind each other and grow, fewer and larger
+ * transactions (docs/deploy.md "Requests wait on fibers"). */
 rg_pg_link *rg_pg_link_of(rg_store *st)
 {
-    return &st->links[rg_store_thread_slot() % st->nlinks];
+    int slot = rg_store_thread_slot();
+    if (slot > 0) {
+        const rg_yield *y = rg_yield_get();
+        if (y != NULL && y->self() == NULL) slot = 0;
+    }
+    return &st->links[slot % st->nlinks];
 }
 
 int rg_pg_reachable(rg_store *st)
