@@ -87,7 +87,7 @@ struct rg_fibers {
     fiber *free;
     int nfree;
     h2o_timeout_t tick, soon;
-    unsigned live; /* fibers in use */
+    unsigned live, max; /* fibers in use, and at most */
 };
 
 static _Thread_local rg_fibers *thread_fibers;
@@ -177,7 +177,7 @@ static fiber *fiber_get(rg_fibers *fs)
         fs->free = f->next;
         fs->nfree--;
     } else {
-        if (fs->live >= RG_FIBERS_MAX || (f = calloc(1, sizeof *f)) == NULL) return NULL;
+        if (fs->live >= fs->max || (f = calloc(1, sizeof *f)) == NULL) return NULL;
         f->map = mmap(NULL, GUARD + RG_FIBER_STACK, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
         if (f->map == MAP_FAILED || mprotect(f->map, GUARD, PROT_NONE) != 0) {
@@ -211,20 +211,20 @@ static __attribute__((noinline)) int prepare(fiber *f)
     return 0;
 }
 
-void rg_fiber_call(rg_fibers *fs, rg_call *c, rg_handler_fn fn)
+int rg_fiber_call(rg_fibers *fs, rg_call *c, rg_handler_fn fn)
 {
-    fiber *f = fs ? fiber_get(fs) : NULL;
+    fiber *f = fiber_get(fs);
     if (f == NULL || prepare(f) != 0) {
         if (f) {
             f->done = 1;
             recycle(fs, f);
         }
-        fn(c);
-        return;
+        return -1;
     }
     f->c = c;
     f->fn = fn;
     resume(f);
+    return 0;
 }
 
 /* ---- waiting (store/yield.h) ----------------------------------------------- */
@@ -274,6 +274,11 @@ static void schedule_soon(fiber *f)
     h2o_timeout_link(f->fs->loop, &f->fs->soon, &f->soon);
 }
 
+static void unlink_soon(fiber *f)
+{
+    if (h2o_timeout_is_linked(&f->soon)) h2o_timeout_unlink(&f->soon);
+}
+
 static void y_wait_fd(int fd, short events)
 {
     rg_fibers *fs = thread_fibers;
@@ -283,7 +288,7 @@ static void y_wait_fd(int fd, short events)
          * it tries again at the loop's next turn */
         schedule_soon(f);
         suspend(f);
-        if (h2o_timeout_is_linked(&f->soon)) h2o_timeout_unlink(&f->soon);
+        unlink_soon(f);
         return;
     }
     int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -320,7 +325,7 @@ static void y_park(const void *lock)
     f->parked_on = lock;
     suspend(f);
     if (f->parked_on) unpark(fs, f); /* run by a finish, not by its turn */
-    if (h2o_timeout_is_linked(&f->soon)) h2o_timeout_unlink(&f->soon);
+    unlink_soon(f);
 }
 
 static void y_drive(void *holder)
@@ -344,7 +349,7 @@ static void y_released(const void *lock)
     f->mode = RUN; /* its driver has the connection now; it goes on later */
     schedule_soon(f);
     yield(f);
-    if (h2o_timeout_is_linked(&f->soon)) h2o_timeout_unlink(&f->soon);
+    unlink_soon(f);
 }
 
 static const rg_yield fiber_yield = {
@@ -358,11 +363,12 @@ static const rg_yield fiber_yield = {
 
 /* ---- a loop's fibers -------------------------------------------------------- */
 
-rg_fibers *rg_fibers_new(h2o_loop_t *loop)
+rg_fibers *rg_fibers_new(h2o_loop_t *loop, unsigned max)
 {
     rg_fibers *fs = calloc(1, sizeof *fs);
     if (fs == NULL) return NULL;
     fs->loop = loop;
+    fs->max = max;
     h2o_timeout_init(loop, &fs->tick, TICK_MS);
     h2o_timeout_init(loop, &fs->soon, 0);
     thread_fibers = fs;

@@ -31,20 +31,22 @@
 
 typedef struct rg_fibers rg_fibers;
 
-/* The calling loop thread's fibers (and its rg_yield, store/yield.h);
- * NULL when out of memory. */
-rg_fibers *rg_fibers_new(h2o_loop_t *loop);
+/* The calling loop thread's fibers (and its rg_yield, store/yield.h), at
+ * most max alive at once (RG_FIBERS_MAX); NULL when out of memory. */
+rg_fibers *rg_fibers_new(h2o_loop_t *loop, unsigned max);
 /* On the same thread, after its loop's connections are gone (every fiber
  * has ended: a request's disposal finishes its fiber); NULL is fine. */
 void rg_fibers_free(rg_fibers *fs);
 
-/* Runs fn(c) on a fiber: returns when fn returned or first waits.  When no
- * fiber can be had (out of memory, or RG_FIBERS_MAX waiting on this loop)
- * fn(c) runs here, on the loop's stack, as without fibers. */
-void rg_fiber_call(rg_fibers *fs, rg_call *c, rg_handler_fn fn);
+/* Runs fn(c) on a fiber: returns 0 when fn returned or first waits; -1,
+ * fn not called, when no fiber can be had (out of memory, or
+ * RG_FIBERS_MAX waiting on this loop: the database is that far behind,
+ * and running fn on the loop's stack would hold every connection of the
+ * loop behind its wait). */
+int rg_fiber_call(rg_fibers *fs, rg_call *c, rg_handler_fn fn);
 
-/* Fibers of one loop alive at once (each holds a stack of at most
- * RG_FIBER_STACK bytes, mapped on demand) */
+/* Fibers of one loop alive at once, in the server (each holds a stack of
+ * at most RG_FIBER_STACK bytes, mapped on demand) */
 #define RG_FIBERS_MAX 4096
 
 #endif

@@ -66,10 +66,11 @@ void rg_route_dispatch(rg_call *c)
     for (const rg_route *r = c->w->app->routes; r->method != NULL; r++) {
         if (!match_path(r->pattern, c->req->path_normalized, c)) continue;
         if (method_is(c->req->method, r->method)) {
-            if (c->w->fibers && !(r->flags & (RG_ROUTE_WS | RG_ROUTE_LOOP)))
-                rg_fiber_call(c->w->fibers, c, r->fn); /* may wait for the store */
-            else
+            if (!c->w->fibers || (r->flags & (RG_ROUTE_WS | RG_ROUTE_LOOP)))
                 r->fn(c);
+            else if (rg_fiber_call(c->w->fibers, c, r->fn) != 0) /* may wait for the store */
+                rg_reply_error(c, 503, 20500,
+                               "Too many requests are waiting for the database; try again");
             return;
         }
         alen += (size_t)snprintf(allow + alen, sizeof allow - alen, "%s%s", alen ? ", " : "",

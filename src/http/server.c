@@ -325,7 +325,7 @@ static int init_loop(loop_thread *t)
      * from the page cache or the disk in microseconds; a fiber would cost
      * more than it saves. */
     if (s->app->cfg.db && rg_store_is_postgres(s->app->cfg.db) &&
-        (t->w.fibers = rg_fibers_new(t->ctx.loop)) == NULL)
+        (t->w.fibers = rg_fibers_new(t->ctx.loop, RG_FIBERS_MAX)) == NULL)
         return -1;
     for (const rg_module *const *m = s->app->modules; *m != NULL; m++)
         if ((*m)->loop_init && (*m)->loop_init(&t->w, &t->ctx) != 0) return -1;

@@ -65,7 +65,7 @@ static int setup(void **state)
 {
     fixture *x = calloc(1, sizeof *x);
     x->loop = h2o_evloop_create();
-    x->fs = rg_fibers_new(x->loop);
+    x->fs = rg_fibers_new(x->loop, 3);
     for (int i = 0; i < 4; i++) {
         h2o_mem_init_pool(&x->req[i].pool);
         x->call[i].req = &x->req[i];
@@ -109,7 +109,7 @@ static int teardown(void **state)
 static void test_runs_to_its_end(void **state)
 {
     fixture *x = *state;
-    rg_fiber_call(x->fs, &x->call[0], instant);
+    assert_int_equal(rg_fiber_call(x->fs, &x->call[0], instant), 0);
     assert_true(x->done[0]);
     assert_null(rg_yield_get()->self()); /* back on the loop's stack */
 }
@@ -174,6 +174,21 @@ static void test_gone_request_finishes_now(void **state)
     h2o_mem_init_pool(&x->req[1].pool);
 }
 
+/* At most max fibers alive: the next handler is refused, not run on the
+ * loop's stack (where it would block the loop). */
+static void test_no_more_than_max(void **state)
+{
+    fixture *x = *state;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(rg_fiber_call(x->fs, &x->call[i], statement), 0);
+    assert_int_equal(rg_fiber_call(x->fs, &x->call[3], instant), -1);
+    assert_false(x->done[3]);
+    assert_int_equal(write(x->sv[1], "123", 3), 3);
+    run_until_done(x, 3);
+    assert_int_equal(rg_fiber_call(x->fs, &x->call[3], instant), 0); /* a fiber is free again */
+    assert_true(x->done[3]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +197,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parked_take_turns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loop_stack_drives_the_holder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gone_request_finishes_now, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_more_than_max, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
