@@ -21,6 +21,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "http/metrics.h"
 #include "store/yield.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -64,6 +65,7 @@ struct fiber {
     char *map;      /* GUARD + RG_FIBER_STACK bytes */
     unsigned vg_id;
     int mode, done;
+    int waited;          /* counted in the loop's metrics as waiting (rg_metrics_db_wait) */
     h2o_socket_t *watch; /* a dup of the socket it waits for */
     h2o_timeout_entry_t tick, soon;
     const void *parked_on;
@@ -148,6 +150,11 @@ static void on_gone(void *p)
     resume(f); /* to its end: the pool goes after this returns */
 }
 
+static void count_wait(fiber *f, int delta)
+{
+    if (f->c->w != NULL) rg_metrics_db_wait(f->c->w->metrics, delta);
+}
+
 /* Yields f until something runs it again; first ties it to its request. */
 static void suspend(fiber *f)
 {
@@ -155,6 +162,10 @@ static void suspend(fiber *f)
         f->anchor = h2o_mem_alloc_shared(&f->c->req->pool, sizeof *f->anchor, on_gone);
         f->anchor->f = f;
         f->anchor->c = f->c;
+    }
+    if (!f->waited) {
+        f->waited = 1;
+        count_wait(f, 1);
     }
     yield(f);
 }
@@ -164,6 +175,7 @@ static void entry(unsigned lo, unsigned hi)
     fiber *f = (fiber *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
     SAN_FINISH(NULL, &f->back_bottom, &f->back_size);
     f->fn(f->c);
+    if (f->waited) count_wait(f, -1);
     if (f->anchor) f->anchor->f = NULL;
     f->done = 1;
     SAN_START(NULL, f->back_bottom, f->back_size); /* its fake stack ends */

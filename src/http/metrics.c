@@ -67,6 +67,8 @@ struct rg_wmetrics {
     rg_mctr accept_paused;
     rg_mctr conns_open; /* the loop's client connections: opened, closed */
     rg_mctr conns_closed;
+    rg_mctr db_waits; /* requests that waited for the database on a fiber: begun, ended */
+    rg_mctr db_waits_ended;
 };
 
 typedef struct rg_metrics {
@@ -175,6 +177,11 @@ void rg_metrics_request(rg_wmetrics *m, int route, const char *method, size_t ml
 void rg_metrics_ws(rg_wmetrics *m, int delta)
 {
     if (m != NULL) rg_mc_add(delta > 0 ? &m->ws_open : &m->ws_closed, 1);
+}
+
+void rg_metrics_db_wait(rg_wmetrics *m, int delta)
+{
+    if (m != NULL) rg_mc_add(delta > 0 ? &m->db_waits : &m->db_waits_ended, 1);
 }
 
 void rg_metrics_conn(rg_wmetrics *m, int delta)
@@ -427,6 +434,23 @@ static void write_conns(rg_mtext *t, const rg_metrics *m)
     rg_mtext_u64(t, "roomgate_accept_paused_total", NULL, 0, paused);
 }
 
+/* Requests that gave their loop back while PostgreSQL answered (fibers). */
+static void write_db_waits(rg_mtext *t, const rg_metrics *m)
+{
+    uint64_t begun = 0, ended = 0;
+    for (int k = 0; k < m->nthreads; k++) {
+        begun += ld(&m->w[k].db_waits);
+        ended += ld(&m->w[k].db_waits_ended);
+    }
+    rg_mtext_family(t, "roomgate_db_waiting_requests", "gauge",
+                    "Requests whose handler waits for PostgreSQL on a fiber, its loop serving "
+                    "others meanwhile.");
+    rg_mtext_u64(t, "roomgate_db_waiting_requests", NULL, 0, begun >= ended ? begun - ended : 0);
+    rg_mtext_family(t, "roomgate_db_waits_total", "counter",
+                    "Requests that waited for PostgreSQL on a fiber (once each).");
+    rg_mtext_u64(t, "roomgate_db_waits_total", NULL, 0, begun);
+}
+
 /* The whole exposition; t->oom when it could not be built. */
 static void render(rg_mtext *t, const rg_metrics *m)
 {
@@ -440,6 +464,7 @@ static void render(rg_mtext *t, const rg_metrics *m)
               "Requests refused by a rate limit (429), by limit.", "limit", limits, RG_MLIMIT_N,
               offsetof(rg_wmetrics, limited));
     write_conns(t, m);
+    write_db_waits(t, m);
     write_store(t, m);
     rg_mtext_family(t, "roomgate_readiness_checks_total", "counter",
                     "Store reads done for /readyz (by a timer, whatever the requests).");

@@ -54,6 +54,10 @@ void rg_metrics_minted(rg_wmetrics *m, int format, int ok);
 /* A validation answer: code 0 (valid) or an RG_TOK_* error. */
 void rg_metrics_validated(rg_wmetrics *m, int format, int code);
 void rg_metrics_limited(rg_wmetrics *m, int limit); /* RG_MLIMIT_* */
+/* A request began (delta 1) or ended (-1) waiting for the database on its
+ * loop's fiber (http/fiber.h): counted once per request, at its first
+ * wait. */
+void rg_metrics_db_wait(rg_wmetrics *m, int delta);
 /* A client connection of this loop opened (delta 1) or closed (-1). */
 void rg_metrics_conn(rg_wmetrics *m, int delta);
 /* accept failed for want of descriptors or memory and the listener paused */

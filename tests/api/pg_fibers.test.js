@@ -49,7 +49,15 @@ before(async () => {
 // '1': they share it with the loop's own stack and the other threads.
 function node(connections) {
   return startServer({ env: { ...pgEnv, ROOMGATE_DB_CONNECTIONS: connections }, threads: 1,
-    args: ['--access-log', 'off', '--db-timeout', '60'] });
+    args: ['--access-log', 'off', '--db-timeout', '60', '--metrics-listen', '127.0.0.1:0'] });
+}
+
+/** A gauge or counter without labels from the node's /metrics. */
+async function metric(s, name) {
+  const text = await (await fetch(s.metricsUrl)).text();
+  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+  assert.ok(m, `${name} in /metrics`);
+  return Number(m[1]);
 }
 
 function dbUrlOf(s) {
@@ -106,10 +114,14 @@ describe('handlers wait for PostgreSQL on fibers, the loop goes on', () => {
     const mint = await srv.request('POST', '/v1/AccessTokens', { auth: srv.keyAuth, form: { Identity: 'meanwhile' } });
     assert.equal(mint.status, 200, mint.text);
     assert.equal(await state(completing), 'pending', 'the completion waits for the lock');
+    assert.equal(await metric(srv, 'roomgate_db_waiting_requests'), 1, 'one request waits on a fiber');
+    const waits = await metric(srv, 'roomgate_db_waits_total');
+    assert.ok(waits >= 1, `roomgate_db_waits_total ${waits}`);
     await lock.release();
     const done = await completing;
     assert.equal(done.status, 200, done.text);
     assert.equal(done.json.status, 'completed');
+    await waitFor(async () => (await metric(srv, 'roomgate_db_waiting_requests')) === 0, 'no request waiting');
   });
 
   it('requests queued behind the waiting one on the loop\'s connection run in order once it answers', async () => {
