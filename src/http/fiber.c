@@ -21,7 +21,6 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "http/metrics.h"
 #include "store/yield.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -90,6 +89,7 @@ struct rg_fibers {
     int nfree;
     h2o_timeout_t tick, soon;
     unsigned live, max; /* fibers in use, and at most */
+    rg_fiber_wait_fn on_wait;
 };
 
 static _Thread_local rg_fibers *thread_fibers;
@@ -152,7 +152,7 @@ static void on_gone(void *p)
 
 static void count_wait(fiber *f, int delta)
 {
-    if (f->c->w != NULL) rg_metrics_db_wait(f->c->w->metrics, delta);
+    if (f->fs->on_wait != NULL) f->fs->on_wait(f->c, delta);
 }
 
 /* Yields f until something runs it again; first ties it to its request. */
@@ -375,12 +375,13 @@ static const rg_yield fiber_yield = {
 
 /* ---- a loop's fibers -------------------------------------------------------- */
 
-rg_fibers *rg_fibers_new(h2o_loop_t *loop, unsigned max)
+rg_fibers *rg_fibers_new(h2o_loop_t *loop, unsigned max, rg_fiber_wait_fn on_wait)
 {
     rg_fibers *fs = calloc(1, sizeof *fs);
     if (fs == NULL) return NULL;
     fs->loop = loop;
     fs->max = max;
+    fs->on_wait = on_wait;
     h2o_timeout_init(loop, &fs->tick, TICK_MS);
     h2o_timeout_init(loop, &fs->soon, 0);
     thread_fibers = fs;

@@ -31,9 +31,15 @@
 
 typedef struct rg_fibers rg_fibers;
 
+/* Told when a request begins (delta 1) or ends (-1) waiting on a fiber:
+ * once per request, at its first wait (the server counts them for
+ * /metrics). */
+typedef void (*rg_fiber_wait_fn)(rg_call *c, int delta);
+
 /* The calling loop thread's fibers (and its rg_yield, store/yield.h), at
- * most max alive at once (RG_FIBERS_MAX); NULL when out of memory. */
-rg_fibers *rg_fibers_new(h2o_loop_t *loop, unsigned max);
+ * most max alive at once (RG_FIBERS_MAX); on_wait may be NULL.  NULL when
+ * out of memory. */
+rg_fibers *rg_fibers_new(h2o_loop_t *loop, unsigned max, rg_fiber_wait_fn on_wait);
 /* On the same thread, after its loop's connections are gone (every fiber
  * has ended: a request's disposal finishes its fiber); NULL is fine. */
 void rg_fibers_free(rg_fibers *fs);

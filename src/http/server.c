@@ -307,6 +307,12 @@ static void drain(loop_thread *t)
         h2o_evloop_run(t->ctx.loop, 0);
 }
 
+/* A request began or ended waiting for PostgreSQL on a fiber (/metrics). */
+static void count_db_wait(rg_call *c, int delta)
+{
+    rg_metrics_db_wait(c->w->metrics, delta);
+}
+
 /* The context, the loop's shared machinery, every module's loop state and
  * the listener are made on the loop's own thread: h2o 2.2 ties a socket's
  * buffers to the allocator of the thread that created it (thread-local),
@@ -325,7 +331,7 @@ static int init_loop(loop_thread *t)
      * from the page cache or the disk in microseconds; a fiber would cost
      * more than it saves. */
     if (s->app->cfg.db && rg_store_is_postgres(s->app->cfg.db) &&
-        (t->w.fibers = rg_fibers_new(t->ctx.loop, RG_FIBERS_MAX)) == NULL)
+        (t->w.fibers = rg_fibers_new(t->ctx.loop, RG_FIBERS_MAX, count_db_wait)) == NULL)
         return -1;
     for (const rg_module *const *m = s->app->modules; *m != NULL; m++)
         if ((*m)->loop_init && (*m)->loop_init(&t->w, &t->ctx) != 0) return -1;

@@ -65,7 +65,7 @@ static int setup(void **state)
 {
     fixture *x = calloc(1, sizeof *x);
     x->loop = h2o_evloop_create();
-    x->fs = rg_fibers_new(x->loop, 3);
+    x->fs = rg_fibers_new(x->loop, 3, NULL);
     for (int i = 0; i < 4; i++) {
         h2o_mem_init_pool(&x->req[i].pool);
         x->call[i].req = &x->req[i];
