@@ -16,31 +16,24 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startServer, REPO_ROOT, waitFor } from './lib/server.js';
+import { startServer, waitFor } from './lib/server.js';
+import { pgNodeEnv } from './lib/pgnode.js';
 import { assertExit0 } from './lib/check.js';
 import { join, tok } from './lib/signal.js';
 
-const PG_SH = path.join(REPO_ROOT, 'scripts/pg.sh');
 const PSQL = path.join(process.env.PG_BIN || '/usr/lib/postgresql/15/bin', 'psql');
-let pgDir;
+let pg;
 let srv;
 let pgEnv;
 const sessions = new Set(); // psql children, killed in after() if a test left one
 
 before(async () => {
-  const env = {};
-  if (!process.env.ROOMGATE_TEST_PG_URL) {
-    const out = execFileSync('bash', [PG_SH, 'start'], { encoding: 'utf8', timeout: 120000 });
-    pgDir = /RG_TEST_PG_DIR='([^']+)'/.exec(out)[1];
-    const port = /port=(\d+)/.exec(out)[1];
-    env.ROOMGATE_DB = `postgres://roomgate@127.0.0.1:${port}/postgres?connect_timeout=5`;
-    env.ROOMGATE_MASTER_KEY = randomBytes(32).toString('hex');
-  }
-  pgEnv = env;
+  pg = pgNodeEnv();
+  pgEnv = pg.env;
   srv = await node('2');
 });
 
@@ -68,7 +61,7 @@ function dbUrlOf(s) {
 after(async () => {
   for (const p of sessions) p.kill('SIGKILL');
   if (srv) assertExit0(srv, await srv.stop());
-  if (pgDir) execFileSync('bash', [PG_SH, 'stop', pgDir], { timeout: 120000 });
+  if (pg) pg.stop();
 });
 
 const rest = (method, p, form, s = srv) => s.request(method, p, { auth: s.keyAuth, form });

@@ -8,39 +8,30 @@
 // helper's signature check (lib/hooks.js: twilio.webhook(), validateRequest).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, REPO_ROOT } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { pgNodeEnv } from './lib/pgnode.js';
 import { assertExit0 } from './lib/check.js';
 import { join, tok } from './lib/signal.js';
 import { startReceiver } from './lib/hooks.js';
 
-const PG_SH = path.join(REPO_ROOT, 'scripts/pg.sh');
 const EV_RE = /^EV[0-9a-f]{32}$/;
 const roomIs = (name) => (e) => e.params.RoomName === name;
-let pgDir;
+let pg;
 let srv;
 let rx;
 
 before(async () => {
-  const env = {};
-  if (!process.env.ROOMGATE_TEST_PG_URL) {
-    const out = execFileSync('bash', [PG_SH, 'start'], { encoding: 'utf8', timeout: 120000 });
-    pgDir = /RG_TEST_PG_DIR='([^']+)'/.exec(out)[1];
-    const port = /port=(\d+)/.exec(out)[1];
-    env.ROOMGATE_DB = `postgres://roomgate@127.0.0.1:${port}/postgres?connect_timeout=5`;
-    env.ROOMGATE_MASTER_KEY = randomBytes(32).toString('hex');
-  }
-  srv = await startServer({ env, args: ['--access-log', 'off', '--webhook-allow-private', '--webhook-retry-base', '50'] });
+  pg = pgNodeEnv();
+  srv = await startServer({ env: pg.env, args: ['--access-log', 'off', '--webhook-allow-private', '--webhook-retry-base', '50'] });
   rx = await startReceiver(srv.account.auth_token);
 });
 
 after(async () => {
   if (srv) assertExit0(srv, await srv.stop());
   if (rx) await rx.close();
-  if (pgDir) execFileSync('bash', [PG_SH, 'stop', pgDir], { timeout: 120000 });
+  if (pg) pg.stop();
 });
 
 const rest = (method, p, form) => srv.request(method, p, { auth: srv.keyAuth, form });
