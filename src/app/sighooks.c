@@ -198,15 +198,6 @@ static int check(rg_worker *w, const char *token, size_t token_len, const char *
     return decide(w, token, token_len, room_name, now, 1, out, code, message);
 }
 
-static void seat(rg_worker *w, rg_seat *seats, size_t n)
-{
-    rg_app_participants_seat(w->app, seats, n);
-}
-
-static void leave(rg_worker *w, rg_leave *leaves, size_t n)
-{
-    rg_app_participants_leave(w->app, leaves, n);
-}
 
 static void tracks(rg_worker *w, const char *participant_sid, const rg_track_event *ev, size_t n,
                    int64_t now)
@@ -226,4 +217,4 @@ static int sync_seats(rg_app *app, int64_t point)
 }
 
 const rg_sig_hooks rg_app_sig_hooks = {
-    admit, seat, leave, tracks, kick, rg_app_participants_reset, check, sync_seats};
+    admit, rg_app_participants_seat, rg_app_participants_leave, tracks, kick, rg_app_participants_reset, check, sync_seats};

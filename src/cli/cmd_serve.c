@@ -52,13 +52,14 @@ static void stop_all(rg_app *app, rg_cli_env *env, rg_listener *l, int n, rg_ser
 
 /* --db-connections: the loops' store connections (PostgreSQL; store.h
  * rg_store_links).  0, the default: one for each loop's request handlers
- * (they wait on fibers, http/fiber.h) and the first for the rest
- * (pg/conn.c rg_pg_link_of); 1: the handle's first, shared by all. */
+ * (they wait on fibers, http/fiber.h), one for the signaling hub's writer
+ * (signal/hub_writer.c) and the first for the rest (pg/conn.c
+ * rg_pg_link_of); 1: the handle's first, shared by all. */
 static int store_links(rg_app *app)
 {
     char location[4096];
     int n = app->cfg.db_connections;
-    if (n == 0) n = app->cfg.db && rg_store_is_postgres(app->cfg.db) ? app->cfg.threads + 1 : 1;
+    if (n == 0) n = app->cfg.db && rg_store_is_postgres(app->cfg.db) ? app->cfg.threads + 2 : 1;
     if (n > RG_STORE_LINKS_MAX) n = RG_STORE_LINKS_MAX;
     if (n <= 1) return 0;
     int rc = rg_store_location(app->cfg.db, app->cfg.data_dir, location, sizeof location);

@@ -215,12 +215,13 @@ const rg_opt rg_serve_opts[] = {
         "on PostgreSQL, how long a statement's answer is awaited: past it the connection is "
         "given up, requests that need the store answer 503 and a new connection is made "
         "(a database that hangs never holds an event loop for longer)"),
-    NUM("db-connections", "ROOMGATE_DB_CONNECTIONS", 0, 0, 9, db_connections, "0", "N", S_SERVER,
+    NUM("db-connections", "ROOMGATE_DB_CONNECTIONS", 0, 0, 10, db_connections, "0", "N", S_SERVER,
         "on PostgreSQL, the connections the event loops use: 0 (the default) one for each "
-        "loop's request handlers and one shared by the signaling hub's batches and the "
-        "other threads (--threads + 1, at most 9), so no request waits for another loop's "
-        "statements; 1 shares one among everything; N opens N, the k-th loop's handlers on "
-        "connection k mod N"),
+        "loop's request handlers, one for the signaling hub's writer (seats and leaves) and "
+        "one shared by the loops' signaling reads and the other threads (--threads + 2, at "
+        "most 10), so no request waits for another loop's statements or for a seat; 1 "
+        "shares one among everything; N opens N, the k-th loop's handlers on connection k "
+        "mod N, the writer on --threads + 1 mod N"),
     NUM("node-timeout", "ROOMGATE_NODE_TIMEOUT", 0, 1, 3600, node_timeout, "15", "SECONDS",
         rg_nodes_options,
         "on PostgreSQL, a node silent this long (no heartbeat) counts as dead: another node "

@@ -12,8 +12,8 @@
  * Three ways a waiting fiber runs again:
  *   - its socket is ready, or a 100 ms tick passed (it checks its
  *     deadline, --db-timeout, and waits again);
- *   - "driven": code on the loop's own stack (the signaling hub's seat
- *     batch) needs the connection the fiber holds.  It cannot wait for
+ *   - "driven": code on the loop's own stack (a signaling join's
+ *     admission read) needs the connection the fiber holds.  It cannot wait for
  *     the loop (it is the loop), so it runs the fiber, whose waits then
  *     block as they did before fibers, until the fiber releases the
  *     connection; the fiber goes on at the loop's next turn;

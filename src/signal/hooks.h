@@ -9,7 +9,8 @@
  * app/sighooks.c; a test could hand in another.
  *
  * Every hook runs on the calling loop's thread, outside any room lock
- * unless said otherwise. */
+ * unless said otherwise: seat and leave, which only write, may run on the
+ * hub's writer thread (signal/hub_writer.c), so they take the app alone. */
 #ifndef RG_SIGNAL_HOOKS_H
 #define RG_SIGNAL_HOOKS_H
 
@@ -47,14 +48,17 @@ typedef struct rg_sig_hooks {
                  int64_t now, rg_sig_entry *out, int *code, const char **message);
     /* Takes n seats in one transaction (capacity, replacement by identity,
      * and the rooms of seats with open set, store/rooms.h rg_seat):
-     * seats[i].rc set for each.  Called with the seats' room locks held. */
-    void (*seat)(struct rg_worker *w, rg_seat *seats, size_t n);
+     * seats[i].rc set for each.  Called with the seats' room locks held,
+     * or, when the store is across the network (PostgreSQL), on the hub's
+     * writer thread without them (signal/hub_writer.c). */
+    void (*seat)(rg_app *app, rg_seat *seats, size_t n);
     /* Seated participants left on their own (not kicked, not replaced):
      * their rows are marked disconnected, in one transaction (the loop
      * turn's leaves, signal/hub_leave.c); leaves[i].rc set for each.
      * Called outside any room lock, but for a seat refused after the
-     * store took it (one leave, its room's lock held). */
-    void (*leave)(struct rg_worker *w, rg_leave *leaves, size_t n);
+     * store took it (one leave, its room's lock held); on the hub's writer
+     * thread when it has one, as seat. */
+    void (*leave)(rg_app *app, rg_leave *leaves, size_t n);
     /* A seated participant's published tracks changed (ev, n: what
      * changed, core/track.h): their status callback events are recorded.
      * Never fails the update. */

@@ -116,6 +116,13 @@ void rg_hub_room_unref(rg_sig_hub *hub, rg_hub_room *room)
     pthread_mutex_unlock(&hub->lock);
 }
 
+void rg_hub_room_hold(rg_sig_hub *hub, rg_hub_room *room)
+{
+    pthread_mutex_lock(&hub->lock);
+    room->refs++;
+    pthread_mutex_unlock(&hub->lock);
+}
+
 rg_hub_member *rg_hub_member_find(rg_hub_room *room, const char *sid)
 {
     for (rg_hub_member *m = room->members; m; m = m->next)
@@ -370,6 +377,8 @@ int rg_signal_thread_init(rg_worker *w, h2o_context_t *ctx)
     h2o_multithread_register_receiver(ctx->queue, &t->receiver, on_posts);
     if (hub->durable_done != NULL)
         h2o_multithread_register_receiver(ctx->queue, &t->durable_receiver, hub->durable_done);
+    if (hub->writer_done != NULL)
+        h2o_multithread_register_receiver(ctx->queue, &t->writer_receiver, hub->writer_done);
     hub->threads[t->index] = t;
     *slot = t;
     return 0;
@@ -386,8 +395,16 @@ void rg_signal_thread_dispose(rg_worker *w)
         rg_hub_peer *p = H2O_STRUCT_FROM_MEMBER(rg_hub_peer, link, t->all.next);
         p->proto->destroy(p);
     }
-    /* their leaves now, and the sockets that waited for them: the leave
-     * timer's own callback (hub_leave.c), linked while any is queued */
+    /* the writer's jobs of this loop come back (seats written for peers
+     * now gone queue their leaves), and from now on the loop writes its
+     * own: then their leaves, and the sockets that waited for them, by
+     * the leave timer's own callback (hub_leave.c), linked while any is
+     * queued */
+    if (t->hub->writer_done != NULL) {
+        t->hub->writer_flush(t);
+        h2o_multithread_unregister_receiver(t->ctx->queue, &t->writer_receiver);
+    }
+    t->disposing = 1;
     if (h2o_timeout_is_linked(&t->leave_entry)) t->leave_entry.cb(&t->leave_entry);
     /* other loops may still be draining (their leaves post here): closed,
      * no post reaches the receiver any more, and those already in it go

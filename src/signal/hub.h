@@ -187,7 +187,10 @@ struct rg_hub_peer {
     int in_table;                   /* in t->conns */
     int seat_queued;                /* in t->seats: admitted, its seat not taken yet */
     struct rg_hub_opening *opening; /* its seat creates its room (rg_sig_entry.open) */
-    int durable_wait;               /* seated (RG_HUB_SEATING), told once durable */
+    /* its seat is decided, or its batch durable, and it is not told yet
+     * (RG_HUB_SEATING; or at the writer, signal/hub_writer.c) */
+    int durable_wait;
+    int reopened; /* admitted again once (its room opened first by someone else) */
     /* Set by a connection layer that holds what the peer sends while
      * durable_wait: called once it is over (entered or failed), outside
      * any lock.  May be NULL. */
@@ -207,6 +210,11 @@ typedef struct rg_sig_hub {
     const struct rg_hub_fanout *fanout; /* the other nodes (--redis); NULL: this node alone */
     struct rg_hub_remote *remote;       /* fanout's state (signal/hub_remote.c) */
     struct rg_hub_durable *durable;     /* signal/hub_durable.c; NULL without hooks.sync */
+    struct rg_hub_writer *writer;       /* signal/hub_writer.c; NULL: the loops write */
+    /* the loops' receiver of written jobs, and their wait for the writer
+     * when they end: set by rg_hub_writer_start, before the loops start */
+    void (*writer_done)(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+    void (*writer_flush)(rg_sig_thread *t);
     /* the loops' receiver of synced seats (rg_hub_durable_done), set by
      * rg_hub_durable_start, before the loops start */
     void (*durable_done)(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
@@ -253,8 +261,11 @@ struct rg_sig_thread {
     int ngone;
     rg_hub_after after[SIG_SEAT_BATCH]; /* run once those are written and told */
     int nafter;
-    rg_hub_peer *conns[SIG_CONN_BUCKETS]; /* joined and waiting, by sid */
-    h2o_linklist_t all;                   /* every peer, for the drain */
+    int leaves_flying;                          /* leave batches at the writer, not back yet */
+    int disposing;                              /* the loop ends: its writes are its own again */
+    h2o_multithread_receiver_t writer_receiver; /* rg_hub_job back from the writer */
+    rg_hub_peer *conns[SIG_CONN_BUCKETS];       /* joined and waiting, by sid */
+    h2o_linklist_t all;                         /* every peer, for the drain */
     int draining;
 };
 
@@ -287,6 +298,7 @@ void rg_hub_ip_release(rg_sig_hub *hub, const uint8_t addr[16]);
 rg_hub_room *rg_hub_room_find(rg_sig_hub *hub, const char *room_sid);
 rg_hub_room *rg_hub_room_ref(rg_sig_hub *hub, const rg_room *r); /* NULL on OOM */
 void rg_hub_room_unref(rg_sig_hub *hub, rg_hub_room *room);
+void rg_hub_room_hold(rg_sig_hub *hub, rg_hub_room *room);             /* +1 reference */
 rg_hub_member *rg_hub_member_find(rg_hub_room *room, const char *sid); /* room->lock held */
 /* Unlinks and returns the member, NULL when absent; room->lock held. */
 rg_hub_member *rg_hub_member_take(rg_hub_room *room, const char *sid);
@@ -393,6 +405,50 @@ void rg_hub_durable_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *m
 /* The peer of the calling loop with this sid, or NULL. */
 rg_hub_peer *rg_hub_peer_find(rg_sig_thread *t, const char *sid);
 
+/* ---- the hub's writes off the loops (signal/hub_writer.c) ----
+ *
+ * When the store is across the network (PostgreSQL), a loop does not
+ * wait for its seats and leaves to be written: each batch is a job for
+ * the writer thread, which writes the jobs in the order they came (so
+ * the store's order of one node's seats and leaves is the order they
+ * were asked in) and then makes the room changes they decide under the
+ * rooms' locks, as the loop did; the loop hears back through its
+ * writer_receiver and tells its own peers. */
+typedef struct {
+    char sid[RG_SID_SIZE];          /* the peer's, looked up again on the loop */
+    rg_seat seat;                   /* rc: the store's answer, or SEAT_OTHER_PROTOCOL */
+    rg_hub_member *m;               /* until the writer links it (RG_HUB_SEATING) */
+    rg_hub_room *room;              /* a reference */
+    struct rg_hub_opening *opening; /* the peer's, while it is written */
+} rg_hub_wseat;
+
+typedef struct rg_hub_job {
+    h2o_multithread_message_t super;
+    int thread; /* the loop's index */
+    /* set by who queues it: its write, on the writer's thread, and what
+     * its loop does when it is back (the writer frees it after) */
+    void (*write)(rg_sig_hub *hub, struct rg_hub_job *job);
+    void (*written)(rg_sig_thread *t, struct rg_hub_job *job);
+    int nseats;
+    rg_hub_wseat seats[SIG_SEAT_BATCH];
+    int ngone; /* leaves, and what waits for them */
+    rg_hub_gone gone[SIG_SEAT_BATCH];
+    int nafter;
+    rg_hub_after after[SIG_SEAT_BATCH];
+} rg_hub_job;
+
+/* Starts the writer (hub->writer): after rg_hub_new, before the loops'
+ * rg_signal_thread_init; init(arg) runs first on its thread (the store
+ * connection it binds).  RG_OK or RG_ENOMEM.  Stopped after the loops are
+ * gone (NULL is fine). */
+int rg_hub_writer_start(rg_sig_hub *hub, void (*init)(void *arg), void *arg);
+void rg_hub_writer_stop(rg_sig_hub *hub);
+/* A new job of loop t (NULL: no memory) with its two steps; queues it
+ * (owned from now on). */
+rg_hub_job *rg_hub_job_new(rg_sig_thread *t, void (*write)(rg_sig_hub *, rg_hub_job *),
+                           void (*written)(rg_sig_thread *, rg_hub_job *));
+void rg_hub_writer_post(rg_sig_hub *hub, rg_hub_job *job);
+
 /* ---- joining and leaving (signal/hub_join.c) ---- */
 
 /* Asks the hooks to admit p with this token into `room` (NULL: the
@@ -418,12 +474,60 @@ void rg_hub_lobby_expired(rg_hub_peer *p);
  * leave is written with the loop turn's others (hub_leave.c). */
 void rg_hub_leave(rg_hub_peer *p);
 
+/* ---- between hub_join.c, hub_seats.c and hub_enter.c ---- */
+
+/* What admitted a join that opens its room, kept until its seat is
+ * decided: the room to create, and the token and room asked for, to admit
+ * it again when another opened that room first. */
+struct rg_hub_opening {
+    rg_room room;
+    int has_room;     /* room_arg given (else the token's) */
+    size_t token_len; /* token at data, then room_arg */
+    char data[];
+};
+/* A seat not asked of the store: the room is another protocol's. */
+#define RG_HUB_OTHER_PROTOCOL 1
+/* Queues p for the seats of this loop turn (rg_hub_seats_run)... */
+void rg_hub_take_seat(rg_hub_peer *p);
+/* ...or takes it out of them (gone before its seat: none taken). */
+void rg_hub_unqueue_seat(rg_hub_peer *p);
+/* p's member (a guest of the lobby when lobby is 1); NULL: no memory. */
+rg_hub_member *rg_hub_member_new(rg_hub_peer *p, int lobby);
+/* room->lock held: the identity's other connection (of any protocol,
+ * seated or seating) out of the room, told why: the store replaced it. */
+void rg_hub_replace_identity(rg_sig_hub *hub, rg_hub_room *room, const char *identity);
+/* room->lock held: the others hear p joined, p is told it entered, m is
+ * linked; rg_hub_enter_room replaces p's identity's older connection
+ * first. */
+void rg_hub_announce(rg_hub_peer *p, rg_hub_member *m);
+void rg_hub_enter_room(rg_hub_peer *p, rg_hub_member *m);
+/* The store hears p left (one leave, on the calling thread). */
+void rg_hub_store_leave(rg_hub_peer *p);
+/* Tells p why its seat was refused (rc: the store's, or
+ * RG_HUB_OTHER_PROTOCOL), and closes it.  Outside the locks. */
+void rg_hub_seat_refused(rg_hub_peer *p, int rc);
+/* p's room was opened first by someone else: admitted again, to be
+ * queued for a seat by the caller (0), or refused and told (-1).
+ * Outside the locks. */
+int rg_hub_readmit(rg_hub_peer *p);
+/* What p's seat will open (a copy of room, the token and room asked),
+ * NULL on OOM; and p's freed. */
+struct rg_hub_opening *rg_hub_opening_new(const rg_room *room, const char *token, size_t len,
+                                          const char *room_arg);
+void rg_hub_opening_done(rg_hub_peer *p);
+/* The join metric a refusal code counts as (RG_MJOIN_*). */
+int rg_hub_refusal_kind(int code);
+
 /* ---- leaves in batches (signal/hub_leave.c) ---- */
 
 /* Queues the leave of p's member m (room->lock held; m stays, leaving),
  * taking over p's reference to its room.  The queue has room: the caller
  * ran rg_hub_leaves_run when it was full (outside the locks). */
 void rg_hub_leave_queue(rg_hub_peer *p, rg_hub_member *m);
+/* The same for member sid (marked leaving by the caller) of room, whose
+ * peer is gone (a seat written after its connection went), taking over a
+ * reference to room. */
+void rg_hub_leave_queue_sid(rg_sig_thread *t, const char *sid, rg_hub_room *room);
 /* Writes the queued leaves in one store call, then each member goes and
  * the others hear it left; then what waited for them runs.  Outside any
  * lock; before the loop turn's seats (a rejoin after its leave). */

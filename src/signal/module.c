@@ -16,6 +16,15 @@
 #include "signal/hub.h"
 #include "signal/signal.h"
 #include "signal/sync.h"
+#include "store/store.h"
+
+/* The writer's store connection: the one after the loops' (store.h
+ * rg_store_links; cli/cmd_serve.c makes it). */
+static void writer_bind(void *arg)
+{
+    const rg_app *app = arg;
+    rg_store_bind_thread(app->cfg.threads + 1);
+}
 
 int rg_signal_start(rg_app *app, int64_t now, const rg_sig_hooks *hooks)
 {
@@ -24,6 +33,11 @@ int rg_signal_start(rg_app *app, int64_t now, const rg_sig_hooks *hooks)
     if ((app->signal = rg_hub_new(app, hooks)) == NULL) return RG_ENOMEM;
     /* joins that open rooms are told once durable (signal/hub_durable.c) */
     if (hooks->sync != NULL && rg_hub_durable_start(app->signal) != RG_OK) return RG_ENOMEM;
+    /* a store across the network: seats and leaves are written off the
+     * loops (signal/hub_writer.c) */
+    if (app->cfg.db != NULL && rg_store_is_postgres(app->cfg.db) &&
+        rg_hub_writer_start(app->signal, writer_bind, app) != RG_OK)
+        return RG_ENOMEM;
     /* rows left connected by a crash would hold seats (and show in REST)
      * forever; but with --redis other nodes share the store, and their
      * rows are their live connections (a dead node's seats are the
@@ -42,6 +56,7 @@ void rg_signal_stop(rg_app *app)
 {
     if (app->signal != NULL) rg_hub_remote_stop(app->signal);
     rg_hub_durable_stop(app->signal); /* the loops are gone */
+    rg_hub_writer_stop(app->signal);
     rg_hub_free(app->signal);
     app->signal = NULL;
 }

@@ -33,7 +33,7 @@ int rg_store_open(const char *location, rg_store **out);
  * store answers RG_EIO until a new one is made (pg/wait.c).  SQLite's
  * waits are its own busy timeout.  Call before any open. */
 void rg_store_set_deadline(int ms);
-#define RG_STORE_LINKS_MAX 9
+#define RG_STORE_LINKS_MAX 10
 /* Lets st keep a connection of its own for each of n threads (at most
  * RG_STORE_LINKS_MAX;
  * PostgreSQL: its location again; SQLite has one connection whatever n

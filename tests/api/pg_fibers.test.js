@@ -2,13 +2,16 @@
 // request's handler runs on a fiber of its event loop (src/http/fiber.h):
 // while its statement waits (here: for a row lock another session holds)
 // the loop serves other requests, and the handler resumes when the answer
-// comes.  One event loop (--threads 1) whose fibers have a connection of
-// their own (--db-connections 2; the loop's own stack, where the signaling
-// hub writes seats, shares the first with the other threads), so every
-// request below shares that loop and that connection; one test runs a node
-// with a single connection for everything (--db-connections 1).  Without fibers the loop would sit in the statement's wait
-// and every "meanwhile" request here would hang until the lock is let go:
-// those requests are only answered here while the lock is held.
+// comes.  The signaling hub's seats and leaves are written by a thread of
+// their own (src/signal/hub_writer.c), so a join waiting for a row lock
+// holds no loop either.  One event loop (--threads 1) with the default
+// connections (--db-connections 0: one for the loop's fibers, one for the
+// hub's writer, one for the rest), so every request below shares that
+// loop; one test runs a node with a single connection for everything
+// (--db-connections 1).  Without fibers (or the writer) the loop would
+// sit in the statement's wait and every "meanwhile" request here would
+// hang until the lock is let go: those requests are only answered here
+// while the lock is held.
 //
 // As webhooks_pg.test.js: in scripts/test.sh's PostgreSQL pass the node
 // gets a schema of that pass's cluster; elsewhere this file starts a
@@ -34,12 +37,13 @@ const sessions = new Set(); // psql children, killed in after() if a test left o
 before(async () => {
   pg = pgNodeEnv();
   pgEnv = pg.env;
-  srv = await node('2');
+  srv = await node('0');
 });
 
 // One event loop; a deadline far beyond the test's waits: nothing here is
-// given up.  connections '2': the loop's fibers have one of their own;
-// '1': they share it with the loop's own stack and the other threads.
+// given up.  connections '0': the loop's fibers and the hub's writer have
+// one each; '1': they share it with the loop's own stack and the other
+// threads.
 function node(connections) {
   return startServer({ env: { ...pgEnv, ROOMGATE_DB_CONNECTIONS: connections }, threads: 1,
     args: ['--access-log', 'off', '--db-timeout', '60', '--metrics-listen', '127.0.0.1:0'] });
@@ -172,6 +176,38 @@ describe('handlers wait for PostgreSQL on fibers, the loop goes on', () => {
     } finally {
       assertExit0(one, await one.stop());
     }
+  });
+
+  it('a join whose seat waits for a row lock does not hold the loop: requests and relays meanwhile', async () => {
+    const name = `fib-seat-${randomBytes(4).toString('hex')}`;
+    const sid = await newRoom(name);
+    const other = `fib-seat-other-${randomBytes(4).toString('hex')}`;
+    const a = await join(srv, tok(srv, 'amy', other));
+    const b = await join(srv, tok(srv, 'ben', other));
+    assert.equal(b.joined.type, 'joined', JSON.stringify(b.joined));
+    await a.c.next('participant_joined');
+    const lock = await holdRoom(sid);
+    // admission reads the room (no lock needed); its seat locks the row
+    const waiting = join(srv, tok(srv, 'cat', name));
+    await new Promise((r) => setTimeout(r, 100)); // the seat is at the writer, waiting
+    const health = await srv.request('GET', '/healthz');
+    assert.equal(health.status, 200, health.text);
+    const read = await rest('GET', `/v1/Rooms/${other}`);
+    assert.equal(read.status, 200, read.text);
+    b.c.send({ type: 'signal', to: a.joined.participant.sid, data: { meanwhile: 1 } });
+    assert.deepEqual((await a.c.next('signal')).data, { meanwhile: 1 });
+    assert.equal(await state(waiting), 'pending', 'the join waits for its seat');
+    await lock.release();
+    const c = await waiting;
+    assert.equal(c.joined.type, 'joined', JSON.stringify(c.joined));
+    const live = await rest('GET', `/v1/Rooms/${sid}/Participants?Status=connected`);
+    assert.deepEqual(live.json.participants.map((p) => p.identity), ['cat']);
+    // its leave goes through the writer too: written, then the close
+    await c.c.close();
+    await waitFor(async () => (await rest('GET', `/v1/Rooms/${sid}/Participants?Status=connected`)).json.participants.length === 0,
+      'the leave written');
+    await a.c.close();
+    await b.c.close();
   });
 
   it('a connection per loop: a signaling join is served while a request of the same loop waits', async () => {

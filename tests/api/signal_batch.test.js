@@ -102,17 +102,21 @@ describe('seats taken in batches', () => {
     const token = tok(srv, 'carol', 'batch-dup');
     for (const s of socks) s.sock.write(textFrame({ type: 'join', token }));
     const firsts = await Promise.all(socks.map((s) => s.next()));
-    for (const f of firsts) assert.equal(f.type, 'joined', JSON.stringify(f));
     // each was admitted in its turn and each later one replaced the one
-    // before: once every joined is out, the store has exactly one of them
+    // before.  Each hears joined first, or, when it was replaced before
+    // it could be told (on PostgreSQL the hub's writer seats a batch
+    // before its loop announces it: signal/hub_seats.c), only 53205
+    for (const f of firsts)
+      assert.ok(f.type === 'joined' || (f.type === 'error' && f.code === 53205), JSON.stringify(f));
+    assert.ok(firsts.some((f) => f.type === 'joined'), JSON.stringify(firsts));
     const live = await connected('batch-dup');
     assert.equal(live.length, 1, JSON.stringify(live));
-    const stay = firsts.findIndex((f) => f.participant.sid === live[0]);
+    const stay = firsts.findIndex((f) => f.type === 'joined' && f.participant.sid === live[0]);
     assert.ok(stay >= 0, 'the connected participant is one of the joined answers');
     // and every other one hears 53205 and is closed
     for (let i = 0; i < socks.length; i++) {
       if (i === stay) continue;
-      const m = await socks[i].next();
+      const m = firsts[i].type === 'error' ? firsts[i] : await socks[i].next();
       assert.equal(m.type, 'error', JSON.stringify(m));
       assert.equal(m.code, 53205, JSON.stringify(m));
       assert.equal((await socks[i].next()).type, '<close>');

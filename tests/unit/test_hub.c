@@ -7,6 +7,7 @@
  * at once (signal/hub.c rg_hub_post). */
 #include "unit.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "core/errors.h"
@@ -138,9 +139,44 @@ static int admit(struct rg_worker *w, const char *token, size_t len, const char 
     return 0;
 }
 
-static void seat(struct rg_worker *w, rg_seat *seats, size_t n)
+/* A seat waits here while gate is closed (the writer's tests: a slow
+ * database), on the writer's thread. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_closed, gate_waiting;
+
+static void gate_pass(void)
 {
-    (void)w;
+    pthread_mutex_lock(&gate_mu);
+    gate_waiting++;
+    pthread_cond_broadcast(&gate_cv);
+    while (gate_closed)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    gate_waiting--;
+    pthread_mutex_unlock(&gate_mu);
+}
+
+static void gate_set(int closed)
+{
+    pthread_mutex_lock(&gate_mu);
+    gate_closed = closed;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+}
+
+/* Until a seat waits at the closed gate. */
+static void gate_wait_for_seat(void)
+{
+    pthread_mutex_lock(&gate_mu);
+    while (gate_waiting == 0)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+}
+
+static void seat(rg_app *app, rg_seat *seats, size_t n)
+{
+    (void)app;
+    gate_pass();
     for (size_t i = 0; i < n; i++) {
         if (seats[i].open != NULL) {
             assert_string_equal(seats[i].open->sid, seats[i].room_sid);
@@ -158,9 +194,9 @@ static void seat(struct rg_worker *w, rg_seat *seats, size_t n)
 
 static int leave_calls; /* store calls: a loop turn's leaves share one */
 
-static void leave(struct rg_worker *w, rg_leave *leaves, size_t n)
+static void leave(rg_app *app, rg_leave *leaves, size_t n)
 {
-    (void)w;
+    (void)app;
     leave_calls++;
     for (size_t i = 0; i < n; i++) {
         leaves[i].rc = RG_OK;
@@ -194,13 +230,14 @@ typedef struct {
     h2o_context_t ctx;
 } world;
 
-static world *world_new_with(const rg_sig_hooks *hooks)
+static world *world_new_writing(const rg_sig_hooks *hooks, int writer)
 {
     world *x = calloc(1, sizeof *x);
     x->app.cfg.signal.ping_interval_ms = 20000;
     x->app.cfg.signal.lobby_timeout = 120;
     x->app.signal = rg_hub_new(&x->app, hooks);
     if (hooks->sync != NULL) assert_int_equal(rg_hub_durable_start(x->app.signal), RG_OK);
+    if (writer) assert_int_equal(rg_hub_writer_start(x->app.signal, NULL, NULL), RG_OK);
     x->app.modules = MODULES; /* the loop's state is in signaling's slot */
     x->w.app = &x->app;
     x->ctx.loop = h2o_evloop_create();
@@ -209,6 +246,11 @@ static world *world_new_with(const rg_sig_hooks *hooks)
     seated = left = kicked = 0;
     opened_elsewhere = open_seats = open_admits = 0;
     return x;
+}
+
+static world *world_new_with(const rg_sig_hooks *hooks)
+{
+    return world_new_writing(hooks, 0);
 }
 
 static world *world_new(void)
@@ -224,6 +266,7 @@ static void world_free(world *x)
     h2o_evloop_run(x->ctx.loop, 0); /* releases the queue's closed socket */
     h2o_evloop_destroy(x->ctx.loop);
     rg_hub_durable_stop(x->app.signal);
+    rg_hub_writer_stop(x->app.signal);
     rg_hub_free(x->app.signal);
     free(x);
 }
@@ -474,9 +517,9 @@ static int durable_seats, sync_rc;
 
 /* The seat hook, but each seat's batch must be durable before anyone is
  * told (as a batch that opens a room on SQLite). */
-static void seat_durable(struct rg_worker *w, rg_seat *seats, size_t n)
+static void seat_durable(rg_app *app, rg_seat *seats, size_t n)
 {
-    seat(w, seats, n);
+    seat(app, seats, n);
     for (size_t i = 0; i < n; i++)
         if (seats[i].rc == RG_OK) seats[i].durable = ++durable_seats;
 }
@@ -543,6 +586,101 @@ static void test_durable_seats(void **state)
     world_free(x);
 }
 
+/* ---- seats and leaves at the writer (a store across the network) -------- */
+
+/* Runs the loop until *v reaches want: 1, or 0 after 10 s. */
+static int run_until(world *x, const int *v, int want)
+{
+    for (int i = 0; i < 1000 && *v < want; i++)
+        h2o_evloop_run(x->ctx.loop, 10);
+    return *v >= want;
+}
+
+static int log_has(world *x, fake_peer *f, const char *what)
+{
+    for (int i = 0; i < 1000 && strstr(f->log, what) == NULL; i++)
+        h2o_evloop_run(x->ctx.loop, 10);
+    return strstr(f->log, what) != NULL;
+}
+
+/* With a writer, a join's loop does not wait for its seat: the peer is
+ * told when the writer's answer is back; what the others hear, the
+ * replacement by identity and the capacity are as when the loop writes. */
+static void test_writer_seats(void **state)
+{
+    world *x = world_new_writing(&HOOKS, 1);
+    (void)state;
+    fake_peer *a = join(x, &FAKE, "alice@r1");
+    assert_string_equal(a->log, ""); /* at the writer */
+    assert_true(settle(x, a));
+    fake_peer *b = join(x, &FAKE, "bob@r1");
+    assert_true(settle(x, b));
+    assert_true(log_has(x, a, "joined:bob;"));
+    assert_string_equal(a->log, "entered:r1;joined:bob;");
+    assert_string_equal(b->log, "entered:r1;");
+    fake_peer *c = join(x, &FAKE, "alice@r1"); /* the writer replaces a */
+    assert_true(settle(x, c));
+    assert_true(log_has(x, a, "close:53205;") && log_has(x, b, "joined:alice;"));
+    assert_string_equal(b->log, "entered:r1;left:alice;joined:alice;");
+    assert_int_equal(c->entered_with, 1);
+    seated--; /* the store's replacement freed alice's first seat */
+    fake_peer *d = join(x, &FAKE, "dave@r1"), *e = join(x, &FAKE, "eve@r1");
+    assert_true(settle(x, d) && settle(x, e));
+    assert_int_equal(d->failed, 0);
+    assert_int_equal(e->failed, RG_SIG_E_ROOM_FULL);
+    fake_peer *o = join(x, &OTHER, "olga@r1");
+    assert_true(settle(x, o));
+    assert_int_equal(o->failed, RG_SIG_E_OTHER_PROTOCOL);
+    drop(e);
+    drop(o);
+    drop(d);
+    drop(c);
+    drop(b);
+    drop(a);
+    assert_true(run_until(x, &left, 3)); /* d, c, b: written at the writer */
+    world_free(x);
+}
+
+/* A slow write holds its seat, not the loop; a peer gone while its seat
+ * was written has it left again; what waits for leaves at the writer (a
+ * socket to close) waits for them. */
+static void test_writer_slow(void **state)
+{
+    world *x = world_new_writing(&HOOKS, 1);
+    rg_sig_thread *t = rg_sig_loop(&x->w);
+    (void)state;
+    fake_peer *a = join(x, &FAKE, "alice@r1");
+    assert_true(settle(x, a));
+    gate_set(1);
+    fake_peer *b = join(x, &FAKE, "bob@r1");
+    gate_wait_for_seat(); /* b's seat waits at the writer; this loop does not */
+    assert_int_equal(b->p.durable_wait, 1);
+    drop(b); /* gone before its seat is written */
+    gate_set(0);
+    assert_true(run_until(x, &left, 1)); /* its seat, taken, was left again */
+    assert_int_equal(seated, 1);
+    assert_string_equal(a->log, "entered:r1;"); /* nobody heard of bob */
+    released = 0;
+    gate_set(1);
+    fake_peer *c = join(x, &FAKE, "carol@r1"); /* a write ahead of a's leave */
+    gate_wait_for_seat();
+    drop(a);
+    rg_hub_after_leaves(t, release, NULL);
+    assert_int_equal(released, 0); /* a's leave is at the writer, behind c's seat */
+    gate_set(0);
+    assert_true(run_until(x, &released, 1));
+    assert_int_equal(left, 2);
+    /* seated (unannounced) before a's leave was written; announced on the
+     * loop while the writer goes on: with alice still in (then it hears
+     * she left), or after she went (it never sees her) */
+    assert_true(settle(x, c));
+    if (c->entered_with == 1) assert_true(log_has(x, c, "left:alice;"));
+    assert_string_equal(c->log, c->entered_with == 1 ? "entered:r1;left:alice;" : "entered:r1;");
+    drop(c);
+    world_free(x);
+    assert_int_equal(left, 3); /* written before the loop ended */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -555,6 +693,8 @@ int main(void)
         cmocka_unit_test(test_drain),
         cmocka_unit_test(test_open_rooms),
         cmocka_unit_test(test_durable_seats),
+        cmocka_unit_test(test_writer_seats),
+        cmocka_unit_test(test_writer_slow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,11 +46,11 @@ PGconn *rg_pg_connect(const char *location)
 }
 
 /* A loop's fibers (its REST handlers, http/fiber.h) use the loop's own
- * link; what runs on the loop's own stack (the signaling hub's seat
- * batches, leaves and admission reads, which wait there) shares the first
- * with the threads no loop binds, as with --db-connections 1: the loops'
- * batches then queue behind each other and grow, fewer and larger
- * transactions (docs/deploy.md "Requests wait on fibers"). */
+ * link; what runs on the loop's own stack (a signaling join's admission
+ * read, which waits there) shares the first with the threads no loop
+ * binds, as with --db-connections 1.  The hub's writer (seats and leaves,
+ * signal/hub_writer.c) binds the slot after the loops'
+ * (docs/deploy.md "Requests wait on fibers"). */
 rg_pg_link *rg_pg_link_of(rg_store *st)
 {
     int slot = rg_store_thread_slot();
