@@ -427,7 +427,7 @@ typedef struct rg_hub_job {
     int thread; /* the loop's index */
     /* set by who queues it: its write, on the writer's thread, and what
      * its loop does when it is back (the writer frees it after) */
-    void (*write)(rg_sig_hub *hub, struct rg_hub_job *job);
+    void (*write)(rg_sig_hub *hub, struct rg_hub_job **jobs, int n); /* n of one kind */
     void (*written)(rg_sig_thread *t, struct rg_hub_job *job);
     int nseats;
     rg_hub_wseat seats[SIG_SEAT_BATCH];
@@ -445,8 +445,11 @@ int rg_hub_writer_start(rg_sig_hub *hub, void (*init)(void *arg), void *arg);
 void rg_hub_writer_stop(rg_sig_hub *hub);
 /* A new job of loop t (NULL: no memory) with its two steps; queues it
  * (owned from now on). */
-rg_hub_job *rg_hub_job_new(rg_sig_thread *t, void (*write)(rg_sig_hub *, rg_hub_job *),
+rg_hub_job *rg_hub_job_new(rg_sig_thread *t, void (*write)(rg_sig_hub *, rg_hub_job **, int),
                            void (*written)(rg_sig_thread *, rg_hub_job *));
+/* Jobs of one kind queued one after another are written together, up to
+ * this many (one transaction for the loops' turns of a round trip). */
+#define RG_HUB_WRITE_GROUP 8
 void rg_hub_writer_post(rg_sig_hub *hub, rg_hub_job *job);
 
 /* ---- joining and leaving (signal/hub_join.c) ---- */

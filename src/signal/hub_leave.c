@@ -82,15 +82,21 @@ static void run_after(rg_sig_thread *t)
         after[i].fn(after[i].arg);
 }
 
-static void leaves_write(rg_sig_hub *hub, rg_hub_job *job)
+/* On the writer: the leaves of the jobs queued together, in one store
+ * call, then each told, in order. */
+static void leaves_write(rg_sig_hub *hub, rg_hub_job **jobs, int njobs)
 {
-    rg_leave leaves[SIG_SEAT_BATCH];
-    for (int i = 0; i < job->ngone; i++)
-        leaves[i] = (rg_leave){job->gone[i].sid, job->gone[i].now, RG_OK};
-    if (job->ngone > 0) hub->hooks.leave(hub->app, leaves, (size_t)job->ngone);
-    for (int i = 0; i < job->ngone; i++)
-        gone_told(hub, &job->gone[i]);
-    job->ngone = 0; /* the rooms' references went with them */
+    rg_leave leaves[RG_HUB_WRITE_GROUP * SIG_SEAT_BATCH];
+    int n = 0;
+    for (int j = 0; j < njobs; j++)
+        for (int i = 0; i < jobs[j]->ngone; i++)
+            leaves[n++] = (rg_leave){jobs[j]->gone[i].sid, jobs[j]->gone[i].now, RG_OK};
+    if (n > 0) hub->hooks.leave(hub->app, leaves, (size_t)n);
+    for (int j = 0; j < njobs; j++) {
+        for (int i = 0; i < jobs[j]->ngone; i++)
+            gone_told(hub, &jobs[j]->gone[i]);
+        jobs[j]->ngone = 0; /* the rooms' references went with them */
+    }
 }
 
 static void leaves_written(rg_sig_thread *t, rg_hub_job *job)

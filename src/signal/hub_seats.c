@@ -264,41 +264,46 @@ static int seats_pass(rg_sig_thread *t)
 
 /* ---- seats at the writer (a store across the network) ------------------- */
 
-static int wseat_by_room(const void *a, const void *b)
+static int by_room_address(const void *a, const void *b)
 {
-    uintptr_t x = (uintptr_t)((const rg_hub_wseat *)a)->room;
-    uintptr_t y = (uintptr_t)((const rg_hub_wseat *)b)->room;
-    return (x > y) - (x < y);
+    return by_address(a, b);
 }
 
-/* The job's rooms, each once, in address order (the loops' order too). */
-static int job_rooms(const rg_hub_job *job, rg_hub_room **rooms)
+/* The seats' rooms, each once, in address order (the loops' order too). */
+static int wseat_rooms(rg_hub_wseat *const *ws, int n, rg_hub_room **rooms)
 {
-    rg_hub_wseat tmp[SIG_SEAT_BATCH];
     int u = 0;
-    memcpy(tmp, job->seats, (size_t)job->nseats * sizeof *tmp);
-    qsort(tmp, (size_t)job->nseats, sizeof *tmp, wseat_by_room);
-    for (int i = 0; i < job->nseats; i++)
-        if (u == 0 || rooms[u - 1] != tmp[i].room) rooms[u++] = tmp[i].room;
+    for (int i = 0; i < n; i++)
+        rooms[i] = ws[i]->room;
+    qsort(rooms, (size_t)n, sizeof *rooms, by_room_address);
+    for (int i = 0; i < n; i++)
+        if (u == 0 || rooms[u - 1] != rooms[i]) rooms[u++] = rooms[i];
     return u;
 }
 
-/* On the writer: the job's seats in one transaction, then, in the rooms,
- * what the store decided: each seat taken replaces its identity's older
- * connection and is linked, unannounced (RG_HUB_SEATING), as the store's
- * order says.  A seat another loop's job made a room of the other
- * protocol meanwhile is left again (the store took it). */
-static void seats_write(rg_sig_hub *hub, rg_hub_job *job)
+/* On the writer: the seats of the jobs queued together (the loops'
+ * turns while the last transaction was out), in one transaction, in the
+ * order asked; then, in the rooms, what the store decided: each seat
+ * taken replaces its identity's older connection and is linked,
+ * unannounced (RG_HUB_SEATING), in that order.  A seat another loop's job
+ * made a room of the other protocol meanwhile is left again (the store
+ * took it). */
+static void seats_write(rg_sig_hub *hub, rg_hub_job **jobs, int njobs)
 {
-    rg_seat batch[SIG_SEAT_BATCH];
-    rg_hub_room *rooms[SIG_SEAT_BATCH];
-    int n = job->nseats, nrooms = job_rooms(job, rooms);
-    for (int i = 0; i < n; i++)
-        batch[i] = job->seats[i].seat;
+    rg_hub_wseat *ws[RG_HUB_WRITE_GROUP * SIG_SEAT_BATCH];
+    rg_seat batch[RG_HUB_WRITE_GROUP * SIG_SEAT_BATCH];
+    rg_hub_room *rooms[RG_HUB_WRITE_GROUP * SIG_SEAT_BATCH];
+    int n = 0;
+    for (int j = 0; j < njobs; j++)
+        for (int i = 0; i < jobs[j]->nseats; i++) {
+            ws[n] = &jobs[j]->seats[i];
+            batch[n++] = jobs[j]->seats[i].seat;
+        }
+    int nrooms = wseat_rooms(ws, n, rooms);
     hub->hooks.seat(hub->app, batch, (size_t)n);
     lock_rooms(rooms, nrooms);
     for (int i = 0; i < n; i++) {
-        rg_hub_wseat *w = &job->seats[i];
+        rg_hub_wseat *w = ws[i];
         w->seat.rc = batch[i].rc;
         if (w->seat.rc != RG_OK) continue;
         if (other_protocol(w->room, w->m->proto)) {
@@ -313,8 +318,8 @@ static void seats_write(rg_sig_hub *hub, rg_hub_job *job)
     }
     unlock_rooms(rooms, nrooms);
     for (int i = 0; i < n; i++)
-        if (job->seats[i].seat.rc == RG_HUB_OTHER_PROTOCOL) {
-            rg_leave one = {job->seats[i].sid, job->seats[i].seat.now, RG_OK};
+        if (ws[i]->seat.rc == RG_HUB_OTHER_PROTOCOL) {
+            rg_leave one = {ws[i]->sid, ws[i]->seat.now, RG_OK};
             hub->hooks.leave(hub->app, &one, 1);
         }
 }

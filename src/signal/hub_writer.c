@@ -3,8 +3,9 @@
  * waits for the database on a join or a leave.
  *
  * A loop's batch of seats (hub_seats.c) or of leaves (hub_leave.c) is a
- * job queued here.  The thread takes the jobs one at a time, in the order
- * they came from every loop: the store sees one node's seats and leaves
+ * job queued here.  The thread takes the jobs in the order they came from
+ * every loop (those of one kind queued one after another are written in
+ * one transaction, RG_HUB_WRITE_GROUP): the store sees one node's seats and leaves
  * in the order they were asked (a rejoin after its leave), and the rooms
  * change in that same order, under their locks, right after each write
  * (the writer is the one that replaces an identity's older connection,
@@ -32,7 +33,7 @@ struct rg_hub_writer {
     void *arg;
 };
 
-rg_hub_job *rg_hub_job_new(rg_sig_thread *t, void (*write)(rg_sig_hub *, rg_hub_job *),
+rg_hub_job *rg_hub_job_new(rg_sig_thread *t, void (*write)(rg_sig_hub *, rg_hub_job **, int),
                            void (*written)(rg_sig_thread *, rg_hub_job *))
 {
     rg_hub_job *job = calloc(1, sizeof *job);
@@ -74,6 +75,21 @@ static void send_back(rg_sig_hub *hub, rg_hub_job *job)
     if (job != NULL) job_free(hub, job);
 }
 
+/* The oldest job and those of its kind right behind it (the loops' turns
+ * queued while the last write was out): one write for them all, as the
+ * loops' batches grew when they shared a connection.  sync.mu held. */
+static int take_group(struct rg_hub_writer *wr, rg_hub_job **jobs)
+{
+    int n = 0;
+    while (n < RG_HUB_WRITE_GROUP && !h2o_linklist_is_empty(&wr->queue)) {
+        rg_hub_job *job = H2O_STRUCT_FROM_MEMBER(rg_hub_job, super.link, wr->queue.next);
+        if (n > 0 && job->write != jobs[0]->write) break;
+        h2o_linklist_unlink(&job->super.link);
+        jobs[n++] = job;
+    }
+    return n;
+}
+
 static void *run(void *arg)
 {
     struct rg_hub_writer *wr = arg;
@@ -84,13 +100,14 @@ static void *run(void *arg)
         while (!sy->stop && h2o_linklist_is_empty(&wr->queue))
             pthread_cond_wait(&sy->wake, &sy->mu);
         if (h2o_linklist_is_empty(&wr->queue)) break; /* stopping, nothing left */
-        rg_hub_job *job = H2O_STRUCT_FROM_MEMBER(rg_hub_job, super.link, wr->queue.next);
-        h2o_linklist_unlink(&job->super.link);
+        rg_hub_job *jobs[RG_HUB_WRITE_GROUP];
+        int n = take_group(wr, jobs);
         pthread_mutex_unlock(&sy->mu);
-        job->write(wr->hub, job);
-        send_back(wr->hub, job);
+        jobs[0]->write(wr->hub, jobs, n);
+        for (int i = 0; i < n; i++)
+            send_back(wr->hub, jobs[i]);
         pthread_mutex_lock(&sy->mu);
-        sy->finished++;
+        sy->finished += (uint64_t)n;
         pthread_cond_broadcast(&sy->done);
     }
     pthread_mutex_unlock(&sy->mu);
