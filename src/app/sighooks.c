@@ -199,12 +199,6 @@ static int check(rg_worker *w, const char *token, size_t token_len, const char *
 }
 
 
-static void tracks(rg_worker *w, const char *participant_sid, const rg_track_event *ev, size_t n,
-                   int64_t now)
-{
-    rg_app_tracks_changed(w->app, participant_sid, ev, n, now);
-}
-
 static int kick(rg_worker *w, const rg_room *room, const char *participant_sid, int64_t now)
 {
     rg_participant part;
@@ -217,4 +211,4 @@ static int sync_seats(rg_app *app, int64_t point)
 }
 
 const rg_sig_hooks rg_app_sig_hooks = {
-    admit, rg_app_participants_seat, rg_app_participants_leave, tracks, kick, rg_app_participants_reset, check, sync_seats};
+    admit, rg_app_participants_seat, rg_app_participants_leave, rg_app_tracks_changed, kick, rg_app_participants_reset, check, sync_seats};

@@ -51,15 +51,17 @@
 
 enum { RUN = 0, DRIVEN, FINISH };
 
-typedef struct fiber fiber;
+typedef struct rg_fiber fiber;
 typedef struct anchor anchor;
 
-struct fiber {
+struct rg_fiber {
     ucontext_t uc;
     ucontext_t *back; /* the context that ran it last: where it yields to */
     rg_fibers *fs;
-    rg_call *c;
+    rg_call *c; /* a request's handler fn(c), or (c NULL) a task(arg) */
     rg_handler_fn fn;
+    void (*task)(void *arg);
+    void *arg;
     anchor *anchor; /* on c's pool once it first waits; NULL before */
     char *map;      /* GUARD + RG_FIBER_STACK bytes */
     unsigned vg_id;
@@ -87,7 +89,7 @@ struct rg_fibers {
     fiber *parked;  /* FIFO of fibers parked on locks */
     fiber *free;
     int nfree;
-    h2o_timeout_t tick, soon;
+    h2o_timeout_t tick, soon, nap;
     unsigned live, max; /* fibers in use, and at most */
     rg_fiber_wait_fn on_wait;
 };
@@ -110,8 +112,9 @@ static void recycle(rg_fibers *fs, fiber *f)
     free(f);
 }
 
-/* Runs f until it waits or ends; from the loop's stack or another fiber's. */
-static void resume(fiber *f)
+/* Runs f until it waits or ends (1: it ended, and is recycled); from the
+ * loop's stack or another fiber's. */
+static int resume(fiber *f)
 {
     rg_fibers *fs = f->fs;
     fiber *prev = fs->current;
@@ -125,7 +128,9 @@ static void resume(fiber *f)
     swapcontext(&here, &f->uc);
     SAN_FINISH(save, NULL, NULL);
     fs->current = prev;
-    if (f->done) recycle(fs, f);
+    if (!f->done) return 0;
+    recycle(fs, f);
+    return 1;
 }
 
 /* From f, back to whoever ran it. */
@@ -152,13 +157,14 @@ static void on_gone(void *p)
 
 static void count_wait(fiber *f, int delta)
 {
-    if (f->fs->on_wait != NULL) f->fs->on_wait(f->c, delta);
+    if (f->fs->on_wait != NULL && f->c != NULL) f->fs->on_wait(f->c, delta);
 }
 
-/* Yields f until something runs it again; first ties it to its request. */
+/* Yields f until something runs it again; first ties it to its request
+ * (a task's owner finishes it itself). */
 static void suspend(fiber *f)
 {
-    if (f->anchor == NULL) {
+    if (f->anchor == NULL && f->c != NULL) {
         f->anchor = h2o_mem_alloc_shared(&f->c->req->pool, sizeof *f->anchor, on_gone);
         f->anchor->f = f;
         f->anchor->c = f->c;
@@ -174,7 +180,10 @@ static void entry(unsigned lo, unsigned hi)
 {
     fiber *f = (fiber *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
     SAN_FINISH(NULL, &f->back_bottom, &f->back_size);
-    f->fn(f->c);
+    if (f->c != NULL)
+        f->fn(f->c);
+    else
+        f->task(f->arg);
     if (f->waited) count_wait(f, -1);
     if (f->anchor) f->anchor->f = NULL;
     f->done = 1;
@@ -223,20 +232,43 @@ static __attribute__((noinline)) int prepare(fiber *f)
     return 0;
 }
 
-int rg_fiber_call(rg_fibers *fs, rg_call *c, rg_handler_fn fn)
+/* A fiber ready to start (NULL: none can be had). */
+static fiber *fiber_start(rg_fibers *fs)
 {
     fiber *f = fiber_get(fs);
-    if (f == NULL || prepare(f) != 0) {
-        if (f) {
-            f->done = 1;
-            recycle(fs, f);
-        }
-        return -1;
+    if (f != NULL && prepare(f) != 0) {
+        f->done = 1;
+        recycle(fs, f);
+        return NULL;
     }
+    return f;
+}
+
+int rg_fiber_call(rg_fibers *fs, rg_call *c, rg_handler_fn fn)
+{
+    fiber *f = fiber_start(fs);
+    if (f == NULL) return -1;
     f->c = c;
     f->fn = fn;
     resume(f);
     return 0;
+}
+
+int rg_fiber_spawn(rg_fibers *fs, void (*fn)(void *arg), void *arg, rg_fiber **task)
+{
+    fiber *f = fiber_start(fs);
+    if (f == NULL) return -1;
+    f->task = fn;
+    f->arg = arg;
+    *task = f;
+    return resume(f) ? 0 : 1; /* ended: *task is not looked at */
+}
+
+void rg_fiber_finish(rg_fiber *f)
+{
+    if (f->fs->current == f) return; /* its own owner cannot be going */
+    f->mode = FINISH;
+    resume(f);
 }
 
 /* ---- waiting (store/yield.h) ----------------------------------------------- */
@@ -272,6 +304,12 @@ static void unwatch(fiber *f)
 static void *y_self(void)
 {
     return thread_fibers ? thread_fibers->current : NULL;
+}
+
+static int y_task(void)
+{
+    fiber *f = thread_fibers ? thread_fibers->current : NULL;
+    return f != NULL && f->c == NULL;
 }
 
 static int y_can_wait(void)
@@ -313,6 +351,18 @@ static void y_wait_fd(int fd, short events)
     h2o_timeout_link(fs->loop, &fs->tick, &f->tick);
     suspend(f);
     unwatch(f);
+}
+
+/* The soon entry on the nap's 1 ms list: a fiber is in one place at a
+ * time, and a finish or a drive unlinks it as for soon. */
+static void y_nap(void)
+{
+    rg_fibers *fs = thread_fibers;
+    fiber *f = fs->current;
+    f->soon.cb = on_soon;
+    h2o_timeout_link(fs->loop, &fs->nap, &f->soon);
+    suspend(f);
+    unlink_soon(f);
 }
 
 static void unpark(rg_fibers *fs, fiber *f)
@@ -366,9 +416,11 @@ static void y_released(const void *lock)
 
 static const rg_yield fiber_yield = {
     .self = y_self,
+    .task = y_task,
     .can_wait = y_can_wait,
     .wait_fd = y_wait_fd,
     .park = y_park,
+    .nap = y_nap,
     .drive = y_drive,
     .released = y_released,
 };
@@ -384,6 +436,7 @@ rg_fibers *rg_fibers_new(h2o_loop_t *loop, unsigned max, rg_fiber_wait_fn on_wai
     fs->on_wait = on_wait;
     h2o_timeout_init(loop, &fs->tick, TICK_MS);
     h2o_timeout_init(loop, &fs->soon, 0);
+    h2o_timeout_init(loop, &fs->nap, 1);
     thread_fibers = fs;
     rg_yield_set(&fiber_yield);
     return fs;
@@ -406,6 +459,7 @@ void rg_fibers_free(rg_fibers *fs)
     }
     h2o_timeout_dispose(fs->loop, &fs->tick);
     h2o_timeout_dispose(fs->loop, &fs->soon);
+    h2o_timeout_dispose(fs->loop, &fs->nap);
     if (thread_fibers == fs) {
         thread_fibers = NULL;
         rg_yield_set(NULL);

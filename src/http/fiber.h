@@ -30,6 +30,7 @@
 #include "http/call.h"
 
 typedef struct rg_fibers rg_fibers;
+typedef struct rg_fiber rg_fiber;
 
 /* Told when a request begins (delta 1) or ends (-1) waiting on a fiber:
  * once per request, at its first wait (the server counts them for
@@ -50,6 +51,17 @@ void rg_fibers_free(rg_fibers *fs);
  * and running fn on the loop's stack would hold every connection of the
  * loop behind its wait). */
 int rg_fiber_call(rg_fibers *fs, rg_call *c, rg_handler_fn fn);
+
+/* Runs fn(arg) on a fiber, as rg_fiber_call runs a handler, for work that
+ * is no request's (a signaling connection's messages): 0 when fn ran to
+ * its end, 1 when it waits (it goes on later, and *task names it until it
+ * ends: fn says when it does; whoever owns arg runs rg_fiber_finish before
+ * arg goes), -1 (fn not called) as rg_fiber_call.  Its waits are not
+ * counted in on_wait (no request). */
+int rg_fiber_spawn(rg_fibers *fs, void (*fn)(void *arg), void *arg, rg_fiber **task);
+/* Runs a task that waits to its end now, its waits then blocking (its
+ * owner is going): from the loop's stack or another fiber, not its own. */
+void rg_fiber_finish(rg_fiber *task);
 
 /* Fibers of one loop alive at once, in the server (each holds a stack of
  * at most RG_FIBER_STACK bytes, mapped on demand) */

@@ -10,6 +10,7 @@
 
 #include "core/errors.h"
 #include "core/ratetab.h"
+#include "http/fiber.h"
 #include "http/metrics.h"
 
 /* ---- held messages ------------------------------------------------------- */
@@ -50,17 +51,53 @@ static void drop_held(sig_conn *c)
     c->nheld = 0;
 }
 
-/* The seat is answered (entered or refused): what was held, in order. */
-static void on_resumed(rg_hub_peer *p)
+/* What was held, in order, until a seat asked for waits again. */
+
+static void drain(void *arg)
 {
-    sig_conn *c = (sig_conn *)p;
+    sig_conn *c = arg;
     sig_held *h;
-    while ((h = c->held) != NULL && !c->p.durable_wait) {
+    for (;;) {
+        if (c->p.seat_queued) rg_hub_seats_run(c->p.t); /* a join's seat first */
+        if ((h = c->held) == NULL || c->p.durable_wait) break;
         c->held = h->next;
         c->nheld--;
         if (!c->closing && !c->dead) c->wire->on_text(c, h->data, h->len);
         free(h);
     }
+    c->fiber = NULL;
+    if (c->destroy_after) rg_sig_reap(c); /* gone while it waited: from the loop's stack */
+}
+
+/* ---- fibers ---------------------------------------------------------------
+ *
+ * On PostgreSQL (the loop has fibers, http/fiber.h) a connection's
+ * messages are handled on a fiber: a join's admission read, Twilio's ice
+ * and sync checks and a host's kick wait for the database there, and the
+ * loop goes on (the seats and leaves are the hub's writer's).  Each
+ * message is held first; one fiber at a time takes a connection's held
+ * messages in order, so what follows a message that waits is handled
+ * after it.  A connection that goes while its fiber waits is freed when
+ * the fiber is done (rg_sig_conn_destroy), its other messages dropped;
+ * only when the loop ends is the fiber run to its end at once. */
+static void run_held(sig_conn *c)
+{
+    rg_fibers *fs = c->p.t->w->fibers;
+    rg_fiber *f;
+    if (c->fiber != NULL) return; /* the one running takes them in turn */
+    if (fs != NULL) {
+        int rc = rg_fiber_spawn(fs, drain, c, &f);
+        if (rc == 1) c->fiber = f;
+        if (rc >= 0) return;
+    }
+    drain(c); /* no fiber to be had: here, as without them */
+}
+
+/* The seat is answered (entered or refused): what was held, in order. */
+static void on_resumed(rg_hub_peer *p)
+{
+    sig_conn *c = (sig_conn *)p;
+    if (!c->p.durable_wait && c->held != NULL) run_held(c);
 }
 
 /* ---- life ---------------------------------------------------------------- */
@@ -68,6 +105,14 @@ static void on_resumed(rg_hub_peer *p)
 void rg_sig_conn_destroy(sig_conn *c)
 {
     rg_sig_thread *t = c->p.t;
+    if (c->fiber != NULL) { /* a message of it waits on its fiber */
+        c->dead = 1;        /* what it holds is dropped, what it sends goes nowhere */
+        if (!t->ending) {   /* the fiber goes on without the loop; c goes after it */
+            c->destroy_after = 1;
+            return;
+        }
+        rg_fiber_finish(c->fiber); /* the loop ends: now, its waits blocking */
+    }
     rg_hub_leave(&c->p);
     drop_held(c);
     rg_metrics_ws(t->w->metrics, -1);
@@ -224,9 +269,11 @@ static void on_ws_message(rg_ws *ws, int opcode, const uint8_t *data, size_t len
         rg_sig_fail(c, RG_SIG_E_INVALID_MESSAGE, "Only text frames with JSON are accepted");
         return;
     }
-    if (c->p.durable_wait || c->held != NULL) {
+    if (c->p.durable_wait || c->held != NULL || c->fiber != NULL || c->p.t->w->fibers != NULL) {
         if (hold(c, data, len) != 0)
             rg_sig_fail(c, RG_SIG_E_RATE, "Too many messages before the join was answered");
+        else if (!c->p.durable_wait)
+            run_held(c);
         return;
     }
     c->wire->on_text(c, data, len);

@@ -44,10 +44,15 @@ struct sig_conn {
     int missed;  /* pings without a pong */
     rg_bucket bucket;
     h2o_timeout_entry_t ping_entry, lobby_entry, reap_entry;
-    /* What it sent while its seat awaited the durable commit
-     * (p.durable_wait), handled after it, in order (conn.c "held") */
+    /* What it sent while its seat awaited the durable commit or the
+     * writer (p.durable_wait), or while its messages wait on a fiber,
+     * handled after, in order (conn.c "held") */
     struct sig_held *held, **held_tail;
     int nheld;
+    /* On PostgreSQL its messages are handled on a fiber of its loop
+     * (conn.c "fibers"): the one running them while it waits, else NULL */
+    struct rg_fiber *fiber;
+    int destroy_after; /* destroyed while its fiber waited: freed once it is done */
 };
 
 /* Accepts the WebSocket upgrade of call for a connection of this

@@ -9,8 +9,9 @@
  * app/sighooks.c; a test could hand in another.
  *
  * Every hook runs on the calling loop's thread, outside any room lock
- * unless said otherwise: seat and leave, which only write, may run on the
- * hub's writer thread (signal/hub_writer.c), so they take the app alone. */
+ * unless said otherwise: seat, leave and tracks, which only write, may run
+ * on the hub's writer thread (signal/hub_writer.c), so they take the app
+ * alone. */
 #ifndef RG_SIGNAL_HOOKS_H
 #define RG_SIGNAL_HOOKS_H
 
@@ -61,9 +62,10 @@ typedef struct rg_sig_hooks {
     void (*leave)(rg_app *app, rg_leave *leaves, size_t n);
     /* A seated participant's published tracks changed (ev, n: what
      * changed, core/track.h): their status callback events are recorded.
-     * Never fails the update. */
-    void (*tracks)(struct rg_worker *w, const char *participant_sid, const rg_track_event *ev,
-                   size_t n, int64_t now);
+     * Never fails the update.  On the hub's writer thread when it has
+     * one, as seat. */
+    void (*tracks)(rg_app *app, const char *participant_sid, const rg_track_event *ev, size_t n,
+                   int64_t now);
     /* Moderation: kicks the participant as the REST API does (store,
      * revocation, and then rg_signal_remove closes its connection).
      * RG_OK, RG_ENOTFOUND or a store error. */

@@ -389,6 +389,7 @@ void rg_signal_thread_dispose(rg_worker *w)
     void **slot = rg_worker_state(w, &rg_mod_signal);
     rg_sig_thread *t = slot != NULL ? *slot : NULL;
     if (t == NULL) return;
+    t->ending = 1;
     /* the drain closed the connections; what a deadline cut short goes now,
      * and posts still queued are dropped */
     while (!h2o_linklist_is_empty(&t->all)) {

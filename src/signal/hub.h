@@ -261,8 +261,9 @@ struct rg_sig_thread {
     int ngone;
     rg_hub_after after[SIG_SEAT_BATCH]; /* run once those are written and told */
     int nafter;
-    int leaves_flying;                          /* leave batches at the writer, not back yet */
-    int disposing;                              /* the loop ends: its writes are its own again */
+    int leaves_flying; /* leave batches at the writer, not back yet */
+    int disposing;     /* the loop ends: its writes are its own again */
+    int ending;        /* the loop ends: connections go now, whatever they wait for */
     h2o_multithread_receiver_t writer_receiver; /* rg_hub_job back from the writer */
     rg_hub_peer *conns[SIG_CONN_BUCKETS];       /* joined and waiting, by sid */
     h2o_linklist_t all;                         /* every peer, for the drain */
@@ -435,6 +436,7 @@ typedef struct rg_hub_job {
     rg_hub_gone gone[SIG_SEAT_BATCH];
     int nafter;
     rg_hub_after after[SIG_SEAT_BATCH];
+    struct rg_hub_tracks *tracks; /* track events to record (hub_room.c), malloc'd */
 } rg_hub_job;
 
 /* Starts the writer (hub->writer): after rg_hub_new, before the loops'
@@ -550,5 +552,9 @@ int rg_hub_answer(rg_hub_peer *p, const char *guest, int allowed);
 /* Kicks participant `target` (not p) through the kick hook: RG_OK,
  * RG_ENOTFOUND, or the hook's error. */
 int rg_hub_kick(rg_hub_peer *p, const char *target);
+/* p's published tracks changed (ev, n: core/track.h): their status
+ * callback events are recorded through the hooks, at the writer when the
+ * hub has one (after p's seat, before its leave), else now. */
+void rg_hub_tracks(rg_hub_peer *p, const rg_track_event *ev, size_t n);
 
 #endif

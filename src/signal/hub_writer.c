@@ -56,6 +56,7 @@ static void job_free(rg_sig_hub *hub, rg_hub_job *job)
     }
     for (int i = 0; i < job->ngone; i++) /* never written (the loop is gone) */
         rg_hub_room_unref(hub, job->gone[i].room);
+    free(job->tracks);
     free(job);
 }
 

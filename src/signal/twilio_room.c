@@ -140,8 +140,7 @@ static int record_tracks(sig_conn *c, const json_t *prev, const json_t *next)
     int64_t now_ms = (int64_t)h2o_now(p->t->ctx->loop);
     for (size_t i = 0; i < n; i++)
         if (!rg_bucket_take(&tw_of(c)->track_budget, now_ms)) return -1;
-    if (n > 0 && p->t->hub->hooks.tracks)
-        p->t->hub->hooks.tracks(p->t->w, p->sid, ev, n, rg_hub_now(p->t));
+    if (n > 0) rg_hub_tracks(p, ev, n);
     return 0;
 }
 

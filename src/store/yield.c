@@ -46,6 +46,10 @@ void rg_ylock_take(rg_ylock *l)
          * then the holder is one of this loop's fibers, waiting */
         if (y == NULL || atomic_load_explicit(&l->holder, memory_order_relaxed) != me ||
             l->fiber == NULL) {
+            if (y != NULL && y->self() != NULL && y->can_wait()) {
+                y->nap(); /* another thread's: the fiber waits, its loop does not */
+                continue;
+            }
             pthread_mutex_lock(&l->mu); /* another thread's: wait for it, as ever */
             break;
         }

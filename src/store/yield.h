@@ -7,7 +7,7 @@
  * for it: for its connection's socket (pg/wait.c) and for a connection
  * lock that another fiber of the same loop holds while it waits
  * (rg_ylock).  On threads without a loop, and on the loop's own stack
- * (the signaling hub's batches), rg_yield says the caller cannot wait, and
+ * (a signaling join admitted again), rg_yield says the caller cannot wait, and
  * the store blocks as it always did, bounded by --db-timeout. */
 #ifndef RG_STORE_YIELD_H
 #define RG_STORE_YIELD_H
@@ -18,6 +18,11 @@
 typedef struct rg_yield {
     /* The fiber running now, NULL on the loop's own stack. */
     void *(*self)(void);
+    /* 1 when the fiber running now is no request's (a signaling
+     * connection's messages): it uses the connection of the loop's own
+     * stack (pg/conn.c rg_pg_link_of), so a request waiting on the loop's
+     * own does not hold up the loop's joins. */
+    int (*task)(void);
     /* 1 when the caller runs on a fiber that may give the loop back while
      * it waits (not one that is being driven or finished). */
     int (*can_wait)(void);
@@ -26,6 +31,9 @@ typedef struct rg_yield {
     void (*wait_fd)(int fd, short events);
     /* Gives the loop back until the holder of lock releases it. */
     void (*park)(const void *lock);
+    /* Gives the loop back for about a millisecond: a fiber waiting for a
+     * lock another thread holds (it cannot be told when it is free). */
+    void (*nap)(void);
     /* Runs holder, a fiber of this loop waiting with lock held, until it
      * releases lock: for a caller that cannot wait (the loop's own stack,
      * or a fiber that must finish now). */
@@ -42,7 +50,9 @@ void rg_yield_set(const rg_yield *y);
 
 /* A mutex that knows its holder's fiber: a fiber of the holder's own loop
  * parks instead of blocking its loop (which would never run the holder
- * again), and the loop's own stack drives the holder to its release. */
+ * again), and the loop's own stack drives the holder to its release.  A
+ * fiber that finds it held by another thread naps and tries again, so its
+ * loop goes on however long that thread's statement waits. */
 typedef struct {
     pthread_mutex_t mu;
     atomic_int holder; /* the holding thread's rg_yield_thread_id, 0 when free */

@@ -26,7 +26,7 @@ import path from 'node:path';
 import { startServer, waitFor } from './lib/server.js';
 import { pgNodeEnv } from './lib/pgnode.js';
 import { assertExit0 } from './lib/check.js';
-import { join, tok } from './lib/signal.js';
+import { connect, join, tok } from './lib/signal.js';
 
 const PSQL = path.join(process.env.PG_BIN || '/usr/lib/postgresql/15/bin', 'psql');
 let pg;
@@ -80,6 +80,25 @@ async function holdRoom(sid, s = srv) {
   const exited = new Promise((resolve) => p.on('exit', (code) => { sessions.delete(p); resolve(code); }));
   p.stdin.write(`BEGIN;\nSELECT 'held:' || sid FROM rooms WHERE sid = '${sid}' FOR UPDATE;\n`);
   await waitFor(() => out.includes(`held:${sid}`), `psql holding ${sid} (${out})`);
+  return {
+    async release() {
+      p.stdin.end('COMMIT;\n');
+      assert.equal(await exited, 0, out);
+    },
+  };
+}
+
+/** Another session holding the rooms table's ACCESS EXCLUSIVE lock (every
+ * read of it waits) until release(). */
+async function holdRoomsTable(s = srv) {
+  const p = spawn(PSQL, [dbUrlOf(s), '-qAtX', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d) => { out += d; });
+  p.stderr.on('data', (d) => { out += d; });
+  sessions.add(p);
+  const exited = new Promise((resolve) => p.on('exit', (code) => { sessions.delete(p); resolve(code); }));
+  p.stdin.write("BEGIN;\nLOCK TABLE rooms IN ACCESS EXCLUSIVE MODE;\nSELECT 'held:rooms';\n");
+  await waitFor(() => out.includes('held:rooms'), `psql holding rooms (${out})`);
   return {
     async release() {
       p.stdin.end('COMMIT;\n');
@@ -206,6 +225,37 @@ describe('handlers wait for PostgreSQL on fibers, the loop goes on', () => {
     await c.c.close();
     await waitFor(async () => (await rest('GET', `/v1/Rooms/${sid}/Participants?Status=connected`)).json.participants.length === 0,
       'the leave written');
+    await a.c.close();
+    await b.c.close();
+  });
+
+  it('a join whose admission read waits does not hold the loop; a connection that leaves meanwhile is let go', async () => {
+    const other = `fib-adm-other-${randomBytes(4).toString('hex')}`;
+    const a = await join(srv, tok(srv, 'ann', other));
+    const b = await join(srv, tok(srv, 'bo', other));
+    assert.equal(b.joined.type, 'joined', JSON.stringify(b.joined));
+    await a.c.next('participant_joined');
+    const lock = await holdRoomsTable();
+    // each join's admission reads its room: both wait, on fibers
+    const waiting = join(srv, tok(srv, 'cy', `fib-adm-${randomBytes(4).toString('hex')}`));
+    const leaving = connect(srv);
+    const l = await leaving;
+    l.send({ type: 'join', token: tok(srv, 'di', `fib-adm-gone-${randomBytes(4).toString('hex')}`) });
+    await new Promise((r) => setTimeout(r, 100));
+    const health = await srv.request('GET', '/healthz');
+    assert.equal(health.status, 200, health.text);
+    const mint = await srv.request('POST', '/v1/AccessTokens', { auth: srv.keyAuth, form: { Identity: 'meanwhile' } });
+    assert.equal(mint.status, 200, mint.text);
+    b.c.send({ type: 'signal', to: a.joined.participant.sid, data: { adm: 1 } });
+    assert.deepEqual((await a.c.next('signal')).data, { adm: 1 });
+    assert.equal(await state(waiting), 'pending', 'the join waits for its admission read');
+    await l.close(); // gone while its admission waits
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await srv.request('GET', '/healthz')).status, 200);
+    await lock.release();
+    const c = await waiting;
+    assert.equal(c.joined.type, 'joined', JSON.stringify(c.joined));
+    await c.c.close();
     await a.c.close();
     await b.c.close();
   });

@@ -45,10 +45,10 @@ PGconn *rg_pg_connect(const char *location)
     return PQconnectdbParams(keys, values, 1);
 }
 
-/* A loop's fibers (its REST handlers, http/fiber.h) use the loop's own
- * link; what runs on the loop's own stack (a signaling join's admission
- * read, which waits there) shares the first with the threads no loop
- * binds, as with --db-connections 1.  The hub's writer (seats and leaves,
+/* A loop's request fibers (its REST handlers, http/fiber.h) use the
+ * loop's own link; its signaling messages (on fibers too: a join's
+ * admission read) and what runs on the loop's own stack share the first
+ * with the threads no loop binds, as with --db-connections 1.  The hub's writer (seats and leaves,
  * signal/hub_writer.c) binds the slot after the loops'
  * (docs/deploy.md "Requests wait on fibers"). */
 rg_pg_link *rg_pg_link_of(rg_store *st)
@@ -56,7 +56,7 @@ rg_pg_link *rg_pg_link_of(rg_store *st)
     int slot = rg_store_thread_slot();
     if (slot > 0) {
         const rg_yield *y = rg_yield_get();
-        if (y != NULL && y->self() == NULL) slot = 0;
+        if (y != NULL && (y->self() == NULL || y->task())) slot = 0;
     }
     return &st->links[slot % st->nlinks];
 }
