@@ -22,10 +22,12 @@
 
 #include "core/errors.h"
 #include "core/recfmt.h"
+#include "http/fiber.h"
 #include "http/limits.h"
 #include "playback/playback.h"
 #include "playback/rec_json.h"
 #include "http/router.h"
+#include "store/yield.h"
 
 #define BATCH RG_MEDIA_BATCH /* segments per proceed(): 512 KiB */
 
@@ -239,10 +241,30 @@ static void decide(rg_call *c, media_op *op, const char *sid)
     }
 }
 
+/* On PostgreSQL a link whose recording is not cached (the first fetch
+ * after a start, or after another process changed recordings) reads it
+ * from the store: then the handler runs again on a fiber of the loop,
+ * whose wait gives the loop back (http/fiber.h), as every other route's
+ * does.  The cached case, the common one, stays on the loop's stack,
+ * without a fiber's switches (the route's `loop` flag). */
+static int hop_to_fiber(rg_call *c)
+{
+    char sid[RG_SID_SIZE];
+    rg_recording rec;
+    const rg_yield *y = rg_yield_get();
+    if (c->w->fibers == NULL || (y != NULL && y->self() != NULL) ||
+        rg_arg_sid(c, 0, "RE", sid) != 0 || rg_recording_cached(c->w->app, sid, &rec) == RG_OK)
+        return 0;
+    if (rg_fiber_call(c->w->fibers, c, rg_h_media) != 0)
+        rg_reply_error(c, 503, 20500, "Too many requests are waiting for the database; try again");
+    return 1;
+}
+
 void rg_h_media(rg_call *c)
 {
     char sid[RG_SID_SIZE];
     media_op *op;
+    if (hop_to_fiber(c)) return;
     rg_cors_apply(c);
     if (rg_limit_playback(c) != 0) return;
     if (rg_arg_sid(c, 0, "RE", sid) != 0) {

@@ -241,6 +241,11 @@ int rg_recording_get_cached(rg_app *app, const char *sid, rg_recording *out)
     return r;
 }
 
+int rg_recording_cached(rg_app *app, const char *sid, rg_recording *out)
+{
+    return rg_rowcache_get(app->pb->reccache, sid, out) == 0 ? RG_OK : RG_ENOTFOUND;
+}
+
 void rg_recording_forget(rg_playback *pb, const char *sid)
 {
     rg_rowcache_del(pb->reccache, sid);

@@ -183,6 +183,9 @@ void rg_filekey_forget(rg_playback *pb, const char *sid);
  * process committed, so a deletion made there is seen within a tick, and
  * at once for this one's). */
 int rg_recording_get_cached(rg_app *app, const char *sid, rg_recording *out);
+/* The same from the cache alone: RG_OK, or RG_ENOTFOUND when only the
+ * store could say. */
+int rg_recording_cached(rg_app *app, const char *sid, rg_recording *out);
 void rg_recording_forget(rg_playback *pb, const char *sid);
 
 /* CORS for the playback routes: adds Access-Control-Allow-Origin (and

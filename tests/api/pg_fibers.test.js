@@ -23,7 +23,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startServer, waitFor } from './lib/server.js';
+import { runCli, startServer, waitFor } from './lib/server.js';
+import { mediaUrl, patterned, startRecServer, upload } from './lib/rec.js';
 import { pgNodeEnv } from './lib/pgnode.js';
 import { assertExit0 } from './lib/check.js';
 import { connect, join, tok } from './lib/signal.js';
@@ -88,17 +89,17 @@ async function holdRoom(sid, s = srv) {
   };
 }
 
-/** Another session holding the rooms table's ACCESS EXCLUSIVE lock (every
- * read of it waits) until release(). */
-async function holdRoomsTable(s = srv) {
+/** Another session holding `table`'s ACCESS EXCLUSIVE lock (every read of
+ * it waits) until release(). */
+async function holdRoomsTable(s = srv, table = 'rooms') {
   const p = spawn(PSQL, [dbUrlOf(s), '-qAtX', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });
   p.stderr.on('data', (d) => { out += d; });
   sessions.add(p);
   const exited = new Promise((resolve) => p.on('exit', (code) => { sessions.delete(p); resolve(code); }));
-  p.stdin.write("BEGIN;\nLOCK TABLE rooms IN ACCESS EXCLUSIVE MODE;\nSELECT 'held:rooms';\n");
-  await waitFor(() => out.includes('held:rooms'), `psql holding rooms (${out})`);
+  p.stdin.write(`BEGIN;\nLOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE;\nSELECT 'held:${table}';\n`);
+  await waitFor(() => out.includes(`held:${table}`), `psql holding ${table} (${out})`);
   return {
     async release() {
       p.stdin.end('COMMIT;\n');
@@ -258,6 +259,31 @@ describe('handlers wait for PostgreSQL on fibers, the loop goes on', () => {
     await c.c.close();
     await a.c.close();
     await b.c.close();
+  });
+
+  it('a media link whose recording is not cached reads it on a fiber: the loop goes on meanwhile', async () => {
+    const rs = await startRecServer({ env: pgEnv, threads: 1, args: ['--access-log', 'off', '--db-timeout', '60'] });
+    try {
+      const body = patterned(3000);
+      const up = await upload(rs, body, { query: { AllowedIdentities: 'alice' } });
+      assert.equal(up.status, 201, up.text);
+      const url = await mediaUrl(rs, up.json.sid); // /sec_rec caches the recording...
+      // ...and another process's commit clears the node's caches (its change watcher)
+      runCli(rs.dataDir, ['account', 'create'], { env: pgEnv });
+      await new Promise((r) => setTimeout(r, 500));
+      const lock = await holdRoomsTable(rs, 'recordings');
+      const fetching = fetch(url).then(async (r) => ({ status: r.status, body: Buffer.from(await r.arrayBuffer()) }));
+      await new Promise((r) => setTimeout(r, 100));
+      const health = await rs.request('GET', '/healthz');
+      assert.equal(health.status, 200, health.text);
+      assert.equal(await state(fetching), 'pending', 'the media request waits for its recording');
+      await lock.release();
+      const got = await fetching;
+      assert.equal(got.status, 200);
+      assert.ok(got.body.equals(body), 'the recording, decrypted');
+    } finally {
+      assertExit0(rs, await rs.stop());
+    }
   });
 
   it('a connection per loop: a signaling join is served while a request of the same loop waits', async () => {
