@@ -71,16 +71,17 @@ after(async () => {
 
 const rest = (method, p, form, s = srv) => s.request(method, p, { auth: s.keyAuth, form });
 
-/** Another database session holding room `sid`'s row lock until release(). */
-async function holdRoom(sid, s = srv) {
+/** Another database session that runs `sql` in a transaction (a lock it
+ * takes: `sql` answers `held:<what>` once it has it) until release(). */
+async function holdInSession(s, sql, what) {
   const p = spawn(PSQL, [dbUrlOf(s), '-qAtX', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });
   p.stderr.on('data', (d) => { out += d; });
   sessions.add(p);
   const exited = new Promise((resolve) => p.on('exit', (code) => { sessions.delete(p); resolve(code); }));
-  p.stdin.write(`BEGIN;\nSELECT 'held:' || sid FROM rooms WHERE sid = '${sid}' FOR UPDATE;\n`);
-  await waitFor(() => out.includes(`held:${sid}`), `psql holding ${sid} (${out})`);
+  p.stdin.write(`BEGIN;\n${sql}\n`);
+  await waitFor(() => out.includes(`held:${what}`), `psql holding ${what} (${out})`);
   return {
     async release() {
       p.stdin.end('COMMIT;\n');
@@ -89,24 +90,13 @@ async function holdRoom(sid, s = srv) {
   };
 }
 
-/** Another session holding `table`'s ACCESS EXCLUSIVE lock (every read of
- * it waits) until release(). */
-async function holdRoomsTable(s = srv, table = 'rooms') {
-  const p = spawn(PSQL, [dbUrlOf(s), '-qAtX', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout.on('data', (d) => { out += d; });
-  p.stderr.on('data', (d) => { out += d; });
-  sessions.add(p);
-  const exited = new Promise((resolve) => p.on('exit', (code) => { sessions.delete(p); resolve(code); }));
-  p.stdin.write(`BEGIN;\nLOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE;\nSELECT 'held:${table}';\n`);
-  await waitFor(() => out.includes(`held:${table}`), `psql holding ${table} (${out})`);
-  return {
-    async release() {
-      p.stdin.end('COMMIT;\n');
-      assert.equal(await exited, 0, out);
-    },
-  };
-}
+/** Room `sid`'s row lock, held by another session. */
+const holdRoom = (sid, s = srv) =>
+  holdInSession(s, `SELECT 'held:' || sid FROM rooms WHERE sid = '${sid}' FOR UPDATE;`, sid);
+
+/** `table`'s ACCESS EXCLUSIVE lock (every read of it waits), held by another session. */
+const holdTable = (s, table) =>
+  holdInSession(s, `LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE;\nSELECT 'held:${table}';`, table);
 
 async function newRoom(name, s = srv) {
   const res = await rest('POST', '/v1/Rooms', { UniqueName: name }, s);
@@ -236,7 +226,7 @@ describe('handlers wait for PostgreSQL on fibers, the loop goes on', () => {
     const b = await join(srv, tok(srv, 'bo', other));
     assert.equal(b.joined.type, 'joined', JSON.stringify(b.joined));
     await a.c.next('participant_joined');
-    const lock = await holdRoomsTable();
+    const lock = await holdTable(srv, 'rooms');
     // each join's admission reads its room: both wait, on fibers
     const waiting = join(srv, tok(srv, 'cy', `fib-adm-${randomBytes(4).toString('hex')}`));
     const leaving = connect(srv);
@@ -271,7 +261,7 @@ describe('handlers wait for PostgreSQL on fibers, the loop goes on', () => {
       // ...and another process's commit clears the node's caches (its change watcher)
       runCli(rs.dataDir, ['account', 'create'], { env: pgEnv });
       await new Promise((r) => setTimeout(r, 500));
-      const lock = await holdRoomsTable(rs, 'recordings');
+      const lock = await holdTable(rs, 'recordings');
       const fetching = fetch(url).then(async (r) => ({ status: r.status, body: Buffer.from(await r.arrayBuffer()) }));
       await new Promise((r) => setTimeout(r, 100));
       const health = await rs.request('GET', '/healthz');
