@@ -449,9 +449,13 @@ void rg_hub_writer_stop(rg_sig_hub *hub);
  * (owned from now on). */
 rg_hub_job *rg_hub_job_new(rg_sig_thread *t, void (*write)(rg_sig_hub *, rg_hub_job **, int),
                            void (*written)(rg_sig_thread *, rg_hub_job *));
-/* Jobs of one kind queued one after another are written together, up to
- * this many (one transaction for the loops' turns of a round trip). */
-#define RG_HUB_WRITE_GROUP 8
+/* Jobs of one kind queued one after another are written together (one
+ * transaction for the loops' turns of a round trip), up to this many jobs
+ * and rows (seats or leaves; a job has at most SIG_SEAT_BATCH). */
+#define RG_HUB_WRITE_GROUP 64
+#define RG_HUB_WRITE_ROWS 512
+/* the first job of a write is taken whatever its rows */
+_Static_assert(RG_HUB_WRITE_ROWS >= SIG_SEAT_BATCH, "a job's rows fit in a write");
 void rg_hub_writer_post(rg_sig_hub *hub, rg_hub_job *job);
 
 /* ---- joining and leaving (signal/hub_join.c) ---- */

@@ -86,7 +86,7 @@ static void run_after(rg_sig_thread *t)
  * call, then each told, in order. */
 static void leaves_write(rg_sig_hub *hub, rg_hub_job **jobs, int njobs)
 {
-    rg_leave leaves[RG_HUB_WRITE_GROUP * SIG_SEAT_BATCH];
+    rg_leave leaves[RG_HUB_WRITE_ROWS];
     int n = 0;
     for (int j = 0; j < njobs; j++)
         for (int i = 0; i < jobs[j]->ngone; i++)

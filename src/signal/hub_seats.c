@@ -290,9 +290,9 @@ static int wseat_rooms(rg_hub_wseat *const *ws, int n, rg_hub_room **rooms)
  * took it). */
 static void seats_write(rg_sig_hub *hub, rg_hub_job **jobs, int njobs)
 {
-    rg_hub_wseat *ws[RG_HUB_WRITE_GROUP * SIG_SEAT_BATCH];
-    rg_seat batch[RG_HUB_WRITE_GROUP * SIG_SEAT_BATCH];
-    rg_hub_room *rooms[RG_HUB_WRITE_GROUP * SIG_SEAT_BATCH];
+    rg_hub_wseat *ws[RG_HUB_WRITE_ROWS];
+    rg_seat batch[RG_HUB_WRITE_ROWS];
+    rg_hub_room *rooms[RG_HUB_WRITE_ROWS];
     int n = 0;
     for (int j = 0; j < njobs; j++)
         for (int i = 0; i < jobs[j]->nseats; i++) {

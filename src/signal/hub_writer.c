@@ -5,7 +5,8 @@
  * A loop's batch of seats (hub_seats.c) or of leaves (hub_leave.c) is a
  * job queued here.  The thread takes the jobs in the order they came from
  * every loop (those of one kind queued one after another are written in
- * one transaction, RG_HUB_WRITE_GROUP): the store sees one node's seats and leaves
+ * one transaction, up to RG_HUB_WRITE_GROUP jobs and RG_HUB_WRITE_ROWS
+ * rows): the store sees one node's seats and leaves
  * in the order they were asked (a rejoin after its leave), and the rooms
  * change in that same order, under their locks, right after each write
  * (the writer is the one that replaces an identity's older connection,
@@ -81,12 +82,14 @@ static void send_back(rg_sig_hub *hub, rg_hub_job *job)
  * loops' batches grew when they shared a connection.  sync.mu held. */
 static int take_group(struct rg_hub_writer *wr, rg_hub_job **jobs)
 {
-    int n = 0;
+    int n = 0, rows = 0;
     while (n < RG_HUB_WRITE_GROUP && !h2o_linklist_is_empty(&wr->queue)) {
         rg_hub_job *job = H2O_STRUCT_FROM_MEMBER(rg_hub_job, super.link, wr->queue.next);
-        if (n > 0 && job->write != jobs[0]->write) break;
+        int w = job->nseats + job->ngone;
+        if (n > 0 && (job->write != jobs[0]->write || rows + w > RG_HUB_WRITE_ROWS)) break;
         h2o_linklist_unlink(&job->super.link);
         jobs[n++] = job;
+        rows += w;
     }
     return n;
 }

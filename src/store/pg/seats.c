@@ -40,7 +40,10 @@ static int join_args_ok(const char *room_sid, const char *identity, const char *
  * write asks itself (RG_PG_SEAT_FREE: the same question, the same answer,
  * since the room's row is locked by then and every writer of its seats
  * locks it first), and SEAT_CHECK says why a seat was refused; a refused
- * seat has written nothing. */
+ * seat has written nothing.  A batch's seats that open no room go several
+ * to a pipeline (batch_chunk): a batch of n costs about n / 7 round trips
+ * after its rooms' locks instead of n, which a database across a network
+ * feels most. */
 
 /* Locks room $1 and answers whether it has a status callback (1 or 0). */
 #define ROOM_LOCK_TARGET                                                                           \
@@ -251,6 +254,51 @@ static int batch_one(rg_store *st, rg_seat *s, int events)
     return rc;
 }
 
+/* Seats of a chunk: a pipeline holds its statements, and the savepoint
+ * around them (the events' statements are the ones left out for a room
+ * without a status callback). */
+#define CHUNK_MAX ((RG_PG_PIPELINE_MAX - 2) / SEAT_N)
+
+/* Seats that open no room, their rooms locked, in one round trip behind
+ * one savepoint instead of one each: a seat's statements only ask the
+ * database (RG_PG_SEAT_FREE), never its answer to the seat before, so the
+ * pipeline decides each after the ones before it as the loop did.  When a
+ * statement fails (a duplicate sid) the savepoint undoes them all and they
+ * are taken again one by one (batch_one), so that seat alone is refused.
+ * RG_EIO when the transaction is lost. */
+static int batch_chunk(rg_store *st, rg_seat *const *seats, const int *events, int n)
+{
+    seat_sql q[CHUNK_MAX];
+    rg_pg_stmt s[RG_PG_PIPELINE_MAX];
+    PGresult *r[RG_PG_PIPELINE_MAX];
+    int check[CHUNK_MAX], insert[CHUNK_MAX], m = 0;
+    s[m++] = (rg_pg_stmt){"SAVEPOINT chunk", NULL, 0};
+    for (int i = 0; i < n; i++) {
+        seat_sql_fill(&q[i], st, seats[i]->room_sid, seats[i]->identity, seats[i]->participant_sid,
+                      seats[i]->now);
+        for (int j = 0; j < SEAT_N; j++) {
+            if (!events[i] && is_event(j)) continue;
+            if (j == SEAT_CHECK) check[i] = m;
+            if (j == SEAT_INSERT) insert[i] = m;
+            s[m++] = q[i].s[j];
+        }
+    }
+    s[m++] = (rg_pg_stmt){"RELEASE SAVEPOINT chunk", NULL, 0};
+    int rc = rg_pg_pipeline(st, s, m, r);
+    if (rc == RG_OK) {
+        for (int i = 0; i < n; i++)
+            if ((seats[i]->rc = seat_answer(r[check[i]], r[insert[i]])) == RG_EIO) rc = RG_EIO;
+        clear_all(r, m);
+        return rc;
+    }
+    if (rc == RG_EIO || simple(st, "ROLLBACK TO SAVEPOINT chunk") != RG_OK ||
+        simple(st, "RELEASE SAVEPOINT chunk") != RG_OK)
+        return RG_EIO;
+    for (int i = 0; i < n; i++)
+        if ((seats[i]->rc = batch_one(st, seats[i], events[i])) == RG_EIO) return RG_EIO;
+    return RG_OK;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -367,13 +415,26 @@ void rg_pgsql_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
     batch_rooms rooms;
     uint64_t t0 = rg_pg_lock(st);
     int rc = begin_and_lock_rooms(st, seats, n, &rooms);
-    for (size_t k = 0; k < n; k++) {
-        rg_seat *s = &seats[order[k]];
-        if (!join_args_ok(s->room_sid, s->identity, s->participant_sid))
-            s->rc = RG_EINVAL;
-        else if ((s->rc = rc == RG_OK ? batch_one(st, s, room_events(&rooms, s->room_sid)) : rc) ==
-                 RG_EIO)
-            rc = RG_EIO; /* the transaction is lost: every seat fails */
+    rg_seat *chunk[CHUNK_MAX];
+    int events[CHUNK_MAX], nchunk = 0;
+    for (size_t k = 0; k <= n; k++) {
+        rg_seat *s = k < n ? &seats[order[k]] : NULL;
+        int bad = s != NULL && !join_args_ok(s->room_sid, s->identity, s->participant_sid);
+        if (bad) s->rc = RG_EINVAL;
+        if (s != NULL && (bad || rc != RG_OK)) {
+            if (!bad) s->rc = rc; /* the transaction is lost: every seat fails */
+            continue;
+        }
+        if (s != NULL && s->open == NULL) { /* with the seats around it */
+            chunk[nchunk] = s;
+            events[nchunk++] = room_events(&rooms, s->room_sid);
+            if (nchunk < CHUNK_MAX) continue;
+            s = NULL;
+        }
+        if (nchunk > 0 && batch_chunk(st, chunk, events, nchunk) == RG_EIO) rc = RG_EIO;
+        nchunk = 0;
+        if (s != NULL && rc == RG_OK && (s->rc = batch_one(st, s, 1)) == RG_EIO) rc = RG_EIO;
+        if (s != NULL && rc != RG_OK) s->rc = rc;
     }
     rc = rg_pg_end(st, rc); /* the commit */
     for (size_t i = 0; i < n; i++)
