@@ -93,6 +93,33 @@ static void run_held(sig_conn *c)
     drain(c); /* no fiber to be had: here, as without them */
 }
 
+/* The hub's work for c that may wait for the store (a join admitted
+ * again), on c's fiber: then, what it held. */
+static void run_later(void *arg)
+{
+    sig_conn *c = arg;
+    void (*fn)(rg_hub_peer *) = c->later_fn;
+    c->later_fn = NULL;
+    fn(&c->p);
+    drain(c); /* what it held, unless it holds on (its seat to come) */
+}
+
+static void later(rg_hub_peer *p, void (*fn)(rg_hub_peer *p))
+{
+    sig_conn *c = (sig_conn *)p;
+    rg_fibers *fs = c->p.t->w->fibers;
+    rg_fiber *f;
+    int rc = -1;
+    if (fs != NULL && c->fiber == NULL) {
+        c->later_fn = fn;
+        if ((rc = rg_fiber_spawn(fs, run_later, c, &f)) == 1) c->fiber = f;
+    }
+    if (rc < 0) {
+        c->later_fn = NULL;
+        fn(p);
+    }
+}
+
 /* The seat is answered (entered or refused): what was held, in order. */
 static void on_resumed(rg_hub_peer *p)
 {
@@ -348,6 +375,7 @@ static void conn_init(sig_conn *c, rg_sig_thread *t, const uint8_t addr[16])
     c->lobby_entry.cb = on_lobby;
     c->reap_entry.cb = on_reap;
     c->p.resumed = on_resumed;
+    c->p.later = later;
     rg_bucket_init(&c->bucket, (uint32_t)cfg->max_rate, (uint32_t)cfg->max_rate,
                    (int64_t)h2o_now(t->ctx->loop));
     rg_metrics_ws(t->w->metrics, +1);

@@ -52,7 +52,8 @@ struct sig_conn {
     /* On PostgreSQL its messages are handled on a fiber of its loop
      * (conn.c "fibers"): the one running them while it waits, else NULL */
     struct rg_fiber *fiber;
-    int destroy_after; /* destroyed while its fiber waited: freed once it is done */
+    int destroy_after;                /* destroyed while its fiber waited: freed once it is done */
+    void (*later_fn)(rg_hub_peer *p); /* the hub's, for its fiber (conn.c later) */
 };
 
 /* Accepts the WebSocket upgrade of call for a connection of this

@@ -195,6 +195,10 @@ struct rg_hub_peer {
      * durable_wait: called once it is over (entered or failed), outside
      * any lock.  May be NULL. */
     void (*resumed)(rg_hub_peer *p);
+    /* Set by a connection layer that can: runs fn(p) where it may wait for
+     * the store without holding the loop (a fiber, signal/conn.c), now
+     * or later; NULL: fn(p) is called at once. */
+    void (*later)(rg_hub_peer *p, void (*fn)(rg_hub_peer *p));
     h2o_linklist_t link;      /* t->all */
     struct rg_hub_peer *next; /* t->conns chain */
 };

@@ -324,6 +324,16 @@ static void seats_write(rg_sig_hub *hub, rg_hub_job **jobs, int njobs)
         }
 }
 
+/* Admitted again (an admission read), then queued for a seat; refused:
+ * told, and no longer holding. */
+static void readmit_later(rg_hub_peer *p)
+{
+    if (rg_hub_readmit(p) == 0)
+        rg_hub_take_seat(p);
+    else
+        p->durable_wait = 0;
+}
+
 /* p heard back: announced, admitted again (its room opened first by
  * someone else), or refused. */
 static void seat_answered(rg_hub_peer *p, rg_hub_wseat *w)
@@ -349,10 +359,10 @@ static void seat_answered(rg_hub_peer *p, rg_hub_wseat *w)
          * to join (try again) */
         p->reopened = 1;
         p->durable_wait = 1; /* still holding: its next seat comes first */
-        if (rg_hub_readmit(p) == 0)
-            rg_hub_take_seat(p);
+        if (p->later != NULL)
+            p->later(p, readmit_later); /* its read waits off the loop */
         else
-            p->durable_wait = 0;
+            readmit_later(p);
         return;
     }
     rg_hub_seat_refused(p, w->seat.rc);
