@@ -248,6 +248,23 @@ static uint64_t ld(const rg_mctr *c)
     return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+/* Counter i of the rg_wmetrics field at off, summed over threads. */
+static uint64_t sum_at(const rg_metrics *m, size_t off, size_t i)
+{
+    uint64_t v = 0;
+    for (int k = 0; k < m->nthreads; k++)
+        v += ld((const rg_mctr *)((const char *)&m->w[k] + off) + i);
+    return v;
+}
+
+/* What a gauge kept as two counters (up, down: fields of rg_wmetrics)
+ * says, over every thread. */
+static uint64_t gauge_of(const rg_metrics *m, size_t up, size_t down)
+{
+    uint64_t u = sum_at(m, up, 0), d = sum_at(m, down, 0);
+    return u >= d ? u - d : 0;
+}
+
 /* A counter family with one label over a fixed set, summed over threads;
  * off: the field's offset in rg_wmetrics (an array of n rg_mctr). */
 static void one_label(rg_mtext *t, const rg_metrics *m, const char *name, const char *help,
@@ -255,11 +272,8 @@ static void one_label(rg_mtext *t, const rg_metrics *m, const char *name, const 
 {
     rg_mtext_family(t, name, "counter", help);
     for (size_t i = 0; i < n; i++) {
-        uint64_t v = 0;
-        for (int k = 0; k < m->nthreads; k++)
-            v += ld((const rg_mctr *)((const char *)&m->w[k] + off) + i);
         rg_mlabel l = {label, values[i]};
-        rg_mtext_u64(t, name, &l, 1, v);
+        rg_mtext_u64(t, name, &l, 1, sum_at(m, off, i));
     }
 }
 
@@ -348,15 +362,11 @@ static void write_tokens(rg_mtext *t, const rg_metrics *m)
 
 static void write_signaling(rg_mtext *t, const rg_metrics *m)
 {
-    uint64_t open = 0, closed = 0;
-    for (int k = 0; k < m->nthreads; k++) {
-        open += ld(&m->w[k].ws_open);
-        closed += ld(&m->w[k].ws_closed);
-    }
     rg_mtext_family(t, "roomgate_websocket_connections", "gauge",
                     "Open WebSocket connections, by protocol.");
     rg_mlabel l = {"protocol", "roomgate"};
-    rg_mtext_u64(t, "roomgate_websocket_connections", &l, 1, open >= closed ? open - closed : 0);
+    rg_mtext_u64(t, "roomgate_websocket_connections", &l, 1,
+                 gauge_of(m, offsetof(rg_wmetrics, ws_open), offsetof(rg_wmetrics, ws_closed)));
     one_label(t, m, "roomgate_signaling_messages_total",
               "Signaling messages received, by type (invalid: not a known message).", "type",
               sig_types, NSIG, offsetof(rg_wmetrics, sig));
@@ -437,18 +447,16 @@ static void write_conns(rg_mtext *t, const rg_metrics *m)
 /* Requests that gave their loop back while PostgreSQL answered (fibers). */
 static void write_db_waits(rg_mtext *t, const rg_metrics *m)
 {
-    uint64_t begun = 0, ended = 0;
-    for (int k = 0; k < m->nthreads; k++) {
-        begun += ld(&m->w[k].db_waits);
-        ended += ld(&m->w[k].db_waits_ended);
-    }
     rg_mtext_family(t, "roomgate_db_waiting_requests", "gauge",
                     "Requests whose handler waits for PostgreSQL on a fiber, its loop serving "
                     "others meanwhile.");
-    rg_mtext_u64(t, "roomgate_db_waiting_requests", NULL, 0, begun >= ended ? begun - ended : 0);
+    rg_mtext_u64(
+        t, "roomgate_db_waiting_requests", NULL, 0,
+        gauge_of(m, offsetof(rg_wmetrics, db_waits), offsetof(rg_wmetrics, db_waits_ended)));
     rg_mtext_family(t, "roomgate_db_waits_total", "counter",
                     "Requests that waited for PostgreSQL on a fiber (once each).");
-    rg_mtext_u64(t, "roomgate_db_waits_total", NULL, 0, begun);
+    rg_mtext_u64(t, "roomgate_db_waits_total", NULL, 0,
+                 sum_at(m, offsetof(rg_wmetrics, db_waits), 0));
 }
 
 /* The whole exposition; t->oom when it could not be built. */

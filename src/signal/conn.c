@@ -52,7 +52,6 @@ static void drop_held(sig_conn *c)
 }
 
 /* What was held, in order, until a seat asked for waits again. */
-
 static void drain(void *arg)
 {
     sig_conn *c = arg;
@@ -80,17 +79,21 @@ static void drain(void *arg)
  * after it.  A connection that goes while its fiber waits is freed when
  * the fiber is done (rg_sig_conn_destroy), its other messages dropped;
  * only when the loop ends is the fiber run to its end at once. */
-static void run_held(sig_conn *c)
+
+/* task(c) on a fiber of c's loop (c->fiber while it waits), or here when
+ * none can be had, as without them.  Its last act is drain. */
+static void on_fiber(sig_conn *c, void (*task)(void *arg))
 {
     rg_fibers *fs = c->p.t->w->fibers;
     rg_fiber *f;
-    if (c->fiber != NULL) return; /* the one running takes them in turn */
-    if (fs != NULL) {
-        int rc = rg_fiber_spawn(fs, drain, c, &f);
-        if (rc == 1) c->fiber = f;
-        if (rc >= 0) return;
-    }
-    drain(c); /* no fiber to be had: here, as without them */
+    int rc = fs != NULL ? rg_fiber_spawn(fs, task, c, &f) : -1;
+    if (rc == 1) c->fiber = f;
+    if (rc < 0) task(c);
+}
+
+static void run_held(sig_conn *c)
+{
+    if (c->fiber == NULL) on_fiber(c, drain); /* else the one running takes them in turn */
 }
 
 /* The hub's work for c that may wait for the store (a join admitted
@@ -107,17 +110,12 @@ static void run_later(void *arg)
 static void later(rg_hub_peer *p, void (*fn)(rg_hub_peer *p))
 {
     sig_conn *c = (sig_conn *)p;
-    rg_fibers *fs = c->p.t->w->fibers;
-    rg_fiber *f;
-    int rc = -1;
-    if (fs != NULL && c->fiber == NULL) {
-        c->later_fn = fn;
-        if ((rc = rg_fiber_spawn(fs, run_later, c, &f)) == 1) c->fiber = f;
-    }
-    if (rc < 0) {
-        c->later_fn = NULL;
+    if (c->fiber != NULL) { /* busy: here */
         fn(p);
+        return;
     }
+    c->later_fn = fn;
+    on_fiber(c, run_later);
 }
 
 /* The seat is answered (entered or refused): what was held, in order. */
@@ -296,7 +294,7 @@ static void on_ws_message(rg_ws *ws, int opcode, const uint8_t *data, size_t len
         rg_sig_fail(c, RG_SIG_E_INVALID_MESSAGE, "Only text frames with JSON are accepted");
         return;
     }
-    if (c->p.durable_wait || c->held != NULL || c->fiber != NULL || c->p.t->w->fibers != NULL) {
+    if (c->p.durable_wait || c->held != NULL || c->p.t->w->fibers != NULL) {
         if (hold(c, data, len) != 0)
             rg_sig_fail(c, RG_SIG_E_RATE, "Too many messages before the join was answered");
         else if (!c->p.durable_wait)

@@ -15,15 +15,14 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "http/bgsync.h"
 #include "signal/hub.h"
 
 struct rg_hub_durable {
     rg_sig_hub *hub;
     pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    h2o_linklist_t queue; /* rg_hub_waiting, oldest first (mu) */
-    int stop;             /* mu */
+    rg_bgsync sync;       /* its lock guards queue */
+    h2o_linklist_t queue; /* rg_hub_waiting, oldest first */
 };
 
 /* Sends w back to its loop, or drops it when the loop is gone. */
@@ -46,13 +45,13 @@ static void *run(void *arg)
     struct rg_hub_durable *d = arg;
     h2o_linklist_t batch;
     h2o_linklist_init_anchor(&batch);
-    pthread_mutex_lock(&d->mu);
+    pthread_mutex_lock(&d->sync.mu);
     for (;;) {
-        while (!d->stop && h2o_linklist_is_empty(&d->queue))
-            pthread_cond_wait(&d->cv, &d->mu);
+        while (!d->sync.stop && h2o_linklist_is_empty(&d->queue))
+            pthread_cond_wait(&d->sync.wake, &d->sync.mu);
         if (h2o_linklist_is_empty(&d->queue)) break; /* stopping, nothing left */
         h2o_linklist_insert_list(&batch, &d->queue);
-        pthread_mutex_unlock(&d->mu);
+        pthread_mutex_unlock(&d->sync.mu);
         int64_t point = 0;
         for (h2o_linklist_t *l = batch.next; l != &batch; l = l->next) {
             rg_hub_waiting *w = H2O_STRUCT_FROM_MEMBER(rg_hub_waiting, super.link, l);
@@ -65,9 +64,9 @@ static void *run(void *arg)
             w->rc = rc;
             send_back(d->hub, w);
         }
-        pthread_mutex_lock(&d->mu);
+        pthread_mutex_lock(&d->sync.mu);
     }
-    pthread_mutex_unlock(&d->mu);
+    pthread_mutex_unlock(&d->sync.mu);
     return NULL;
 }
 
@@ -77,11 +76,9 @@ int rg_hub_durable_start(rg_sig_hub *hub)
     if (d == NULL) return RG_ENOMEM;
     d->hub = hub;
     h2o_linklist_init_anchor(&d->queue);
-    pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->cv, NULL);
-    if (pthread_create(&d->thread, NULL, run, d) != 0) {
-        pthread_cond_destroy(&d->cv);
-        pthread_mutex_destroy(&d->mu);
+    rg_bgsync_init(&d->sync);
+    if (rg_bgsync_thread(&d->thread, run, d, "rg-hubsync") != RG_OK) {
+        rg_bgsync_destroy(&d->sync);
         free(d);
         return RG_ENOMEM;
     }
@@ -95,13 +92,9 @@ void rg_hub_durable_stop(rg_sig_hub *hub)
 {
     struct rg_hub_durable *d = hub != NULL ? hub->durable : NULL;
     if (d == NULL) return;
-    pthread_mutex_lock(&d->mu);
-    d->stop = 1;
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
+    rg_bgsync_stop(&d->sync);
     pthread_join(d->thread, NULL);
-    pthread_cond_destroy(&d->cv);
-    pthread_mutex_destroy(&d->mu);
+    rg_bgsync_destroy(&d->sync);
     free(d);
     hub->durable = NULL;
 }
@@ -109,8 +102,8 @@ void rg_hub_durable_stop(rg_sig_hub *hub)
 void rg_hub_durable_wait(rg_sig_hub *hub, rg_hub_waiting *w)
 {
     struct rg_hub_durable *d = hub->durable;
-    pthread_mutex_lock(&d->mu);
+    pthread_mutex_lock(&d->sync.mu);
     h2o_linklist_insert(&d->queue, &w->super.link);
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
+    pthread_cond_signal(&d->sync.wake);
+    pthread_mutex_unlock(&d->sync.mu);
 }

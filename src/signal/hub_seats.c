@@ -33,6 +33,21 @@
 #include "http/metrics.h"
 #include "signal/hub.h"
 
+/* Member sid, seated but unannounced (RG_HUB_SEATING) and not leaving;
+ * NULL when it is gone meanwhile (replaced, kicked: whoever removed it
+ * told its peer).  room->lock held. */
+static rg_hub_member *seating(rg_hub_room *room, const char *sid)
+{
+    rg_hub_member *m = rg_hub_member_find(room, sid);
+    return m != NULL && m->lobby == RG_HUB_SEATING && !m->leaving ? m : NULL;
+}
+
+/* The same, out of the room, to be announced or refused. */
+static rg_hub_member *take_seating(rg_hub_room *room, const char *sid)
+{
+    return seating(room, sid) != NULL ? rg_hub_member_take(room, sid) : NULL;
+}
+
 /* Seated, to be announced once its batch is durable: its older
  * connection is replaced now, as the store just did, and its member
  * counts for the room's protocol and for the replacements after it. */
@@ -342,10 +357,7 @@ static void seat_answered(rg_hub_peer *p, rg_hub_wseat *w)
     if (w->seat.rc == RG_OK) {
         rg_hub_member *m;
         pthread_mutex_lock(&w->room->lock);
-        /* gone meanwhile (replaced, kicked): whoever removed it told p */
-        if ((m = rg_hub_member_find(w->room, w->sid)) != NULL && m->lobby == RG_HUB_SEATING &&
-            !m->leaving) {
-            m = rg_hub_member_take(w->room, w->sid);
+        if ((m = take_seating(w->room, w->sid)) != NULL) {
             m->lobby = 0;
             rg_hub_announce(p, m);
         }
@@ -384,8 +396,7 @@ static void seats_written(rg_sig_thread *t, rg_hub_job *job)
             if (t->ngone == SIG_SEAT_BATCH) rg_hub_leaves_run(t); /* full: outside the lock */
             rg_hub_room_hold(t->hub, w->room); /* the leave's (hub->lock before a room's) */
             pthread_mutex_lock(&w->room->lock);
-            m = rg_hub_member_find(w->room, w->sid);
-            if (m != NULL && m->lobby == RG_HUB_SEATING && !m->leaving) {
+            if ((m = seating(w->room, w->sid)) != NULL) {
                 m->leaving = 1;
                 rg_hub_leave_queue_sid(t, w->sid, w->room);
                 queued = 1;
@@ -478,8 +489,7 @@ static void durable_one(rg_hub_peer *p, int rc)
     int refused = 0;
     p->durable_wait = 0;
     pthread_mutex_lock(&room->lock);
-    if ((m = rg_hub_member_find(room, p->sid)) != NULL && m->lobby == RG_HUB_SEATING) {
-        m = rg_hub_member_take(room, p->sid);
+    if ((m = take_seating(room, p->sid)) != NULL) {
         if (rc == RG_OK) {
             m->lobby = 0;
             rg_hub_announce(p, m); /* the others hear it, then it is linked again */

@@ -299,6 +299,18 @@ static int batch_chunk(rg_store *st, rg_seat *const *seats, const int *events, i
     return RG_OK;
 }
 
+/* The chunk's seats (batch_chunk), or, the transaction lost before them
+ * or by them, its error for each; empties the chunk.  The transaction's
+ * state after it. */
+static int run_chunk(rg_store *st, rg_seat **chunk, const int *events, int *n, int rc)
+{
+    if (*n > 0 && rc == RG_OK) rc = batch_chunk(st, chunk, events, *n);
+    for (int i = 0; i < *n && rc != RG_OK; i++)
+        chunk[i]->rc = rc;
+    *n = 0;
+    return rc;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -417,25 +429,20 @@ void rg_pgsql_participant_join_batch(rg_store *st, rg_seat *seats, size_t n)
     int rc = begin_and_lock_rooms(st, seats, n, &rooms);
     rg_seat *chunk[CHUNK_MAX];
     int events[CHUNK_MAX], nchunk = 0;
-    for (size_t k = 0; k <= n; k++) {
-        rg_seat *s = k < n ? &seats[order[k]] : NULL;
-        int bad = s != NULL && !join_args_ok(s->room_sid, s->identity, s->participant_sid);
-        if (bad) s->rc = RG_EINVAL;
-        if (s != NULL && (bad || rc != RG_OK)) {
-            if (!bad) s->rc = rc; /* the transaction is lost: every seat fails */
-            continue;
-        }
-        if (s != NULL && s->open == NULL) { /* with the seats around it */
+    for (size_t k = 0; k < n; k++) {
+        rg_seat *s = &seats[order[k]];
+        if (!join_args_ok(s->room_sid, s->identity, s->participant_sid)) {
+            s->rc = RG_EINVAL;
+        } else if (s->open == NULL) { /* with the seats around it */
             chunk[nchunk] = s;
             events[nchunk++] = room_events(&rooms, s->room_sid);
-            if (nchunk < CHUNK_MAX) continue;
-            s = NULL;
+            if (nchunk == CHUNK_MAX) rc = run_chunk(st, chunk, events, &nchunk, rc);
+        } else {
+            rc = run_chunk(st, chunk, events, &nchunk, rc); /* the seats before it first */
+            if ((s->rc = rc == RG_OK ? batch_one(st, s, 1) : rc) == RG_EIO) rc = RG_EIO;
         }
-        if (nchunk > 0 && batch_chunk(st, chunk, events, nchunk) == RG_EIO) rc = RG_EIO;
-        nchunk = 0;
-        if (s != NULL && rc == RG_OK && (s->rc = batch_one(st, s, 1)) == RG_EIO) rc = RG_EIO;
-        if (s != NULL && rc != RG_OK) s->rc = rc;
     }
+    rc = run_chunk(st, chunk, events, &nchunk, rc);
     rc = rg_pg_end(st, rc); /* the commit */
     for (size_t i = 0; i < n; i++)
         if (seats[i].rc == RG_OK && rc != RG_OK) seats[i].rc = rc;
