@@ -54,7 +54,11 @@
 
 typedef struct {
     struct rg_hook *h;
-    CURL *easy; /* NULL: a free slot */
+    /* Kept from one transfer to the next (curl_easy_reset): a handle made
+     * and freed per delivery was ~8 % of the dispatcher's CPU.  The
+     * kept-alive connections live in the multi handle, not here. */
+    CURL *easy;
+    int busy; /* a transfer is under way; 0: a free slot */
     struct curl_slist *headers;
     rg_hook_request req;
     rg_outbox_row row;
@@ -210,15 +214,13 @@ static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_soc
     return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
+/* Ends the slot's transfer; its handle stays for the next one. */
 static void release(rg_hook *h, xfer *x)
 {
-    if (x->easy) {
-        curl_multi_remove_handle(h->multi, x->easy);
-        curl_easy_cleanup(x->easy);
-    }
+    if (x->busy) curl_multi_remove_handle(h->multi, x->easy);
     curl_slist_free_all(x->headers);
     rg_hook_request_free(&x->req);
-    x->easy = NULL;
+    x->busy = 0;
     x->headers = NULL;
 }
 
@@ -264,7 +266,8 @@ static int setup(rg_hook *h, xfer *x)
          curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x) == CURLE_OK &&
          curl_easy_setopt(e, CURLOPT_PRIVATE, x) == CURLE_OK;
     if (ok && x->req.body) ok = curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->req.body) == CURLE_OK;
-    return ok && curl_multi_add_handle(h->multi, e) == CURLM_OK ? 0 : -1;
+    x->busy = ok && curl_multi_add_handle(h->multi, e) == CURLM_OK;
+    return x->busy ? 0 : -1;
 }
 
 /* Twilio's format, signed with the account's auth token.  0 when x->req
@@ -319,7 +322,9 @@ static int build_livekit(rg_hook *h, xfer *x, const rg_outbox_row *row)
 /* Builds, signs and starts the request for row in slot x. */
 static void start(rg_hook *h, xfer *x, const rg_outbox_row *row)
 {
+    CURL *easy = x->easy;
     memset(x, 0, sizeof *x);
+    x->easy = easy;
     x->h = h;
     x->row = *row;
     if (now_ms() / 1000 - row->created >= h->cfg.max_age) {
@@ -329,7 +334,11 @@ static void start(rg_hook *h, xfer *x, const rg_outbox_row *row)
         return;
     }
     if ((row->livekit ? build_livekit(h, x, row) : build_twilio(h, x, row)) != 0) return;
-    if ((x->easy = curl_easy_init()) == NULL || setup(h, x) != 0) {
+    if (x->easy)
+        curl_easy_reset(x->easy); /* nothing of the last event's options stays */
+    else
+        x->easy = curl_easy_init();
+    if (x->easy == NULL || setup(h, x) != 0) {
         release(h, x);
         retry(h, row, "cannot start the request");
     }
@@ -342,7 +351,7 @@ static void scan(rg_hook *h, int64_t now)
     size_t nbusy = 0, nfree = 0, count = 0;
     flush_acks(h); /* acknowledged rows must not be read as heads again */
     for (int i = 0; i < h->cfg.max_inflight; i++)
-        if (h->xf[i].easy) {
+        if (h->xf[i].busy) {
             h->busy[nbusy].id = h->xf[i].row.id;
             memcpy(h->busy[nbusy++].account_sid, h->xf[i].row.account_sid, RG_SID_SIZE);
         } else {
@@ -364,7 +373,7 @@ static void scan(rg_hook *h, int64_t now)
     count = fair + (over < over_free ? over : over_free); /* the rest waits in the outbox */
     h->scan_gap_ms = count > 0 ? SCAN_GAP_MS : SCAN_IDLE_GAP_MS;
     for (size_t k = 0, i = 0; k < count; k++) {
-        while (h->xf[i].easy)
+        while (h->xf[i].busy)
             i++;
         start(h, &h->xf[i], &h->heads[k]);
     }
@@ -434,8 +443,10 @@ static void *run(void *arg)
 
 static void free_hook(rg_hook *h)
 {
-    for (int i = 0; h->xf && i < h->cfg.max_inflight; i++)
+    for (int i = 0; h->xf && i < h->cfg.max_inflight; i++) {
         release(h, &h->xf[i]);
+        curl_easy_cleanup(h->xf[i].easy);
+    }
     if (h->multi) curl_multi_cleanup(h->multi);
     if (h->st) rg_store_close(h->st);
     rg_hook_tokens_free(h->tokens);
