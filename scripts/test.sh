@@ -187,8 +187,11 @@ run_node() {
     shift 2
     echo "== $label (node --test, ${BIN_LABEL:-sanitized server}) [${SECONDS}s]"
     out="$log/node.${label// /_}"
+    # --test-force-exit: a file whose after hook failed before it closed a
+    # receiver (a server that exited non-zero, say) would otherwise keep
+    # its process, and this run, waiting forever instead of failing
     ROOMGATE_BIN="${SERVER_BIN:-$PWD/build/san/roomgate}" node --test --test-reporter=tap \
-        --test-concurrency="$conc" "$@" >"$out" 2>&1
+        --test-force-exit --test-concurrency="$conc" "$@" >"$out" 2>&1
     rc=$?
     tail -n 12 "$out"
     [ $rc -ne 0 ] && failed_blocks "$out" | head -n 300
