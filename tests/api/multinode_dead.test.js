@@ -61,9 +61,12 @@ before(async () => {
 });
 
 after(async () => {
-  for (const s of [c, b, a]) if (s) assertExit0(s, await s.stop());
+  // everything is stopped before the first failed exit is reported
+  const exits = [];
+  for (const s of [c, b, a]) if (s) exits.push([s, await s.stop()]);
   if (rx) await rx.close();
   if (cluster) await cluster.stop();
+  for (const [s, exit] of exits) assertExit0(s, exit);
 });
 
 /** One query's single value through psql (not blocking this process's loop). */

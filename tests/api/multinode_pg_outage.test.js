@@ -52,8 +52,10 @@ after(async () => {
   // whatever happened, the cluster is running again before the node stops
   if (pgDir) try { pg('start', pgDir); } catch { /* it was running */ }
   if (b) { try { process.kill(b.proc.pid, 'SIGCONT'); } catch { /* gone */ } }
-  for (const s of [b, srv]) if (s) assertExit0(s, await s.stop());
+  const exits = [];
+  for (const s of [b, srv]) if (s) exits.push([s, await s.stop()]);
   if (pgDir) pg('stop', pgDir);
+  for (const [s, exit] of exits) assertExit0(s, exit);
 });
 
 /** A join's first answer, waited for generously (a join is answered, never left hanging). */

@@ -28,9 +28,12 @@ before(async () => {
 });
 
 after(async () => {
-  for (const s of [c, b]) if (s) assertExit0(s, await s.stop({ keepData: true }));
-  if (a) assertExit0(a, await a.stop());
+  // everything is stopped before the first failed exit is reported
+  const exits = [];
+  for (const s of [c, b]) if (s) exits.push([s, await s.stop({ keepData: true })]);
+  if (a) exits.push([a, await a.stop()]);
   if (redis) await redis.close();
+  for (const [s, exit] of exits) assertExit0(s, exit);
 });
 
 describe('signaling across nodes (Redis), on one SQLite directory', () => multinodeTests(() => ({ a, b, c, redis })));

@@ -65,8 +65,11 @@ function dbUrlOf(s) {
 
 after(async () => {
   for (const p of sessions) p.kill('SIGKILL');
-  if (srv) assertExit0(srv, await srv.stop());
-  if (pg) pg.stop();
+  try {
+    if (srv) assertExit0(srv, await srv.stop());
+  } finally {
+    if (pg) pg.stop();
+  }
 });
 
 const rest = (method, p, form, s = srv) => s.request(method, p, { auth: s.keyAuth, form });

@@ -44,8 +44,11 @@ before(async () => {
 });
 
 after(async () => {
-  for (const s of [b, a]) if (s) assertExit0(s, await s.stop());
+  // everything is stopped before the first failed exit is reported
+  const exits = [];
+  for (const s of [b, a]) if (s) exits.push([s, await s.stop()]);
   if (pgDir) execFileSync('bash', [PG_SH, 'stop', pgDir], { timeout: 120000 });
+  for (const [s, exit] of exits) assertExit0(s, exit);
 });
 
 const room = (srv, sidOrName) => srv.request('GET', `/v1/Rooms/${sidOrName}`, { auth: srv.keyAuth });

@@ -27,8 +27,11 @@ before(async () => {
 after(async () => {
   for (const s of held) s.destroy();
   if (tarpit) await new Promise((r) => tarpit.close(r));
-  if (srv) assertExit0(srv, await srv.stop());
-  if (rx) await rx.close();
+  try {
+    if (srv) assertExit0(srv, await srv.stop());
+  } finally {
+    if (rx) await rx.close();
+  }
 });
 
 it("an account's tarpit receiver does not hold back another account's events", async () => {

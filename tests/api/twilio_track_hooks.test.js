@@ -26,8 +26,11 @@ before(async () => {
   assert.equal(set.status, 200, set.text);
 });
 after(async () => {
-  if (srv) assertExit0(srv, await srv.stop());
-  if (rx) await rx.close();
+  try {
+    if (srv) assertExit0(srv, await srv.stop());
+  } finally {
+    if (rx) await rx.close();
+  }
 });
 
 /** A raw /signaling client: hello with a room message, then msg(body); body(type) waits. */

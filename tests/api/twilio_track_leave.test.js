@@ -21,8 +21,11 @@ before(async () => {
   assertStatus(await srv.request('POST', '/v1/StatusCallback', { auth: srv.keyAuth, form: { StatusCallback: `${rx.base}/hook` } }), 200);
 });
 after(async () => {
-  if (srv) assertExit0(srv, await srv.stop());
-  if (rx) await rx.close();
+  try {
+    if (srv) assertExit0(srv, await srv.stop());
+  } finally {
+    if (rx) await rx.close();
+  }
 });
 
 /** A raw /signaling client: hello with a room message; next(pred) waits for a room message. */

@@ -30,8 +30,11 @@ describe('status callbacks', () => {
     rx = await startReceiver(srv.account.auth_token);
   });
   after(async () => {
-    if (srv) assertExit0(srv, await srv.stop());
-    if (rx) await rx.close();
+    try {
+      if (srv) assertExit0(srv, await srv.stop());
+    } finally {
+      if (rx) await rx.close();
+    }
   });
   const rest = (method, p, form, auth = srv.keyAuth) => srv.request(method, p, { auth, form });
 
@@ -163,8 +166,11 @@ describe('status callbacks: address rules (no --webhook-allow-private)', () => {
     rx = await startReceiver(srv.account.auth_token);
   });
   after(async () => {
-    if (srv) assertExit0(srv, await srv.stop());
-    if (rx) await rx.close();
+    try {
+      if (srv) assertExit0(srv, await srv.stop());
+    } finally {
+      if (rx) await rx.close();
+    }
   });
 
   async function failed() {
@@ -219,8 +225,11 @@ describe('status callbacks: durable outbox', () => {
       assert.equal(c2[0].eventId, firstId);
       assert.ok(c2.every((e, i) => i === 0 || e.eventId === firstId || e.params.StatusCallbackEvent === 'room-ended'));
     } finally {
-      assertExit0(srv, await srv.stop());
-      if (rx) await rx.close();
+      try {
+        assertExit0(srv, await srv.stop());
+      } finally {
+        if (rx) await rx.close();
+      }
     }
   });
 });
@@ -251,8 +260,11 @@ describe('status callbacks: accounts made before auth tokens were sealed', () =>
       assert.equal(e.params.StatusCallbackEvent, 'room-created');
       assert.equal(e.params.RoomSid, made.json.sid);
     } finally {
-      assertExit0(srv, await srv.stop());
-      if (rx) await rx.close();
+      try {
+        assertExit0(srv, await srv.stop());
+      } finally {
+        if (rx) await rx.close();
+      }
     }
   });
 });
@@ -290,8 +302,11 @@ describe('status callbacks: recording-completed', () => {
       assert.equal(e.params.Type, 'video');
       assert.equal(e.params.SequenceNumber, '0');
     } finally {
-      assertExit0(srv, await srv.stop());
-      if (rx) await rx.close();
+      try {
+        assertExit0(srv, await srv.stop());
+      } finally {
+        if (rx) await rx.close();
+      }
     }
   });
 });
@@ -328,8 +343,11 @@ describe('status callbacks: giving up', () => {
       // found old when it was due again, or when its last attempt failed
       assert.match(audit.trim(), new RegExp(`^failed ${created[0].eventId} room-created: older than ${maxAge} s( \\(--webhook-max-age\\)|; last: HTTP 503)$`));
     } finally {
-      assertExit0(srv, await srv.stop());
-      if (rx) await rx.close();
+      try {
+        assertExit0(srv, await srv.stop());
+      } finally {
+        if (rx) await rx.close();
+      }
     }
   });
 });
@@ -390,8 +408,11 @@ describe('status callbacks: LiveKit\'s format', () => {
       }
       assert.equal(evs[1].livekit.participant.sid, a.joined.participant.sid);
     } finally {
-      assertExit0(srv, await srv.stop());
-      if (rx) await rx.close();
+      try {
+        assertExit0(srv, await srv.stop());
+      } finally {
+        if (rx) await rx.close();
+      }
     }
   });
 });

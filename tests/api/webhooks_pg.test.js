@@ -29,8 +29,11 @@ before(async () => {
 });
 
 after(async () => {
-  if (srv) assertExit0(srv, await srv.stop());
-  if (rx) await rx.close();
+  try {
+    if (srv) assertExit0(srv, await srv.stop());
+  } finally {
+    if (rx) await rx.close();
+  }
   if (pg) pg.stop();
 });
 
