@@ -54,8 +54,9 @@
 
 typedef struct {
     struct rg_hook *h;
-    /* Kept from one transfer to the next (curl_easy_reset): a handle made
-     * and freed per delivery was ~8 % of the dispatcher's CPU.  The
+    /* Kept from one transfer to the next (curl_easy_reset): one made and
+     * freed per delivery cost 3.4 % more of the dispatcher's instructions
+     * per event (bench/README.md "Where a delivery's CPU goes").  The
      * kept-alive connections live in the multi handle, not here. */
     CURL *easy;
     int busy; /* a transfer is under way; 0: a free slot */
