@@ -175,6 +175,14 @@ failed_blocks() {
          on { print; if ($0 == end) on = 0 }' "$1"
 }
 
+# A file whose after hook failed before it closed a receiver (a server
+# that exited non-zero, say) would keep its process, and the run, waiting
+# forever instead of failing: --test-force-exit ends it where node has the
+# flag (20.14 and later; Debian's own nodejs 18 has not), and the timeout
+# bounds a run whatever hangs (the longest, the browser suites, take ~7 min).
+NODE_FORCE_EXIT=$(node --help 2>/dev/null | grep -c -- '--test-force-exit' >/dev/null && echo --test-force-exit)
+NODE_RUN_LIMIT=${NODE_RUN_LIMIT:-2400}
+
 # run_node LABEL CONCURRENCY FILES... : a node --test run against the
 # sanitized server, its counts added to the totals.  Cancelled tests are
 # failed ones.  Skipped (and todo) tests and suites are counted from the TAP
@@ -187,11 +195,9 @@ run_node() {
     shift 2
     echo "== $label (node --test, ${BIN_LABEL:-sanitized server}) [${SECONDS}s]"
     out="$log/node.${label// /_}"
-    # --test-force-exit: a file whose after hook failed before it closed a
-    # receiver (a server that exited non-zero, say) would otherwise keep
-    # its process, and this run, waiting forever instead of failing
-    ROOMGATE_BIN="${SERVER_BIN:-$PWD/build/san/roomgate}" node --test --test-reporter=tap \
-        --test-force-exit --test-concurrency="$conc" "$@" >"$out" 2>&1
+    # shellcheck disable=SC2086 # NODE_FORCE_EXIT: one word or none
+    ROOMGATE_BIN="${SERVER_BIN:-$PWD/build/san/roomgate}" timeout "$NODE_RUN_LIMIT" \
+        node --test --test-reporter=tap $NODE_FORCE_EXIT --test-concurrency="$conc" "$@" >"$out" 2>&1
     rc=$?
     tail -n 12 "$out"
     [ $rc -ne 0 ] && failed_blocks "$out" | head -n 300
